@@ -1,0 +1,25 @@
+//! Fieldbook's domain: what a salesperson knows about customers, products,
+//! stock, credit and orders, and the arithmetic over it.
+//!
+//! **Architecture invariant:** this crate does no I/O. It reads no clock, no
+//! file and no socket; times and ids are arguments. Everything here is pure
+//! and table-tested, so it cannot fail for reasons outside its inputs.
+//!
+//! Terms used throughout the workspace:
+//! - *ERP id* ([`ErpId`]): the record's id in the ERP; the cache keys ERP
+//!   records by it.
+//! - *changed at*: when the ERP last wrote the record (or created it, if it
+//!   was never written). Sync cursors are built from it.
+//! - *synced at*: when this laptop last received the record. Every figure
+//!   shown to a salesperson carries its age, computed from this.
+
+mod age;
+mod entity;
+mod records;
+
+pub use age::{Age, age_between};
+pub use entity::Entity;
+pub use records::*;
+
+/// The id of a record in the ERP.
+pub type ErpId = i64;

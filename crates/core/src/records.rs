@@ -1,0 +1,307 @@
+//! The records the cache holds, as Fieldbook understands them (not as any
+//! ERP names them).
+
+use crate::ErpId;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+/// A customer (a business partner the salesperson sells to).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Customer {
+    pub erp_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+    pub tax_id: Option<String>,
+    pub active: bool,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Address {
+    pub erp_id: ErpId,
+    pub customer_id: ErpId,
+    pub name: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub subdivision: Option<String>,
+    pub country: Option<String>,
+    pub invoice: bool,
+    pub delivery: bool,
+    pub active: bool,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl Address {
+    /// The address on one line, the way it is written on an envelope in the
+    /// order the fields come (street, postal code and city, region, country).
+    pub fn one_line(&self) -> String {
+        let city = [self.postal_code.as_deref(), self.city.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        [self.street.as_deref(), Some(city.as_str()), self.subdivision.as_deref(), self.country.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(|part| part.trim().replace('\n', ", "))
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A way to reach a customer: a phone number, an e-mail address, ...
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contact {
+    pub erp_id: ErpId,
+    pub customer_id: ErpId,
+    /// `phone`, `mobile`, `email`, `fax`, `website`, or another kind the ERP
+    /// knows; kept as the ERP's word so nothing is lost in translation.
+    pub kind: String,
+    pub value: String,
+    pub name: Option<String>,
+    pub active: bool,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Product {
+    pub erp_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub unit: String,
+    /// The list price in the company currency, as many decimals as the ERP
+    /// keeps. `None` when the ERP has no price for it.
+    pub list_price: Option<Decimal>,
+    pub salable: bool,
+    pub active: bool,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Warehouse {
+    pub erp_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+    pub active: bool,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// What a warehouse holds of a product.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StockLevel {
+    pub product_id: ErpId,
+    pub warehouse_id: ErpId,
+    /// Physically there now.
+    pub on_hand: Decimal,
+    /// On hand plus what is expected in, minus what is promised out.
+    pub forecast: Decimal,
+}
+
+/// A customer's credit standing, in the company currency.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Credit {
+    pub customer_id: ErpId,
+    pub currency: String,
+    /// `None`: the ERP sets no limit for this customer.
+    pub limit: Option<Decimal>,
+    /// What the ERP counts against the limit: receivables plus orders
+    /// confirmed but not yet invoiced.
+    pub used: Decimal,
+    /// What the customer owes now, due or not.
+    pub receivable: Decimal,
+}
+
+impl Credit {
+    /// Limit minus used, or `None` when there is no limit. Negative when the
+    /// customer is already over their limit.
+    pub fn available(&self) -> Option<Decimal> {
+        self.limit.map(|limit| limit - self.used)
+    }
+}
+
+/// A customer invoice that still has something to pay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invoice {
+    pub erp_id: ErpId,
+    pub customer_id: ErpId,
+    pub number: Option<String>,
+    pub invoice_date: Option<NaiveDate>,
+    /// The earliest date by which an unpaid part is due.
+    pub due_date: Option<NaiveDate>,
+    pub currency: String,
+    pub total: Decimal,
+    pub amount_to_pay: Decimal,
+    /// Open invoices only are kept; a paid, cancelled or draft invoice
+    /// arriving in a sync removes the cached one.
+    pub open: bool,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl Invoice {
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.open && self.amount_to_pay > Decimal::ZERO && self.due_date.is_some_and(|due| due < today)
+    }
+}
+
+/// Money received from a customer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Payment {
+    pub erp_id: ErpId,
+    pub customer_id: ErpId,
+    pub date: NaiveDate,
+    pub currency: String,
+    pub amount: Decimal,
+    pub description: Option<String>,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A sale as the ERP holds it: a quotation or an order, in any state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    pub erp_id: ErpId,
+    /// The ERP's number, assigned when the sale is quoted or confirmed.
+    pub number: Option<String>,
+    pub customer_id: ErpId,
+    pub customer_reference: Option<String>,
+    /// The ERP's state word (`draft`, `quotation`, `confirmed`,
+    /// `processing`, `done`, `cancelled`).
+    pub state: String,
+    pub order_date: Option<NaiveDate>,
+    pub currency: String,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderLine {
+    pub erp_id: ErpId,
+    pub order_id: ErpId,
+    pub product_id: Option<ErpId>,
+    pub description: Option<String>,
+    pub quantity: Decimal,
+    pub unit: Option<String>,
+    pub unit_price: Option<Decimal>,
+    pub amount: Decimal,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn credit(limit: Option<Decimal>, used: Decimal) -> Credit {
+        Credit { customer_id: 1, currency: "CNY".into(), limit, used, receivable: used }
+    }
+
+    #[test]
+    fn available_credit_is_limit_minus_used() {
+        let cases = [
+            (Some(dec!(5000.00)), dec!(1200.50), Some(dec!(3799.50))),
+            (Some(dec!(5000)), dec!(5000), Some(dec!(0))),
+            (Some(dec!(5000)), dec!(6200.10), Some(dec!(-1200.10))),
+            (None, dec!(99999), None),
+        ];
+        for (limit, used, expected) in cases {
+            assert_eq!(credit(limit, used).available(), expected, "limit {limit:?} used {used}");
+        }
+    }
+
+    #[test]
+    fn an_invoice_is_overdue_only_when_open_unpaid_and_past_due() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let invoice = |due: Option<(i32, u32, u32)>, to_pay: Decimal, open: bool| Invoice {
+            erp_id: 1,
+            customer_id: 1,
+            number: None,
+            invoice_date: None,
+            due_date: due.map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap()),
+            currency: "CNY".into(),
+            total: dec!(100),
+            amount_to_pay: to_pay,
+            open,
+            changed_at: DateTime::UNIX_EPOCH,
+        };
+        assert!(invoice(Some((2026, 11, 24)), dec!(10), true).is_overdue(today));
+        assert!(!invoice(Some((2026, 11, 25)), dec!(10), true).is_overdue(today), "due today is not overdue");
+        assert!(!invoice(Some((2026, 11, 1)), dec!(0), true).is_overdue(today), "nothing left to pay");
+        assert!(!invoice(Some((2026, 11, 1)), dec!(10), false).is_overdue(today), "closed");
+        assert!(!invoice(None, dec!(10), true).is_overdue(today), "no due date");
+    }
+
+    #[test]
+    fn an_address_reads_on_one_line() {
+        let address = Address {
+            erp_id: 1,
+            customer_id: 1,
+            name: None,
+            street: Some("科技园南区 深南大道 9988号\n3栋".into()),
+            postal_code: Some("518057".into()),
+            city: Some("深圳".into()),
+            subdivision: Some("广东省".into()),
+            country: Some("China".into()),
+            invoice: true,
+            delivery: true,
+            active: true,
+            changed_at: DateTime::UNIX_EPOCH,
+        };
+        assert_eq!(address.one_line(), "科技园南区 深南大道 9988号, 3栋, 518057 深圳, 广东省, China");
+        let bare = Address { street: None, postal_code: None, subdivision: None, country: None, ..address };
+        assert_eq!(bare.one_line(), "深圳");
+    }
+}
+
+/// One page of records of one entity, as the ERP sent them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Records {
+    Warehouses(Vec<Warehouse>),
+    Customers(Vec<Customer>),
+    Addresses(Vec<Address>),
+    Contacts(Vec<Contact>),
+    Products(Vec<Product>),
+    Orders(Vec<Order>),
+    OrderLines(Vec<OrderLine>),
+    Invoices(Vec<Invoice>),
+    Payments(Vec<Payment>),
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        match self {
+            Records::Warehouses(records) => records.len(),
+            Records::Customers(records) => records.len(),
+            Records::Addresses(records) => records.len(),
+            Records::Contacts(records) => records.len(),
+            Records::Products(records) => records.len(),
+            Records::Orders(records) => records.len(),
+            Records::OrderLines(records) => records.len(),
+            Records::Invoices(records) => records.len(),
+            Records::Payments(records) => records.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn entity(&self) -> crate::Entity {
+        use crate::Entity;
+        match self {
+            Records::Warehouses(_) => Entity::Warehouses,
+            Records::Customers(_) => Entity::Customers,
+            Records::Addresses(_) => Entity::Addresses,
+            Records::Contacts(_) => Entity::Contacts,
+            Records::Products(_) => Entity::Products,
+            Records::Orders(_) => Entity::Orders,
+            Records::OrderLines(_) => Entity::OrderLines,
+            Records::Invoices(_) => Entity::Invoices,
+            Records::Payments(_) => Entity::Payments,
+        }
+    }
+}

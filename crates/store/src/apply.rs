@@ -1,0 +1,510 @@
+//! Writing what a sync pulled: pages of records with their cursor, derived
+//! figures, and the removal of records the ERP no longer has.
+
+use crate::search::{reindex_customers, reindex_products};
+use crate::{Store, StoreError};
+use chrono::{DateTime, SecondsFormat, Utc};
+use fieldbook_core::{Credit, Entity, ErpId, Records, StockLevel};
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::BTreeSet;
+
+/// How far the pull of one entity has come.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PullCursor {
+    /// Lower bound of the run in progress: records changed at or after it.
+    /// `None`: the entity was never pulled completely, so this run is full.
+    pub since: Option<DateTime<Utc>>,
+    /// The run has applied every record up to this ERP id.
+    pub after_id: ErpId,
+    /// The ERP's clock when this run started; `since` of the next run.
+    pub next_since: Option<DateTime<Utc>>,
+    /// When the last complete run ended (laptop clock).
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl PullCursor {
+    /// Whether a run is under way (started and not completed).
+    pub fn in_progress(&self) -> bool {
+        self.next_since.is_some()
+    }
+}
+
+/// What a page moved besides its own rows: records whose derived figures
+/// must be re-read from the ERP.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageEffects {
+    pub refresh_stock: BTreeSet<ErpId>,
+    pub refresh_credit: BTreeSet<ErpId>,
+}
+
+/// A derived figure that is refreshed record by record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Figure {
+    Stock,
+    Credit,
+}
+
+impl Figure {
+    fn name(self) -> &'static str {
+        match self {
+            Figure::Stock => "stock",
+            Figure::Credit => "credit",
+        }
+    }
+}
+
+pub(crate) fn time(value: DateTime<Utc>) -> String {
+    value.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl Store {
+    pub fn pull_cursor(&self, entity: Entity) -> Result<PullCursor, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT since, after_id, next_since, completed_at FROM sync_cursors WHERE entity = ?1",
+                [entity.name()],
+                |row| {
+                    Ok((
+                        row.get::<_, Option<String>>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((since, after_id, next_since, completed_at)) = row else {
+            return Ok(PullCursor::default());
+        };
+        Ok(PullCursor {
+            since: since.as_deref().map(crate::read::parse_time).transpose()?,
+            after_id,
+            next_since: next_since.as_deref().map(crate::read::parse_time).transpose()?,
+            completed_at: completed_at.as_deref().map(crate::read::parse_time).transpose()?,
+        })
+    }
+
+    /// Saves a cursor on its own (the start of a run: its `next_since`).
+    pub fn save_cursor(&mut self, entity: Entity, cursor: &PullCursor) -> Result<(), StoreError> {
+        save_cursor(&self.conn, entity, cursor)
+    }
+
+    /// Applies one page and the cursor after it, in one transaction.
+    /// Inactive records in the page delete their cached rows.
+    pub fn apply_page(
+        &mut self,
+        records: &Records,
+        cursor: &PullCursor,
+        effects: &PageEffects,
+        synced_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        apply_records(&tx, records, &time(synced_at))?;
+        queue(&tx, Figure::Stock, &effects.refresh_stock)?;
+        queue(&tx, Figure::Credit, &effects.refresh_credit)?;
+        save_cursor(&tx, records.entity(), cursor)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Queues records whose derived figure must be re-read.
+    pub fn queue_refresh(&mut self, figure: Figure, ids: &BTreeSet<ErpId>) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        queue(&tx, figure, ids)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Up to `limit` queued ids of a figure, smallest first.
+    pub fn queued(&self, figure: Figure, limit: usize) -> Result<Vec<ErpId>, StoreError> {
+        let mut statement =
+            self.conn.prepare_cached("SELECT erp_id FROM refresh_queue WHERE figure = ?1 ORDER BY erp_id LIMIT ?2")?;
+        let ids = statement.query_map(params![figure.name(), limit as i64], |row| row.get(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    pub fn queued_count(&self, figure: Figure) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row("SELECT count(*) FROM refresh_queue WHERE figure = ?1", [figure.name()], |row| {
+            row.get::<_, i64>(0)
+        })? as u64)
+    }
+
+    /// Replaces the stock of `products` with `levels` (a product missing from
+    /// `levels` has none anywhere) and takes them off the queue.
+    pub fn apply_stock(
+        &mut self,
+        products: &[ErpId],
+        levels: &[StockLevel],
+        synced_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let synced_at = time(synced_at);
+        let tx = self.conn.transaction()?;
+        {
+            let mut clear = tx.prepare_cached("DELETE FROM stock_levels WHERE product_id = ?1")?;
+            let mut dequeue = tx.prepare_cached("DELETE FROM refresh_queue WHERE figure = 'stock' AND erp_id = ?1")?;
+            for product in products {
+                clear.execute([product])?;
+                dequeue.execute([product])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO stock_levels (product_id, warehouse_id, on_hand, forecast, synced_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM products WHERE erp_id = ?1)",
+            )?;
+            for level in levels {
+                insert.execute(params![
+                    level.product_id,
+                    level.warehouse_id,
+                    level.on_hand.to_string(),
+                    level.forecast.to_string(),
+                    synced_at
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces the credit of `customers` with `credits` and takes them off
+    /// the queue.
+    pub fn apply_credit(
+        &mut self,
+        customers: &[ErpId],
+        credits: &[Credit],
+        synced_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let synced_at = time(synced_at);
+        let tx = self.conn.transaction()?;
+        {
+            let mut clear = tx.prepare_cached("DELETE FROM credits WHERE customer_id = ?1")?;
+            let mut dequeue = tx.prepare_cached("DELETE FROM refresh_queue WHERE figure = 'credit' AND erp_id = ?1")?;
+            for customer in customers {
+                clear.execute([customer])?;
+                dequeue.execute([customer])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO credits (customer_id, currency, credit_limit, used, receivable, synced_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM customers WHERE erp_id = ?1)",
+            )?;
+            for credit in credits {
+                insert.execute(params![
+                    credit.customer_id,
+                    credit.currency,
+                    credit.limit.map(|limit| limit.to_string()),
+                    credit.used.to_string(),
+                    credit.receivable.to_string(),
+                    synced_at
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The ERP ids the cache holds for an entity.
+    pub fn local_ids(&self, entity: Entity) -> Result<Vec<ErpId>, StoreError> {
+        let sql = format!("SELECT erp_id FROM {} ORDER BY erp_id", table(entity));
+        let mut statement = self.conn.prepare(&sql)?;
+        let ids = statement.query_map([], |row| row.get(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    pub fn local_count(&self, entity: Entity) -> Result<u64, StoreError> {
+        let sql = format!("SELECT count(*) FROM {}", table(entity));
+        Ok(self.conn.query_row(&sql, [], |row| row.get::<_, i64>(0))? as u64)
+    }
+
+    /// Deletes the cached records of `entity` whose ids are in `gone` (and
+    /// what hangs off them), in one transaction. Returns how many went.
+    pub fn remove(&mut self, entity: Entity, gone: &[ErpId]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut removed = 0;
+        let mut customers_to_reindex = BTreeSet::new();
+        for &erp_id in gone {
+            removed += remove_one(&tx, entity, erp_id, &mut customers_to_reindex)?;
+        }
+        reindex_customers(&tx, &customers_to_reindex)?;
+        tx.commit()?;
+        Ok(removed)
+    }
+}
+
+pub(crate) fn table(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Warehouses => "warehouses",
+        Entity::Customers => "customers",
+        Entity::Addresses => "addresses",
+        Entity::Contacts => "contacts",
+        Entity::Products => "products",
+        Entity::Orders => "orders",
+        Entity::OrderLines => "order_lines",
+        Entity::Invoices => "invoices",
+        Entity::Payments => "payments",
+    }
+}
+
+fn save_cursor(conn: &rusqlite::Connection, entity: Entity, cursor: &PullCursor) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO sync_cursors (entity, since, after_id, next_since, completed_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (entity) DO UPDATE SET since = excluded.since, after_id = excluded.after_id,
+             next_since = excluded.next_since, completed_at = excluded.completed_at",
+        params![
+            entity.name(),
+            cursor.since.map(time),
+            cursor.after_id,
+            cursor.next_since.map(time),
+            cursor.completed_at.map(time)
+        ],
+    )?;
+    Ok(())
+}
+
+fn queue(tx: &Transaction, figure: Figure, ids: &BTreeSet<ErpId>) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO refresh_queue (figure, erp_id) VALUES (?1, ?2)")?;
+    for id in ids {
+        insert.execute(params![figure.name(), id])?;
+    }
+    Ok(())
+}
+
+/// Removes one record and what depends on it; returns 1 if it was there.
+fn remove_one(
+    tx: &Transaction,
+    entity: Entity,
+    erp_id: ErpId,
+    customers_to_reindex: &mut BTreeSet<ErpId>,
+) -> Result<usize, StoreError> {
+    match entity {
+        Entity::Customers => {
+            for sql in [
+                "DELETE FROM addresses WHERE customer_id = ?1",
+                "DELETE FROM contacts WHERE customer_id = ?1",
+                "DELETE FROM credits WHERE customer_id = ?1",
+                "DELETE FROM invoices WHERE customer_id = ?1",
+                "DELETE FROM payments WHERE customer_id = ?1",
+                "DELETE FROM order_lines WHERE order_id IN (SELECT erp_id FROM orders WHERE customer_id = ?1)",
+                "DELETE FROM orders WHERE customer_id = ?1",
+                "DELETE FROM search_index WHERE kind = 'customer' AND erp_id = ?1",
+            ] {
+                tx.prepare_cached(sql)?.execute([erp_id])?;
+            }
+        }
+        Entity::Addresses | Entity::Contacts => {
+            let sql = format!("SELECT customer_id FROM {} WHERE erp_id = ?1", table(entity));
+            if let Some(customer) = tx.query_row(&sql, [erp_id], |row| row.get(0)).optional()? {
+                customers_to_reindex.insert(customer);
+            }
+        }
+        Entity::Products => {
+            tx.prepare_cached("DELETE FROM stock_levels WHERE product_id = ?1")?.execute([erp_id])?;
+            tx.prepare_cached("DELETE FROM search_index WHERE kind = 'product' AND erp_id = ?1")?.execute([erp_id])?;
+        }
+        Entity::Warehouses => {
+            tx.prepare_cached("DELETE FROM stock_levels WHERE warehouse_id = ?1")?.execute([erp_id])?;
+        }
+        Entity::Orders => {
+            tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?.execute([erp_id])?;
+        }
+        Entity::OrderLines | Entity::Invoices | Entity::Payments => {}
+    }
+    let sql = format!("DELETE FROM {} WHERE erp_id = ?1", table(entity));
+    Ok(tx.prepare_cached(&sql)?.execute([erp_id])?)
+}
+
+fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result<(), StoreError> {
+    let mut reindex = BTreeSet::new();
+    let dec = |value: rust_decimal::Decimal| value.to_string();
+    match records {
+        Records::Warehouses(warehouses) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO warehouses (erp_id, code, name, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for warehouse in warehouses {
+                if warehouse.active {
+                    upsert.execute(params![warehouse.erp_id, warehouse.code, warehouse.name, time(warehouse.changed_at), synced_at])?;
+                } else {
+                    remove_one(tx, Entity::Warehouses, warehouse.erp_id, &mut reindex)?;
+                }
+            }
+        }
+        Records::Customers(customers) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO customers (erp_id, code, name, tax_id, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for customer in customers {
+                if customer.active {
+                    upsert.execute(params![
+                        customer.erp_id,
+                        customer.code,
+                        customer.name,
+                        customer.tax_id,
+                        time(customer.changed_at),
+                        synced_at
+                    ])?;
+                    reindex.insert(customer.erp_id);
+                } else {
+                    remove_one(tx, Entity::Customers, customer.erp_id, &mut reindex)?;
+                }
+            }
+        }
+        Records::Addresses(addresses) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO addresses (erp_id, customer_id, name, street, postal_code, city, subdivision, country,
+                     invoice, delivery, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            for address in addresses {
+                remove_one(tx, Entity::Addresses, address.erp_id, &mut reindex)?;
+                if address.active {
+                    upsert.execute(params![
+                        address.erp_id,
+                        address.customer_id,
+                        address.name,
+                        address.street,
+                        address.postal_code,
+                        address.city,
+                        address.subdivision,
+                        address.country,
+                        address.invoice,
+                        address.delivery,
+                        time(address.changed_at),
+                        synced_at
+                    ])?;
+                    reindex.insert(address.customer_id);
+                }
+            }
+        }
+        Records::Contacts(contacts) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO contacts (erp_id, customer_id, kind, value, name, changed_at, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for contact in contacts {
+                remove_one(tx, Entity::Contacts, contact.erp_id, &mut reindex)?;
+                if contact.active {
+                    upsert.execute(params![
+                        contact.erp_id,
+                        contact.customer_id,
+                        contact.kind,
+                        contact.value,
+                        contact.name,
+                        time(contact.changed_at),
+                        synced_at
+                    ])?;
+                    reindex.insert(contact.customer_id);
+                }
+            }
+        }
+        Records::Products(products) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO products (erp_id, code, name, description, unit, list_price, salable, changed_at, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let mut reindex_product = BTreeSet::new();
+            for product in products {
+                if product.active {
+                    upsert.execute(params![
+                        product.erp_id,
+                        product.code,
+                        product.name,
+                        product.description,
+                        product.unit,
+                        product.list_price.map(dec),
+                        product.salable,
+                        time(product.changed_at),
+                        synced_at
+                    ])?;
+                    reindex_product.insert(product.erp_id);
+                } else {
+                    remove_one(tx, Entity::Products, product.erp_id, &mut reindex)?;
+                }
+            }
+            reindex_products(tx, &reindex_product)?;
+        }
+        Records::Orders(orders) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO orders (erp_id, number, customer_id, customer_reference, state, order_date, currency,
+                     untaxed, tax, total, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            for order in orders {
+                upsert.execute(params![
+                    order.erp_id,
+                    order.number,
+                    order.customer_id,
+                    order.customer_reference,
+                    order.state,
+                    order.order_date.map(|date| date.to_string()),
+                    order.currency,
+                    dec(order.untaxed),
+                    dec(order.tax),
+                    dec(order.total),
+                    time(order.changed_at),
+                    synced_at
+                ])?;
+            }
+        }
+        Records::OrderLines(lines) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO order_lines (erp_id, order_id, product_id, description, quantity, unit, unit_price,
+                     amount, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for line in lines {
+                upsert.execute(params![
+                    line.erp_id,
+                    line.order_id,
+                    line.product_id,
+                    line.description,
+                    dec(line.quantity),
+                    line.unit,
+                    line.unit_price.map(dec),
+                    dec(line.amount),
+                    time(line.changed_at),
+                    synced_at
+                ])?;
+            }
+        }
+        Records::Invoices(invoices) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO invoices (erp_id, customer_id, number, invoice_date, due_date, currency, total,
+                     amount_to_pay, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for invoice in invoices {
+                if invoice.open {
+                    upsert.execute(params![
+                        invoice.erp_id,
+                        invoice.customer_id,
+                        invoice.number,
+                        invoice.invoice_date.map(|date| date.to_string()),
+                        invoice.due_date.map(|date| date.to_string()),
+                        invoice.currency,
+                        dec(invoice.total),
+                        dec(invoice.amount_to_pay),
+                        time(invoice.changed_at),
+                        synced_at
+                    ])?;
+                } else {
+                    remove_one(tx, Entity::Invoices, invoice.erp_id, &mut reindex)?;
+                }
+            }
+        }
+        Records::Payments(payments) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO payments (erp_id, customer_id, date, currency, amount, description, changed_at, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for payment in payments {
+                upsert.execute(params![
+                    payment.erp_id,
+                    payment.customer_id,
+                    payment.date.to_string(),
+                    payment.currency,
+                    dec(payment.amount),
+                    payment.description,
+                    time(payment.changed_at),
+                    synced_at
+                ])?;
+            }
+        }
+    }
+    reindex_customers(tx, &reindex)?;
+    Ok(())
+}

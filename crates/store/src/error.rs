@@ -1,0 +1,49 @@
+use std::path::PathBuf;
+
+/// What can go wrong with the cache file. Each message says what is wrong
+/// and what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no cache at {path}: run `fieldbook init` first")]
+    Missing { path: PathBuf },
+
+    #[error("a cache already exists at {path}: use it, or pick another --data-dir")]
+    AlreadyExists { path: PathBuf },
+
+    #[error(
+        "cannot read the cache at {path}: the encryption key is wrong or the file is not a Fieldbook cache. \
+         Use the key the cache was created with; if it is lost, move the file away and run `fieldbook init` again"
+    )]
+    WrongKeyOrNotACache { path: PathBuf },
+
+    #[error("the cache at {path} is damaged ({detail}): move it away and run `fieldbook init` again to rebuild it from the ERP")]
+    Corrupt { path: PathBuf, detail: String },
+
+    #[error("the cache at {path} is in use by another program (another Fieldbook sync?): wait for it to finish and try again")]
+    Locked { path: PathBuf },
+
+    #[error(
+        "the cache at {path} was written by a newer Fieldbook (schema {found}, this one knows up to {supported}): \
+         update Fieldbook"
+    )]
+    TooNew { path: PathBuf, found: i64, supported: i64 },
+
+    #[error("the cache key is empty: give a non-empty key")]
+    EmptyKey,
+
+    #[error("cache error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    #[error("cache migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+
+    #[error("the cache holds a value it cannot read ({0}): move it away and run `fieldbook init` again")]
+    BadValue(String),
+}
+
+impl StoreError {
+    /// Whether trying the same thing again later can help.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Locked { .. })
+    }
+}

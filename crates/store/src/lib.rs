@@ -1,0 +1,25 @@
+//! The local cache: an encrypted SQLite file holding what a salesperson needs
+//! from the ERP, its sync cursors, and the search index over it.
+//!
+//! **Architecture invariant:** this crate knows nothing of the network or of
+//! any ERP. It stores Fieldbook's domain records (`fieldbook-core`) and
+//! answers questions about them. Every page of a sync is applied in one
+//! transaction together with its cursor, so the file is never half-written.
+//!
+//! Terms: a *page* is one batch of records of one entity as pulled from the
+//! ERP; a *cursor* says how far the pull of an entity has come; the *refresh
+//! queue* lists records whose derived figures (stock, credit) must be re-read.
+
+mod apply;
+mod error;
+mod open;
+mod read;
+mod search;
+
+pub use apply::{Figure, PageEffects, PullCursor};
+pub use error::StoreError;
+pub use open::{CacheKey, SCHEMA_VERSION, Store};
+pub use read::{
+    CustomerView, EntityStatus, ErpLink, OrderSummary, ProductView, Status, StockRow, Synced,
+};
+pub use search::{SearchHit, SearchKind};

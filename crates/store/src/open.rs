@@ -1,0 +1,248 @@
+use crate::StoreError;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use rusqlite_migration::{M, Migrations};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The migrations, oldest first. Append only: a released file never changes.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The passphrase that encrypts the cache (SQLCipher derives the page key
+/// from it). Its `Debug` output never shows it, so it cannot leak into logs.
+#[derive(Clone)]
+pub struct CacheKey(String);
+
+impl CacheKey {
+    pub fn new(passphrase: impl Into<String>) -> Result<CacheKey, StoreError> {
+        let passphrase = passphrase.into();
+        if passphrase.is_empty() {
+            return Err(StoreError::EmptyKey);
+        }
+        Ok(CacheKey(passphrase))
+    }
+}
+
+impl fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CacheKey(<redacted>)")
+    }
+}
+
+/// An open cache.
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+/// How long a writer waits for another writer before giving up with
+/// [`StoreError::Locked`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Store {
+    /// Creates a new, empty, encrypted cache at `path`. Fails if a file is
+    /// already there: an existing cache is never overwritten.
+    pub fn create(path: &Path, key: &CacheKey) -> Result<Store, StoreError> {
+        if path.exists() {
+            return Err(StoreError::AlreadyExists { path: path.to_owned() });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        let result = Store::prepare(conn, path, Some(key), BUSY_TIMEOUT);
+        if result.is_err() {
+            // Nothing of value can be in a file we just made and failed to set up.
+            let _ = std::fs::remove_file(path);
+        }
+        result
+    }
+
+    /// Opens the cache at `path`, upgrading its schema in place if it was
+    /// written by an older Fieldbook.
+    pub fn open(path: &Path, key: &CacheKey) -> Result<Store, StoreError> {
+        Store::open_with_timeout(path, key, BUSY_TIMEOUT)
+    }
+
+    /// [`Store::open`] with a chosen wait for a busy file.
+    pub fn open_with_timeout(path: &Path, key: &CacheKey, busy_timeout: Duration) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing { path: path.to_owned() });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|error| classify(error, path))?;
+        Store::prepare(conn, path, Some(key), busy_timeout)
+    }
+
+    /// An unencrypted cache in memory, for tests.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        Store::prepare(conn, Path::new(":memory:"), None, BUSY_TIMEOUT)
+    }
+
+    /// The one place that sets the connection up: key, pragmas, schema.
+    fn prepare(
+        mut conn: Connection,
+        path: &Path,
+        key: Option<&CacheKey>,
+        busy_timeout: Duration,
+    ) -> Result<Store, StoreError> {
+        let classify = |error| classify(error, path);
+        if let Some(CacheKey(passphrase)) = key {
+            conn.pragma_update(None, "key", passphrase).map_err(classify)?;
+        }
+        conn.busy_timeout(busy_timeout).map_err(classify)?;
+        // The first read of the file: a wrong key shows here.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)).map_err(classify)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(classify)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(classify)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(classify)?;
+
+        let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(classify)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { path: path.to_owned(), found, supported: SCHEMA_VERSION });
+        }
+        migrate_to(&mut conn, SCHEMA_VERSION).map_err(|error| match error {
+            StoreError::Sqlite(error) => classify(error),
+            other => other,
+        })?;
+        Ok(Store { conn, path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+}
+
+/// Brings the schema to `version` (a prefix of the migrations). Public in
+/// the crate so tests can build every older schema.
+pub(crate) fn migrate_to(conn: &mut Connection, version: i64) -> Result<(), StoreError> {
+    let steps = MIGRATIONS[..version as usize].iter().map(|sql| M::up(sql)).collect();
+    Migrations::new(steps).to_latest(conn)?;
+    Ok(())
+}
+
+/// Turns SQLite's error codes into errors a person can act on.
+pub(crate) fn classify(error: rusqlite::Error, path: &Path) -> StoreError {
+    let path = path.to_owned();
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::WrongKeyOrNotACache { path },
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path, detail: error.to_string() },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
+        _ => StoreError::Sqlite(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(text: &str) -> CacheKey {
+        CacheKey::new(text).unwrap()
+    }
+
+    #[test]
+    fn a_created_cache_reopens_with_its_key_and_is_encrypted_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let store = Store::create(&path, &key("s3cret")).unwrap();
+        store.conn.execute("INSERT INTO customers VALUES (1, 'C1', '华为', NULL, 't', 't')", []).unwrap();
+        drop(store);
+
+        let reopened = Store::open(&path, &key("s3cret")).unwrap();
+        assert_eq!(reopened.schema_version().unwrap(), SCHEMA_VERSION);
+        let name: String = reopened.conn.query_row("SELECT name FROM customers", [], |r| r.get(0)).unwrap();
+        assert_eq!(name, "华为");
+        drop(reopened);
+
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.starts_with(b"SQLite format 3"), "the file must not be plain SQLite");
+        assert!(!bytes.windows("华为".len()).any(|w| w == "华为".as_bytes()), "plain text leaked");
+    }
+
+    #[test]
+    fn a_wrong_key_is_refused_and_the_file_is_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        drop(Store::create(&path, &key("right")).unwrap());
+        let before = std::fs::read(&path).unwrap();
+        let error = Store::open(&path, &key("wrong")).unwrap_err();
+        assert!(matches!(error, StoreError::WrongKeyOrNotACache { .. }), "{error:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_cache_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+        let error = Store::open(&path, &key("k")).unwrap_err();
+        assert!(matches!(error, StoreError::WrongKeyOrNotACache { .. }), "{error:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), vec![0x5a; 8192]);
+    }
+
+    #[test]
+    fn missing_and_existing_files_are_refused_with_their_own_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        assert!(matches!(Store::open(&path, &key("k")), Err(StoreError::Missing { .. })));
+        drop(Store::create(&path, &key("k")).unwrap());
+        assert!(matches!(Store::create(&path, &key("k")), Err(StoreError::AlreadyExists { .. })));
+        assert!(matches!(CacheKey::new(""), Err(StoreError::EmptyKey)));
+    }
+
+    #[test]
+    fn a_cache_from_a_newer_fieldbook_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let store = Store::create(&path, &key("k")).unwrap();
+        store.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        drop(store);
+        let error = Store::open(&path, &key("k")).unwrap_err();
+        assert!(
+            matches!(error, StoreError::TooNew { found, supported, .. } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_cache_locked_by_another_program_is_reported_as_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        drop(Store::create(&path, &key("k")).unwrap());
+        let holder = Store::open(&path, &key("k")).unwrap();
+        holder.conn.pragma_update(None, "locking_mode", "EXCLUSIVE").unwrap();
+        holder.conn.execute_batch("BEGIN EXCLUSIVE; DELETE FROM customers; ").unwrap();
+        let error = Store::open_with_timeout(&path, &key("k"), Duration::from_millis(50)).unwrap_err();
+        assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+        assert!(error.is_transient());
+    }
+
+    #[test]
+    fn every_older_schema_upgrades_in_place_keeping_its_rows() {
+        for version in 1..=SCHEMA_VERSION {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("cache.db");
+            let mut conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "key", "k").unwrap();
+            migrate_to(&mut conn, version).unwrap();
+            conn.execute("INSERT INTO customers VALUES (7, 'C7', 'Old', NULL, 't', 't')", []).unwrap();
+            drop(conn);
+            let store = Store::open(&path, &key("k")).unwrap();
+            assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "from {version}");
+            let name: String = store.conn.query_row("SELECT name FROM customers WHERE erp_id = 7", [], |r| r.get(0)).unwrap();
+            assert_eq!(name, "Old", "from {version}");
+        }
+    }
+}

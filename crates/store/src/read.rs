@@ -1,0 +1,491 @@
+//! What the cache answers: a customer's page, a product's page, the status
+//! of the cache. Each figure comes with when it was synced.
+
+use crate::apply::{Figure, table, time};
+use crate::{Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use fieldbook_core::{Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Payment, Product, StockLevel};
+use rusqlite::{OptionalExtension, Row, params};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// A value and when the laptop last received it from the ERP.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Synced<T> {
+    pub value: T,
+    pub synced_at: DateTime<Utc>,
+}
+
+/// Everything a salesperson looks at about one customer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerView {
+    pub customer: Synced<Customer>,
+    pub addresses: Vec<Address>,
+    pub contacts: Vec<Contact>,
+    pub credit: Option<Synced<Credit>>,
+    /// Open invoices, earliest due first.
+    pub open_invoices: Vec<Synced<Invoice>>,
+    /// Newest first.
+    pub recent_orders: Vec<Synced<OrderSummary>>,
+    /// Newest first.
+    pub recent_payments: Vec<Synced<Payment>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderSummary {
+    pub erp_id: ErpId,
+    pub number: Option<String>,
+    pub state: String,
+    pub order_date: Option<NaiveDate>,
+    pub currency: String,
+    pub total: Decimal,
+    pub line_count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductView {
+    pub product: Synced<Product>,
+    pub stock: Vec<StockRow>,
+}
+
+/// A product's stock in one warehouse. Warehouses where the product has
+/// never been stocked show zero.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StockRow {
+    pub warehouse_id: ErpId,
+    pub warehouse: String,
+    pub level: StockLevel,
+    /// `None`: stock for this product has not been fetched yet.
+    pub synced_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErpLink {
+    pub url: String,
+    pub database: String,
+    pub login: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntityStatus {
+    pub entity: Entity,
+    pub records: u64,
+    pub last_complete_sync: Option<DateTime<Utc>>,
+    /// A pull was interrupted and will resume where it stopped.
+    pub interrupted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Status {
+    pub erp: Option<ErpLink>,
+    pub schema_version: i64,
+    pub entities: Vec<EntityStatus>,
+    pub stock_refresh_pending: u64,
+    pub credit_refresh_pending: u64,
+    pub oldest_credit: Option<DateTime<Utc>>,
+    pub oldest_stock: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    pub fn set_erp_link(&mut self, link: &ErpLink) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO erp_link (id, url, database, login, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
+            params![link.url, link.database, link.login, time(link.created_at)],
+        )?;
+        Ok(())
+    }
+
+    pub fn erp_link(&self) -> Result<Option<ErpLink>, StoreError> {
+        let row = self
+            .conn
+            .query_row("SELECT url, database, login, created_at FROM erp_link WHERE id = 1", [], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+            })
+            .optional()?;
+        row.map(|(url, database, login, created_at)| {
+            Ok(ErpLink { url, database, login, created_at: parse_time(&created_at)? })
+        })
+        .transpose()
+    }
+
+    pub fn status(&self) -> Result<Status, StoreError> {
+        let mut entities = Vec::new();
+        for entity in Entity::ALL {
+            let cursor = self.pull_cursor(entity)?;
+            entities.push(EntityStatus {
+                entity,
+                records: self.local_count(entity)?,
+                last_complete_sync: cursor.completed_at,
+                interrupted: cursor.in_progress(),
+            });
+        }
+        let oldest = |sql: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
+            let value: Option<String> = self.conn.query_row(sql, [], |row| row.get(0))?;
+            value.as_deref().map(parse_time).transpose()
+        };
+        Ok(Status {
+            erp: self.erp_link()?,
+            schema_version: self.schema_version()?,
+            entities,
+            stock_refresh_pending: self.queued_count(Figure::Stock)?,
+            credit_refresh_pending: self.queued_count(Figure::Credit)?,
+            oldest_credit: oldest("SELECT min(synced_at) FROM credits")?,
+            oldest_stock: oldest("SELECT min(synced_at) FROM stock_levels")?,
+        })
+    }
+
+    /// A customer by code (case does not matter) or, failing that, by ERP id.
+    pub fn customer(&self, code_or_id: &str) -> Result<Option<CustomerView>, StoreError> {
+        let found = self
+            .conn
+            .query_row(
+                "SELECT erp_id, code, name, tax_id, changed_at, synced_at FROM customers
+                 WHERE lower(code) = lower(?1) OR CAST(erp_id AS TEXT) = ?1 ORDER BY lower(code) = lower(?1) DESC LIMIT 1",
+                [code_or_id],
+                |row| {
+                    Ok((
+                        row.get::<_, ErpId>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, String>(5)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((erp_id, code, name, tax_id, changed_at, synced_at)) = found else { return Ok(None) };
+        let customer = Synced {
+            value: Customer { erp_id, code, name, tax_id, active: true, changed_at: parse_time(&changed_at)? },
+            synced_at: parse_time(&synced_at)?,
+        };
+        Ok(Some(CustomerView {
+            customer,
+            addresses: self.addresses(erp_id)?,
+            contacts: self.contacts(erp_id)?,
+            credit: self.credit(erp_id)?,
+            open_invoices: self.open_invoices(erp_id)?,
+            recent_orders: self.recent_orders(erp_id, 10)?,
+            recent_payments: self.recent_payments(erp_id, 10)?,
+        }))
+    }
+
+    fn addresses(&self, customer_id: ErpId) -> Result<Vec<Address>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT erp_id, name, street, postal_code, city, subdivision, country, invoice, delivery, changed_at
+             FROM addresses WHERE customer_id = ?1 ORDER BY erp_id",
+        )?;
+        let rows = statement.query_map([customer_id], |row| {
+            Ok((
+                Address {
+                    erp_id: row.get(0)?,
+                    customer_id,
+                    name: row.get(1)?,
+                    street: row.get(2)?,
+                    postal_code: row.get(3)?,
+                    city: row.get(4)?,
+                    subdivision: row.get(5)?,
+                    country: row.get(6)?,
+                    invoice: row.get(7)?,
+                    delivery: row.get(8)?,
+                    active: true,
+                    changed_at: DateTime::UNIX_EPOCH,
+                },
+                row.get::<_, String>(9)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (mut address, changed_at) = row?;
+            address.changed_at = parse_time(&changed_at)?;
+            Ok(address)
+        })
+        .collect()
+    }
+
+    fn contacts(&self, customer_id: ErpId) -> Result<Vec<Contact>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT erp_id, kind, value, name, changed_at FROM contacts WHERE customer_id = ?1 ORDER BY erp_id",
+        )?;
+        let rows = statement.query_map([customer_id], |row| {
+            Ok((
+                Contact {
+                    erp_id: row.get(0)?,
+                    customer_id,
+                    kind: row.get(1)?,
+                    value: row.get(2)?,
+                    name: row.get(3)?,
+                    active: true,
+                    changed_at: DateTime::UNIX_EPOCH,
+                },
+                row.get::<_, String>(4)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (mut contact, changed_at) = row?;
+            contact.changed_at = parse_time(&changed_at)?;
+            Ok(contact)
+        })
+        .collect()
+    }
+
+    fn credit(&self, customer_id: ErpId) -> Result<Option<Synced<Credit>>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT currency, credit_limit, used, receivable, synced_at FROM credits WHERE customer_id = ?1",
+                [customer_id],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(currency, limit, used, receivable, synced_at)| {
+            Ok(Synced {
+                value: Credit {
+                    customer_id,
+                    currency,
+                    limit: limit.as_deref().map(parse_decimal).transpose()?,
+                    used: parse_decimal(&used)?,
+                    receivable: parse_decimal(&receivable)?,
+                },
+                synced_at: parse_time(&synced_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn open_invoices(&self, customer_id: ErpId) -> Result<Vec<Synced<Invoice>>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT erp_id, number, invoice_date, due_date, currency, total, amount_to_pay, changed_at, synced_at
+             FROM invoices WHERE customer_id = ?1 ORDER BY due_date IS NULL, due_date, erp_id",
+        )?;
+        let rows = statement.query_map([customer_id], |row| {
+            (0..9).map(|i| row.get::<_, Option<rusqlite::types::Value>>(i)).collect::<Result<Vec<_>, _>>()
+        })?;
+        let mut invoices = Vec::new();
+        for row in rows {
+            let row = row?;
+            let text = |i: usize| match &row[i] {
+                Some(rusqlite::types::Value::Text(text)) => Some(text.clone()),
+                _ => None,
+            };
+            let erp_id = match &row[0] {
+                Some(rusqlite::types::Value::Integer(id)) => *id,
+                other => return Err(StoreError::BadValue(format!("invoice id {other:?}"))),
+            };
+            invoices.push(Synced {
+                value: Invoice {
+                    erp_id,
+                    customer_id,
+                    number: text(1),
+                    invoice_date: text(2).as_deref().map(parse_date).transpose()?,
+                    due_date: text(3).as_deref().map(parse_date).transpose()?,
+                    currency: text(4).unwrap_or_default(),
+                    total: parse_decimal(&text(5).unwrap_or_default())?,
+                    amount_to_pay: parse_decimal(&text(6).unwrap_or_default())?,
+                    open: true,
+                    changed_at: parse_time(&text(7).unwrap_or_default())?,
+                },
+                synced_at: parse_time(&text(8).unwrap_or_default())?,
+            });
+        }
+        Ok(invoices)
+    }
+
+    fn recent_orders(&self, customer_id: ErpId, limit: usize) -> Result<Vec<Synced<OrderSummary>>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT o.erp_id, o.number, o.state, o.order_date, o.currency, o.total, o.synced_at,
+                    (SELECT count(*) FROM order_lines l WHERE l.order_id = o.erp_id)
+             FROM orders o WHERE o.customer_id = ?1 ORDER BY o.order_date DESC, o.erp_id DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![customer_id, limit as i64], |row| {
+            Ok((
+                row.get::<_, ErpId>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, Option<String>>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, String>(6)?,
+                row.get::<_, i64>(7)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (erp_id, number, state, order_date, currency, total, synced_at, line_count) = row?;
+            Ok(Synced {
+                value: OrderSummary {
+                    erp_id,
+                    number,
+                    state,
+                    order_date: order_date.as_deref().map(parse_date).transpose()?,
+                    currency,
+                    total: parse_decimal(&total)?,
+                    line_count: line_count as u64,
+                },
+                synced_at: parse_time(&synced_at)?,
+            })
+        })
+        .collect()
+    }
+
+    fn recent_payments(&self, customer_id: ErpId, limit: usize) -> Result<Vec<Synced<Payment>>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT erp_id, date, currency, amount, description, changed_at, synced_at
+             FROM payments WHERE customer_id = ?1 ORDER BY date DESC, erp_id DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![customer_id, limit as i64], |row| {
+            Ok((
+                row.get::<_, ErpId>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, String>(6)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (erp_id, date, currency, amount, description, changed_at, synced_at) = row?;
+            Ok(Synced {
+                value: Payment {
+                    erp_id,
+                    customer_id,
+                    date: parse_date(&date)?,
+                    currency,
+                    amount: parse_decimal(&amount)?,
+                    description,
+                    changed_at: parse_time(&changed_at)?,
+                },
+                synced_at: parse_time(&synced_at)?,
+            })
+        })
+        .collect()
+    }
+
+    /// A product by code (case does not matter) or, failing that, by ERP id,
+    /// with its stock in every warehouse.
+    pub fn product(&self, code_or_id: &str) -> Result<Option<ProductView>, StoreError> {
+        let found = self
+            .conn
+            .query_row(
+                "SELECT erp_id, code, name, description, unit, list_price, salable, changed_at, synced_at FROM products
+                 WHERE lower(code) = lower(?1) OR CAST(erp_id AS TEXT) = ?1 ORDER BY lower(code) = lower(?1) DESC LIMIT 1",
+                [code_or_id],
+                product_row,
+            )
+            .optional()?;
+        let Some(row) = found else { return Ok(None) };
+        let product = row.into_synced()?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT w.erp_id, w.name, s.on_hand, s.forecast, s.synced_at
+             FROM warehouses w LEFT JOIN stock_levels s ON s.warehouse_id = w.erp_id AND s.product_id = ?1
+             ORDER BY w.name",
+        )?;
+        let rows = statement.query_map([product.value.erp_id], |row| {
+            Ok((
+                row.get::<_, ErpId>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, Option<String>>(3)?,
+                row.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        let product_synced = self.conn.query_row(
+            "SELECT min(synced_at) FROM stock_levels WHERE product_id = ?1",
+            [product.value.erp_id],
+            |row| row.get::<_, Option<String>>(0),
+        )?;
+        let mut stock = Vec::new();
+        for row in rows {
+            let (warehouse_id, warehouse, on_hand, forecast, synced_at) = row?;
+            let zero = || "0".to_string();
+            stock.push(StockRow {
+                warehouse_id,
+                warehouse,
+                level: StockLevel {
+                    product_id: product.value.erp_id,
+                    warehouse_id,
+                    on_hand: parse_decimal(&on_hand.unwrap_or_else(zero))?,
+                    forecast: parse_decimal(&forecast.unwrap_or_else(zero))?,
+                },
+                // A warehouse with no row has no stock as of the product's
+                // last stock refresh, if there was one.
+                synced_at: synced_at.or_else(|| product_synced.clone()).as_deref().map(parse_time).transpose()?,
+            });
+        }
+        Ok(Some(ProductView { product, stock }))
+    }
+
+    /// Ids of every cached record of an entity whose table is named by it;
+    /// also used by tests to compare with the ERP.
+    pub fn count_where(&self, entity: Entity, condition: &str) -> Result<u64, StoreError> {
+        let sql = format!("SELECT count(*) FROM {} WHERE {condition}", table(entity));
+        Ok(self.conn.query_row(&sql, [], |row| row.get::<_, i64>(0))? as u64)
+    }
+}
+
+struct ProductRow {
+    erp_id: ErpId,
+    code: Option<String>,
+    name: String,
+    description: Option<String>,
+    unit: String,
+    list_price: Option<String>,
+    salable: bool,
+    changed_at: String,
+    synced_at: String,
+}
+
+fn product_row(row: &Row) -> rusqlite::Result<ProductRow> {
+    Ok(ProductRow {
+        erp_id: row.get(0)?,
+        code: row.get(1)?,
+        name: row.get(2)?,
+        description: row.get(3)?,
+        unit: row.get(4)?,
+        list_price: row.get(5)?,
+        salable: row.get(6)?,
+        changed_at: row.get(7)?,
+        synced_at: row.get(8)?,
+    })
+}
+
+impl ProductRow {
+    fn into_synced(self) -> Result<Synced<Product>, StoreError> {
+        Ok(Synced {
+            value: Product {
+                erp_id: self.erp_id,
+                code: self.code,
+                name: self.name,
+                description: self.description,
+                unit: self.unit,
+                list_price: self.list_price.as_deref().map(parse_decimal).transpose()?,
+                salable: self.salable,
+                active: true,
+                changed_at: parse_time(&self.changed_at)?,
+            },
+            synced_at: parse_time(&self.synced_at)?,
+        })
+    }
+}
+
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|_| StoreError::BadValue(format!("time {text:?}")))
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::from_str(text).map_err(|_| StoreError::BadValue(format!("date {text:?}")))
+}
+
+fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
+    Decimal::from_str(text).map_err(|_| StoreError::BadValue(format!("decimal {text:?}")))
+}

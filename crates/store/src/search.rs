@@ -1,0 +1,185 @@
+//! One search over customers and products, offline.
+//!
+//! The index holds one row per customer (code, name, and a body of tax id,
+//! addresses and contact values) and one per product (code, name,
+//! description). It uses FTS5's trigram tokenizer: any substring of three or
+//! more characters is found through the index, which suits Chinese (written
+//! without spaces: "华为" inside "深圳市华为技术有限公司") as well as Latin
+//! prefixes and codes. Terms shorter than three characters are matched with
+//! LIKE over the same rows. Phone numbers are also indexed as bare digits, so
+//! "13812345678" finds "+86 138 1234 5678".
+
+use crate::{Store, StoreError};
+use fieldbook_core::ErpId;
+use rusqlite::{Transaction, params_from_iter, types::Value};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchKind {
+    Customer,
+    Product,
+}
+
+impl SearchKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SearchKind::Customer => "customer",
+            SearchKind::Product => "product",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchHit {
+    pub kind: SearchKind,
+    pub erp_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+}
+
+impl Store {
+    /// Customers and products matching every word of `text`, best first:
+    /// an exact code, then names or codes that start with the text, then
+    /// names that contain it, then matches elsewhere (address, contact,
+    /// description).
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conditions = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let mut fts_terms = Vec::new();
+        let digits = phone_digits(text);
+        if let Some(digits) = digits.filter(|digits| digits.chars().count() >= 3) {
+            fts_terms.push(format!("(digits : {} OR {})", quote(&digits), quote(text)));
+        } else {
+            for word in text.split_whitespace() {
+                if word.chars().count() >= 3 {
+                    fts_terms.push(quote(word));
+                } else {
+                    conditions.push("(code || ' ' || name || ' ' || body) LIKE ? ESCAPE '\\'".to_string());
+                    values.push(Value::Text(format!("%{}%", escape_like(word))));
+                }
+            }
+        }
+        let ranked_by_bm25 = !fts_terms.is_empty();
+        if ranked_by_bm25 {
+            conditions.insert(0, "search_index MATCH ?".to_string());
+            values.insert(0, Value::Text(fts_terms.join(" AND ")));
+        }
+        let lowered = text.to_lowercase();
+        let tier = "CASE WHEN lower(code) = ? THEN 0 \
+                         WHEN lower(name) LIKE ? ESCAPE '\\' OR lower(code) LIKE ? ESCAPE '\\' THEN 1 \
+                         WHEN lower(name) LIKE ? ESCAPE '\\' THEN 2 ELSE 3 END";
+        let prefix = format!("{}%", escape_like(&lowered));
+        let inside = format!("%{}%", escape_like(&lowered));
+        let order_values =
+            [Value::Text(lowered.clone()), Value::Text(prefix.clone()), Value::Text(prefix), Value::Text(inside)];
+        let sql = format!(
+            "SELECT kind, erp_id, code, name FROM search_index WHERE {} ORDER BY {tier}, {}, length(name), erp_id LIMIT ?",
+            conditions.join(" AND "),
+            if ranked_by_bm25 { "bm25(search_index, 0, 0, 10.0, 5.0, 1.0, 1.0)" } else { "length(code)" },
+        );
+        values.extend(order_values);
+        values.push(Value::Integer(limit as i64));
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map(params_from_iter(values), |row| {
+            let kind: String = row.get(0)?;
+            let code: String = row.get(2)?;
+            Ok(SearchHit {
+                kind: if kind == "customer" { SearchKind::Customer } else { SearchKind::Product },
+                erp_id: row.get(1)?,
+                code: (!code.is_empty()).then_some(code),
+                name: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The digits of `text` if it looks like a phone number (digits, spaces,
+/// `+`, `-`, parentheses and dots only, with at least one digit).
+fn phone_digits(text: &str) -> Option<String> {
+    let looks_like_phone = text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    (looks_like_phone && !digits.is_empty()).then_some(digits)
+}
+
+/// An FTS5 string literal: the text matched as a phrase, never as syntax.
+fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Rebuilds the index rows of these customers from the cache (a customer no
+/// longer cached loses its row).
+pub(crate) fn reindex_customers(tx: &Transaction, customers: &BTreeSet<ErpId>) -> Result<(), StoreError> {
+    let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE kind = 'customer' AND erp_id = ?1")?;
+    let mut customer = tx.prepare_cached("SELECT coalesce(code, ''), name, coalesce(tax_id, '') FROM customers WHERE erp_id = ?1")?;
+    let mut addresses = tx.prepare_cached(
+        "SELECT coalesce(name, ''), coalesce(street, ''), coalesce(postal_code, ''), coalesce(city, ''),
+                coalesce(subdivision, ''), coalesce(country, '')
+         FROM addresses WHERE customer_id = ?1 ORDER BY erp_id",
+    )?;
+    let mut contacts = tx.prepare_cached("SELECT kind, value FROM contacts WHERE customer_id = ?1 ORDER BY erp_id")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO search_index (kind, erp_id, code, name, body, digits) VALUES ('customer', ?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for &erp_id in customers {
+        clear.execute([erp_id])?;
+        let found = customer
+            .query_map([erp_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))?
+            .next()
+            .transpose()?;
+        let Some((code, name, tax_id)) = found else { continue };
+        let mut body = vec![tax_id.clone()];
+        let mut digits: Vec<String> =
+            [&code, &tax_id].iter().map(|text| text.chars().filter(char::is_ascii_digit).collect()).collect();
+        for address in addresses.query_map([erp_id], |row| {
+            (0..6).map(|i| row.get::<_, String>(i)).collect::<Result<Vec<_>, _>>()
+        })? {
+            body.extend(address?.into_iter().filter(|part| !part.is_empty()));
+        }
+        for contact in contacts.query_map([erp_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))? {
+            let (kind, value) = contact?;
+            if matches!(kind.as_str(), "phone" | "mobile" | "fax") {
+                digits.push(value.chars().filter(char::is_ascii_digit).collect());
+            }
+            body.push(value);
+        }
+        insert.execute(params_from_iter([
+            Value::Integer(erp_id),
+            Value::Text(code),
+            Value::Text(name),
+            Value::Text(body.join(" ")),
+            Value::Text(digits.join(" ")),
+        ]))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn reindex_products(tx: &Transaction, products: &BTreeSet<ErpId>) -> Result<(), StoreError> {
+    let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE kind = 'product' AND erp_id = ?1")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO search_index (kind, erp_id, code, name, body, digits)
+         SELECT 'product', erp_id, coalesce(code, ''), name, coalesce(description, ''), ?2 FROM products WHERE erp_id = ?1",
+    )?;
+    let mut code = tx.prepare_cached("SELECT coalesce(code, '') FROM products WHERE erp_id = ?1")?;
+    for &erp_id in products {
+        clear.execute([erp_id])?;
+        let code_digits: String = code
+            .query_map([erp_id], |row| row.get::<_, String>(0))?
+            .next()
+            .transpose()?
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        insert.execute(rusqlite::params![erp_id, code_digits])?;
+    }
+    Ok(())
+}
