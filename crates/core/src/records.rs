@@ -286,6 +286,24 @@ impl Records {
         }
     }
 
+    /// The largest ERP id in the page (pages are ordered by id).
+    pub fn last_id(&self) -> Option<crate::ErpId> {
+        fn max<T>(records: &[T], id: impl Fn(&T) -> crate::ErpId) -> Option<crate::ErpId> {
+            records.iter().map(id).max()
+        }
+        match self {
+            Records::Warehouses(records) => max(records, |r| r.erp_id),
+            Records::Customers(records) => max(records, |r| r.erp_id),
+            Records::Addresses(records) => max(records, |r| r.erp_id),
+            Records::Contacts(records) => max(records, |r| r.erp_id),
+            Records::Products(records) => max(records, |r| r.erp_id),
+            Records::Orders(records) => max(records, |r| r.erp_id),
+            Records::OrderLines(records) => max(records, |r| r.erp_id),
+            Records::Invoices(records) => max(records, |r| r.erp_id),
+            Records::Payments(records) => max(records, |r| r.erp_id),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -4,7 +4,9 @@
 -- Money and quantities are decimal strings (rust_decimal), never REAL.
 -- Times are RFC 3339 UTC strings; dates are YYYY-MM-DD.
 -- Inactive records are not kept: a deactivation arriving from the ERP
--- deletes the cached row.
+-- deletes the cached row. A deactivated customer's addresses, contacts,
+-- orders and invoices are records of their own: they stay, unseen (every
+-- read goes through the customer), so a reactivated customer is whole again.
 
 -- Which ERP this cache mirrors. One row.
 CREATE TABLE erp_link (
@@ -167,6 +169,14 @@ CREATE TABLE refresh_queue (
     erp_id  INTEGER NOT NULL,
     PRIMARY KEY (figure, erp_id)
 ) WITHOUT ROWID;
+
+-- Where the check for records whose derived figures moved stands: stock
+-- moves ('stock') and receivable lines ('credit') changed since `since`
+-- (the ERP's clock) have been looked at.
+CREATE TABLE figure_cursors (
+    figure  TEXT PRIMARY KEY,
+    since   TEXT NOT NULL
+);
 
 -- One search over customers and products. The trigram tokenizer matches any
 -- substring of three characters or more, which is what Chinese needs (no

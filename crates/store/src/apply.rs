@@ -108,6 +108,41 @@ impl Store {
         Ok(())
     }
 
+    /// How far the look for records whose `figure` moved has come.
+    pub fn figure_cursor(&self, figure: Figure) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let since: Option<String> = self
+            .conn
+            .query_row("SELECT since FROM figure_cursors WHERE figure = ?1", [figure.name()], |row| row.get(0))
+            .optional()?;
+        since.as_deref().map(crate::read::parse_time).transpose()
+    }
+
+    /// Queues the records whose `figure` moved and advances the figure's
+    /// cursor to `since`, together.
+    pub fn queue_moved(&mut self, figure: Figure, ids: &BTreeSet<ErpId>, since: DateTime<Utc>) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        queue(&tx, figure, ids)?;
+        tx.execute(
+            "INSERT INTO figure_cursors (figure, since) VALUES (?1, ?2) ON CONFLICT (figure) DO UPDATE SET since = excluded.since",
+            params![figure.name(), time(since)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Queues every cached product (or customer) for a refresh of `figure`.
+    pub fn queue_all(&mut self, figure: Figure) -> Result<(), StoreError> {
+        let source = match figure {
+            Figure::Stock => "products",
+            Figure::Credit => "customers",
+        };
+        self.conn.execute(
+            &format!("INSERT OR IGNORE INTO refresh_queue (figure, erp_id) SELECT ?1, erp_id FROM {source}"),
+            [figure.name()],
+        )?;
+        Ok(())
+    }
+
     /// Queues records whose derived figure must be re-read.
     pub fn queue_refresh(&mut self, figure: Figure, ids: &BTreeSet<ErpId>) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
@@ -276,18 +311,7 @@ fn remove_one(
 ) -> Result<usize, StoreError> {
     match entity {
         Entity::Customers => {
-            for sql in [
-                "DELETE FROM addresses WHERE customer_id = ?1",
-                "DELETE FROM contacts WHERE customer_id = ?1",
-                "DELETE FROM credits WHERE customer_id = ?1",
-                "DELETE FROM invoices WHERE customer_id = ?1",
-                "DELETE FROM payments WHERE customer_id = ?1",
-                "DELETE FROM order_lines WHERE order_id IN (SELECT erp_id FROM orders WHERE customer_id = ?1)",
-                "DELETE FROM orders WHERE customer_id = ?1",
-                "DELETE FROM search_index WHERE kind = 'customer' AND erp_id = ?1",
-            ] {
-                tx.prepare_cached(sql)?.execute([erp_id])?;
-            }
+            tx.prepare_cached("DELETE FROM search_index WHERE kind = 'customer' AND erp_id = ?1")?.execute([erp_id])?;
         }
         Entity::Addresses | Entity::Contacts => {
             let sql = format!("SELECT customer_id FROM {} WHERE erp_id = ?1", table(entity));

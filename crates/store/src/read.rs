@@ -489,3 +489,37 @@ fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {
 fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
     Decimal::from_str(text).map_err(|_| StoreError::BadValue(format!("decimal {text:?}")))
 }
+
+impl Store {
+    /// Every cached record as text, table by table, leaving out when each
+    /// was received (`synced_at`) and sync bookkeeping: two caches that hold
+    /// the same data give the same snapshot. For tests and diagnostics.
+    pub fn snapshot(&self) -> Result<std::collections::BTreeMap<String, Vec<String>>, StoreError> {
+        let mut snapshot = std::collections::BTreeMap::new();
+        for table in [
+            "warehouses", "customers", "addresses", "contacts", "credits", "products", "stock_levels", "orders",
+            "order_lines", "invoices", "payments",
+        ] {
+            let mut statement = self.conn.prepare(&format!("SELECT * FROM {table}"))?;
+            let columns: Vec<usize> = statement
+                .column_names()
+                .iter()
+                .enumerate()
+                .filter(|(_, name)| **name != "synced_at")
+                .map(|(index, _)| index)
+                .collect();
+            let mut rows = statement.query([])?;
+            let mut lines = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut fields = Vec::new();
+                for &index in &columns {
+                    fields.push(format!("{:?}", row.get::<_, rusqlite::types::Value>(index)?));
+                }
+                lines.push(fields.join("|"));
+            }
+            lines.sort();
+            snapshot.insert(table.to_string(), lines);
+        }
+        Ok(snapshot)
+    }
+}

@@ -121,13 +121,21 @@ fn search_hits_say_what_they_are() {
 }
 
 #[test]
-fn a_deactivated_customer_leaves_the_cache_with_everything_hanging_off_it() {
+fn a_deactivated_customer_leaves_the_cache_and_the_search() {
     let mut store = seeded();
     let mut gone = customer(2, "C-ACME", "ACME Trading Co.");
     gone.active = false;
     apply(&mut store, Records::Customers(vec![gone]));
     assert!(store.customer("C-ACME").unwrap().is_none());
-    assert_eq!(store.count_where(Entity::Contacts, "customer_id = 2").unwrap(), 0);
+    // The contacts are records of their own, still live in the ERP: they stay
+    // unseen, so a reactivated customer comes back whole.
+    assert_eq!(store.count_where(Entity::Contacts, "customer_id = 2").unwrap(), 2);
+    apply(&mut store, Records::Customers(vec![customer(2, "C-ACME", "ACME Trading Co.")]));
+    assert_eq!(store.customer("C-ACME").unwrap().unwrap().contacts.len(), 2);
+    check(&store, "13812345678", &["C-ACME"]);
+    let mut gone = customer(2, "C-ACME", "ACME Trading Co.");
+    gone.active = false;
+    apply(&mut store, Records::Customers(vec![gone]));
     check(&store, "13812345678", &[]);
     check(&store, "acm", &["P000101", "C000003"]);
 }

@@ -1,0 +1,269 @@
+//! `fieldbook`: the engine from a terminal, for administrators, scripts
+//! and tests. It holds no business logic: each command opens the cache,
+//! calls the engine, and prints what it got (as text for people, or as
+//! JSON with `--json`, in the shapes of `output.rs`).
+
+mod output;
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use fieldbook_erp::ErpError;
+use fieldbook_erp::tryton::{Tryton, TrytonConfig};
+use fieldbook_store::{CacheKey, ErpLink, Store, StoreError};
+use fieldbook_sync::{Progress, SyncError, SyncOptions};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Fieldbook: the ERP's customers, credit, products and stock, offline.
+#[derive(Parser)]
+#[command(name = "fieldbook", version, about)]
+struct Cli {
+    /// Where the cache lives [default: the platform's data folder, or
+    /// $FIELDBOOK_DATA_DIR].
+    #[arg(long, global = true, env = "FIELDBOOK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Connect to the ERP (checking address, database, login and password)
+    /// and create an empty encrypted cache for it.
+    Init {
+        /// The ERP's address, e.g. http://erp.example.com:8000/
+        #[arg(long)]
+        erp: String,
+        /// The ERP database name.
+        #[arg(long)]
+        database: String,
+        /// Your ERP login.
+        #[arg(long)]
+        user: String,
+    },
+    /// Bring the cache up to date with the ERP (resumes an interrupted sync).
+    Sync {
+        /// Records per request.
+        #[arg(long, default_value_t = SyncOptions::default().page_size)]
+        page_size: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What the cache holds and how old it is.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search customers and products (name, code, tax id, address, phone, e-mail).
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A customer: addresses, contacts, credit, open invoices, recent orders.
+    Customer {
+        /// The customer's code (or ERP id).
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A product: price and stock per warehouse.
+    Product {
+        /// The product's code (or ERP id).
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Exit codes, documented in the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Exit {
+    Ok = 0,
+    Failure = 1,
+    NotFound = 3,
+    ErpUnavailable = 4,
+    ErpRefused = 5,
+    Cache = 6,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("FIELDBOOK_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start: {error}");
+            return ExitCode::from(Exit::Failure as u8);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit_code(&error) as u8)
+        }
+    }
+}
+
+fn exit_code(error: &anyhow::Error) -> Exit {
+    for cause in error.chain() {
+        if let Some(error) = cause.downcast_ref::<ErpError>() {
+            return erp_exit(error);
+        }
+        if let Some(error) = cause.downcast_ref::<SyncError>() {
+            return match error {
+                SyncError::Erp(error) => erp_exit(error),
+                SyncError::Store(_) => Exit::Cache,
+            };
+        }
+        if cause.downcast_ref::<StoreError>().is_some() {
+            return Exit::Cache;
+        }
+    }
+    Exit::Failure
+}
+
+fn erp_exit(error: &ErpError) -> Exit {
+    if error.is_transient() { Exit::ErpUnavailable } else { Exit::ErpRefused }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => directories::ProjectDirs::from("com", "Fieldbook", "fieldbook")
+            .context("cannot find a data folder for this user: pass --data-dir")?
+            .data_dir()
+            .to_owned(),
+    };
+    let cache_path = data_dir.join("cache.db");
+    match cli.command {
+        Command::Init { erp, database, user } => init(&data_dir, &cache_path, erp, database, user).await,
+        Command::Sync { page_size, json } => sync(&data_dir, &cache_path, page_size, json).await,
+        Command::Status { json } => {
+            let store = open(&cache_path)?;
+            output::status(&store.status()?, Utc::now(), json)?;
+            Ok(Exit::Ok)
+        }
+        Command::Search { text, limit, json } => {
+            let store = open(&cache_path)?;
+            output::search(&store.search(&text, limit)?, json)?;
+            Ok(Exit::Ok)
+        }
+        Command::Customer { code, json } => {
+            let store = open(&cache_path)?;
+            match store.customer(&code)? {
+                Some(view) => {
+                    output::customer(&view, Utc::now(), json)?;
+                    Ok(Exit::Ok)
+                }
+                None => {
+                    eprintln!("error: no customer with code {code:?} in the cache: try `fieldbook search {code}`, or sync");
+                    Ok(Exit::NotFound)
+                }
+            }
+        }
+        Command::Product { code, json } => {
+            let store = open(&cache_path)?;
+            match store.product(&code)? {
+                Some(view) => {
+                    output::product(&view, Utc::now(), json)?;
+                    Ok(Exit::Ok)
+                }
+                None => {
+                    eprintln!("error: no product with code {code:?} in the cache: try `fieldbook search {code}`, or sync");
+                    Ok(Exit::NotFound)
+                }
+            }
+        }
+    }
+}
+
+async fn init(data_dir: &Path, cache_path: &Path, url: String, database: String, login: String) -> anyhow::Result<Exit> {
+    if cache_path.exists() {
+        return Err(StoreError::AlreadyExists { path: cache_path.to_owned() }.into());
+    }
+    let password = secret("FIELDBOOK_PASSWORD", &format!("ERP password for {login}: "))?;
+    let key = CacheKey::new(secret("FIELDBOOK_CACHE_KEY", "Passphrase to encrypt the cache: ")?)?;
+    // Check the ERP first: nothing is written unless it accepts us.
+    let erp = connect(&url, &database, &login, password).await?;
+    let version = erp.server_version().await?;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    let mut store = Store::create(cache_path, &key)?;
+    store.set_erp_link(&ErpLink { url, database, login, created_at: Utc::now() })?;
+    println!("Connected to Tryton {version}; created an encrypted cache at {}.", cache_path.display());
+    println!("Next: `fieldbook sync` to fetch customers, products, stock and credit.");
+    Ok(Exit::Ok)
+}
+
+async fn sync(data_dir: &Path, cache_path: &Path, page_size: usize, json: bool) -> anyhow::Result<Exit> {
+    if page_size == 0 {
+        anyhow::bail!("--page-size must be at least 1");
+    }
+    let mut store = open(cache_path)?;
+    // One sync at a time per cache: a second one would only wait on the first.
+    let lock_path = data_dir.join("sync.lock");
+    let lock = std::fs::File::create(&lock_path).with_context(|| format!("cannot create {}", lock_path.display()))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(StoreError::Locked { path: cache_path.to_owned() }.into());
+        }
+        Err(std::fs::TryLockError::Error(error)) => {
+            return Err(error).with_context(|| format!("cannot lock {}", lock_path.display()));
+        }
+    }
+    let link = store.erp_link()?.context("the cache does not say which ERP it mirrors: run `fieldbook init` again")?;
+    let password = secret("FIELDBOOK_PASSWORD", &format!("ERP password for {}: ", link.login))?;
+    let erp = connect(&link.url, &link.database, &link.login, password).await?;
+    let options = SyncOptions { page_size, ..SyncOptions::default() };
+    let show_progress = std::io::stderr().is_terminal() || std::env::var_os("FIELDBOOK_PROGRESS").is_some();
+    let mut on_progress = |event: Progress| {
+        if show_progress {
+            output::progress(&event);
+        }
+    };
+    let report = fieldbook_sync::pull(&erp, &mut store, &options, &Utc::now, &mut on_progress).await?;
+    output::sync_report(&report, erp.calls(), json)?;
+    Ok(Exit::Ok)
+}
+
+fn open(cache_path: &Path) -> anyhow::Result<Store> {
+    if !cache_path.exists() {
+        return Err(StoreError::Missing { path: cache_path.to_owned() }.into());
+    }
+    let key = CacheKey::new(secret("FIELDBOOK_CACHE_KEY", "Cache passphrase: ")?)?;
+    Ok(Store::open(cache_path, &key)?)
+}
+
+async fn connect(url: &str, database: &str, login: &str, password: String) -> Result<Tryton, ErpError> {
+    Tryton::connect(TrytonConfig {
+        url: url.to_owned(),
+        database: database.to_owned(),
+        login: login.to_owned(),
+        password,
+        timeout: Duration::from_secs(120),
+    })
+    .await
+}
+
+/// A secret from the environment or, in a terminal, a prompt that does not
+/// echo. Never from a command-line argument, where other users could see it.
+fn secret(variable: &str, prompt: &str) -> anyhow::Result<String> {
+    if let Ok(value) = std::env::var(variable) {
+        return Ok(value);
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("{variable} is not set and there is no terminal to ask in: set {variable}");
+    }
+    Ok(rpassword::prompt_password(prompt)?)
+}

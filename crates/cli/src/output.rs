@@ -1,0 +1,507 @@
+//! What the CLI prints. The `--json` shapes below are a stable interface:
+//! fields are added, never renamed or removed. Money and quantities are
+//! decimal strings (never floats), times RFC 3339 UTC, dates YYYY-MM-DD.
+//! Every figure carries `synced_at` (when the laptop received it from the
+//! ERP) so a reader can tell how old it is.
+
+use chrono::{DateTime, Local, NaiveDate, Utc};
+use fieldbook_core::{Entity, age_between};
+use fieldbook_store::{CustomerView, ProductView, SearchHit, Status};
+use fieldbook_sync::{Progress, SyncReport};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Serialize)]
+struct StatusJson {
+    erp: Option<ErpJson>,
+    schema_version: i64,
+    entities: Vec<EntityJson>,
+    stock_refresh_pending: u64,
+    credit_refresh_pending: u64,
+}
+
+#[derive(Serialize)]
+struct ErpJson {
+    url: String,
+    database: String,
+    login: String,
+}
+
+#[derive(Serialize)]
+struct EntityJson {
+    entity: &'static str,
+    records: u64,
+    last_complete_sync: Option<DateTime<Utc>>,
+    interrupted: bool,
+}
+
+pub fn status(status: &Status, now: DateTime<Utc>, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(&StatusJson {
+            erp: status.erp.as_ref().map(|erp| ErpJson {
+                url: erp.url.clone(),
+                database: erp.database.clone(),
+                login: erp.login.clone(),
+            }),
+            schema_version: status.schema_version,
+            entities: status
+                .entities
+                .iter()
+                .map(|e| EntityJson {
+                    entity: e.entity.name(),
+                    records: e.records,
+                    last_complete_sync: e.last_complete_sync,
+                    interrupted: e.interrupted,
+                })
+                .collect(),
+            stock_refresh_pending: status.stock_refresh_pending,
+            credit_refresh_pending: status.credit_refresh_pending,
+        });
+    }
+    match &status.erp {
+        Some(erp) => println!("ERP: {} database {} as {}", erp.url, erp.database, erp.login),
+        None => println!("ERP: not set"),
+    }
+    for entity in &status.entities {
+        let synced = match entity.last_complete_sync {
+            Some(time) => format!("synced {}", when(time, now)),
+            None => "never synced completely".to_string(),
+        };
+        let interrupted = if entity.interrupted { " (a sync was interrupted; `fieldbook sync` resumes it)" } else { "" };
+        println!("{:<12} {:>8}  {synced}{interrupted}", label(entity.entity), entity.records);
+    }
+    if status.stock_refresh_pending + status.credit_refresh_pending > 0 {
+        println!(
+            "waiting for refresh: stock of {} products, credit of {} customers (`fieldbook sync`)",
+            status.stock_refresh_pending, status.credit_refresh_pending
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct HitJson<'a> {
+    kind: &'static str,
+    erp_id: i64,
+    code: Option<&'a str>,
+    name: &'a str,
+}
+
+pub fn search(hits: &[SearchHit], json: bool) -> anyhow::Result<()> {
+    if json {
+        let hits: Vec<_> = hits
+            .iter()
+            .map(|hit| HitJson { kind: hit.kind.name(), erp_id: hit.erp_id, code: hit.code.as_deref(), name: &hit.name })
+            .collect();
+        return print_json(&hits);
+    }
+    if hits.is_empty() {
+        println!("Nothing found.");
+    }
+    for hit in hits {
+        println!("{:<8} {:<12} {}", hit.kind.name(), hit.code.as_deref().unwrap_or("-"), hit.name);
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct CustomerJson<'a> {
+    erp_id: i64,
+    code: Option<&'a str>,
+    name: &'a str,
+    tax_id: Option<&'a str>,
+    synced_at: DateTime<Utc>,
+    addresses: Vec<AddressJson<'a>>,
+    contacts: Vec<ContactJson<'a>>,
+    credit: Option<CreditJson>,
+    open_invoices: Vec<InvoiceJson<'a>>,
+    recent_orders: Vec<OrderJson<'a>>,
+    recent_payments: Vec<PaymentJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct AddressJson<'a> {
+    erp_id: i64,
+    text: String,
+    street: Option<&'a str>,
+    postal_code: Option<&'a str>,
+    city: Option<&'a str>,
+    subdivision: Option<&'a str>,
+    country: Option<&'a str>,
+    invoice: bool,
+    delivery: bool,
+}
+
+#[derive(Serialize)]
+struct ContactJson<'a> {
+    erp_id: i64,
+    kind: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct CreditJson {
+    currency: String,
+    limit: Option<Decimal>,
+    used: Decimal,
+    available: Option<Decimal>,
+    receivable: Decimal,
+    synced_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct InvoiceJson<'a> {
+    erp_id: i64,
+    number: Option<&'a str>,
+    invoice_date: Option<NaiveDate>,
+    due_date: Option<NaiveDate>,
+    overdue: bool,
+    currency: &'a str,
+    total: Decimal,
+    amount_to_pay: Decimal,
+    synced_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct OrderJson<'a> {
+    erp_id: i64,
+    number: Option<&'a str>,
+    state: &'a str,
+    order_date: Option<NaiveDate>,
+    currency: &'a str,
+    total: Decimal,
+    lines: u64,
+    synced_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct PaymentJson<'a> {
+    erp_id: i64,
+    date: NaiveDate,
+    currency: &'a str,
+    amount: Decimal,
+    description: Option<&'a str>,
+    synced_at: DateTime<Utc>,
+}
+
+pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::Result<()> {
+    let today = now.with_timezone(&Local).date_naive();
+    let customer = &view.customer.value;
+    if json {
+        return print_json(&CustomerJson {
+            erp_id: customer.erp_id,
+            code: customer.code.as_deref(),
+            name: &customer.name,
+            tax_id: customer.tax_id.as_deref(),
+            synced_at: view.customer.synced_at,
+            addresses: view
+                .addresses
+                .iter()
+                .map(|a| AddressJson {
+                    erp_id: a.erp_id,
+                    text: a.one_line(),
+                    street: a.street.as_deref(),
+                    postal_code: a.postal_code.as_deref(),
+                    city: a.city.as_deref(),
+                    subdivision: a.subdivision.as_deref(),
+                    country: a.country.as_deref(),
+                    invoice: a.invoice,
+                    delivery: a.delivery,
+                })
+                .collect(),
+            contacts: view.contacts.iter().map(|c| ContactJson { erp_id: c.erp_id, kind: &c.kind, value: &c.value }).collect(),
+            credit: view.credit.as_ref().map(|credit| CreditJson {
+                currency: credit.value.currency.clone(),
+                limit: credit.value.limit,
+                used: credit.value.used,
+                available: credit.value.available(),
+                receivable: credit.value.receivable,
+                synced_at: credit.synced_at,
+            }),
+            open_invoices: view
+                .open_invoices
+                .iter()
+                .map(|i| InvoiceJson {
+                    erp_id: i.value.erp_id,
+                    number: i.value.number.as_deref(),
+                    invoice_date: i.value.invoice_date,
+                    due_date: i.value.due_date,
+                    overdue: i.value.is_overdue(today),
+                    currency: &i.value.currency,
+                    total: i.value.total,
+                    amount_to_pay: i.value.amount_to_pay,
+                    synced_at: i.synced_at,
+                })
+                .collect(),
+            recent_orders: view
+                .recent_orders
+                .iter()
+                .map(|o| OrderJson {
+                    erp_id: o.value.erp_id,
+                    number: o.value.number.as_deref(),
+                    state: &o.value.state,
+                    order_date: o.value.order_date,
+                    currency: &o.value.currency,
+                    total: o.value.total,
+                    lines: o.value.line_count,
+                    synced_at: o.synced_at,
+                })
+                .collect(),
+            recent_payments: view
+                .recent_payments
+                .iter()
+                .map(|p| PaymentJson {
+                    erp_id: p.value.erp_id,
+                    date: p.value.date,
+                    currency: &p.value.currency,
+                    amount: p.value.amount,
+                    description: p.value.description.as_deref(),
+                    synced_at: p.synced_at,
+                })
+                .collect(),
+        });
+    }
+    println!("{}  [{}]", customer.name, customer.code.as_deref().unwrap_or("no code"));
+    if let Some(tax_id) = &customer.tax_id {
+        println!("Tax id: {tax_id}");
+    }
+    println!("(customer record {})", when(view.customer.synced_at, now));
+    if !view.addresses.is_empty() {
+        println!("\nAddresses");
+        for address in &view.addresses {
+            let mut uses = Vec::new();
+            if address.invoice {
+                uses.push("invoice");
+            }
+            if address.delivery {
+                uses.push("delivery");
+            }
+            let uses = if uses.is_empty() { String::new() } else { format!("  ({})", uses.join(", ")) };
+            println!("  {}{uses}", address.one_line());
+        }
+    }
+    if !view.contacts.is_empty() {
+        println!("\nContacts");
+        for contact in &view.contacts {
+            println!("  {:<8} {}", contact.kind, contact.value);
+        }
+    }
+    println!();
+    match &view.credit {
+        Some(credit) => {
+            let c = &credit.value;
+            println!("Credit as of {}", when(credit.synced_at, now));
+            match (c.limit, c.available()) {
+                (Some(limit), Some(available)) => {
+                    println!("  limit      {}", money(limit, &c.currency));
+                    println!("  used       {}", money(c.used, &c.currency));
+                    let over = if available < Decimal::ZERO { "  OVER THE LIMIT" } else { "" };
+                    println!("  available  {}{over}", money(available, &c.currency));
+                }
+                _ => {
+                    println!("  no credit limit");
+                    println!("  used       {}", money(c.used, &c.currency));
+                }
+            }
+            println!("  receivable {}", money(c.receivable, &c.currency));
+        }
+        None => println!("Credit: not fetched yet (`fieldbook sync`)"),
+    }
+    if let Some(first) = view.open_invoices.first() {
+        println!("\nOpen invoices as of {}", when(first.synced_at, now));
+        for invoice in &view.open_invoices {
+            let i = &invoice.value;
+            let due = i.due_date.map_or("no due date".to_string(), |date| format!("due {date}"));
+            let overdue = if i.is_overdue(today) { "  OVERDUE" } else { "" };
+            println!(
+                "  {:<14} {due:<15} to pay {} of {}{overdue}",
+                i.number.as_deref().unwrap_or("-"),
+                money(i.amount_to_pay, &i.currency),
+                money(i.total, &i.currency)
+            );
+        }
+    } else {
+        println!("\nNo open invoices.");
+    }
+    if let Some(first) = view.recent_orders.first() {
+        println!("\nRecent orders as of {}", when(first.synced_at, now));
+        for order in &view.recent_orders {
+            let o = &order.value;
+            println!(
+                "  {:<14} {:<10} {:<11} {:>3} lines  {}",
+                o.number.as_deref().unwrap_or("(no number)"),
+                o.order_date.map_or("-".to_string(), |date| date.to_string()),
+                o.state,
+                o.line_count,
+                money(o.total, &o.currency)
+            );
+        }
+    }
+    if let Some(first) = view.recent_payments.first() {
+        println!("\nRecent payments as of {}", when(first.synced_at, now));
+        for payment in &view.recent_payments {
+            let p = &payment.value;
+            println!("  {}  {}  {}", p.date, money(p.amount, &p.currency), p.description.as_deref().unwrap_or(""));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ProductJson<'a> {
+    erp_id: i64,
+    code: Option<&'a str>,
+    name: &'a str,
+    description: Option<&'a str>,
+    unit: &'a str,
+    list_price: Option<Decimal>,
+    salable: bool,
+    synced_at: DateTime<Utc>,
+    stock: Vec<StockJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct StockJson<'a> {
+    warehouse_id: i64,
+    warehouse: &'a str,
+    on_hand: Decimal,
+    forecast: Decimal,
+    synced_at: Option<DateTime<Utc>>,
+}
+
+pub fn product(view: &ProductView, now: DateTime<Utc>, json: bool) -> anyhow::Result<()> {
+    let p = &view.product.value;
+    if json {
+        return print_json(&ProductJson {
+            erp_id: p.erp_id,
+            code: p.code.as_deref(),
+            name: &p.name,
+            description: p.description.as_deref(),
+            unit: &p.unit,
+            list_price: p.list_price,
+            salable: p.salable,
+            synced_at: view.product.synced_at,
+            stock: view
+                .stock
+                .iter()
+                .map(|row| StockJson {
+                    warehouse_id: row.warehouse_id,
+                    warehouse: &row.warehouse,
+                    on_hand: row.level.on_hand,
+                    forecast: row.level.forecast,
+                    synced_at: row.synced_at,
+                })
+                .collect(),
+        });
+    }
+    println!("{}  [{}]", p.name, p.code.as_deref().unwrap_or("no code"));
+    if let Some(description) = &p.description {
+        println!("{description}");
+    }
+    let price = p.list_price.map_or("no list price".to_string(), |price| format!("{} per {}", price.normalize(), p.unit));
+    println!("List price {price}  (as of {})", when(view.product.synced_at, now));
+    if !p.salable {
+        println!("Not for sale.");
+    }
+    println!("\nStock");
+    for row in &view.stock {
+        let age = row.synced_at.map_or("not fetched yet".to_string(), |time| format!("as of {}", when(time, now)));
+        println!(
+            "  {:<24} on hand {:>10}  forecast {:>10}  {age}",
+            row.warehouse,
+            row.level.on_hand.normalize(),
+            row.level.forecast.normalize()
+        );
+    }
+    Ok(())
+}
+
+pub fn progress(event: &Progress) {
+    match event {
+        Progress::Pulling { entity, done, total: Some(total) } => {
+            eprintln!("{:<12} {done}/{total}", label(*entity))
+        }
+        Progress::Pulling { entity, done, total: None } => eprintln!("{:<12} {done} changed", label(*entity)),
+        Progress::Removed { entity, count } => eprintln!("{:<12} {count} removed (deleted in the ERP)", label(*entity)),
+        Progress::Refreshing { figure, done, total } => eprintln!("{figure:<12?} {done}/{total} refreshed"),
+    }
+}
+
+#[derive(Serialize)]
+struct SyncJson {
+    pulled: BTreeMap<&'static str, u64>,
+    removed: BTreeMap<&'static str, u64>,
+    stock_refreshed: u64,
+    credit_refreshed: u64,
+    requests: u64,
+}
+
+pub fn sync_report(report: &SyncReport, requests: u64, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(&SyncJson {
+            pulled: report.pulled.iter().map(|(entity, n)| (entity.name(), *n)).collect(),
+            removed: report.removed.iter().map(|(entity, n)| (entity.name(), *n)).collect(),
+            stock_refreshed: report.stock_refreshed,
+            credit_refreshed: report.credit_refreshed,
+            requests,
+        });
+    }
+    let pulled: u64 = report.pulled.values().sum();
+    let removed: u64 = report.removed.values().sum();
+    println!(
+        "Synced: {pulled} records received, {removed} removed, stock of {} products and credit of {} customers refreshed ({requests} requests).",
+        report.stock_refreshed, report.credit_refreshed
+    );
+    Ok(())
+}
+
+fn label(entity: Entity) -> &'static str {
+    entity.name()
+}
+
+/// A time as a person reads it: local time and age.
+fn when(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!("{} ({})", age_between(time, now), time.with_timezone(&Local).format("%Y-%m-%d %H:%M"))
+}
+
+/// `12345.6` in CNY → `12,345.60 CNY`.
+fn money(amount: Decimal, currency: &str) -> String {
+    let rounded = amount.round_dp(2);
+    let text = format!("{:.2}", rounded.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if rounded < Decimal::ZERO { "-" } else { "" };
+    format!("{sign}{grouped}.{fraction} {currency}")
+}
+
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn money_is_grouped_with_two_decimals_and_its_currency() {
+        let cases = [
+            (dec!(0), "0.00 CNY"),
+            (dec!(12345.6), "12,345.60 CNY"),
+            (dec!(-1200.105), "-1,200.10 CNY"),
+            (dec!(999), "999.00 CNY"),
+            (dec!(1000000), "1,000,000.00 CNY"),
+        ];
+        for (amount, expected) in cases {
+            assert_eq!(money(amount, "CNY"), expected);
+        }
+    }
+}

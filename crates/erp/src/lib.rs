@@ -1,0 +1,69 @@
+//! What Fieldbook needs from an ERP, and the ERPs that provide it.
+//!
+//! [`Erp`] is the whole interface the sync engine uses: page through changed
+//! records of an [`Entity`], count and list live ids (to find hard deletes),
+//! and read the derived figures (stock, credit) for given records. Each
+//! implementation lives in its own module and is the only code that knows
+//! its ERP's words: above this crate we say customer, not `party.party`.
+//!
+//! **Architecture invariant:** nothing outside `tryton/` knows Tryton exists.
+
+mod error;
+pub mod tryton;
+
+use chrono::{DateTime, Utc};
+use fieldbook_core::{Credit, Entity, ErpId, Records, StockLevel};
+use std::future::Future;
+
+pub use error::ErpError;
+
+/// Which page of an entity to pull.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PullRequest {
+    /// Only records changed (written, created, deactivated) at or after this
+    /// ERP time; `None` for every live record (a full pull).
+    pub since: Option<DateTime<Utc>>,
+    /// Only records with a larger ERP id: pages are ordered by id.
+    pub after_id: ErpId,
+    pub limit: usize,
+}
+
+/// What the sync engine needs from an ERP.
+pub trait Erp: Send + Sync {
+    /// The ERP's clock now: the lower bound of the next delta is taken from
+    /// it, never from the laptop's clock.
+    fn clock(&self) -> impl Future<Output = Result<DateTime<Utc>, ErpError>> + Send;
+
+    /// One page of records, ordered by ERP id. A delta page includes
+    /// deactivated records (with `active == false`) so they leave the cache.
+    fn pull(&self, entity: Entity, request: PullRequest) -> impl Future<Output = Result<Records, ErpError>> + Send;
+
+    /// How many live records the ERP has of an entity.
+    fn count(&self, entity: Entity) -> impl Future<Output = Result<u64, ErpError>> + Send;
+
+    /// The ids of every live record of an entity, ascending.
+    fn ids(&self, entity: Entity) -> impl Future<Output = Result<Vec<ErpId>, ErpError>> + Send;
+
+    /// Stock of these products in these warehouses.
+    fn stock(
+        &self,
+        products: &[ErpId],
+        warehouses: &[ErpId],
+    ) -> impl Future<Output = Result<Vec<StockLevel>, ErpError>> + Send;
+
+    /// Credit standing of these customers.
+    fn credit(&self, customers: &[ErpId]) -> impl Future<Output = Result<Vec<Credit>, ErpError>> + Send;
+
+    /// Products whose stock moved (a stock move created or changed) since.
+    fn products_moved_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<ErpId>, ErpError>> + Send;
+
+    /// Customers whose receivables moved (an accounting line on a
+    /// receivable account created or changed) since.
+    fn customers_with_receivables_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<ErpId>, ErpError>> + Send;
+}

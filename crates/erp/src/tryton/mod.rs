@@ -1,0 +1,573 @@
+//! Tryton (8.2) over JSON-RPC.
+//!
+//! Fieldbook's entities are these Tryton models: customers `party.party`,
+//! addresses `party.address`, contacts `party.contact_mechanism`, products
+//! `product.product` with their `product.template`, warehouses
+//! `stock.location` of type warehouse, orders `sale.sale`, order lines
+//! `sale.line`, invoices `account.invoice` (customer invoices), payments the
+//! credit lines of receivable accounts (`account.move.line`). Stock is read
+//! per warehouse from the product's `quantity` and `forecast_quantity` with
+//! the warehouse in the context; credit from the party's `credit_amount`,
+//! `credit_limit_amount` and `receivable`.
+//!
+//! Reading computed fields is what costs Tryton most, so pages read stored
+//! fields (and the template's) and the derived figures are read only for
+//! the records that moved.
+
+mod rpc;
+mod values;
+
+use chrono::{DateTime, Utc};
+use fieldbook_core::{
+    Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Order, OrderLine, Payment, Product, Records, StockLevel,
+    Warehouse,
+};
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap};
+
+use crate::{Erp, ErpError, PullRequest};
+pub use rpc::TrytonConfig;
+use values::{Fields, Row, encode_datetime};
+pub use values::{decode_datetime, decode_decimal, encode_datetime as encode_time};
+
+/// A logged-in connection to one Tryton database.
+pub struct Tryton {
+    rpc: rpc::Rpc,
+    /// The user's context (company, language, ...) sent with every call.
+    context: Value,
+    company_currency: String,
+}
+
+impl Tryton {
+    /// Logs in and reads the user's context. Fails with a clear error for a
+    /// wrong address, database, login or password.
+    pub async fn connect(config: TrytonConfig) -> Result<Tryton, ErpError> {
+        let rpc = rpc::Rpc::new(config)?;
+        rpc.login().await?;
+        let preferences = rpc.call("model.res.user.get_preferences", json!([true, {}])).await?;
+        let mut context = serde_json::Map::new();
+        for key in ["company", "companies", "employee", "employees", "language", "language_direction"] {
+            if let Some(value) = preferences.get(key) {
+                context.insert(key.to_owned(), value.clone());
+            }
+        }
+        let company = preferences.get("company").and_then(Value::as_i64).ok_or_else(|| {
+            ErpError::Protocol("the ERP user has no company: ask the administrator to set one in the user's preferences".into())
+        })?;
+        let context = Value::Object(context);
+        let rows = rpc.call("model.company.company.read", json!([[company], ["currency.code"], context])).await?;
+        let company_currency = rows
+            .get(0)
+            .and_then(|row| row.get("currency."))
+            .and_then(|currency| currency.get("code"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| ErpError::Protocol(format!("company currency in {rows}")))?
+            .to_owned();
+        Ok(Tryton { rpc, context, company_currency })
+    }
+
+    /// How many JSON-RPC calls this connection has made.
+    pub fn calls(&self) -> u64 {
+        self.rpc.calls()
+    }
+
+    /// The Tryton server version, e.g. "8.2".
+    pub async fn server_version(&self) -> Result<String, ErpError> {
+        let version = self.rpc.call_server("common.server.version", json!([])).await?;
+        version.as_str().map(str::to_owned).ok_or_else(|| ErpError::Protocol(format!("version {version}")))
+    }
+
+    fn context_with(&self, extra: Value) -> Value {
+        let mut context = self.context.clone();
+        if let (Some(context), Some(extra)) = (context.as_object_mut(), extra.as_object()) {
+            context.extend(extra.clone());
+        }
+        context
+    }
+
+    async fn search_read(
+        &self,
+        model: &str,
+        domain: Value,
+        limit: Option<usize>,
+        fields: &[&str],
+        context: Value,
+    ) -> Result<Vec<Row>, ErpError> {
+        let result = self
+            .rpc
+            .call(&format!("model.{model}.search_read"), json!([domain, 0, limit, [["id", "ASC"]], fields, context]))
+            .await?;
+        rows(result)
+    }
+
+    async fn read(&self, model: &str, ids: &[ErpId], fields: &[&str], context: Value) -> Result<Vec<Row>, ErpError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let result = self.rpc.call(&format!("model.{model}.read"), json!([ids, fields, context])).await?;
+        rows(result)
+    }
+
+    /// Like `read`, but ids the ERP no longer has are left out instead of
+    /// failing the call (a record may be deleted between two requests).
+    async fn read_existing(&self, model: &str, ids: &[ErpId], fields: &[&str], context: Value) -> Result<Vec<Row>, ErpError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let context = match context {
+            Value::Object(mut context) => {
+                context.insert("active_test".into(), json!(false));
+                Value::Object(context)
+            }
+            other => other,
+        };
+        self.search_read(model, json!([["id", "in", ids]]), None, fields, context).await
+    }
+
+    /// Due dates of invoices: the earliest maturity of each invoice's
+    /// unreconciled receivable lines (Tryton keeps no due date on the invoice).
+    async fn due_dates(&self, invoices: &[Row]) -> Result<HashMap<ErpId, chrono::NaiveDate>, ErpError> {
+        let mut line_to_invoice = HashMap::new();
+        for row in invoices {
+            let fields = Fields { model: "account.invoice", row };
+            for line in fields.ids("lines_to_pay")? {
+                line_to_invoice.insert(line, fields.id()?);
+            }
+        }
+        let line_ids: Vec<ErpId> = line_to_invoice.keys().copied().collect();
+        let lines = self.read("account.move.line", &line_ids, &["maturity_date", "reconciliation"], self.context.clone()).await?;
+        let mut due = HashMap::new();
+        for row in &lines {
+            let fields = Fields { model: "account.move.line", row };
+            if fields.opt_id("reconciliation")?.is_some() {
+                continue;
+            }
+            if let (Some(date), Some(invoice)) = (fields.opt_date("maturity_date")?, line_to_invoice.get(&fields.id()?)) {
+                due.entry(*invoice).and_modify(|earliest: &mut chrono::NaiveDate| *earliest = (*earliest).min(date)).or_insert(date);
+            }
+        }
+        Ok(due)
+    }
+
+    fn convert(&self, entity: Entity, rows: &[Row], due_dates: &HashMap<ErpId, chrono::NaiveDate>) -> Result<Records, ErpError> {
+        let model = model(entity).name;
+        let each = |row| Fields { model, row };
+        let currency = |fields: &Fields| -> Result<String, ErpError> {
+            Ok(fields.opt_text("currency.code")?.unwrap_or_else(|| self.company_currency.clone()))
+        };
+        Ok(match entity {
+            Entity::Warehouses => Records::Warehouses(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(Warehouse {
+                            erp_id: f.id()?,
+                            code: f.opt_text("code")?,
+                            name: f.text("name")?,
+                            active: f.boolean("active")?,
+                            changed_at: f.changed_at()?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::Customers => Records::Customers(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(Customer {
+                            erp_id: f.id()?,
+                            code: f.opt_text("code")?,
+                            name: f.text("name")?,
+                            tax_id: f.opt_text("tax_identifier.code")?,
+                            active: f.boolean("active")?,
+                            changed_at: f.changed_at()?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::Addresses => Records::Addresses(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(Address {
+                            erp_id: f.id()?,
+                            customer_id: f.req_id("party")?,
+                            name: f.opt_text("party_name")?,
+                            street: f.opt_text("street")?,
+                            postal_code: f.opt_text("postal_code")?,
+                            city: f.opt_text("city")?,
+                            subdivision: f.opt_text("subdivision.name")?,
+                            country: f.opt_text("country.name")?,
+                            invoice: f.boolean("invoice")?,
+                            delivery: f.boolean("delivery")?,
+                            active: f.boolean("active")?,
+                            changed_at: f.changed_at()?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::Contacts => Records::Contacts(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(Contact {
+                            erp_id: f.id()?,
+                            customer_id: f.req_id("party")?,
+                            kind: f.text("type")?,
+                            value: f.text("value")?,
+                            name: f.opt_text("name")?,
+                            active: f.boolean("active")?,
+                            changed_at: f.changed_at()?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::Products => Records::Products(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(Product {
+                            erp_id: f.id()?,
+                            code: f.opt_text("code")?,
+                            name: f.text("template.name")?,
+                            description: f.opt_text("description")?,
+                            unit: f.text("template.default_uom.symbol")?,
+                            list_price: f.opt_decimal("list_price")?.or(f.opt_decimal("template.list_price")?),
+                            salable: f.boolean("template.salable")?,
+                            active: f.boolean("active")? && f.boolean("template.active")?,
+                            changed_at: f.changed_at_with("template")?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::Orders => Records::Orders(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(Order {
+                            erp_id: f.id()?,
+                            number: f.opt_text("number")?,
+                            customer_id: f.req_id("party")?,
+                            customer_reference: f.opt_text("reference")?,
+                            state: f.text("state")?,
+                            order_date: f.opt_date("sale_date")?,
+                            currency: currency(&f)?,
+                            untaxed: f.decimal("untaxed_amount")?,
+                            tax: f.decimal("tax_amount")?,
+                            total: f.decimal("total_amount")?,
+                            changed_at: f.changed_at()?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::OrderLines => Records::OrderLines(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(OrderLine {
+                            erp_id: f.id()?,
+                            order_id: f.req_id("sale")?,
+                            product_id: f.opt_id("product")?,
+                            description: f.opt_text("description")?,
+                            quantity: f.decimal("quantity")?,
+                            unit: f.opt_text("unit.symbol")?,
+                            unit_price: f.opt_decimal("unit_price")?,
+                            amount: f.decimal("amount")?,
+                            changed_at: f.changed_at()?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::Invoices => Records::Invoices(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        let erp_id = f.id()?;
+                        let amount_to_pay = f.decimal("amount_to_pay")?;
+                        Ok(Invoice {
+                            erp_id,
+                            customer_id: f.req_id("party")?,
+                            number: f.opt_text("number")?,
+                            invoice_date: f.opt_date("invoice_date")?,
+                            due_date: due_dates.get(&erp_id).copied(),
+                            currency: currency(&f)?,
+                            total: f.decimal("total_amount")?,
+                            amount_to_pay,
+                            open: f.text("state")? == "posted" && amount_to_pay > rust_decimal::Decimal::ZERO,
+                            changed_at: f.changed_at()?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::Payments => Records::Payments(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(Payment {
+                            erp_id: f.id()?,
+                            customer_id: f.req_id("party")?,
+                            date: f.opt_date("date")?.ok_or_else(|| ErpError::Protocol("payment without a date".into()))?,
+                            currency: self.company_currency.clone(),
+                            amount: f.decimal("credit")? - f.decimal("debit")?,
+                            description: f.opt_text("description")?.or(f.opt_text("move_description_used")?),
+                            changed_at: f.changed_at()?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+        })
+    }
+}
+
+/// How an entity is read from Tryton.
+struct Model {
+    name: &'static str,
+    fields: &'static [&'static str],
+    /// Restricts the model to what the entity means (e.g. customer invoices).
+    domain: fn() -> Value,
+    /// Whether the record also counts as changed when its template changed.
+    template: bool,
+}
+
+const DATES: [&str; 2] = ["write_date", "create_date"];
+
+fn model(entity: Entity) -> Model {
+    let everything: fn() -> Value = || json!([]);
+    match entity {
+        Entity::Warehouses => Model {
+            name: "stock.location",
+            fields: &["name", "code", "active", "write_date", "create_date"],
+            domain: || json!([["type", "=", "warehouse"]]),
+            template: false,
+        },
+        Entity::Customers => Model {
+            name: "party.party",
+            fields: &["code", "name", "active", "tax_identifier.code", "write_date", "create_date"],
+            domain: everything,
+            template: false,
+        },
+        Entity::Addresses => Model {
+            name: "party.address",
+            fields: &[
+                "party", "party_name", "street", "postal_code", "city", "subdivision.name", "country.name", "invoice",
+                "delivery", "active", "write_date", "create_date",
+            ],
+            domain: everything,
+            template: false,
+        },
+        Entity::Contacts => Model {
+            name: "party.contact_mechanism",
+            fields: &["party", "type", "value", "name", "active", "write_date", "create_date"],
+            domain: everything,
+            template: false,
+        },
+        Entity::Products => Model {
+            name: "product.product",
+            fields: &[
+                "code", "description", "active", "list_price", "template.name", "template.default_uom.symbol",
+                "template.list_price", "template.salable", "template.active", "template.write_date",
+                "template.create_date", "write_date", "create_date",
+            ],
+            domain: everything,
+            template: true,
+        },
+        Entity::Orders => Model {
+            name: "sale.sale",
+            fields: &[
+                "number", "party", "reference", "state", "sale_date", "currency.code", "untaxed_amount", "tax_amount",
+                "total_amount", "write_date", "create_date",
+            ],
+            domain: everything,
+            template: false,
+        },
+        Entity::OrderLines => Model {
+            name: "sale.line",
+            fields: &[
+                "sale", "product", "description", "quantity", "unit.symbol", "unit_price", "amount", "write_date",
+                "create_date",
+            ],
+            domain: || json!([["type", "=", "line"]]),
+            template: false,
+        },
+        Entity::Invoices => Model {
+            name: "account.invoice",
+            fields: &[
+                "number", "party", "invoice_date", "state", "currency.code", "total_amount", "amount_to_pay",
+                "lines_to_pay", "write_date", "create_date",
+            ],
+            domain: || json!([["type", "=", "out"], ["state", "in", ["posted", "paid", "cancelled"]]]),
+            template: false,
+        },
+        Entity::Payments => Model {
+            name: "account.move.line",
+            fields: &["party", "date", "credit", "debit", "description", "move_description_used", "write_date", "create_date"],
+            domain: || {
+                json!([
+                    ["party", "!=", null],
+                    ["account.type.receivable", "=", true],
+                    ["credit", ">", {"__class__": "Decimal", "decimal": "0"}],
+                    ["move.state", "=", "posted"],
+                ])
+            },
+            template: false,
+        },
+    }
+}
+
+/// The domain of records changed at or after `since`.
+fn changed_since(since: DateTime<Utc>, template: bool) -> Value {
+    let since = encode_datetime(since);
+    let mut alternatives = vec![json!("OR")];
+    let prefixes: &[&str] = if template { &["", "template."] } else { &[""] };
+    for prefix in prefixes {
+        for date in DATES {
+            alternatives.push(json!([[format!("{prefix}{date}"), ">=", since]]));
+        }
+    }
+    Value::Array(alternatives)
+}
+
+fn rows(result: Value) -> Result<Vec<Row>, ErpError> {
+    match result {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(row) => Ok(row),
+                other => Err(ErpError::Protocol(format!("expected a record, got {other}"))),
+            })
+            .collect(),
+        other => Err(ErpError::Protocol(format!("expected a list of records, got {other}"))),
+    }
+}
+
+fn ids(result: Value) -> Result<Vec<ErpId>, ErpError> {
+    match result {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_i64().ok_or_else(|| ErpError::Protocol(format!("expected an id, got {item}"))))
+            .collect(),
+        other => Err(ErpError::Protocol(format!("expected ids, got {other}"))),
+    }
+}
+
+impl Erp for Tryton {
+    async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
+        // Any answer carries the server's Date header; the version call is
+        // the cheapest there is.
+        self.rpc.call_server("common.server.version", json!([])).await?;
+        self.rpc.server_date().ok_or_else(|| ErpError::Protocol("the ERP sends no Date header".into()))
+    }
+
+    async fn pull(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
+        let model = model(entity);
+        let mut domain = vec![(model.domain)(), json!([["id", ">", request.after_id]])];
+        // A delta includes deactivated records, so they leave the cache; a
+        // full pull reads live records only.
+        let context = match request.since {
+            Some(since) => {
+                domain.push(changed_since(since, model.template));
+                self.context_with(json!({"active_test": false}))
+            }
+            None => self.context.clone(),
+        };
+        let rows = self.search_read(model.name, json!(domain), Some(request.limit), model.fields, context).await?;
+        let due_dates = if entity == Entity::Invoices { self.due_dates(&rows).await? } else { HashMap::new() };
+        self.convert(entity, &rows, &due_dates)
+    }
+
+    async fn count(&self, entity: Entity) -> Result<u64, ErpError> {
+        let model = model(entity);
+        let count = self.rpc.call(&format!("model.{}.search_count", model.name), json!([(model.domain)(), self.context])).await?;
+        count.as_u64().ok_or_else(|| ErpError::Protocol(format!("expected a count, got {count}")))
+    }
+
+    async fn ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
+        let model = model(entity);
+        let result = self
+            .rpc
+            .call(&format!("model.{}.search", model.name), json!([(model.domain)(), 0, null, [["id", "ASC"]], self.context]))
+            .await?;
+        ids(result)
+    }
+
+    async fn stock(&self, products: &[ErpId], warehouses: &[ErpId]) -> Result<Vec<StockLevel>, ErpError> {
+        let mut levels = Vec::new();
+        for &warehouse in warehouses {
+            let context = self.context_with(json!({"locations": [warehouse], "with_childs": true}));
+            let rows = self.read_existing("product.product", products, &["quantity", "forecast_quantity"], context).await?;
+            for row in &rows {
+                let fields = Fields { model: "product.product", row };
+                levels.push(StockLevel {
+                    product_id: fields.id()?,
+                    warehouse_id: warehouse,
+                    on_hand: fields.decimal("quantity")?.normalize(),
+                    forecast: fields.decimal("forecast_quantity")?.normalize(),
+                });
+            }
+        }
+        Ok(levels)
+    }
+
+    async fn credit(&self, customers: &[ErpId]) -> Result<Vec<Credit>, ErpError> {
+        let fields = ["credit_amount", "credit_limit_amount", "receivable"];
+        let rows = self.read_existing("party.party", customers, &fields, self.context.clone()).await?;
+        rows.iter()
+            .map(|row| {
+                let fields = Fields { model: "party.party", row };
+                Ok(Credit {
+                    customer_id: fields.id()?,
+                    currency: self.company_currency.clone(),
+                    limit: fields.opt_decimal("credit_limit_amount")?,
+                    used: fields.decimal("credit_amount")?,
+                    receivable: fields.decimal("receivable")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn products_moved_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
+        let rows = self.search_read("stock.move", json!([changed_since(since, false)]), None, &["product"], self.context.clone()).await?;
+        distinct(rows.iter().map(|row| Fields { model: "stock.move", row }.req_id("product")))
+    }
+
+    async fn customers_with_receivables_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
+        let domain = json!([["party", "!=", null], ["account.type.receivable", "=", true], changed_since(since, false)]);
+        let rows = self.search_read("account.move.line", domain, None, &["party"], self.context.clone()).await?;
+        distinct(rows.iter().map(|row| Fields { model: "account.move.line", row }.req_id("party")))
+    }
+}
+
+fn distinct(ids: impl Iterator<Item = Result<ErpId, ErpError>>) -> Result<Vec<ErpId>, ErpError> {
+    Ok(ids.collect::<Result<BTreeSet<_>, _>>()?.into_iter().collect())
+}
+
+/// A bare JSON-RPC session, for tools that speak Tryton's own words: the
+/// test harness and benchmarks edit records with it, as an administrator
+/// would in Tryton's client. Fieldbook's engine never uses it.
+pub struct RawSession {
+    rpc: rpc::Rpc,
+    context: Value,
+}
+
+impl RawSession {
+    pub async fn connect(config: TrytonConfig) -> Result<RawSession, ErpError> {
+        let rpc = rpc::Rpc::new(config)?;
+        rpc.login().await?;
+        let context = rpc.call("model.res.user.get_preferences", json!([true, {}])).await?;
+        Ok(RawSession { rpc, context })
+    }
+
+    /// The user's context, to pass as the last parameter of model calls.
+    pub fn context(&self) -> &Value {
+        &self.context
+    }
+
+    /// Calls `method` (e.g. `model.party.party.write`) with `params`.
+    pub async fn call(&self, method: &str, params: Value) -> Result<Value, ErpError> {
+        self.rpc.call(method, params).await
+    }
+
+    pub fn calls(&self) -> u64 {
+        self.rpc.calls()
+    }
+}

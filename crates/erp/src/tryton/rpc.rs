@@ -1,0 +1,313 @@
+//! Tryton's JSON-RPC transport: one POST per call to `/DATABASE/rpc/`, a
+//! session from `common.db.login` carried in the Authorization header, and
+//! errors turned into [`ErpError`]s. An expired session logs in again once.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::RwLock;
+
+use crate::ErpError;
+
+/// Where and as whom to connect.
+#[derive(Clone)]
+pub struct TrytonConfig {
+    /// The server's address, e.g. `http://127.0.0.1:8000/`.
+    pub url: String,
+    pub database: String,
+    pub login: String,
+    pub password: String,
+    /// The longest a single call may take.
+    pub timeout: Duration,
+}
+
+impl fmt::Debug for TrytonConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TrytonConfig")
+            .field("url", &self.url)
+            .field("database", &self.database)
+            .field("login", &self.login)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+struct Session {
+    authorization: String,
+}
+
+pub(crate) struct Rpc {
+    http: reqwest::Client,
+    config: TrytonConfig,
+    base: String,
+    session: RwLock<Option<Session>>,
+    next_id: AtomicU64,
+    /// The ERP's clock, from the Date header of the latest answer.
+    last_server_date: Mutex<Option<DateTime<Utc>>>,
+    /// How many calls were made (for benchmarks and the status line).
+    calls: Arc<AtomicU64>,
+}
+
+impl Rpc {
+    pub fn new(config: TrytonConfig) -> Result<Rpc, ErpError> {
+        let base = normalize_url(&config.url)?;
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|error| ErpError::Protocol(format!("HTTP client: {error}")))?;
+        Ok(Rpc {
+            http,
+            config,
+            base,
+            session: RwLock::new(None),
+            next_id: AtomicU64::new(1),
+            last_server_date: Mutex::new(None),
+            calls: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    pub fn server_date(&self) -> Option<DateTime<Utc>> {
+        *self.last_server_date.lock().expect("server date lock")
+    }
+
+    fn database_url(&self) -> String {
+        format!("{}{}/rpc/", self.base, self.config.database)
+    }
+
+    /// Logs in, replacing any session.
+    pub async fn login(&self) -> Result<(), ErpError> {
+        let params = json!([self.config.login, {"password": self.config.password}, "en"]);
+        let answer = self.post(&self.database_url(), "common.db.login", params, None).await;
+        let result = match answer {
+            Ok(result) => result,
+            Err(Failure::Status(StatusCode::UNAUTHORIZED, _)) => {
+                return Err(ErpError::AuthRefused { login: self.config.login.clone() });
+            }
+            Err(Failure::Status(StatusCode::TOO_MANY_REQUESTS, _)) => {
+                return Err(ErpError::TooManyLogins { login: self.config.login.clone() });
+            }
+            Err(Failure::Status(StatusCode::NOT_FOUND, _)) => return Err(self.explain_not_found().await),
+            Err(failure) => return Err(self.to_error(failure)),
+        };
+        let (user_id, key) = match result.as_array().map(Vec::as_slice) {
+            Some([user_id, key, ..]) => (user_id.as_i64(), key.as_str()),
+            _ => (None, None),
+        };
+        let (Some(user_id), Some(key)) = (user_id, key) else {
+            return Err(ErpError::Protocol(format!("login answer {result}")));
+        };
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:{user_id}:{key}", self.config.login));
+        *self.session.write().await = Some(Session { authorization: format!("Session {token}") });
+        Ok(())
+    }
+
+    /// A 404 on the database URL: either the server is Tryton and the
+    /// database does not exist, or the address is not a Tryton server.
+    async fn explain_not_found(&self) -> ErpError {
+        let version = self.post(&format!("{}rpc/", self.base), "common.server.version", json!([]), None).await;
+        match version {
+            Ok(Value::String(_)) => {
+                ErpError::UnknownDatabase { url: self.base.clone(), database: self.config.database.clone() }
+            }
+            _ => ErpError::NotAnErp { url: self.base.clone(), detail: "no Tryton JSON-RPC endpoint there".into() },
+        }
+    }
+
+    /// Calls `method` with the session, logging in first if there is none
+    /// and once more if the session has expired.
+    pub async fn call(&self, method: &str, params: Value) -> Result<Value, ErpError> {
+        for attempt in 0..2 {
+            let session = self.session.read().await.clone();
+            let session = match session {
+                Some(session) => session,
+                None => {
+                    self.login().await?;
+                    continue;
+                }
+            };
+            match self.post(&self.database_url(), method, params.clone(), Some(&session)).await {
+                Ok(result) => return Ok(result),
+                Err(Failure::Status(StatusCode::UNAUTHORIZED, _)) if attempt == 0 => {
+                    tracing::info!("ERP session expired; logging in again");
+                    self.session.write().await.take();
+                }
+                Err(Failure::Status(StatusCode::UNAUTHORIZED, _)) => return Err(ErpError::SessionExpired),
+                Err(failure) => return Err(self.to_error(failure)),
+            }
+        }
+        Err(ErpError::SessionExpired)
+    }
+
+    /// Calls a method that needs no database (e.g. the server version).
+    pub async fn call_server(&self, method: &str, params: Value) -> Result<Value, ErpError> {
+        self.post(&format!("{}rpc/", self.base), method, params, None).await.map_err(|failure| self.to_error(failure))
+    }
+
+    async fn post(&self, url: &str, method: &str, params: Value, session: Option<&Session>) -> Result<Value, Failure> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = json!({"id": id, "method": method, "params": params});
+        let mut request = self.http.post(url).json(&body);
+        if let Some(session) = session {
+            request = request.header(reqwest::header::AUTHORIZATION, &session.authorization);
+        }
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let response = request.send().await.map_err(Failure::Transport)?;
+        if let Some(date) = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|text| DateTime::parse_from_rfc2822(text).ok())
+        {
+            *self.last_server_date.lock().expect("server date lock") = Some(date.with_timezone(&Utc));
+        }
+        let status = response.status();
+        let text = response.text().await.map_err(Failure::Transport)?;
+        if status != StatusCode::OK {
+            return Err(Failure::Status(status, text));
+        }
+        let answer: Value = serde_json::from_str(&text).map_err(|_| Failure::NotJson(shorten(&text)))?;
+        if let Some(error) = answer.get("error").filter(|error| !error.is_null()) {
+            return Err(Failure::Remote(error.clone()));
+        }
+        answer.get("result").cloned().ok_or_else(|| Failure::NotJson(shorten(&text)))
+    }
+
+    fn to_error(&self, failure: Failure) -> ErpError {
+        let url = self.base.clone();
+        match failure {
+            Failure::Transport(error) if error.is_timeout() => ErpError::Timeout { url },
+            Failure::Transport(error) => ErpError::Unreachable { url, detail: root_cause(&error) },
+            Failure::Status(StatusCode::UNAUTHORIZED, _) => ErpError::SessionExpired,
+            Failure::Status(StatusCode::NOT_FOUND, _) => {
+                ErpError::NotAnErp { url, detail: "HTTP 404 Not Found".into() }
+            }
+            Failure::Status(StatusCode::GATEWAY_TIMEOUT, _) => ErpError::Timeout { url },
+            Failure::Status(status, body) if status.is_server_error() => {
+                ErpError::Server { status: status.as_u16(), detail: shorten(&strip_html(&body)) }
+            }
+            Failure::Status(status, body) => {
+                ErpError::Protocol(format!("HTTP {status}: {}", shorten(&strip_html(&body))))
+            }
+            Failure::NotJson(text) => ErpError::NotAnErp { url, detail: format!("answered {text:?}") },
+            Failure::Remote(error) => remote_error(&error),
+        }
+    }
+}
+
+enum Failure {
+    Transport(reqwest::Error),
+    Status(StatusCode, String),
+    NotJson(String),
+    Remote(Value),
+}
+
+/// Turns Tryton's `{"error": [...]}` into an error: user errors carry the
+/// ERP's own words, warnings their name (to acknowledge them later).
+fn remote_error(error: &Value) -> ErpError {
+    let kind = error.get(0).and_then(Value::as_str).unwrap_or_default();
+    let details = error.get(1);
+    let text = |index: usize| {
+        details.and_then(|d| d.get(index)).and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_owned)
+    };
+    match kind {
+        "UserError" => ErpError::Rejected { message: text(0).unwrap_or_else(|| error.to_string()), description: text(1) },
+        "UserWarning" => ErpError::Warning {
+            name: text(0).unwrap_or_default(),
+            message: text(1).unwrap_or_else(|| error.to_string()),
+        },
+        "ConcurrencyException" => ErpError::Concurrent,
+        _ => ErpError::Protocol(shorten(&error.to_string())),
+    }
+}
+
+/// `http://host:8000` and `http://host:8000/` both become
+/// `http://host:8000/`; anything that is not an http(s) URL is refused.
+fn normalize_url(url: &str) -> Result<String, ErpError> {
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|error| ErpError::NotAnErp {
+        url: url.to_owned(),
+        detail: format!("not a valid address: {error}"),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(ErpError::NotAnErp { url: url.to_owned(), detail: "the address must start with http:// or https://".into() });
+    }
+    let mut text = parsed.to_string();
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    Ok(text)
+}
+
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+fn strip_html(text: &str) -> String {
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            c if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn shorten(text: &str) -> String {
+    let mut short: String = text.chars().take(200).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_normalized_or_refused() {
+        assert_eq!(normalize_url("http://127.0.0.1:8000").unwrap(), "http://127.0.0.1:8000/");
+        assert_eq!(normalize_url(" https://erp.example.com/ ").unwrap(), "https://erp.example.com/");
+        for bad in ["erp.example.com", "ftp://erp.example.com", "http://", ""] {
+            let error = normalize_url(bad).unwrap_err();
+            assert!(matches!(error, ErpError::NotAnErp { .. }), "{bad}: {error:?}");
+        }
+    }
+
+    #[test]
+    fn tryton_errors_become_typed_errors_with_the_erps_words() {
+        let rejected = remote_error(&json!(["UserError", ["The party X will exceed their CNY 5000.00 credit limit.", "", null]]));
+        assert_eq!(rejected.to_string(), "the ERP says: The party X will exceed their CNY 5000.00 credit limit.");
+        assert!(!rejected.is_transient());
+        let warning = remote_error(&json!(["UserWarning", ["credit_limit_1", "Over the limit.", ""]]));
+        assert!(matches!(warning, ErpError::Warning { ref name, ref message } if name == "credit_limit_1" && message == "Over the limit."));
+        assert!(matches!(remote_error(&json!(["ConcurrencyException", "Records were modified"])), ErpError::Concurrent));
+        assert!(matches!(remote_error(&json!(["'NoneType' object", ""])), ErpError::Protocol(_)));
+    }
+
+    #[test]
+    fn html_error_pages_are_reduced_to_their_words() {
+        assert_eq!(strip_html("<!doctype html>\n<title>500 Internal</title><p>Boom</p>"), "500 Internal Boom");
+    }
+}

@@ -1,0 +1,213 @@
+//! Tryton's JSON value encoding: dates, datetimes and decimals travel as
+//! objects tagged with `__class__`; stored booleans may come back as 1/0.
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+use std::str::FromStr;
+
+use crate::ErpError;
+
+pub(crate) type Row = Map<String, Value>;
+
+/// A datetime as Tryton wants it: naive UTC, all seven keys.
+pub fn encode_datetime(time: DateTime<Utc>) -> Value {
+    json!({
+        "__class__": "datetime",
+        "year": time.year(), "month": time.month(), "day": time.day(),
+        "hour": time.hour(), "minute": time.minute(), "second": time.second(),
+        "microsecond": time.timestamp_subsec_micros(),
+    })
+}
+
+pub fn decode_datetime(value: &Value) -> Option<DateTime<Utc>> {
+    let object = value.as_object().filter(|o| o.get("__class__").and_then(Value::as_str) == Some("datetime"))?;
+    let part = |key: &str| object.get(key).and_then(Value::as_i64);
+    let date = NaiveDate::from_ymd_opt(part("year")? as i32, part("month")? as u32, part("day")? as u32)?;
+    let time = date.and_hms_micro_opt(
+        part("hour")? as u32,
+        part("minute")? as u32,
+        part("second")? as u32,
+        part("microsecond").unwrap_or(0) as u32,
+    )?;
+    Some(Utc.from_utc_datetime(&time))
+}
+
+pub(crate) fn decode_date(value: &Value) -> Option<NaiveDate> {
+    let object = value.as_object().filter(|o| o.get("__class__").and_then(Value::as_str) == Some("date"))?;
+    let part = |key: &str| object.get(key).and_then(Value::as_i64);
+    NaiveDate::from_ymd_opt(part("year")? as i32, part("month")? as u32, part("day")? as u32)
+}
+
+/// A decimal from a `Decimal` object, or from a plain JSON number (Tryton
+/// sends quantities as floats): the number's text, never an f64.
+pub fn decode_decimal(value: &Value) -> Option<Decimal> {
+    match value {
+        Value::Object(object) if object.get("__class__").and_then(Value::as_str) == Some("Decimal") => {
+            Decimal::from_str(object.get("decimal")?.as_str()?).ok()
+        }
+        Value::Number(number) => {
+            let text = number.to_string();
+            Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Reads the fields of one record, with errors that name the model and
+/// field when the ERP sends something unexpected.
+pub(crate) struct Fields<'a> {
+    pub model: &'static str,
+    pub row: &'a Row,
+}
+
+impl<'a> Fields<'a> {
+    fn get(&self, field: &str) -> &'a Value {
+        // A dotted name such as "currency.code" reads the related record
+        // that Tryton returns under "currency.".
+        match field.split_once('.') {
+            Some((relation, rest)) => {
+                let related = self.row.get(&format!("{relation}.")).and_then(Value::as_object);
+                match related {
+                    Some(row) => Fields { model: self.model, row }.get(rest),
+                    None => &Value::Null,
+                }
+            }
+            None => self.row.get(field).unwrap_or(&Value::Null),
+        }
+    }
+
+    fn bad(&self, field: &str, what: &str) -> ErpError {
+        ErpError::Protocol(format!("{}.{field}: expected {what}, got {}", self.model, self.get(field)))
+    }
+
+    pub fn id(&self) -> Result<i64, ErpError> {
+        self.get("id").as_i64().ok_or_else(|| self.bad("id", "an id"))
+    }
+
+    pub fn opt_id(&self, field: &str) -> Result<Option<i64>, ErpError> {
+        match self.get(field) {
+            Value::Null => Ok(None),
+            value => value.as_i64().map(Some).ok_or_else(|| self.bad(field, "an id")),
+        }
+    }
+
+    pub fn req_id(&self, field: &str) -> Result<i64, ErpError> {
+        self.opt_id(field)?.ok_or_else(|| self.bad(field, "an id"))
+    }
+
+    pub fn ids(&self, field: &str) -> Result<Vec<i64>, ErpError> {
+        match self.get(field) {
+            Value::Null => Ok(Vec::new()),
+            Value::Array(items) => items.iter().map(|item| item.as_i64().ok_or_else(|| self.bad(field, "ids"))).collect(),
+            _ => Err(self.bad(field, "a list of ids")),
+        }
+    }
+
+    pub fn opt_text(&self, field: &str) -> Result<Option<String>, ErpError> {
+        match self.get(field) {
+            Value::Null | Value::Bool(false) => Ok(None),
+            Value::String(text) if text.trim().is_empty() => Ok(None),
+            Value::String(text) => Ok(Some(text.clone())),
+            _ => Err(self.bad(field, "text")),
+        }
+    }
+
+    pub fn text(&self, field: &str) -> Result<String, ErpError> {
+        Ok(self.opt_text(field)?.unwrap_or_default())
+    }
+
+    pub fn boolean(&self, field: &str) -> Result<bool, ErpError> {
+        match self.get(field) {
+            Value::Bool(value) => Ok(*value),
+            Value::Number(number) => Ok(number.as_i64() != Some(0)),
+            Value::Null => Ok(false),
+            _ => Err(self.bad(field, "a boolean")),
+        }
+    }
+
+    pub fn opt_decimal(&self, field: &str) -> Result<Option<Decimal>, ErpError> {
+        match self.get(field) {
+            Value::Null => Ok(None),
+            value => decode_decimal(value).map(Some).ok_or_else(|| self.bad(field, "a decimal")),
+        }
+    }
+
+    pub fn decimal(&self, field: &str) -> Result<Decimal, ErpError> {
+        Ok(self.opt_decimal(field)?.unwrap_or_default())
+    }
+
+    pub fn opt_date(&self, field: &str) -> Result<Option<NaiveDate>, ErpError> {
+        match self.get(field) {
+            Value::Null => Ok(None),
+            value => decode_date(value).map(Some).ok_or_else(|| self.bad(field, "a date")),
+        }
+    }
+
+    /// When the record last changed: its write date, or its creation date
+    /// if it was never written.
+    pub fn changed_at(&self) -> Result<DateTime<Utc>, ErpError> {
+        let write = decode_datetime(self.get("write_date"));
+        let create = decode_datetime(self.get("create_date"));
+        write.or(create).ok_or_else(|| self.bad("create_date", "a datetime"))
+    }
+
+    /// Like [`Fields::changed_at`], also counting a related record's dates
+    /// (a product changes when its template does).
+    pub fn changed_at_with(&self, relation: &str) -> Result<DateTime<Utc>, ErpError> {
+        let own = self.changed_at()?;
+        let related = [format!("{relation}.write_date"), format!("{relation}.create_date")]
+            .iter()
+            .filter_map(|field| decode_datetime(self.get(field)))
+            .max();
+        Ok(related.map_or(own, |related| related.max(own)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn datetimes_round_trip_through_tryton_encoding() {
+        let time = Utc.with_ymd_and_hms(2026, 11, 25, 8, 30, 5).unwrap() + chrono::Duration::microseconds(42);
+        assert_eq!(decode_datetime(&encode_datetime(time)), Some(time));
+    }
+
+    #[test]
+    fn decimals_are_read_from_tagged_objects_and_number_text() {
+        let cases = [
+            (json!({"__class__": "Decimal", "decimal": "3619.90"}), Some(dec!(3619.90))),
+            (json!({"__class__": "Decimal", "decimal": "815.9000"}), Some(dec!(815.9))),
+            (serde_json::from_str::<Value>("46.1").unwrap(), Some(dec!(46.1))),
+            (json!(12), Some(dec!(12))),
+            (serde_json::from_str::<Value>("1e-7").unwrap(), Some(dec!(0.0000001))),
+            (json!("12"), None),
+            (json!({"__class__": "Decimal", "decimal": "abc"}), None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(decode_decimal(&value), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn fields_read_dotted_relations_and_accept_numeric_booleans() {
+        let row: Row = serde_json::from_value(json!({
+            "id": 3, "active": 1, "salable": false, "name": "  ", "currency.": {"id": 1, "code": "CNY"},
+            "write_date": null,
+            "create_date": {"__class__": "datetime", "year": 2026, "month": 1, "day": 2, "hour": 3, "minute": 4, "second": 5, "microsecond": 0},
+        }))
+        .unwrap();
+        let fields = Fields { model: "sale.sale", row: &row };
+        assert_eq!(fields.id().unwrap(), 3);
+        assert!(fields.boolean("active").unwrap());
+        assert!(!fields.boolean("salable").unwrap());
+        assert_eq!(fields.opt_text("name").unwrap(), None);
+        assert_eq!(fields.text("currency.code").unwrap(), "CNY");
+        assert_eq!(fields.opt_text("missing.code").unwrap(), None);
+        assert_eq!(fields.changed_at().unwrap(), Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap());
+        let error = fields.req_id("party").unwrap_err().to_string();
+        assert!(error.contains("sale.sale.party"), "{error}");
+    }
+}

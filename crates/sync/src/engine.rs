@@ -1,0 +1,217 @@
+//! The executor: carries out the plan against an ERP and the cache.
+
+use crate::plan::{Step, advance, page_effects, plan, removed_ids};
+use chrono::{DateTime, Utc};
+use fieldbook_core::Entity;
+use fieldbook_erp::{Erp, ErpError, PullRequest};
+use fieldbook_store::{Figure, PullCursor, Store, StoreError};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// Records per page: memory is bounded by it, not by the data.
+    pub page_size: usize,
+    /// Records whose derived figures are read in one request.
+    pub refresh_chunk: usize,
+    /// How far before the previous run's start a delta looks, to cover
+    /// clock skew and transactions that committed late.
+    pub overlap: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> SyncOptions {
+        SyncOptions { page_size: 1000, refresh_chunk: 500, overlap: Duration::from_secs(60) }
+    }
+}
+
+/// How far a sync has come, for a progress bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Records of an entity pulled in this run so far, out of `total` when
+    /// known (a full run knows it).
+    Pulling { entity: Entity, done: u64, total: Option<u64> },
+    /// Records removed because the ERP deleted them.
+    Removed { entity: Entity, count: u64 },
+    /// Derived figures refreshed so far, out of those queued.
+    Refreshing { figure: Figure, done: u64, total: u64 },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pulled: BTreeMap<Entity, u64>,
+    pub removed: BTreeMap<Entity, u64>,
+    pub stock_refreshed: u64,
+    pub credit_refreshed: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Erp(#[from] ErpError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// Whether running the sync again later can help by itself.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Erp(error) => error.is_transient(),
+            SyncError::Store(error) => error.is_transient(),
+        }
+    }
+}
+
+/// Brings the cache up to date with the ERP. Interrupted at any point, it
+/// leaves the cache consistent, and the next call resumes where it stopped.
+pub async fn pull<E: Erp>(
+    erp: &E,
+    store: &mut Store,
+    options: &SyncOptions,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<SyncReport, SyncError> {
+    let started = erp.clock().await?;
+    let cursors: BTreeMap<Entity, PullCursor> =
+        Entity::ALL.into_iter().map(|entity| Ok((entity, store.pull_cursor(entity)?))).collect::<Result<_, StoreError>>()?;
+    let mut report = SyncReport::default();
+    for step in plan(&cursors) {
+        tracing::debug!(?step, "sync step");
+        match step {
+            Step::FindMoved(figure) => find_moved(erp, store, figure, started, options).await?,
+            Step::Pull(entity) => {
+                let pulled = pull_entity(erp, store, entity, started, options, now, progress).await?;
+                report.pulled.insert(entity, pulled);
+            }
+            Step::RemoveDeleted(entity) => {
+                let removed = remove_deleted(erp, store, entity).await?;
+                if removed > 0 {
+                    progress(Progress::Removed { entity, count: removed });
+                    report.removed.insert(entity, removed);
+                }
+            }
+            Step::Refresh(figure) => {
+                let refreshed = refresh(erp, store, figure, options, now, progress).await?;
+                match figure {
+                    Figure::Stock => report.stock_refreshed = refreshed,
+                    Figure::Credit => report.credit_refreshed = refreshed,
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn find_moved<E: Erp>(
+    erp: &E,
+    store: &mut Store,
+    figure: Figure,
+    started: DateTime<Utc>,
+    options: &SyncOptions,
+) -> Result<(), SyncError> {
+    let moved = match store.figure_cursor(figure)? {
+        // Never looked: the first full pull queues every record anyway.
+        None => BTreeSet::new(),
+        Some(since) => {
+            let since = since - options.overlap;
+            let ids = match figure {
+                Figure::Stock => erp.products_moved_since(since).await?,
+                Figure::Credit => erp.customers_with_receivables_since(since).await?,
+            };
+            ids.into_iter().collect()
+        }
+    };
+    store.queue_moved(figure, &moved, started)?;
+    Ok(())
+}
+
+async fn pull_entity<E: Erp>(
+    erp: &E,
+    store: &mut Store,
+    entity: Entity,
+    started: DateTime<Utc>,
+    options: &SyncOptions,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<u64, SyncError> {
+    let mut cursor = store.pull_cursor(entity)?;
+    if !cursor.in_progress() {
+        cursor.next_since = Some(started);
+        cursor.after_id = 0;
+        store.save_cursor(entity, &cursor)?;
+    }
+    // A full run can say how much there is to do; a delta cannot cheaply.
+    let total = match cursor.since {
+        None => Some(erp.count(entity).await?),
+        Some(_) => None,
+    };
+    let mut done = 0;
+    progress(Progress::Pulling { entity, done, total });
+    loop {
+        let request = PullRequest {
+            since: cursor.since.map(|since| since - options.overlap),
+            after_id: cursor.after_id,
+            limit: options.page_size,
+        };
+        let records = erp.pull(entity, request).await?;
+        let next = advance(&cursor, &records, options.page_size, now());
+        let mut effects = page_effects(&records);
+        if entity == Entity::Warehouses && !records.is_empty() && cursor.since.is_some() {
+            // A new or changed warehouse: every product's stock there is news.
+            effects.refresh_stock.extend(store.local_ids(Entity::Products)?);
+        }
+        store.apply_page(&records, &next, &effects, now())?;
+        done += records.len() as u64;
+        progress(Progress::Pulling { entity, done, total });
+        let finished = !next.in_progress();
+        cursor = next;
+        if finished {
+            return Ok(done);
+        }
+    }
+}
+
+async fn remove_deleted<E: Erp>(erp: &E, store: &mut Store, entity: Entity) -> Result<u64, SyncError> {
+    // Counting is cheap; the id lists are fetched only when counts differ.
+    if erp.count(entity).await? == store.local_count(entity)? {
+        return Ok(0);
+    }
+    let live = erp.ids(entity).await?;
+    let gone = removed_ids(&store.local_ids(entity)?, &live);
+    Ok(store.remove(entity, &gone)? as u64)
+}
+
+async fn refresh<E: Erp>(
+    erp: &E,
+    store: &mut Store,
+    figure: Figure,
+    options: &SyncOptions,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<u64, SyncError> {
+    let total = store.queued_count(figure)?;
+    let warehouses = store.local_ids(Entity::Warehouses)?;
+    let mut done = 0;
+    if total > 0 {
+        progress(Progress::Refreshing { figure, done, total });
+    }
+    loop {
+        let ids = store.queued(figure, options.refresh_chunk)?;
+        if ids.is_empty() {
+            return Ok(done);
+        }
+        match figure {
+            Figure::Stock => {
+                let levels = erp.stock(&ids, &warehouses).await?;
+                store.apply_stock(&ids, &levels, now())?;
+            }
+            Figure::Credit => {
+                let credits = erp.credit(&ids).await?;
+                store.apply_credit(&ids, &credits, now())?;
+            }
+        }
+        done += ids.len() as u64;
+        progress(Progress::Refreshing { figure, done, total });
+    }
+}

@@ -1,0 +1,306 @@
+//! The reference ERP for tests, benchmarks and the demo: a real Tryton
+//! (`erp/tryton/`) in a virtualenv, started on a free loopback port, with a
+//! fresh copy of a seeded database per server.
+//!
+//! Seeded databases are built once per [`Dataset`] and kept as templates
+//! under `target/tryton/`, named by a hash of everything that shapes them
+//! (requirements, scripts, sizes, seed): a change to any of them builds a
+//! new one. Starting a server copies the template, so each test suite gets
+//! its own database in well under a second.
+
+use anyhow::{Context, bail};
+use fieldbook_erp::tryton::{RawSession, TrytonConfig};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The salesperson's login that the seed creates (no credit-limit rights).
+pub const SALES_LOGIN: &str = "sales";
+pub const SALES_PASSWORD: &str = "fieldbook-sales-pw";
+pub const ADMIN_LOGIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin";
+pub const DATABASE: &str = "fieldbook";
+
+/// What the seeder makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dataset {
+    pub customers: u32,
+    pub products: u32,
+    pub sales: u32,
+    pub seed: u64,
+}
+
+impl Dataset {
+    /// Small enough to seed in about a minute, big enough for several pages.
+    pub const TEST: Dataset = Dataset { customers: 60, products: 150, sales: 80, seed: 1 };
+    /// What the demo shows.
+    pub const DEMO: Dataset = Dataset { customers: 300, products: 800, sales: 400, seed: 7 };
+    /// The benchmark's size: 10,000 customers, 50,000 products, ~20,000 sale lines.
+    pub const BENCH: Dataset = Dataset { customers: 10_000, products: 50_000, sales: 4_000, seed: 42 };
+}
+
+/// The workspace's root folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+fn tryton_dir() -> PathBuf {
+    workspace_root().join("erp/tryton")
+}
+
+/// `target/tryton`, or `$CARGO_TARGET_DIR/tryton`.
+fn cache_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+    target.join("tryton")
+}
+
+fn hash_files(hasher: &mut Sha256, files: &[&str]) -> anyhow::Result<()> {
+    for name in files {
+        let path = tryton_dir().join(name);
+        hasher.update(std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?);
+    }
+    Ok(())
+}
+
+fn short_hex(hasher: Sha256) -> String {
+    hasher.finalize().iter().take(8).map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Holds an exclusive lock on `path` while alive: one process builds a
+/// virtualenv or a template at a time, the others wait and reuse it.
+fn exclusive(path: &Path) -> anyhow::Result<File> {
+    std::fs::create_dir_all(path.parent().expect("lock parent"))?;
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    file.lock().with_context(|| format!("locking {}", path.display()))?;
+    Ok(file)
+}
+
+/// The virtualenv with Tryton, created (or recreated after a change of
+/// requirements) if needed. Returns its folder.
+pub fn ensure_venv() -> anyhow::Result<PathBuf> {
+    let mut hasher = Sha256::new();
+    hash_files(&mut hasher, &["requirements.txt"])?;
+    let venv = cache_dir().join(format!("venv-{}", short_hex(hasher)));
+    let ready = venv.join(".ready");
+    if ready.exists() {
+        return Ok(venv);
+    }
+    let _lock = exclusive(&cache_dir().join("venv.lock"))?;
+    if ready.exists() {
+        return Ok(venv);
+    }
+    eprintln!("fieldbook-testkit: installing Tryton into {} ...", venv.display());
+    if venv.exists() {
+        std::fs::remove_dir_all(&venv)?;
+    }
+    let python = std::env::var("FIELDBOOK_PYTHON").unwrap_or_else(|_| "python3".into());
+    run(Command::new(&python).args(["-m", "venv"]).arg(&venv), "creating the Tryton virtualenv")?;
+    run(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(tryton_dir().join("requirements.txt")),
+        "installing Tryton with pip",
+    )?;
+    File::create(&ready)?;
+    Ok(venv)
+}
+
+/// The seeded template database for `dataset`, built if needed. Returns
+/// the path of its SQLite file.
+pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
+    let venv = ensure_venv()?;
+    let mut hasher = Sha256::new();
+    hash_files(&mut hasher, &["requirements.txt", "create_db.py", "seed.py"])?;
+    hasher.update(format!("{dataset:?}"));
+    let dir = cache_dir().join(format!(
+        "template-{}c-{}p-{}s-{}-{}",
+        dataset.customers,
+        dataset.products,
+        dataset.sales,
+        dataset.seed,
+        short_hex(hasher)
+    ));
+    let file = dir.join(format!("{DATABASE}.sqlite"));
+    if file.exists() {
+        return Ok(file);
+    }
+    let _lock = exclusive(&dir.with_extension("lock"))?;
+    if file.exists() {
+        return Ok(file);
+    }
+    eprintln!("fieldbook-testkit: seeding Tryton ({dataset:?}); built once, then reused ...");
+    let building = tempfile::Builder::new().prefix("building-").tempdir_in(cache_dir())?;
+    let config = write_config(building.path(), None)?;
+    let python = venv.join("bin/python");
+    run(
+        Command::new(&python)
+            .arg(tryton_dir().join("create_db.py"))
+            .arg("--config")
+            .arg(&config)
+            .args(["--database", DATABASE, "--admin-password", ADMIN_PASSWORD]),
+        "creating the Tryton database",
+    )?;
+    run(
+        Command::new(&python)
+            .arg(tryton_dir().join("seed.py"))
+            .arg("--config")
+            .arg(&config)
+            .args(["--database", DATABASE])
+            .args(["--customers", &dataset.customers.to_string()])
+            .args(["--products", &dataset.products.to_string()])
+            .args(["--sales", &dataset.sales.to_string()])
+            .args(["--seed", &dataset.seed.to_string()]),
+        "seeding the Tryton database",
+    )?;
+    std::fs::create_dir_all(&dir)?;
+    let partial = dir.join("partial.sqlite");
+    std::fs::copy(building.path().join(format!("{DATABASE}.sqlite")), &partial)?;
+    std::fs::rename(&partial, &file)?;
+    Ok(file)
+}
+
+fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
+    let output = command.stdin(Stdio::null()).output().with_context(|| format!("{what}: cannot start {command:?}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}):\n{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn write_config(dir: &Path, port: Option<u16>) -> anyhow::Result<PathBuf> {
+    let mut text = format!("[database]\nuri = sqlite://\npath = {}\n", dir.display());
+    if let Some(port) = port {
+        text.push_str(&format!("[web]\nlisten = 127.0.0.1:{port}\n"));
+    }
+    let path = dir.join("trytond.conf");
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A running Tryton with its own copy of a seeded database. Stopped when
+/// dropped.
+pub struct TrytonServer {
+    dir: tempfile::TempDir,
+    port: u16,
+    venv: PathBuf,
+    child: Option<Child>,
+}
+
+impl TrytonServer {
+    /// Starts Tryton on a free port with a fresh copy of `dataset`.
+    pub fn start(dataset: Dataset) -> anyhow::Result<TrytonServer> {
+        let template = ensure_template(dataset)?;
+        let venv = ensure_venv()?;
+        let dir = tempfile::Builder::new().prefix("fieldbook-tryton-").tempdir()?;
+        std::fs::copy(&template, dir.path().join(format!("{DATABASE}.sqlite")))?;
+        let mut server = TrytonServer { dir, port: free_port()?, venv, child: None };
+        server.resume()?;
+        Ok(server)
+    }
+
+    /// The address to give Fieldbook, e.g. `http://127.0.0.1:41234/`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn database(&self) -> &str {
+        DATABASE
+    }
+
+    /// The folder holding the database file and the server's log.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A configuration for the salesperson's login.
+    pub fn sales_config(&self) -> TrytonConfig {
+        self.config(SALES_LOGIN, SALES_PASSWORD)
+    }
+
+    pub fn config(&self, login: &str, password: &str) -> TrytonConfig {
+        TrytonConfig {
+            url: self.url(),
+            database: DATABASE.into(),
+            login: login.into(),
+            password: password.into(),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// A session as the administrator, to change data as Tryton's users would.
+    pub async fn admin(&self) -> anyhow::Result<RawSession> {
+        Ok(RawSession::connect(self.config(ADMIN_LOGIN, ADMIN_PASSWORD)).await?)
+    }
+
+    /// Stops the server (the ERP goes down; its data stays).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port with the same data.
+    pub fn resume(&mut self) -> anyhow::Result<()> {
+        if self.child.is_some() {
+            return Ok(());
+        }
+        let config = write_config(self.dir.path(), Some(self.port))?;
+        let log = File::create(self.dir.path().join("trytond.log"))?;
+        let child = Command::new(self.venv.join("bin/trytond"))
+            .arg("-c")
+            .arg(&config)
+            // Load the database at start: trytond 8.2 answers the first login
+            // on a database it has not loaded with KeyError 'res.user'.
+            .args(["-d", DATABASE])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting trytond")?;
+        self.child = Some(child);
+        self.wait_ready()
+    }
+
+    fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let address = format!("127.0.0.1:{}", self.port);
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                let log = std::fs::read_to_string(self.dir.path().join("trytond.log")).unwrap_or_default();
+                bail!("trytond exited ({status}) while starting:\n{log}");
+            }
+            if std::net::TcpStream::connect(&address).is_ok() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("trytond did not listen on {address} within 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for TrytonServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,1 @@
+//! The `fieldbook` command against the real Tryton.

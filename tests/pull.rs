@@ -1,0 +1,122 @@
+//! Pull sync against the real Tryton: what the cache holds after a sync is
+//! what Tryton itself says.
+
+use fieldbook_core::Entity;
+use fieldbook_store::Store;
+use fieldbook_testkit::{Dataset, TrytonServer};
+use fieldbook_tests::{decimal, erp_rows, sync};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+fn id(row: &Value) -> i64 {
+    row["id"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_sync_holds_what_tryton_returns() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let report = sync(&server, &mut store).await.unwrap();
+    assert!(report.pulled[&Entity::Customers] > 60, "{report:?}");
+
+    // Counts of every entity, against Tryton's own.
+    let checks: [(Entity, &str, Value); 7] = [
+        (Entity::Customers, "party.party", json!([])),
+        (Entity::Addresses, "party.address", json!([])),
+        (Entity::Contacts, "party.contact_mechanism", json!([])),
+        (Entity::Products, "product.product", json!([])),
+        (Entity::Warehouses, "stock.location", json!([["type", "=", "warehouse"]])),
+        (Entity::Orders, "sale.sale", json!([])),
+        (Entity::OrderLines, "sale.line", json!([["type", "=", "line"]])),
+    ];
+    for (entity, model, domain) in checks {
+        let erp_ids: Vec<i64> = erp_rows(&server, model, domain, &["id"], json!({})).await.unwrap().iter().map(id).collect();
+        assert_eq!(store.local_ids(entity).unwrap(), erp_ids, "{entity:?}");
+    }
+
+    // Credit of every customer.
+    let parties = erp_rows(&server, "party.party", json!([]), &["code", "credit_amount", "credit_limit_amount", "receivable"], json!({}))
+        .await
+        .unwrap();
+    let mut with_limit = 0;
+    let mut with_debt = 0;
+    for party in &parties {
+        let code = party["code"].as_str().unwrap_or_default();
+        let view = store.customer(&id(party).to_string()).unwrap().unwrap();
+        let credit = view.credit.unwrap_or_else(|| panic!("no credit for {code}")).value;
+        assert_eq!(credit.used, decimal(&party["credit_amount"]), "{code} credit used");
+        assert_eq!(credit.receivable, decimal(&party["receivable"]), "{code} receivable");
+        let limit = match &party["credit_limit_amount"] {
+            Value::Null => None,
+            value => Some(decimal(value)),
+        };
+        assert_eq!(credit.limit, limit, "{code} limit");
+        with_limit += usize::from(limit.is_some());
+        with_debt += usize::from(credit.used > Decimal::ZERO);
+    }
+    assert!(with_limit > 10 && with_debt > 10, "the seed must give real figures: {with_limit} limits, {with_debt} in use");
+
+    // Open invoices and what is left to pay on them.
+    let invoices = erp_rows(
+        &server,
+        "account.invoice",
+        json!([["type", "=", "out"], ["state", "=", "posted"]]),
+        &["party", "amount_to_pay", "total_amount"],
+        json!({}),
+    )
+    .await
+    .unwrap();
+    let open: BTreeMap<i64, Decimal> = invoices
+        .iter()
+        .filter(|invoice| decimal(&invoice["amount_to_pay"]) > Decimal::ZERO)
+        .map(|invoice| (id(invoice), decimal(&invoice["amount_to_pay"])))
+        .collect();
+    assert!(!open.is_empty());
+    assert_eq!(store.local_ids(Entity::Invoices).unwrap(), open.keys().copied().collect::<Vec<_>>());
+    let limited = store.customer("C-LIMIT").unwrap().unwrap();
+    assert!(!limited.open_invoices.is_empty());
+    for invoice in &limited.open_invoices {
+        assert_eq!(invoice.value.amount_to_pay, open[&invoice.value.erp_id]);
+        assert!(invoice.value.due_date.is_some(), "an open invoice has a due date");
+    }
+
+    // Stock of every product in both warehouses.
+    let warehouses = erp_rows(&server, "stock.location", json!([["type", "=", "warehouse"]]), &["id"], json!({})).await.unwrap();
+    assert_eq!(warehouses.len(), 2);
+    let mut forecast_differs = 0;
+    for warehouse in warehouses.iter().map(id) {
+        let products = erp_rows(
+            &server,
+            "product.product",
+            json!([]),
+            &["code", "quantity", "forecast_quantity"],
+            json!({"locations": [warehouse]}),
+        )
+        .await
+        .unwrap();
+        let mut stocked = 0;
+        for product in &products {
+            let view = store.product(&id(product).to_string()).unwrap().unwrap();
+            let row = view.stock.iter().find(|row| row.warehouse_id == warehouse).unwrap();
+            assert_eq!(row.level.on_hand, decimal(&product["quantity"]), "{} on hand", product["code"]);
+            assert_eq!(row.level.forecast, decimal(&product["forecast_quantity"]), "{} forecast", product["code"]);
+            stocked += usize::from(row.level.on_hand > Decimal::ZERO);
+            forecast_differs += usize::from(row.level.on_hand != row.level.forecast);
+        }
+        assert!(stocked > 10, "warehouse {warehouse} holds stock");
+    }
+    assert!(forecast_differs > 0, "confirmed unshipped sales make forecast differ");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_synced_customers_and_products_in_chinese_and_latin() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    sync(&server, &mut store).await.unwrap();
+    let first = |query: &str| store.search(query, 5).unwrap().first().and_then(|hit| hit.code.clone());
+    assert_eq!(first("华为").as_deref(), Some("C-HUAWEI"));
+    assert_eq!(first("acm").as_deref(), Some("C-ACME"));
+    assert_eq!(first("龙井").as_deref(), Some("P-TEA"));
+    assert_eq!(first("c-limit").as_deref(), Some("C-LIMIT"));
+}

@@ -1,0 +1,37 @@
+//! Helpers shared by the end-to-end tests.
+
+use chrono::Utc;
+use fieldbook_erp::tryton::Tryton;
+use fieldbook_store::Store;
+use fieldbook_sync::{SyncOptions, SyncReport};
+use fieldbook_testkit::TrytonServer;
+use serde_json::{Value, json};
+
+/// Syncs `store` from `server` as the salesperson, with small pages so
+/// every entity takes several.
+pub async fn sync(server: &TrytonServer, store: &mut Store) -> anyhow::Result<SyncReport> {
+    let erp = Tryton::connect(server.sales_config()).await?;
+    sync_with(&erp, store).await
+}
+
+pub async fn sync_with(erp: &Tryton, store: &mut Store) -> anyhow::Result<SyncReport> {
+    let options = SyncOptions { page_size: 40, refresh_chunk: 50, ..SyncOptions::default() };
+    Ok(fieldbook_sync::pull(erp, store, &options, &Utc::now, &mut |_| {}).await?)
+}
+
+/// Tryton's own answer to `search_read`, as the administrator.
+pub async fn erp_rows(server: &TrytonServer, model: &str, domain: Value, fields: &[&str], context: Value) -> anyhow::Result<Vec<Value>> {
+    let admin = server.admin().await?;
+    let mut full_context = admin.context().clone();
+    if let (Some(full), Some(extra)) = (full_context.as_object_mut(), context.as_object()) {
+        full.extend(extra.clone());
+    }
+    let rows = admin
+        .call(&format!("model.{model}.search_read"), json!([domain, 0, null, [["id", "ASC"]], fields, full_context]))
+        .await?;
+    Ok(rows.as_array().cloned().unwrap_or_default())
+}
+
+pub fn decimal(value: &Value) -> rust_decimal::Decimal {
+    fieldbook_erp::tryton::decode_decimal(value).unwrap_or_else(|| panic!("not a decimal: {value}"))
+}
