@@ -120,3 +120,97 @@ async fn search_finds_synced_customers_and_products_in_chinese_and_latin() {
     assert_eq!(first("龙井").as_deref(), Some("P-TEA"));
     assert_eq!(first("c-limit").as_deref(), Some("C-LIMIT"));
 }
+
+/// Calls a model method as the administrator.
+async fn admin_call(admin: &fieldbook_erp::tryton::RawSession, method: &str, mut params: Vec<Value>) -> Value {
+    params.push(admin.context().clone());
+    admin.call(method, Value::Array(params)).await.unwrap_or_else(|error| panic!("{method}: {error}"))
+}
+
+async fn find_one(admin: &fieldbook_erp::tryton::RawSession, model: &str, domain: Value) -> i64 {
+    let mut context = admin.context().clone();
+    context["active_test"] = json!(false);
+    let ids = admin.call(&format!("model.{model}.search"), json!([domain, 0, 1, null, context])).await.unwrap();
+    ids[0].as_i64().unwrap_or_else(|| panic!("no {model} {domain}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_next_delta_sync() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let admin = server.admin().await.unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+
+    // A customer that exists only to be deleted later.
+    let created = admin_call(
+        &admin,
+        "model.party.party.create",
+        vec![json!([{
+            "name": "临时客户 Delete Me Ltd.",
+            "code": "C-DELETE",
+            "addresses": [["create", [{"street": "测试删除路 1号", "city": "苏州"}]]],
+            "contact_mechanisms": [["create", [{"type": "phone", "value": "+86 512 6000 0001"}]]],
+        }])],
+    )
+    .await;
+    let doomed = created[0].as_i64().unwrap();
+    sync(&server, &mut store).await.unwrap();
+    assert!(store.customer("C-DELETE").unwrap().is_some());
+    assert_eq!(store.search("测试删除路", 5).unwrap()[0].code.as_deref(), Some("C-DELETE"));
+
+    let huawei = find_one(&admin, "party.party", json!([["code", "=", "C-HUAWEI"]])).await;
+    let acme = find_one(&admin, "party.party", json!([["code", "=", "C-ACME"]])).await;
+    let tea = find_one(&admin, "product.product", json!([["code", "=", "P-TEA"]])).await;
+    let tea_template = admin_call(&admin, "model.product.product.read", vec![json!([tea]), json!(["template", "default_uom"])]).await;
+    let (template, uom) = (tea_template[0]["template"].clone(), tea_template[0]["default_uom"].clone());
+    let before = store.product("P-TEA").unwrap().unwrap();
+
+    admin_call(&admin, "model.party.party.write", vec![json!([huawei]), json!({"name": "华为技术有限公司（深圳）"})]).await;
+    admin_call(&admin, "model.party.party.write", vec![json!([acme]), json!({"active": false})]).await;
+    admin_call(&admin, "model.party.party.delete", vec![json!([doomed])]).await;
+    admin_call(
+        &admin,
+        "model.product.template.write",
+        vec![json!([template]), json!({"list_price": {"__class__": "Decimal", "decimal": "188.5000"}})],
+    )
+    .await;
+    // Ten more tins arrive in the first warehouse.
+    let supplier = find_one(&admin, "stock.location", json!([["type", "=", "supplier"]])).await;
+    let warehouse = before.stock[0].warehouse_id;
+    let storage = admin_call(&admin, "model.stock.location.read", vec![json!([warehouse]), json!(["storage_location"])]).await[0]
+        ["storage_location"]
+        .clone();
+    let moves = admin_call(
+        &admin,
+        "model.stock.move.create",
+        vec![json!([{
+            "product": tea, "unit": uom, "quantity": 10.0, "from_location": supplier, "to_location": storage,
+            "unit_price": {"__class__": "Decimal", "decimal": "100"}, "currency": 1,
+        }])],
+    )
+    .await;
+    admin_call(&admin, "model.stock.move.do", vec![moves]).await;
+
+    let report = sync(&server, &mut store).await.unwrap();
+    assert_eq!(report.removed.get(&Entity::Customers), Some(&1), "{report:?}");
+
+    assert_eq!(store.customer("C-HUAWEI").unwrap().unwrap().customer.value.name, "华为技术有限公司（深圳）");
+    assert_eq!(store.search("深圳）", 5).unwrap()[0].code.as_deref(), Some("C-HUAWEI"));
+    assert!(store.customer("C-ACME").unwrap().is_none(), "deactivated");
+    assert!(store.search("acme trading", 5).unwrap().iter().all(|hit| hit.code.as_deref() != Some("C-ACME")));
+    assert!(store.customer("C-DELETE").unwrap().is_none(), "deleted");
+    assert!(store.search("测试删除路", 5).unwrap().is_empty());
+    let after = store.product("P-TEA").unwrap().unwrap();
+    assert_eq!(after.product.value.list_price, Some(rust_decimal::dec!(188.5)));
+    let shelf = |view: &fieldbook_store::ProductView| view.stock.iter().find(|row| row.warehouse_id == warehouse).unwrap().level.clone();
+    assert_eq!(shelf(&after).on_hand, shelf(&before).on_hand + Decimal::from(10));
+    assert_eq!(shelf(&after).forecast, shelf(&before).forecast + Decimal::from(10));
+
+    // A delta with nothing new changes nothing and costs a handful of requests.
+    let snapshot = store.snapshot().unwrap();
+    let erp = fieldbook_erp::tryton::Tryton::connect(server.sales_config()).await.unwrap();
+    let connect_calls = erp.calls();
+    fieldbook_tests::sync_with(&erp, &mut store).await.unwrap();
+    assert_eq!(store.snapshot().unwrap(), snapshot);
+    let calls = erp.calls() - connect_calls;
+    assert!(calls <= 30, "a delta with nothing new made {calls} requests");
+}

@@ -266,7 +266,7 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
     if let Some(tax_id) = &customer.tax_id {
         println!("Tax id: {tax_id}");
     }
-    println!("(customer record {})", when(view.customer.synced_at, now));
+    println!("Record synced {}", when(view.customer.synced_at, now));
     if !view.addresses.is_empty() {
         println!("\nAddresses");
         for address in &view.addresses {

@@ -1,0 +1,61 @@
+//! The demo: a seeded Tryton on loopback and Fieldbook against it.
+
+use crate::{cargo, install_prerequisites, run};
+use fieldbook_testkit::{Dataset, SALES_LOGIN, SALES_PASSWORD, TrytonServer, workspace_root};
+use std::io::IsTerminal;
+use std::process::Command;
+
+const DEMO_CACHE_KEY: &str = "fieldbook-demo-key";
+
+
+pub fn demo(_args: &[String]) -> anyhow::Result<()> {
+    install_prerequisites()?;
+    run(cargo().args(["build", "--quiet", "--locked", "-p", "fieldbook-cli"]))?;
+    eprintln!("xtask: starting Tryton with demo data (built once, then reused) ...");
+    let server = TrytonServer::start(Dataset::DEMO)?;
+    let data_dir = tempfile_dir()?;
+    let fieldbook = workspace_root().join("target/debug/fieldbook");
+    let cli = |args: &[&str]| -> anyhow::Result<()> {
+        println!("\n$ fieldbook {}", args.join(" "));
+        let mut command = Command::new(&fieldbook);
+        command
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(args)
+            .env("FIELDBOOK_PASSWORD", SALES_PASSWORD)
+            .env("FIELDBOOK_CACHE_KEY", DEMO_CACHE_KEY)
+            .env("FIELDBOOK_PROGRESS", "1");
+        run(&mut command)
+    };
+    let url = server.url();
+    cli(&["init", "--erp", &url, "--database", server.database(), "--user", SALES_LOGIN])?;
+    cli(&["sync"])?;
+    cli(&["status"])?;
+    cli(&["search", "华为"])?;
+    cli(&["customer", "C-LIMIT"])?;
+    cli(&["product", "P-TEA"])?;
+    println!("\nTryton is running at {url} (database {}, login {SALES_LOGIN}, password {SALES_PASSWORD}).", server.database());
+    println!("Try it yourself in another terminal:");
+    println!(
+        "  export FIELDBOOK_DATA_DIR={} FIELDBOOK_PASSWORD={SALES_PASSWORD} FIELDBOOK_CACHE_KEY={DEMO_CACHE_KEY}",
+        data_dir.display()
+    );
+    println!("  {} search acme", fieldbook.display());
+    if std::io::stdin().is_terminal() {
+        println!("Press Enter to stop Tryton and end the demo.");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+    }
+    Ok(())
+}
+
+/// A fresh data folder for the demo's cache under target/, so each demo
+/// starts from an empty cache.
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = workspace_root().join("target/demo");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
