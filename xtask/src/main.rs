@@ -40,7 +40,7 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     // that share them start in parallel.
     fieldbook_testkit::ensure_template(fieldbook_testkit::Dataset::TEST)?;
     let mut command = cargo();
-    command.args(["test", "--workspace", "--locked"]).args(extra);
+    command.args(["test", "--workspace", "--locked", "--features", "fieldbook-cli/e2e"]).args(extra);
     run(&mut command)
 }
 

@@ -16,8 +16,8 @@ pub enum StoreError {
     )]
     WrongKeyOrNotACache { path: PathBuf },
 
-    #[error("the cache at {path} is damaged ({detail}): move it away and run `fieldbook init` again to rebuild it from the ERP")]
-    Corrupt { path: PathBuf, detail: String },
+    #[error("the cache is damaged ({detail}): move the file away and run `fieldbook init` again to rebuild it from the ERP")]
+    Corrupt { detail: String },
 
     #[error("the cache at {path} is in use by another program (another Fieldbook sync?): wait for it to finish and try again")]
     Locked { path: PathBuf },
@@ -32,7 +32,7 @@ pub enum StoreError {
     EmptyKey,
 
     #[error("cache error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
 
     #[error("cache migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
@@ -45,5 +45,19 @@ impl StoreError {
     /// Whether trying the same thing again later can help.
     pub fn is_transient(&self) -> bool {
         matches!(self, StoreError::Locked { .. })
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// Damage can show on any read, not only when the file is opened: a
+    /// page that fails its checksum (SQLCipher authenticates every page) is
+    /// reported as damage, whatever the query.
+    fn from(error: rusqlite::Error) -> StoreError {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                StoreError::Corrupt { detail: error.to_string() }
+            }
+            _ => StoreError::Sqlite(error),
+        }
     }
 }

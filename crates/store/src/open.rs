@@ -56,7 +56,7 @@ impl Store {
             return Err(StoreError::AlreadyExists { path: path.to_owned() });
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
+        let conn = Connection::open_with_flags(path, flags).map_err(|error| classify(error, path))?;
         let result = Store::prepare(conn, path, Some(key), BUSY_TIMEOUT);
         if result.is_err() {
             // Nothing of value can be in a file we just made and failed to set up.
@@ -138,7 +138,7 @@ pub(crate) fn classify(error: rusqlite::Error, path: &Path) -> StoreError {
     let path = path.to_owned();
     match error.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => StoreError::WrongKeyOrNotACache { path },
-        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path, detail: error.to_string() },
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { detail: error.to_string() },
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
         _ => StoreError::Sqlite(error),
     }

@@ -234,6 +234,12 @@ fn remote_error(error: &Value) -> ErpError {
 /// `http://host:8000` and `http://host:8000/` both become
 /// `http://host:8000/`; anything that is not an http(s) URL is refused.
 fn normalize_url(url: &str) -> Result<String, ErpError> {
+    if !url.contains("://") {
+        return Err(ErpError::NotAnErp {
+            url: url.to_owned(),
+            detail: "the address must start with http:// or https://".into(),
+        });
+    }
     let parsed = reqwest::Url::parse(url.trim()).map_err(|error| ErpError::NotAnErp {
         url: url.to_owned(),
         detail: format!("not a valid address: {error}"),

@@ -1,0 +1,245 @@
+//! The `fieldbook` command as a person or a script uses it, against the real
+//! Tryton: bad input gets one clear message, a documented exit code, and an
+//! untouched cache; an interrupted sync resumes and ends where a clean one
+//! ends.
+
+use fieldbook_store::{CacheKey, Store};
+use fieldbook_testkit::{Dataset, SALES_LOGIN, SALES_PASSWORD, TrytonServer};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const KEY: &str = "e2e-cache-key";
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        Cli { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldbook"));
+        command
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(args)
+            .env("FIELDBOOK_PASSWORD", SALES_PASSWORD)
+            .env("FIELDBOOK_CACHE_KEY", KEY)
+            .env_remove("FIELDBOOK_DATA_DIR")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.dir.path().join("cache.db")
+    }
+
+    fn init(&self, server: &TrytonServer) -> Output {
+        self.run(&["init", "--erp", &server.url(), "--database", server.database(), "--user", SALES_LOGIN])
+    }
+
+    fn snapshot(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        Store::open(&self.cache(), &CacheKey::new(KEY).unwrap()).unwrap().snapshot().unwrap()
+    }
+}
+
+/// Asserts the exit code and that stderr says `words`; returns stderr.
+#[track_caller]
+fn check(output: &Output, code: i32, words: &str) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}\nstdout: {}", String::from_utf8_lossy(&output.stdout));
+    assert!(stderr.contains(words), "expected {words:?} in: {stderr}");
+    stderr
+}
+
+fn ok(output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "stderr: {}\nstdout: {stdout}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+/// An HTTP server on loopback that is not Tryton: answers every request
+/// with a plain web page.
+fn not_tryton() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(20) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0; 4096];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world");
+        }
+    });
+    url
+}
+
+#[test]
+fn init_refuses_a_wrong_address_database_or_password_and_writes_nothing() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let cli = Cli::new();
+    let closed_port = format!("http://127.0.0.1:{}/", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let cases: [(Vec<String>, i32, &str); 5] = [
+        (vec![closed_port, server.database().into(), SALES_LOGIN.into()], 4, "cannot reach the ERP"),
+        (vec![not_tryton(), server.database().into(), SALES_LOGIN.into()], 5, "does not answer like a Tryton ERP"),
+        (vec!["erp.example.com".into(), server.database().into(), SALES_LOGIN.into()], 5, "must start with http"),
+        (vec![server.url(), "no_such_db".into(), SALES_LOGIN.into()], 5, "has no database named \"no_such_db\""),
+        (vec![server.url(), server.database().into(), "nobody".into()], 5, "refused the login \"nobody\""),
+    ];
+    for (args, code, words) in cases {
+        let output = cli.run(&["init", "--erp", &args[0], "--database", &args[1], "--user", &args[2]]);
+        check(&output, code, words);
+        assert!(!cli.cache().exists(), "{args:?} left a cache behind");
+    }
+    let output = cli.command(&["init", "--erp", &server.url(), "--database", server.database(), "--user", SALES_LOGIN])
+        .env("FIELDBOOK_PASSWORD", "wrong password")
+        .output()
+        .unwrap();
+    check(&output, 5, "check the login and the password");
+    assert!(!cli.cache().exists());
+
+    ok(&cli.init(&server));
+    check(&cli.init(&server), 6, "a cache already exists");
+}
+
+#[test]
+fn a_synced_cache_answers_every_read_command_and_says_how_old_each_figure_is() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let cli = Cli::new();
+    ok(&cli.init(&server));
+    let report: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    assert!(report["pulled"]["customers"].as_u64().unwrap() > 60, "{report}");
+
+    let customer = ok(&cli.run(&["customer", "c-limit"]));
+    assert!(customer.contains("北京小额贸易有限公司"), "{customer}");
+    assert!(customer.contains("Credit as of just now"), "{customer}");
+    assert!(customer.contains("limit      5,000.00 CNY"), "{customer}");
+    let json: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["customer", "C-LIMIT", "--json"]))).unwrap();
+    assert_eq!(json["credit"]["limit"], "5000.00");
+    assert!(json["credit"]["synced_at"].is_string());
+    assert!(!json["open_invoices"].as_array().unwrap().is_empty());
+
+    let product: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["product", "P-TEA", "--json"]))).unwrap();
+    assert_eq!(product["stock"].as_array().unwrap().len(), 2, "{product}");
+    assert!(product["stock"][0]["synced_at"].is_string());
+
+    let hits: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["search", "华为", "--json"]))).unwrap();
+    assert_eq!(hits[0]["code"], "C-HUAWEI");
+    let status: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["status", "--json"]))).unwrap();
+    assert_eq!(status["erp"]["login"], SALES_LOGIN);
+
+    check(&cli.run(&["customer", "C-NOBODY"]), 3, "no customer with code \"C-NOBODY\"");
+    check(&cli.run(&["product", "P-NOTHING"]), 3, "no product with code \"P-NOTHING\"");
+}
+
+#[test]
+fn a_cache_that_is_locked_damaged_too_new_or_opened_with_the_wrong_key_is_refused_untouched() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let cli = Cli::new();
+    ok(&cli.init(&server));
+    ok(&cli.run(&["sync"]));
+    let pristine = std::fs::read(cli.cache()).unwrap();
+
+    let wrong_key = cli.command(&["status"]).env("FIELDBOOK_CACHE_KEY", "not the key").output().unwrap();
+    check(&wrong_key, 6, "the encryption key is wrong");
+    assert_eq!(std::fs::read(cli.cache()).unwrap(), pristine);
+
+    // Another sync holds the cache.
+    let lock = std::fs::File::create(cli.dir.path().join("sync.lock")).unwrap();
+    lock.lock().unwrap();
+    check(&cli.run(&["sync"]), 6, "in use by another program");
+    drop(lock);
+    assert_eq!(std::fs::read(cli.cache()).unwrap(), pristine);
+
+    // A cache written by a newer Fieldbook.
+    let newer = tempfile::tempdir().unwrap();
+    let newer_path = newer.path().join("cache.db");
+    std::fs::copy(cli.cache(), &newer_path).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&newer_path).unwrap();
+        conn.pragma_update(None, "key", KEY).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+    }
+    let too_new = Command::new(env!("CARGO_BIN_EXE_fieldbook"))
+        .arg("--data-dir")
+        .arg(newer.path())
+        .arg("status")
+        .env("FIELDBOOK_CACHE_KEY", KEY)
+        .output()
+        .unwrap();
+    check(&too_new, 6, "written by a newer Fieldbook");
+
+    // Damage: garbage over everything but the first pages, so the file
+    // still opens and the damage shows on the first real read.
+    let mut damaged = pristine.clone();
+    let end = damaged.len();
+    damaged[8192..end].fill(0x42);
+    std::fs::write(cli.cache(), &damaged).unwrap();
+    let output = cli.run(&["search", "华为"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("the cache is damaged"), "{stderr}");
+    assert_eq!(std::fs::read(cli.cache()).unwrap(), damaged, "a damaged cache is left for the user to move away");
+
+    // No cache at all.
+    let empty = Cli::new();
+    check(&empty.run(&["status"]), 6, "run `fieldbook init` first");
+}
+
+#[test]
+fn the_erp_going_down_mid_sync_leaves_a_consistent_cache_that_resumes() {
+    let mut server = TrytonServer::start(Dataset::TEST).unwrap();
+    let cli = Cli::new();
+    ok(&cli.init(&server));
+    let child = cli.command(&["sync", "--page-size", "3"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    server.stop();
+    let output = child.wait_with_output().unwrap();
+    check(&output, 4, "cannot reach the ERP");
+
+    // Every read still works from what arrived, and status says a sync was cut short.
+    let status: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["status", "--json"]))).unwrap();
+    let interrupted = status["entities"].as_array().unwrap().iter().any(|entity| entity["interrupted"] == true);
+    assert!(interrupted, "{status}");
+    ok(&cli.run(&["search", "acm"]));
+
+    server.resume().unwrap();
+    ok(&cli.run(&["sync", "--page-size", "3"]));
+    let clean = Cli::new();
+    ok(&clean.init(&server));
+    ok(&clean.run(&["sync"]));
+    assert_eq!(cli.snapshot(), clean.snapshot());
+}
+
+#[test]
+fn a_sync_killed_at_random_points_resumes_and_ends_equal_to_a_clean_one() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let cli = Cli::new();
+    ok(&cli.init(&server));
+    // Deterministic "random" delays, spread over the whole first sync.
+    let mut state: u64 = 0x5eed;
+    for _ in 0..12 {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let delay = Duration::from_millis(100 + (state >> 33) % 2500);
+        let mut child = cli.command(&["sync", "--page-size", "5"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+        // Whatever the moment, the cache opens and answers.
+        ok(&cli.run(&["status"]));
+    }
+    ok(&cli.run(&["sync", "--page-size", "5"]));
+    let clean = Cli::new();
+    ok(&clean.init(&server));
+    ok(&clean.run(&["sync"]));
+    assert_eq!(cli.snapshot(), clean.snapshot());
+}
+
