@@ -207,7 +207,7 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
 
     // A delta with nothing new changes nothing and costs a handful of requests.
     let snapshot = store.snapshot().unwrap();
-    let erp = fieldbook_erp::tryton::Tryton::connect(server.sales_config()).await.unwrap();
+    let erp = std::sync::Arc::new(fieldbook_erp::tryton::Tryton::connect(server.sales_config()).await.unwrap());
     let connect_calls = erp.calls();
     fieldbook_tests::sync_with(&erp, &mut store).await.unwrap();
     assert_eq!(store.snapshot().unwrap(), snapshot);

@@ -6,16 +6,20 @@ use fieldbook_store::Store;
 use fieldbook_sync::{SyncOptions, SyncReport};
 use fieldbook_testkit::TrytonServer;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Syncs `store` from `server` as the salesperson, with small pages so
 /// every entity takes several.
 pub async fn sync(server: &TrytonServer, store: &mut Store) -> anyhow::Result<SyncReport> {
-    let erp = Tryton::connect(server.sales_config()).await?;
+    let erp = Arc::new(Tryton::connect(server.sales_config()).await?);
     sync_with(&erp, store).await
 }
 
-pub async fn sync_with(erp: &Tryton, store: &mut Store) -> anyhow::Result<SyncReport> {
-    let options = SyncOptions { page_size: 40, refresh_chunk: 50, ..SyncOptions::default() };
+pub async fn sync_with(erp: &Arc<Tryton>, store: &mut Store) -> anyhow::Result<SyncReport> {
+    // No overlap beyond the Date header's one-second resolution: the ERP runs
+    // on this machine, so there is no clock skew to cover, and a delta right
+    // after a freshly seeded database must not read it all again.
+    let options = SyncOptions { page_size: 40, refresh_chunk: 50, overlap: std::time::Duration::from_secs(1) };
     Ok(fieldbook_sync::pull(erp, store, &options, &Utc::now, &mut |_| {}).await?)
 }
 

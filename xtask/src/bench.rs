@@ -1,5 +1,9 @@
-//! Benchmarks against the real Tryton; figures go to BENCHMARKS.md.
+//! `cargo xtask bench`: the benchmarks, built with optimizations, against
+//! the real Tryton. Figures go to BENCHMARKS.md.
 
-pub fn run(_args: &[String]) -> anyhow::Result<()> {
-    anyhow::bail!("the benchmark is not written yet")
+use crate::{cargo, install_prerequisites, run};
+
+pub fn run_bench(args: &[String]) -> anyhow::Result<()> {
+    install_prerequisites()?;
+    run(cargo().args(["run", "--release", "--locked", "-p", "fieldbook-bench", "--"]).args(args))
 }

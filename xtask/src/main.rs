@@ -22,7 +22,7 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("demo") => demo::demo(&args[1..]),
-        Some("bench") => bench::run(&args[1..]),
+        Some("bench") => bench::run_bench(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask demo | test | bench [--quick]");
             std::process::exit(2);

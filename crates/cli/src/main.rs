@@ -99,7 +99,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start: {error}");
@@ -224,7 +224,7 @@ async fn sync(data_dir: &Path, cache_path: &Path, page_size: usize, json: bool) 
     }
     let link = store.erp_link()?.context("the cache does not say which ERP it mirrors: run `fieldbook init` again")?;
     let password = secret("FIELDBOOK_PASSWORD", &format!("ERP password for {}: ", link.login))?;
-    let erp = connect(&link.url, &link.database, &link.login, password).await?;
+    let erp = std::sync::Arc::new(connect(&link.url, &link.database, &link.login, password).await?);
     let options = SyncOptions { page_size, ..SyncOptions::default() };
     let show_progress = std::io::stderr().is_terminal() || std::env::var_os("FIELDBOOK_PROGRESS").is_some();
     let mut on_progress = |event: Progress| {

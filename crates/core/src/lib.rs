@@ -8,8 +8,6 @@
 //! Terms used throughout the workspace:
 //! - *ERP id* ([`ErpId`]): the record's id in the ERP; the cache keys ERP
 //!   records by it.
-//! - *changed at*: when the ERP last wrote the record (or created it, if it
-//!   was never written). Sync cursors are built from it.
 //! - *synced at*: when this laptop last received the record. Every figure
 //!   shown to a salesperson carries its age, computed from this.
 

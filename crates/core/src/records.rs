@@ -2,7 +2,7 @@
 //! ERP names them).
 
 use crate::ErpId;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 /// A customer (a business partner the salesperson sells to).
@@ -13,7 +13,6 @@ pub struct Customer {
     pub name: String,
     pub tax_id: Option<String>,
     pub active: bool,
-    pub changed_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -29,7 +28,6 @@ pub struct Address {
     pub invoice: bool,
     pub delivery: bool,
     pub active: bool,
-    pub changed_at: DateTime<Utc>,
 }
 
 impl Address {
@@ -63,7 +61,6 @@ pub struct Contact {
     pub value: String,
     pub name: Option<String>,
     pub active: bool,
-    pub changed_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -78,7 +75,6 @@ pub struct Product {
     pub list_price: Option<Decimal>,
     pub salable: bool,
     pub active: bool,
-    pub changed_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -87,7 +83,6 @@ pub struct Warehouse {
     pub code: Option<String>,
     pub name: String,
     pub active: bool,
-    pub changed_at: DateTime<Utc>,
 }
 
 /// What a warehouse holds of a product.
@@ -138,7 +133,6 @@ pub struct Invoice {
     /// Open invoices only are kept; a paid, cancelled or draft invoice
     /// arriving in a sync removes the cached one.
     pub open: bool,
-    pub changed_at: DateTime<Utc>,
 }
 
 impl Invoice {
@@ -156,7 +150,6 @@ pub struct Payment {
     pub currency: String,
     pub amount: Decimal,
     pub description: Option<String>,
-    pub changed_at: DateTime<Utc>,
 }
 
 /// A sale as the ERP holds it: a quotation or an order, in any state.
@@ -175,7 +168,6 @@ pub struct Order {
     pub untaxed: Decimal,
     pub tax: Decimal,
     pub total: Decimal,
-    pub changed_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -188,7 +180,6 @@ pub struct OrderLine {
     pub unit: Option<String>,
     pub unit_price: Option<Decimal>,
     pub amount: Decimal,
-    pub changed_at: DateTime<Utc>,
 }
 
 #[cfg(test)]
@@ -226,7 +217,6 @@ mod tests {
             total: dec!(100),
             amount_to_pay: to_pay,
             open,
-            changed_at: DateTime::UNIX_EPOCH,
         };
         assert!(invoice(Some((2026, 11, 24)), dec!(10), true).is_overdue(today));
         assert!(!invoice(Some((2026, 11, 25)), dec!(10), true).is_overdue(today), "due today is not overdue");
@@ -249,7 +239,6 @@ mod tests {
             invoice: true,
             delivery: true,
             active: true,
-            changed_at: DateTime::UNIX_EPOCH,
         };
         assert_eq!(address.one_line(), "科技园南区 深南大道 9988号, 3栋, 518057 深圳, 广东省, China");
         let bare = Address { street: None, postal_code: None, subdivision: None, country: None, ..address };

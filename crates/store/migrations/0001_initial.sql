@@ -22,7 +22,6 @@ CREATE TABLE customers (
     code        TEXT,
     name        TEXT NOT NULL,
     tax_id      TEXT,
-    changed_at  TEXT NOT NULL,
     synced_at   TEXT NOT NULL
 );
 CREATE INDEX customers_code ON customers (code);
@@ -38,7 +37,6 @@ CREATE TABLE addresses (
     country     TEXT,
     invoice     INTEGER NOT NULL,
     delivery    INTEGER NOT NULL,
-    changed_at  TEXT NOT NULL,
     synced_at   TEXT NOT NULL
 );
 CREATE INDEX addresses_customer ON addresses (customer_id);
@@ -49,7 +47,6 @@ CREATE TABLE contacts (
     kind        TEXT NOT NULL,
     value       TEXT NOT NULL,
     name        TEXT,
-    changed_at  TEXT NOT NULL,
     synced_at   TEXT NOT NULL
 );
 CREATE INDEX contacts_customer ON contacts (customer_id);
@@ -71,7 +68,6 @@ CREATE TABLE products (
     unit        TEXT NOT NULL,
     list_price  TEXT,
     salable     INTEGER NOT NULL,
-    changed_at  TEXT NOT NULL,
     synced_at   TEXT NOT NULL
 );
 CREATE INDEX products_code ON products (code);
@@ -80,7 +76,6 @@ CREATE TABLE warehouses (
     erp_id      INTEGER PRIMARY KEY,
     code        TEXT,
     name        TEXT NOT NULL,
-    changed_at  TEXT NOT NULL,
     synced_at   TEXT NOT NULL
 );
 
@@ -104,7 +99,6 @@ CREATE TABLE orders (
     untaxed            TEXT NOT NULL,
     tax                TEXT NOT NULL,
     total              TEXT NOT NULL,
-    changed_at         TEXT NOT NULL,
     synced_at          TEXT NOT NULL
 );
 CREATE INDEX orders_customer ON orders (customer_id, order_date);
@@ -118,7 +112,6 @@ CREATE TABLE order_lines (
     unit        TEXT,
     unit_price  TEXT,
     amount      TEXT NOT NULL,
-    changed_at  TEXT NOT NULL,
     synced_at   TEXT NOT NULL
 );
 CREATE INDEX order_lines_order ON order_lines (order_id);
@@ -132,7 +125,6 @@ CREATE TABLE invoices (
     currency      TEXT NOT NULL,
     total         TEXT NOT NULL,
     amount_to_pay TEXT NOT NULL,
-    changed_at    TEXT NOT NULL,
     synced_at     TEXT NOT NULL
 );
 CREATE INDEX invoices_customer ON invoices (customer_id);
@@ -144,7 +136,6 @@ CREATE TABLE payments (
     currency    TEXT NOT NULL,
     amount      TEXT NOT NULL,
     description TEXT,
-    changed_at  TEXT NOT NULL,
     synced_at   TEXT NOT NULL
 );
 CREATE INDEX payments_customer ON payments (customer_id, date);

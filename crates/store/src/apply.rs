@@ -341,11 +341,11 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
     match records {
         Records::Warehouses(warehouses) => {
             let mut upsert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO warehouses (erp_id, code, name, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO warehouses (erp_id, code, name, synced_at) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for warehouse in warehouses {
                 if warehouse.active {
-                    upsert.execute(params![warehouse.erp_id, warehouse.code, warehouse.name, time(warehouse.changed_at), synced_at])?;
+                    upsert.execute(params![warehouse.erp_id, warehouse.code, warehouse.name, synced_at])?;
                 } else {
                     remove_one(tx, Entity::Warehouses, warehouse.erp_id, &mut reindex)?;
                 }
@@ -353,7 +353,7 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
         }
         Records::Customers(customers) => {
             let mut upsert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO customers (erp_id, code, name, tax_id, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO customers (erp_id, code, name, tax_id, synced_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for customer in customers {
                 if customer.active {
@@ -362,7 +362,6 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
                         customer.code,
                         customer.name,
                         customer.tax_id,
-                        time(customer.changed_at),
                         synced_at
                     ])?;
                     reindex.insert(customer.erp_id);
@@ -374,7 +373,7 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
         Records::Addresses(addresses) => {
             let mut upsert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO addresses (erp_id, customer_id, name, street, postal_code, city, subdivision, country,
-                     invoice, delivery, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     invoice, delivery, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for address in addresses {
                 remove_one(tx, Entity::Addresses, address.erp_id, &mut reindex)?;
@@ -390,7 +389,6 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
                         address.country,
                         address.invoice,
                         address.delivery,
-                        time(address.changed_at),
                         synced_at
                     ])?;
                     reindex.insert(address.customer_id);
@@ -399,8 +397,8 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
         }
         Records::Contacts(contacts) => {
             let mut upsert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO contacts (erp_id, customer_id, kind, value, name, changed_at, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT OR REPLACE INTO contacts (erp_id, customer_id, kind, value, name, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for contact in contacts {
                 remove_one(tx, Entity::Contacts, contact.erp_id, &mut reindex)?;
@@ -411,7 +409,6 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
                         contact.kind,
                         contact.value,
                         contact.name,
-                        time(contact.changed_at),
                         synced_at
                     ])?;
                     reindex.insert(contact.customer_id);
@@ -420,8 +417,8 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
         }
         Records::Products(products) => {
             let mut upsert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO products (erp_id, code, name, description, unit, list_price, salable, changed_at, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT OR REPLACE INTO products (erp_id, code, name, description, unit, list_price, salable, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             let mut reindex_product = BTreeSet::new();
             for product in products {
@@ -434,7 +431,6 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
                         product.unit,
                         product.list_price.map(dec),
                         product.salable,
-                        time(product.changed_at),
                         synced_at
                     ])?;
                     reindex_product.insert(product.erp_id);
@@ -447,7 +443,7 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
         Records::Orders(orders) => {
             let mut upsert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO orders (erp_id, number, customer_id, customer_reference, state, order_date, currency,
-                     untaxed, tax, total, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     untaxed, tax, total, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for order in orders {
                 upsert.execute(params![
@@ -461,7 +457,6 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
                     dec(order.untaxed),
                     dec(order.tax),
                     dec(order.total),
-                    time(order.changed_at),
                     synced_at
                 ])?;
             }
@@ -469,7 +464,7 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
         Records::OrderLines(lines) => {
             let mut upsert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO order_lines (erp_id, order_id, product_id, description, quantity, unit, unit_price,
-                     amount, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     amount, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             for line in lines {
                 upsert.execute(params![
@@ -481,7 +476,6 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
                     line.unit,
                     line.unit_price.map(dec),
                     dec(line.amount),
-                    time(line.changed_at),
                     synced_at
                 ])?;
             }
@@ -489,7 +483,7 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
         Records::Invoices(invoices) => {
             let mut upsert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO invoices (erp_id, customer_id, number, invoice_date, due_date, currency, total,
-                     amount_to_pay, changed_at, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     amount_to_pay, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             for invoice in invoices {
                 if invoice.open {
@@ -502,7 +496,6 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
                         invoice.currency,
                         dec(invoice.total),
                         dec(invoice.amount_to_pay),
-                        time(invoice.changed_at),
                         synced_at
                     ])?;
                 } else {
@@ -512,8 +505,8 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
         }
         Records::Payments(payments) => {
             let mut upsert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO payments (erp_id, customer_id, date, currency, amount, description, changed_at, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR REPLACE INTO payments (erp_id, customer_id, date, currency, amount, description, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for payment in payments {
                 upsert.execute(params![
@@ -523,7 +516,6 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
                     payment.currency,
                     dec(payment.amount),
                     payment.description,
-                    time(payment.changed_at),
                     synced_at
                 ])?;
             }

@@ -157,7 +157,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.db");
         let store = Store::create(&path, &key("s3cret")).unwrap();
-        store.conn.execute("INSERT INTO customers VALUES (1, 'C1', '华为', NULL, 't', 't')", []).unwrap();
+        store.conn.execute("INSERT INTO customers VALUES (1, 'C1', '华为', NULL, 't')", []).unwrap();
         drop(store);
 
         let reopened = Store::open(&path, &key("s3cret")).unwrap();
@@ -237,7 +237,7 @@ mod tests {
             let mut conn = Connection::open(&path).unwrap();
             conn.pragma_update(None, "key", "k").unwrap();
             migrate_to(&mut conn, version).unwrap();
-            conn.execute("INSERT INTO customers VALUES (7, 'C7', 'Old', NULL, 't', 't')", []).unwrap();
+            conn.execute("INSERT INTO customers VALUES (7, 'C7', 'Old', NULL, 't')", []).unwrap();
             drop(conn);
             let store = Store::open(&path, &key("k")).unwrap();
             assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "from {version}");

@@ -140,7 +140,7 @@ impl Store {
         let found = self
             .conn
             .query_row(
-                "SELECT erp_id, code, name, tax_id, changed_at, synced_at FROM customers
+                "SELECT erp_id, code, name, tax_id, synced_at FROM customers
                  WHERE lower(code) = lower(?1) OR CAST(erp_id AS TEXT) = ?1 ORDER BY lower(code) = lower(?1) DESC LIMIT 1",
                 [code_or_id],
                 |row| {
@@ -150,14 +150,13 @@ impl Store {
                         row.get::<_, String>(2)?,
                         row.get::<_, Option<String>>(3)?,
                         row.get::<_, String>(4)?,
-                        row.get::<_, String>(5)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((erp_id, code, name, tax_id, changed_at, synced_at)) = found else { return Ok(None) };
+        let Some((erp_id, code, name, tax_id, synced_at)) = found else { return Ok(None) };
         let customer = Synced {
-            value: Customer { erp_id, code, name, tax_id, active: true, changed_at: parse_time(&changed_at)? },
+            value: Customer { erp_id, code, name, tax_id, active: true },
             synced_at: parse_time(&synced_at)?,
         };
         Ok(Some(CustomerView {
@@ -173,12 +172,11 @@ impl Store {
 
     fn addresses(&self, customer_id: ErpId) -> Result<Vec<Address>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT erp_id, name, street, postal_code, city, subdivision, country, invoice, delivery, changed_at
+            "SELECT erp_id, name, street, postal_code, city, subdivision, country, invoice, delivery
              FROM addresses WHERE customer_id = ?1 ORDER BY erp_id",
         )?;
         let rows = statement.query_map([customer_id], |row| {
-            Ok((
-                Address {
+            Ok(Address {
                     erp_id: row.get(0)?,
                     customer_id,
                     name: row.get(1)?,
@@ -190,43 +188,26 @@ impl Store {
                     invoice: row.get(7)?,
                     delivery: row.get(8)?,
                     active: true,
-                    changed_at: DateTime::UNIX_EPOCH,
-                },
-                row.get::<_, String>(9)?,
-            ))
+            })
         })?;
-        rows.map(|row| {
-            let (mut address, changed_at) = row?;
-            address.changed_at = parse_time(&changed_at)?;
-            Ok(address)
-        })
-        .collect()
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn contacts(&self, customer_id: ErpId) -> Result<Vec<Contact>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT erp_id, kind, value, name, changed_at FROM contacts WHERE customer_id = ?1 ORDER BY erp_id",
+            "SELECT erp_id, kind, value, name FROM contacts WHERE customer_id = ?1 ORDER BY erp_id",
         )?;
         let rows = statement.query_map([customer_id], |row| {
-            Ok((
-                Contact {
+            Ok(Contact {
                     erp_id: row.get(0)?,
                     customer_id,
                     kind: row.get(1)?,
                     value: row.get(2)?,
                     name: row.get(3)?,
                     active: true,
-                    changed_at: DateTime::UNIX_EPOCH,
-                },
-                row.get::<_, String>(4)?,
-            ))
+            })
         })?;
-        rows.map(|row| {
-            let (mut contact, changed_at) = row?;
-            contact.changed_at = parse_time(&changed_at)?;
-            Ok(contact)
-        })
-        .collect()
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn credit(&self, customer_id: ErpId) -> Result<Option<Synced<Credit>>, StoreError> {
@@ -263,11 +244,11 @@ impl Store {
 
     fn open_invoices(&self, customer_id: ErpId) -> Result<Vec<Synced<Invoice>>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT erp_id, number, invoice_date, due_date, currency, total, amount_to_pay, changed_at, synced_at
+            "SELECT erp_id, number, invoice_date, due_date, currency, total, amount_to_pay, synced_at
              FROM invoices WHERE customer_id = ?1 ORDER BY due_date IS NULL, due_date, erp_id",
         )?;
         let rows = statement.query_map([customer_id], |row| {
-            (0..9).map(|i| row.get::<_, Option<rusqlite::types::Value>>(i)).collect::<Result<Vec<_>, _>>()
+            (0..8).map(|i| row.get::<_, Option<rusqlite::types::Value>>(i)).collect::<Result<Vec<_>, _>>()
         })?;
         let mut invoices = Vec::new();
         for row in rows {
@@ -291,9 +272,8 @@ impl Store {
                     total: parse_decimal(&text(5).unwrap_or_default())?,
                     amount_to_pay: parse_decimal(&text(6).unwrap_or_default())?,
                     open: true,
-                    changed_at: parse_time(&text(7).unwrap_or_default())?,
                 },
-                synced_at: parse_time(&text(8).unwrap_or_default())?,
+                synced_at: parse_time(&text(7).unwrap_or_default())?,
             });
         }
         Ok(invoices)
@@ -337,7 +317,7 @@ impl Store {
 
     fn recent_payments(&self, customer_id: ErpId, limit: usize) -> Result<Vec<Synced<Payment>>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT erp_id, date, currency, amount, description, changed_at, synced_at
+            "SELECT erp_id, date, currency, amount, description, synced_at
              FROM payments WHERE customer_id = ?1 ORDER BY date DESC, erp_id DESC LIMIT ?2",
         )?;
         let rows = statement.query_map(params![customer_id, limit as i64], |row| {
@@ -348,11 +328,10 @@ impl Store {
                 row.get::<_, String>(3)?,
                 row.get::<_, Option<String>>(4)?,
                 row.get::<_, String>(5)?,
-                row.get::<_, String>(6)?,
             ))
         })?;
         rows.map(|row| {
-            let (erp_id, date, currency, amount, description, changed_at, synced_at) = row?;
+            let (erp_id, date, currency, amount, description, synced_at) = row?;
             Ok(Synced {
                 value: Payment {
                     erp_id,
@@ -361,7 +340,6 @@ impl Store {
                     currency,
                     amount: parse_decimal(&amount)?,
                     description,
-                    changed_at: parse_time(&changed_at)?,
                 },
                 synced_at: parse_time(&synced_at)?,
             })
@@ -375,7 +353,7 @@ impl Store {
         let found = self
             .conn
             .query_row(
-                "SELECT erp_id, code, name, description, unit, list_price, salable, changed_at, synced_at FROM products
+                "SELECT erp_id, code, name, description, unit, list_price, salable, synced_at FROM products
                  WHERE lower(code) = lower(?1) OR CAST(erp_id AS TEXT) = ?1 ORDER BY lower(code) = lower(?1) DESC LIMIT 1",
                 [code_or_id],
                 product_row,
@@ -439,7 +417,6 @@ struct ProductRow {
     unit: String,
     list_price: Option<String>,
     salable: bool,
-    changed_at: String,
     synced_at: String,
 }
 
@@ -452,8 +429,7 @@ fn product_row(row: &Row) -> rusqlite::Result<ProductRow> {
         unit: row.get(4)?,
         list_price: row.get(5)?,
         salable: row.get(6)?,
-        changed_at: row.get(7)?,
-        synced_at: row.get(8)?,
+        synced_at: row.get(7)?,
     })
 }
 
@@ -469,7 +445,6 @@ impl ProductRow {
                 list_price: self.list_price.as_deref().map(parse_decimal).transpose()?,
                 salable: self.salable,
                 active: true,
-                changed_at: parse_time(&self.changed_at)?,
             },
             synced_at: parse_time(&self.synced_at)?,
         })

@@ -11,11 +11,11 @@ fn at(hour: u32) -> DateTime<Utc> {
 }
 
 fn customer(erp_id: i64, code: &str, name: &str) -> Customer {
-    Customer { erp_id, code: Some(code.into()), name: name.into(), tax_id: None, active: true, changed_at: at(1) }
+    Customer { erp_id, code: Some(code.into()), name: name.into(), tax_id: None, active: true }
 }
 
 fn contact(erp_id: i64, customer_id: i64, kind: &str, value: &str) -> Contact {
-    Contact { erp_id, customer_id, kind: kind.into(), value: value.into(), name: None, active: true, changed_at: at(1) }
+    Contact { erp_id, customer_id, kind: kind.into(), value: value.into(), name: None, active: true }
 }
 
 fn product(erp_id: i64, code: &str, name: &str, description: &str) -> Product {
@@ -28,7 +28,6 @@ fn product(erp_id: i64, code: &str, name: &str, description: &str) -> Product {
         list_price: Some(dec!(12.3456)),
         salable: true,
         active: true,
-        changed_at: at(1),
     }
 }
 
@@ -61,7 +60,6 @@ fn seeded() -> Store {
             invoice: true,
             delivery: true,
             active: true,
-            changed_at: at(1),
         }]),
     );
     apply(
@@ -170,8 +168,8 @@ fn derived_figures_replace_the_old_ones_and_leave_the_queue() {
     apply(
         &mut store,
         Records::Warehouses(vec![
-            Warehouse { erp_id: 7, code: Some("WH".into()), name: "Shanghai 上海仓".into(), active: true, changed_at: at(1) },
-            Warehouse { erp_id: 8, code: Some("SZ".into()), name: "Shenzhen 深圳仓".into(), active: true, changed_at: at(1) },
+            Warehouse { erp_id: 7, code: Some("WH".into()), name: "Shanghai 上海仓".into(), active: true },
+            Warehouse { erp_id: 8, code: Some("SZ".into()), name: "Shenzhen 深圳仓".into(), active: true },
         ]),
     );
     store.queue_refresh(fieldbook_store::Figure::Stock, &BTreeSet::from([100])).unwrap();

@@ -6,7 +6,9 @@ use fieldbook_core::Entity;
 use fieldbook_erp::{Erp, ErpError, PullRequest};
 use fieldbook_store::{Figure, PullCursor, Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
@@ -65,8 +67,12 @@ impl SyncError {
 
 /// Brings the cache up to date with the ERP. Interrupted at any point, it
 /// leaves the cache consistent, and the next call resumes where it stopped.
-pub async fn pull<E: Erp>(
-    erp: &E,
+///
+/// While one page is written to the cache the next is already being fetched
+/// (on another task), so the ERP is kept busy and the laptop's work hides
+/// behind it.
+pub async fn pull<E: Erp + 'static>(
+    erp: &Arc<E>,
     store: &mut Store,
     options: &SyncOptions,
     now: &(dyn Fn() -> DateTime<Utc> + Sync),
@@ -104,7 +110,7 @@ pub async fn pull<E: Erp>(
 }
 
 async fn find_moved<E: Erp>(
-    erp: &E,
+    erp: &Arc<E>,
     store: &mut Store,
     figure: Figure,
     started: DateTime<Utc>,
@@ -126,8 +132,8 @@ async fn find_moved<E: Erp>(
     Ok(())
 }
 
-async fn pull_entity<E: Erp>(
-    erp: &E,
+async fn pull_entity<E: Erp + 'static>(
+    erp: &Arc<E>,
     store: &mut Store,
     entity: Entity,
     started: DateTime<Utc>,
@@ -148,14 +154,16 @@ async fn pull_entity<E: Erp>(
     };
     let mut done = 0;
     progress(Progress::Pulling { entity, done, total });
+    let request = |cursor: &PullCursor| PullRequest {
+        since: cursor.since.map(|since| since - options.overlap),
+        after_id: cursor.after_id,
+        limit: options.page_size,
+    };
+    let mut in_flight = fetch_page(erp, entity, request(&cursor));
     loop {
-        let request = PullRequest {
-            since: cursor.since.map(|since| since - options.overlap),
-            after_id: cursor.after_id,
-            limit: options.page_size,
-        };
-        let records = erp.pull(entity, request).await?;
+        let records = joined(in_flight).await?;
         let next = advance(&cursor, &records, options.page_size, now());
+        let following = next.in_progress().then(|| fetch_page(erp, entity, request(&next)));
         let mut effects = page_effects(&records);
         if entity == Entity::Warehouses && !records.is_empty() && cursor.since.is_some() {
             // A new or changed warehouse: every product's stock there is news.
@@ -164,15 +172,33 @@ async fn pull_entity<E: Erp>(
         store.apply_page(&records, &next, &effects, now())?;
         done += records.len() as u64;
         progress(Progress::Pulling { entity, done, total });
-        let finished = !next.in_progress();
         cursor = next;
-        if finished {
-            return Ok(done);
+        match following {
+            Some(handle) => in_flight = handle,
+            None => return Ok(done),
         }
     }
 }
 
-async fn remove_deleted<E: Erp>(erp: &E, store: &mut Store, entity: Entity) -> Result<u64, SyncError> {
+fn fetch_page<E: Erp + 'static>(
+    erp: &Arc<E>,
+    entity: Entity,
+    request: PullRequest,
+) -> JoinHandle<Result<fieldbook_core::Records, ErpError>> {
+    let erp = Arc::clone(erp);
+    tokio::spawn(async move { erp.pull(entity, request).await })
+}
+
+/// The result of a spawned request. A panic in it is a bug, so it is
+/// resumed here rather than turned into an error.
+async fn joined<T>(handle: JoinHandle<Result<T, ErpError>>) -> Result<T, ErpError> {
+    match handle.await {
+        Ok(result) => result,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
+async fn remove_deleted<E: Erp>(erp: &Arc<E>, store: &mut Store, entity: Entity) -> Result<u64, SyncError> {
     // Counting is cheap; the id lists are fetched only when counts differ.
     if erp.count(entity).await? == store.local_count(entity)? {
         return Ok(0);
@@ -182,36 +208,51 @@ async fn remove_deleted<E: Erp>(erp: &E, store: &mut Store, entity: Entity) -> R
     Ok(store.remove(entity, &gone)? as u64)
 }
 
-async fn refresh<E: Erp>(
-    erp: &E,
+async fn refresh<E: Erp + 'static>(
+    erp: &Arc<E>,
     store: &mut Store,
     figure: Figure,
     options: &SyncOptions,
     now: &(dyn Fn() -> DateTime<Utc> + Sync),
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<u64, SyncError> {
-    let total = store.queued_count(figure)?;
-    let warehouses = store.local_ids(Entity::Warehouses)?;
-    let mut done = 0;
-    if total > 0 {
-        progress(Progress::Refreshing { figure, done, total });
+    // The queue is read whole (ids only): memory stays small, and the next
+    // chunk can be fetched while the previous one is written.
+    let queued = store.queued(figure, usize::MAX >> 1)?;
+    let total = queued.len() as u64;
+    if total == 0 {
+        return Ok(0);
     }
-    loop {
-        let ids = store.queued(figure, options.refresh_chunk)?;
-        if ids.is_empty() {
-            return Ok(done);
-        }
-        match figure {
-            Figure::Stock => {
-                let levels = erp.stock(&ids, &warehouses).await?;
-                store.apply_stock(&ids, &levels, now())?;
-            }
-            Figure::Credit => {
-                let credits = erp.credit(&ids).await?;
-                store.apply_credit(&ids, &credits, now())?;
-            }
+    let warehouses = Arc::new(store.local_ids(Entity::Warehouses)?);
+    let fetch = |ids: Vec<fieldbook_core::ErpId>| {
+        let erp = Arc::clone(erp);
+        let warehouses = Arc::clone(&warehouses);
+        tokio::spawn(async move {
+            let figures = match figure {
+                Figure::Stock => Figures::Stock(erp.stock(&ids, &warehouses).await?),
+                Figure::Credit => Figures::Credit(erp.credit(&ids).await?),
+            };
+            Ok((ids, figures))
+        })
+    };
+    let mut chunks = queued.chunks(options.refresh_chunk.max(1)).map(<[_]>::to_vec);
+    let mut done = 0;
+    progress(Progress::Refreshing { figure, done, total });
+    let mut in_flight = chunks.next().map(fetch);
+    while let Some(handle) = in_flight.take() {
+        let (ids, figures) = joined(handle).await?;
+        in_flight = chunks.next().map(fetch);
+        match figures {
+            Figures::Stock(levels) => store.apply_stock(&ids, &levels, now())?,
+            Figures::Credit(credits) => store.apply_credit(&ids, &credits, now())?,
         }
         done += ids.len() as u64;
         progress(Progress::Refreshing { figure, done, total });
     }
+    Ok(done)
+}
+
+enum Figures {
+    Stock(Vec<fieldbook_core::StockLevel>),
+    Credit(Vec<fieldbook_core::Credit>),
 }

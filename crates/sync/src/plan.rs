@@ -97,7 +97,7 @@ mod tests {
     fn customers(ids: &[ErpId]) -> Records {
         Records::Customers(
             ids.iter()
-                .map(|&erp_id| Customer { erp_id, code: None, name: "x".into(), tax_id: None, active: erp_id % 2 == 0, changed_at: at(1) })
+                .map(|&erp_id| Customer { erp_id, code: None, name: "x".into(), tax_id: None, active: erp_id % 2 == 0 })
                 .collect(),
         )
     }
@@ -162,7 +162,6 @@ mod tests {
             untaxed: Decimal::ZERO,
             tax: Decimal::ZERO,
             total: Decimal::ZERO,
-            changed_at: at(1),
         };
         let effects = page_effects(&Records::Orders(vec![order(1, 7), order(2, 7), order(3, 9)]));
         assert_eq!(effects.refresh_credit, BTreeSet::from([7, 9]));

@@ -71,6 +71,16 @@ impl Tryton {
         self.rpc.calls()
     }
 
+    /// Starts keeping every call this connection makes (for benchmarks).
+    pub fn start_recording(&self) {
+        self.rpc.start_recording();
+    }
+
+    /// The calls made since `start_recording`, as (method, parameters).
+    pub fn take_recording(&self) -> Vec<(String, Value)> {
+        self.rpc.take_recording()
+    }
+
     /// The Tryton server version, e.g. "8.2".
     pub async fn server_version(&self) -> Result<String, ErpError> {
         let version = self.rpc.call_server("common.server.version", json!([])).await?;
@@ -165,7 +175,6 @@ impl Tryton {
                             code: f.opt_text("code")?,
                             name: f.text("name")?,
                             active: f.boolean("active")?,
-                            changed_at: f.changed_at()?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -180,7 +189,6 @@ impl Tryton {
                             name: f.text("name")?,
                             tax_id: f.opt_text("tax_identifier.code")?,
                             active: f.boolean("active")?,
-                            changed_at: f.changed_at()?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -201,7 +209,6 @@ impl Tryton {
                             invoice: f.boolean("invoice")?,
                             delivery: f.boolean("delivery")?,
                             active: f.boolean("active")?,
-                            changed_at: f.changed_at()?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -217,7 +224,6 @@ impl Tryton {
                             value: f.text("value")?,
                             name: f.opt_text("name")?,
                             active: f.boolean("active")?,
-                            changed_at: f.changed_at()?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -235,7 +241,6 @@ impl Tryton {
                             list_price: f.opt_decimal("list_price")?.or(f.opt_decimal("template.list_price")?),
                             salable: f.boolean("template.salable")?,
                             active: f.boolean("active")? && f.boolean("template.active")?,
-                            changed_at: f.changed_at_with("template")?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -255,7 +260,6 @@ impl Tryton {
                             untaxed: f.decimal("untaxed_amount")?,
                             tax: f.decimal("tax_amount")?,
                             total: f.decimal("total_amount")?,
-                            changed_at: f.changed_at()?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -273,7 +277,6 @@ impl Tryton {
                             unit: f.opt_text("unit.symbol")?,
                             unit_price: f.opt_decimal("unit_price")?,
                             amount: f.decimal("amount")?,
-                            changed_at: f.changed_at()?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -294,7 +297,6 @@ impl Tryton {
                             total: f.decimal("total_amount")?,
                             amount_to_pay,
                             open: f.text("state")? == "posted" && amount_to_pay > rust_decimal::Decimal::ZERO,
-                            changed_at: f.changed_at()?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -310,7 +312,6 @@ impl Tryton {
                             currency: self.company_currency.clone(),
                             amount: f.decimal("credit")? - f.decimal("debit")?,
                             description: f.opt_text("description")?.or(f.opt_text("move_description_used")?),
-                            changed_at: f.changed_at()?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -336,13 +337,13 @@ fn model(entity: Entity) -> Model {
     match entity {
         Entity::Warehouses => Model {
             name: "stock.location",
-            fields: &["name", "code", "active", "write_date", "create_date"],
+            fields: &["name", "code", "active"],
             domain: || json!([["type", "=", "warehouse"]]),
             template: false,
         },
         Entity::Customers => Model {
             name: "party.party",
-            fields: &["code", "name", "active", "tax_identifier.code", "write_date", "create_date"],
+            fields: &["code", "name", "active", "tax_identifier.code"],
             domain: everything,
             template: false,
         },
@@ -350,14 +351,14 @@ fn model(entity: Entity) -> Model {
             name: "party.address",
             fields: &[
                 "party", "party_name", "street", "postal_code", "city", "subdivision.name", "country.name", "invoice",
-                "delivery", "active", "write_date", "create_date",
+                "delivery", "active",
             ],
             domain: everything,
             template: false,
         },
         Entity::Contacts => Model {
             name: "party.contact_mechanism",
-            fields: &["party", "type", "value", "name", "active", "write_date", "create_date"],
+            fields: &["party", "type", "value", "name", "active"],
             domain: everything,
             template: false,
         },
@@ -365,8 +366,7 @@ fn model(entity: Entity) -> Model {
             name: "product.product",
             fields: &[
                 "code", "description", "active", "list_price", "template.name", "template.default_uom.symbol",
-                "template.list_price", "template.salable", "template.active", "template.write_date",
-                "template.create_date", "write_date", "create_date",
+                "template.list_price", "template.salable", "template.active",
             ],
             domain: everything,
             template: true,
@@ -375,7 +375,7 @@ fn model(entity: Entity) -> Model {
             name: "sale.sale",
             fields: &[
                 "number", "party", "reference", "state", "sale_date", "currency.code", "untaxed_amount", "tax_amount",
-                "total_amount", "write_date", "create_date",
+                "total_amount",
             ],
             domain: everything,
             template: false,
@@ -383,8 +383,7 @@ fn model(entity: Entity) -> Model {
         Entity::OrderLines => Model {
             name: "sale.line",
             fields: &[
-                "sale", "product", "description", "quantity", "unit.symbol", "unit_price", "amount", "write_date",
-                "create_date",
+                "sale", "product", "description", "quantity", "unit.symbol", "unit_price", "amount",
             ],
             domain: || json!([["type", "=", "line"]]),
             template: false,
@@ -393,14 +392,14 @@ fn model(entity: Entity) -> Model {
             name: "account.invoice",
             fields: &[
                 "number", "party", "invoice_date", "state", "currency.code", "total_amount", "amount_to_pay",
-                "lines_to_pay", "write_date", "create_date",
+                "lines_to_pay",
             ],
             domain: || json!([["type", "=", "out"], ["state", "in", ["posted", "paid", "cancelled"]]]),
             template: false,
         },
         Entity::Payments => Model {
             name: "account.move.line",
-            fields: &["party", "date", "credit", "debit", "description", "move_description_used", "write_date", "create_date"],
+            fields: &["party", "date", "credit", "debit", "description", "move_description_used"],
             domain: || {
                 json!([
                     ["party", "!=", null],

@@ -52,6 +52,9 @@ pub(crate) struct Rpc {
     last_server_date: Mutex<Option<DateTime<Utc>>>,
     /// How many calls were made (for benchmarks and the status line).
     calls: Arc<AtomicU64>,
+    /// When set, every successful database call (method and parameters),
+    /// so a benchmark can replay exactly what a sync asked of the ERP.
+    recording: Mutex<Option<Vec<(String, Value)>>>,
 }
 
 impl Rpc {
@@ -70,11 +73,20 @@ impl Rpc {
             next_id: AtomicU64::new(1),
             last_server_date: Mutex::new(None),
             calls: Arc::new(AtomicU64::new(0)),
+            recording: Mutex::new(None),
         })
     }
 
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
+    }
+
+    pub fn start_recording(&self) {
+        *self.recording.lock().expect("recording lock") = Some(Vec::new());
+    }
+
+    pub fn take_recording(&self) -> Vec<(String, Value)> {
+        self.recording.lock().expect("recording lock").take().unwrap_or_default()
     }
 
     pub fn server_date(&self) -> Option<DateTime<Utc>> {
@@ -137,7 +149,12 @@ impl Rpc {
                 }
             };
             match self.post(&self.database_url(), method, params.clone(), Some(&session)).await {
-                Ok(result) => return Ok(result),
+                Ok(result) => {
+                    if let Some(recording) = self.recording.lock().expect("recording lock").as_mut() {
+                        recording.push((method.to_owned(), params));
+                    }
+                    return Ok(result);
+                }
                 Err(Failure::Status(StatusCode::UNAUTHORIZED, _)) if attempt == 0 => {
                     tracing::info!("ERP session expired; logging in again");
                     self.session.write().await.take();

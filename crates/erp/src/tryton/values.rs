@@ -143,25 +143,6 @@ impl<'a> Fields<'a> {
             value => decode_date(value).map(Some).ok_or_else(|| self.bad(field, "a date")),
         }
     }
-
-    /// When the record last changed: its write date, or its creation date
-    /// if it was never written.
-    pub fn changed_at(&self) -> Result<DateTime<Utc>, ErpError> {
-        let write = decode_datetime(self.get("write_date"));
-        let create = decode_datetime(self.get("create_date"));
-        write.or(create).ok_or_else(|| self.bad("create_date", "a datetime"))
-    }
-
-    /// Like [`Fields::changed_at`], also counting a related record's dates
-    /// (a product changes when its template does).
-    pub fn changed_at_with(&self, relation: &str) -> Result<DateTime<Utc>, ErpError> {
-        let own = self.changed_at()?;
-        let related = [format!("{relation}.write_date"), format!("{relation}.create_date")]
-            .iter()
-            .filter_map(|field| decode_datetime(self.get(field)))
-            .max();
-        Ok(related.map_or(own, |related| related.max(own)))
-    }
 }
 
 #[cfg(test)]
@@ -206,7 +187,6 @@ mod tests {
         assert_eq!(fields.opt_text("name").unwrap(), None);
         assert_eq!(fields.text("currency.code").unwrap(), "CNY");
         assert_eq!(fields.opt_text("missing.code").unwrap(), None);
-        assert_eq!(fields.changed_at().unwrap(), Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap());
         let error = fields.req_id("party").unwrap_err().to_string();
         assert!(error.contains("sale.sale.party"), "{error}");
     }

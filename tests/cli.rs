@@ -1,1 +1,0 @@
-//! The `fieldbook` command against the real Tryton.
