@@ -1,0 +1,248 @@
+//! The executor against a fake ERP held in memory: every interruption
+//! point, deletions, and changes made while a pull runs. (The same paths run
+//! against the real Tryton in the end-to-end tests; here every call can be
+//! made to fail, deterministically.)
+
+use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use fieldbook_core::{Credit, Customer, Entity, ErpId, Product, Records, StockLevel, Warehouse};
+use fieldbook_erp::{Erp, ErpError, PullRequest};
+use fieldbook_store::Store;
+use fieldbook_sync::{SyncOptions, pull};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone)]
+struct FakeCustomer {
+    name: String,
+    active: bool,
+    changed: DateTime<Utc>,
+}
+
+#[derive(Default)]
+struct World {
+    now: DateTime<Utc>,
+    customers: BTreeMap<ErpId, FakeCustomer>,
+    products: BTreeMap<ErpId, (String, DateTime<Utc>)>,
+    stock: BTreeMap<ErpId, Decimal>,
+    stock_moved: BTreeMap<ErpId, DateTime<Utc>>,
+}
+
+/// An ERP in memory. `fail_at` makes the n-th call (counting from 0) fail
+/// as if the network dropped; `on_call` lets a test change the ERP between
+/// two calls.
+struct FakeErp {
+    world: Mutex<World>,
+    calls: AtomicU64,
+    fail_at: Option<u64>,
+}
+
+impl FakeErp {
+    fn new(world: World, fail_at: Option<u64>) -> Arc<FakeErp> {
+        Arc::new(FakeErp { world: Mutex::new(world), calls: AtomicU64::new(0), fail_at })
+    }
+
+    fn call(&self) -> Result<std::sync::MutexGuard<'_, World>, ErpError> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut world = self.world.lock().unwrap();
+        world.now += Span::seconds(1);
+        if Some(call) == self.fail_at {
+            return Err(ErpError::Unreachable { url: "fake".into(), detail: format!("dropped at call {call}") });
+        }
+        Ok(world)
+    }
+}
+
+fn epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
+}
+
+impl Erp for FakeErp {
+    async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
+        Ok(self.call()?.now)
+    }
+
+    async fn pull(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
+        let world = self.call()?;
+        let changed = |time: DateTime<Utc>| request.since.is_none_or(|since| time >= since);
+        Ok(match entity {
+            Entity::Warehouses => Records::Warehouses(if request.since.is_none() && request.after_id < 1 {
+                vec![Warehouse { erp_id: 1, code: None, name: "Main".into(), active: true }]
+            } else {
+                vec![]
+            }),
+            Entity::Customers => Records::Customers(
+                world
+                    .customers
+                    .range(request.after_id + 1..)
+                    .filter(|(_, c)| changed(c.changed) && (c.active || request.since.is_some()))
+                    .take(request.limit)
+                    .map(|(&erp_id, c)| Customer { erp_id, code: Some(format!("C{erp_id}")), name: c.name.clone(), tax_id: None, active: c.active })
+                    .collect(),
+            ),
+            Entity::Products => Records::Products(
+                world
+                    .products
+                    .range(request.after_id + 1..)
+                    .filter(|(_, (_, time))| changed(*time))
+                    .take(request.limit)
+                    .map(|(&erp_id, (name, _))| Product {
+                        erp_id,
+                        code: Some(format!("P{erp_id}")),
+                        name: name.clone(),
+                        description: None,
+                        unit: "u".into(),
+                        list_price: Some(Decimal::ONE),
+                        salable: true,
+                        active: true,
+                    })
+                    .collect(),
+            ),
+            Entity::Addresses => Records::Addresses(vec![]),
+            Entity::Contacts => Records::Contacts(vec![]),
+            Entity::Orders => Records::Orders(vec![]),
+            Entity::OrderLines => Records::OrderLines(vec![]),
+            Entity::Invoices => Records::Invoices(vec![]),
+            Entity::Payments => Records::Payments(vec![]),
+        })
+    }
+
+    async fn count(&self, entity: Entity) -> Result<u64, ErpError> {
+        Ok(self.ids(entity).await?.len() as u64)
+    }
+
+    async fn ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
+        let world = self.call()?;
+        Ok(match entity {
+            Entity::Customers => world.customers.iter().filter(|(_, c)| c.active).map(|(id, _)| *id).collect(),
+            Entity::Products => world.products.keys().copied().collect(),
+            Entity::Warehouses => vec![1],
+            _ => vec![],
+        })
+    }
+
+    async fn stock(&self, products: &[ErpId], warehouses: &[ErpId]) -> Result<Vec<StockLevel>, ErpError> {
+        let world = self.call()?;
+        Ok(products
+            .iter()
+            .flat_map(|&product_id| {
+                let quantity = world.stock.get(&product_id).copied().unwrap_or_default();
+                warehouses.iter().map(move |&warehouse_id| StockLevel { product_id, warehouse_id, on_hand: quantity, forecast: quantity })
+            })
+            .collect())
+    }
+
+    async fn credit(&self, customers: &[ErpId]) -> Result<Vec<Credit>, ErpError> {
+        let _world = self.call()?;
+        Ok(customers
+            .iter()
+            .map(|&customer_id| Credit { customer_id, currency: "CNY".into(), limit: None, used: Decimal::from(customer_id), receivable: Decimal::ZERO })
+            .collect())
+    }
+
+    async fn products_moved_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
+        let world = self.call()?;
+        Ok(world.stock_moved.iter().filter(|(_, time)| **time >= since).map(|(id, _)| *id).collect())
+    }
+
+    async fn customers_with_receivables_since(&self, _since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
+        let _world = self.call()?;
+        Ok(vec![])
+    }
+}
+
+fn world() -> World {
+    let mut world = World { now: epoch(), ..World::default() };
+    for id in 1..=23 {
+        world.customers.insert(id, FakeCustomer { name: format!("Customer {id}"), active: id % 10 != 0, changed: epoch() });
+    }
+    for id in 1..=17 {
+        world.products.insert(id, (format!("Product {id}"), epoch()));
+        world.stock.insert(id, Decimal::from(id * 3));
+    }
+    world
+}
+
+fn options() -> SyncOptions {
+    SyncOptions { page_size: 5, refresh_chunk: 4, overlap: Duration::ZERO }
+}
+
+async fn sync(erp: &Arc<FakeErp>, store: &mut Store) -> Result<(), fieldbook_sync::SyncError> {
+    let now = Utc::now;
+    pull(erp, store, &options(), &now, &mut |_| {}).await.map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_cut_at_any_call_resumes_and_ends_equal_to_an_uncut_one() {
+    let clean_erp = FakeErp::new(world(), None);
+    let mut clean = Store::open_in_memory().unwrap();
+    sync(&clean_erp, &mut clean).await.unwrap();
+    let calls = clean_erp.calls.load(Ordering::SeqCst);
+    assert!(calls > 15, "the clean sync should take many calls, took {calls}");
+    let expected = clean.snapshot().unwrap();
+    assert_eq!(expected["customers"].len(), 21);
+    assert_eq!(expected["stock_levels"].len(), 17);
+
+    for cut in 0..calls {
+        let mut store = Store::open_in_memory().unwrap();
+        let failing = FakeErp::new(world(), Some(cut));
+        let error = sync(&failing, &mut store).await.unwrap_err();
+        assert!(error.is_transient(), "cut {cut}: {error}");
+        let resumed = FakeErp::new(world(), None);
+        sync(&resumed, &mut store).await.unwrap();
+        assert_eq!(store.snapshot().unwrap(), expected, "cut at call {cut}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_while_a_full_pull_runs_arrive_with_the_next_delta() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = Store::open_in_memory().unwrap();
+    // Rename customer 2 after its page was read but before the pull ended:
+    // the full run does not see it; the next delta must.
+    let mut renamed = false;
+    let now = Utc::now;
+    let erp_for_progress = Arc::clone(&erp);
+    let mut on_progress = move |event: fieldbook_sync::Progress| {
+        if let fieldbook_sync::Progress::Pulling { entity: Entity::Customers, done: 10, .. } = event {
+            if !renamed {
+                let mut world = erp_for_progress.world.lock().unwrap();
+                let now = world.now;
+                let customer = world.customers.get_mut(&2).unwrap();
+                customer.name = "Renamed during the pull".into();
+                customer.changed = now;
+                renamed = true;
+            }
+        }
+    };
+    pull(&erp, &mut store, &options(), &now, &mut on_progress).await.unwrap();
+    assert_eq!(store.customer("C2").unwrap().unwrap().customer.value.name, "Customer 2");
+    sync(&erp, &mut store).await.unwrap();
+    assert_eq!(store.customer("C2").unwrap().unwrap().customer.value.name, "Renamed during the pull");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletions_deactivations_and_stock_moves_arrive_with_a_delta() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = Store::open_in_memory().unwrap();
+    sync(&erp, &mut store).await.unwrap();
+    {
+        let mut world = erp.world.lock().unwrap();
+        let now = world.now;
+        world.customers.remove(&3);
+        let customer = world.customers.get_mut(&4).unwrap();
+        customer.active = false;
+        customer.changed = now;
+        world.stock.insert(5, Decimal::from(999));
+        world.stock_moved.insert(5, now);
+    }
+    sync(&erp, &mut store).await.unwrap();
+    assert!(store.customer("C3").unwrap().is_none(), "deleted in the ERP");
+    assert!(store.customer("C4").unwrap().is_none(), "deactivated in the ERP");
+    assert!(store.customer("C5").unwrap().is_some());
+    let stock = store.product("P5").unwrap().unwrap().stock;
+    assert_eq!(stock[0].level.on_hand, Decimal::from(999));
+    assert_eq!(store.local_ids(Entity::Customers).unwrap().len(), 19);
+}
