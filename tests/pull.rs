@@ -214,3 +214,19 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
     let calls = erp.calls() - connect_calls;
     assert!(calls <= 30, "a delta with nothing new made {calls} requests");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_logs_in_again_by_itself() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let erp = std::sync::Arc::new(fieldbook_erp::tryton::Tryton::connect(server.sales_config()).await.unwrap());
+    // Tryton keeps sessions in its database; dropping them is what an
+    // expiry or an administrator's logout does.
+    let database = rusqlite::Connection::open(server.dir().join("fieldbook.sqlite")).unwrap();
+    let dropped = database.execute("DELETE FROM ir_session", []).unwrap();
+    assert!(dropped >= 1, "the session must have been stored");
+    let mut store = Store::open_in_memory().unwrap();
+    let calls_before = erp.calls();
+    fieldbook_tests::sync_with(&erp, &mut store).await.unwrap();
+    assert!(store.customer("C-HUAWEI").unwrap().is_some());
+    assert!(erp.calls() > calls_before);
+}

@@ -140,12 +140,12 @@ impl Rpc {
     /// and once more if the session has expired.
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, ErpError> {
         for attempt in 0..2 {
-            let session = self.session.read().await.clone();
-            let session = match session {
+            let current = self.session.read().await.clone();
+            let session = match current {
                 Some(session) => session,
                 None => {
                     self.login().await?;
-                    continue;
+                    self.session.read().await.clone().ok_or(ErpError::SessionExpired)?
                 }
             };
             match self.post(&self.database_url(), method, params.clone(), Some(&session)).await {
@@ -159,7 +159,6 @@ impl Rpc {
                     tracing::info!("ERP session expired; logging in again");
                     self.session.write().await.take();
                 }
-                Err(Failure::Status(StatusCode::UNAUTHORIZED, _)) => return Err(ErpError::SessionExpired),
                 Err(failure) => return Err(self.to_error(failure)),
             }
         }
