@@ -161,29 +161,26 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Customer { code, json } => {
             let store = open(&cache_path)?;
-            match store.customer(&code)? {
-                Some(view) => {
-                    output::customer(&view, Utc::now(), json)?;
-                    Ok(Exit::Ok)
-                }
-                None => {
-                    eprintln!("error: no customer with code {code:?} in the cache: try `fieldbook search {code}`, or sync");
-                    Ok(Exit::NotFound)
-                }
-            }
+            Ok(show("customer", &code, store.customer(&code)?, |view| output::customer(view, Utc::now(), json)))
         }
         Command::Product { code, json } => {
             let store = open(&cache_path)?;
-            match store.product(&code)? {
-                Some(view) => {
-                    output::product(&view, Utc::now(), json)?;
-                    Ok(Exit::Ok)
-                }
-                None => {
-                    eprintln!("error: no product with code {code:?} in the cache: try `fieldbook search {code}`, or sync");
-                    Ok(Exit::NotFound)
-                }
-            }
+            Ok(show("product", &code, store.product(&code)?, |view| output::product(view, Utc::now(), json)))
+        }
+    }
+}
+
+/// Prints a record found in the cache, or says it is not there.
+fn show<V>(what: &str, code: &str, found: Option<V>, print: impl FnOnce(&V) -> anyhow::Result<()>) -> Exit {
+    let Some(view) = found else {
+        eprintln!("error: no {what} with code {code:?} in the cache: try `fieldbook search {code}`, or sync");
+        return Exit::NotFound;
+    };
+    match print(&view) {
+        Ok(()) => Exit::Ok,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            Exit::Failure
         }
     }
 }

@@ -264,18 +264,9 @@ impl Store {
     }
 }
 
+/// The table holding an entity's records: each is named after its entity.
 pub(crate) fn table(entity: Entity) -> &'static str {
-    match entity {
-        Entity::Warehouses => "warehouses",
-        Entity::Customers => "customers",
-        Entity::Addresses => "addresses",
-        Entity::Contacts => "contacts",
-        Entity::Products => "products",
-        Entity::Orders => "orders",
-        Entity::OrderLines => "order_lines",
-        Entity::Invoices => "invoices",
-        Entity::Payments => "payments",
-    }
+    entity.name()
 }
 
 fn save_cursor(conn: &rusqlite::Connection, entity: Entity, cursor: &PullCursor) -> Result<(), StoreError> {
