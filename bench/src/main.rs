@@ -155,7 +155,7 @@ async fn main() -> anyhow::Result<()> {
     writeln!(report, "Cache on disk after the full sync: {:.1} MiB.", cache_bytes as f64 / 1_048_576.0)?;
 
     println!("{report}");
-    let out = fieldbook_testkit::workspace_root().join("target/bench");
+    let out = fieldbook_testkit::target_dir().join("bench");
     std::fs::create_dir_all(&out)?;
     std::fs::write(out.join(if quick { "quick.md" } else { "latest.md" }), &report)?;
     eprintln!("bench: written to target/bench/");

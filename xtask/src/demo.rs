@@ -1,7 +1,7 @@
 //! The demo: a seeded Tryton on loopback and Fieldbook against it.
 
 use crate::{cargo, install_prerequisites, run};
-use fieldbook_testkit::{Dataset, SALES_LOGIN, SALES_PASSWORD, TrytonServer, workspace_root};
+use fieldbook_testkit::{Dataset, SALES_LOGIN, SALES_PASSWORD, TrytonServer, target_dir};
 use std::io::IsTerminal;
 use std::process::Command;
 
@@ -14,7 +14,7 @@ pub fn demo(_args: &[String]) -> anyhow::Result<()> {
     eprintln!("xtask: starting Tryton with demo data (built once, then reused) ...");
     let server = TrytonServer::start(Dataset::DEMO)?;
     let data_dir = tempfile_dir()?;
-    let fieldbook = workspace_root().join("target/debug/fieldbook");
+    let fieldbook = target_dir().join("debug/fieldbook");
     let cli = |args: &[&str]| -> anyhow::Result<()> {
         println!("\n$ fieldbook {}", args.join(" "));
         let mut command = Command::new(&fieldbook);
@@ -49,10 +49,10 @@ pub fn demo(_args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A fresh data folder for the demo's cache under target/, so each demo
+/// A fresh data folder for the demo's cache in the target folder, so each demo
 /// starts from an empty cache.
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = workspace_root().join("target/demo");
+    let dir = target_dir().join("demo");
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }

@@ -51,10 +51,14 @@ fn tryton_dir() -> PathBuf {
     workspace_root().join("erp/tryton")
 }
 
-/// `target/tryton`, or `$CARGO_TARGET_DIR/tryton`.
+/// Cargo's target folder: `$CARGO_TARGET_DIR`, or `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Where the virtualenv and the templates live: `<target>/tryton`.
 fn cache_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
-    target.join("tryton")
+    target_dir().join("tryton")
 }
 
 fn hash_files(hasher: &mut Sha256, files: &[&str]) -> anyhow::Result<()> {
