@@ -199,11 +199,30 @@ fn the_erp_going_down_mid_sync_leaves_a_consistent_cache_that_resumes() {
     let mut server = TrytonServer::start(Dataset::TEST).unwrap();
     let cli = Cli::new();
     ok(&cli.init(&server));
-    let child = cli.command(&["sync", "--page-size", "3"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    let mut child = cli
+        .command(&["sync", "--page-size", "3"])
+        .env("FIELDBOOK_PROGRESS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Stop the ERP once the sync is well into the customers, whatever the
+    // machine's speed.
+    let mut progress = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut stderr = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(std::io::BufRead::read_line(&mut progress, &mut line).unwrap() > 0, "the sync ended early: {stderr}");
+        stderr.push_str(&line);
+        if line.starts_with("customers") && line.contains("9/") {
+            break;
+        }
+    }
     server.stop();
-    let output = child.wait_with_output().unwrap();
-    check(&output, 4, "cannot reach the ERP");
+    progress.read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("cannot reach the ERP"), "{stderr}");
 
     // Every read still works from what arrived, and status says a sync was cut short.
     let status: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["status", "--json"]))).unwrap();
