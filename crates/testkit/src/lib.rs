@@ -119,14 +119,8 @@ pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
     let mut hasher = Sha256::new();
     hash_files(&mut hasher, &["requirements.txt", "create_db.py", "seed.py"])?;
     hasher.update(format!("{dataset:?}"));
-    let dir = cache_dir().join(format!(
-        "template-{}c-{}p-{}s-{}-{}",
-        dataset.customers,
-        dataset.products,
-        dataset.sales,
-        dataset.seed,
-        short_hex(hasher)
-    ));
+    let family = format!("template-{}c-{}p-{}s-{}-", dataset.customers, dataset.products, dataset.sales, dataset.seed);
+    let dir = cache_dir().join(format!("{family}{}", short_hex(hasher)));
     let file = dir.join(format!("{DATABASE}.sqlite"));
     if file.exists() {
         return Ok(file);
@@ -163,7 +157,23 @@ pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
     let partial = dir.join("partial.sqlite");
     std::fs::copy(building.path().join(format!("{DATABASE}.sqlite")), &partial)?;
     std::fs::rename(&partial, &file)?;
+    remove_stale_templates(&family, &dir);
     Ok(file)
+}
+
+/// Removes templates of the same dataset built from older scripts: they can
+/// never be used again, and the benchmark's is large.
+fn remove_stale_templates(family: &str, current: &Path) {
+    let Ok(entries) = std::fs::read_dir(cache_dir()) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with(family) && path.is_dir() && path != current {
+            // Another process may hold it open; a failed removal only costs disk.
+            let _ = std::fs::remove_dir_all(&path);
+            let _ = std::fs::remove_file(path.with_extension("lock"));
+        }
+    }
 }
 
 fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
