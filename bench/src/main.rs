@@ -51,11 +51,7 @@ async fn main() -> anyhow::Result<()> {
 
     eprintln!("bench: Tryton alone, replaying the sync's {} requests ...", requests.len());
     let replay = RawSession::connect(server.sales_config()).await?;
-    let start = Instant::now();
-    for (method, params) in &requests {
-        replay.call(method, params.clone()).await.with_context(|| format!("replaying {method}"))?;
-    }
-    let tryton_time = start.elapsed();
+    let (breakdown, tryton_time) = replay_timed(&replay, &requests).await?;
 
     writeln!(report, "\n### First full sync\n")?;
     writeln!(report, "| | time | requests | ratio |")?;
@@ -76,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
     )?;
     writeln!(report, "\nRecords: {}", records(&full))?;
     writeln!(report, "\nWhere Tryton's time goes (replayed requests, by method and model):\n")?;
-    report.push_str(&by_method(&replay_breakdown(&server, &requests).await?));
+    report.push_str(&by_method(&breakdown));
 
     // 2. Delta after 100 changes made in Tryton.
     eprintln!("bench: delta after 100 changes ...");
@@ -88,11 +84,7 @@ async fn main() -> anyhow::Result<()> {
     erp.start_recording();
     let (delta, delta_time) = timed(sync(&erp, &mut store)).await?;
     let delta_requests = erp.take_recording();
-    let replay_start = Instant::now();
-    for (method, params) in &delta_requests {
-        replay.call(method, params.clone()).await?;
-    }
-    let delta_tryton = replay_start.elapsed();
+    let (_, delta_tryton) = replay_timed(&replay, &delta_requests).await?;
 
     // 3. Delta with nothing changed.
     eprintln!("bench: delta with nothing new ...");
@@ -252,14 +244,19 @@ async fn naive(server: &TrytonServer) -> anyhow::Result<u64> {
     Ok(requests)
 }
 
-/// Replays the requests once more, timing each, to show where Tryton
-/// spends its time.
-async fn replay_breakdown(server: &TrytonServer, requests: &[(String, Value)]) -> anyhow::Result<Vec<(String, usize, Duration)>> {
-    let session = RawSession::connect(server.sales_config()).await?;
+/// Replays the requests one after another, timing each, to show where
+/// Tryton spends its time; returns the time by request kind and in all.
+async fn replay_timed(
+    session: &RawSession,
+    requests: &[(String, Value)],
+) -> anyhow::Result<(Vec<(String, usize, Duration)>, Duration)> {
     let mut totals: std::collections::BTreeMap<String, (usize, Duration)> = Default::default();
+    let mut all = Duration::ZERO;
     for (method, params) in requests {
         let start = Instant::now();
-        session.call(method, params.clone()).await?;
+        session.call(method, params.clone()).await.with_context(|| format!("replaying {method}"))?;
+        let took = start.elapsed();
+        all += took;
         let mut key = method.trim_start_matches("model.").to_string();
         // Stock reads name the warehouse in their context; say so.
         if params.as_array().and_then(|p| p.last()).is_some_and(|context| context.get("locations").is_some()) {
@@ -267,11 +264,11 @@ async fn replay_breakdown(server: &TrytonServer, requests: &[(String, Value)]) -
         }
         let entry = totals.entry(key).or_default();
         entry.0 += 1;
-        entry.1 += start.elapsed();
+        entry.1 += took;
     }
     let mut rows: Vec<_> = totals.into_iter().map(|(key, (count, time))| (key, count, time)).collect();
     rows.sort_by(|a, b| b.2.cmp(&a.2));
-    Ok(rows)
+    Ok((rows, all))
 }
 
 fn by_method(rows: &[(String, usize, Duration)]) -> String {
