@@ -24,6 +24,9 @@ pub const ADMIN_LOGIN: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin";
 pub const DATABASE: &str = "fieldbook";
 
+/// How long a starting Tryton may take to listen.
+const STARTUP_DEADLINE: Duration = Duration::from_secs(300);
+
 /// What the seeder makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dataset {
@@ -293,7 +296,9 @@ impl TrytonServer {
     }
 
     fn wait_ready(&mut self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        // Loading the database takes seconds alone, far longer on a machine
+        // busy with other servers and builds: this is a deadline, not a wait.
+        let deadline = Instant::now() + STARTUP_DEADLINE;
         let address = format!("127.0.0.1:{}", self.port);
         loop {
             if let Some(child) = self.child.as_mut()
@@ -306,7 +311,7 @@ impl TrytonServer {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("trytond did not listen on {address} within 60 s");
+                bail!("trytond did not listen on {address} within {} s", STARTUP_DEADLINE.as_secs());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
