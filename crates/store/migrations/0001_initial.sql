@@ -172,7 +172,9 @@ CREATE TABLE figure_cursors (
 -- One search over customers and products. The trigram tokenizer matches any
 -- substring of three characters or more, which is what Chinese needs (no
 -- spaces between words) and what Latin prefixes and phone digits need too;
--- shorter queries fall back to LIKE over the same table.
+-- shorter queries fall back to LIKE over the same table. A row's rowid is
+-- its record's ERP id times two (customers) or times two plus one
+-- (products), so a row is replaced without scanning the index.
 CREATE VIRTUAL TABLE search_index USING fts5 (
     kind UNINDEXED,
     erp_id UNINDEXED,

@@ -115,10 +115,21 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// Each record's index row has a rowid derived from its ERP id (customers
+/// even, products odd), so replacing or removing it is a lookup, not a scan
+/// of the index (FTS5 cannot index its other columns).
+pub(crate) fn customer_rowid(erp_id: ErpId) -> i64 {
+    erp_id * 2
+}
+
+pub(crate) fn product_rowid(erp_id: ErpId) -> i64 {
+    erp_id * 2 + 1
+}
+
 /// Rebuilds the index rows of these customers from the cache (a customer no
 /// longer cached loses its row).
 pub(crate) fn reindex_customers(tx: &Transaction, customers: &BTreeSet<ErpId>) -> Result<(), StoreError> {
-    let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE kind = 'customer' AND erp_id = ?1")?;
+    let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?;
     let mut customer = tx.prepare_cached("SELECT coalesce(code, ''), name, coalesce(tax_id, '') FROM customers WHERE erp_id = ?1")?;
     let mut addresses = tx.prepare_cached(
         "SELECT coalesce(name, ''), coalesce(street, ''), coalesce(postal_code, ''), coalesce(city, ''),
@@ -127,10 +138,10 @@ pub(crate) fn reindex_customers(tx: &Transaction, customers: &BTreeSet<ErpId>) -
     )?;
     let mut contacts = tx.prepare_cached("SELECT kind, value FROM contacts WHERE customer_id = ?1 ORDER BY erp_id")?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO search_index (kind, erp_id, code, name, body, digits) VALUES ('customer', ?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO search_index (rowid, kind, erp_id, code, name, body, digits) VALUES (?6, 'customer', ?1, ?2, ?3, ?4, ?5)",
     )?;
     for &erp_id in customers {
-        clear.execute([erp_id])?;
+        clear.execute([customer_rowid(erp_id)])?;
         let found = customer
             .query_map([erp_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))?
             .next()
@@ -157,20 +168,21 @@ pub(crate) fn reindex_customers(tx: &Transaction, customers: &BTreeSet<ErpId>) -
             Value::Text(name),
             Value::Text(body.join(" ")),
             Value::Text(digits.join(" ")),
+            Value::Integer(customer_rowid(erp_id)),
         ]))?;
     }
     Ok(())
 }
 
 pub(crate) fn reindex_products(tx: &Transaction, products: &BTreeSet<ErpId>) -> Result<(), StoreError> {
-    let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE kind = 'product' AND erp_id = ?1")?;
+    let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO search_index (kind, erp_id, code, name, body, digits)
-         SELECT 'product', erp_id, coalesce(code, ''), name, coalesce(description, ''), ?2 FROM products WHERE erp_id = ?1",
+        "INSERT INTO search_index (rowid, kind, erp_id, code, name, body, digits)
+         SELECT ?3, 'product', erp_id, coalesce(code, ''), name, coalesce(description, ''), ?2 FROM products WHERE erp_id = ?1",
     )?;
     let mut code = tx.prepare_cached("SELECT coalesce(code, '') FROM products WHERE erp_id = ?1")?;
     for &erp_id in products {
-        clear.execute([erp_id])?;
+        clear.execute([product_rowid(erp_id)])?;
         let code_digits: String = code
             .query_map([erp_id], |row| row.get::<_, String>(0))?
             .next()
@@ -179,7 +191,7 @@ pub(crate) fn reindex_products(tx: &Transaction, products: &BTreeSet<ErpId>) -> 
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        insert.execute(rusqlite::params![erp_id, code_digits])?;
+        insert.execute(rusqlite::params![erp_id, code_digits, product_rowid(erp_id)])?;
     }
     Ok(())
 }
