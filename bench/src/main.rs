@@ -283,10 +283,10 @@ async fn replay_timed(
 }
 
 fn by_method(rows: &[(String, usize, Duration)]) -> String {
-    let total_seconds: f64 = rows.iter().map(|row| row.2.as_secs_f64()).sum();
+    let all_seconds: f64 = rows.iter().map(|row| row.2.as_secs_f64()).sum();
     let mut text = String::from("| request | count | time | share |\n|---|---|---|---|\n");
     for (method, count, time) in rows {
-        text.push_str(&format!("| {method} | {count} | {} | {:.0} % |\n", secs(*time), 100.0 * time.as_secs_f64() / total_seconds));
+        text.push_str(&format!("| {method} | {count} | {} | {:.0} % |\n", secs(*time), 100.0 * time.as_secs_f64() / all_seconds));
     }
     text
 }
