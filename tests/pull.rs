@@ -26,27 +26,57 @@ async fn a_full_sync_holds_what_tryton_returns() {
         (Entity::Addresses, "party.address", json!([])),
         (Entity::Contacts, "party.contact_mechanism", json!([])),
         (Entity::Products, "product.product", json!([])),
-        (Entity::Warehouses, "stock.location", json!([["type", "=", "warehouse"]])),
+        (
+            Entity::Warehouses,
+            "stock.location",
+            json!([["type", "=", "warehouse"]]),
+        ),
         (Entity::Orders, "sale.sale", json!([])),
-        (Entity::OrderLines, "sale.line", json!([["type", "=", "line"]])),
+        (
+            Entity::OrderLines,
+            "sale.line",
+            json!([["type", "=", "line"]]),
+        ),
     ];
     for (entity, model, domain) in checks {
-        let erp_ids: Vec<i64> = erp_rows(&server, model, domain, &["id"], json!({})).await.unwrap().iter().map(id).collect();
+        let erp_ids: Vec<i64> = erp_rows(&server, model, domain, &["id"], json!({}))
+            .await
+            .unwrap()
+            .iter()
+            .map(id)
+            .collect();
         assert_eq!(store.local_ids(entity).unwrap(), erp_ids, "{entity:?}");
     }
 
     // Credit of every customer.
-    let parties = erp_rows(&server, "party.party", json!([]), &["code", "credit_amount", "credit_limit_amount", "receivable"], json!({}))
-        .await
-        .unwrap();
+    let parties = erp_rows(
+        &server,
+        "party.party",
+        json!([]),
+        &["code", "credit_amount", "credit_limit_amount", "receivable"],
+        json!({}),
+    )
+    .await
+    .unwrap();
     let mut with_limit = 0;
     let mut with_debt = 0;
     for party in &parties {
         let code = party["code"].as_str().unwrap_or_default();
         let view = store.customer(&id(party).to_string()).unwrap().unwrap();
-        let credit = view.credit.unwrap_or_else(|| panic!("no credit for {code}")).value;
-        assert_eq!(credit.used, decimal(&party["credit_amount"]), "{code} credit used");
-        assert_eq!(credit.receivable, decimal(&party["receivable"]), "{code} receivable");
+        let credit = view
+            .credit
+            .unwrap_or_else(|| panic!("no credit for {code}"))
+            .value;
+        assert_eq!(
+            credit.used,
+            decimal(&party["credit_amount"]),
+            "{code} credit used"
+        );
+        assert_eq!(
+            credit.receivable,
+            decimal(&party["receivable"]),
+            "{code} receivable"
+        );
         let limit = match &party["credit_limit_amount"] {
             Value::Null => None,
             value => Some(decimal(value)),
@@ -55,7 +85,10 @@ async fn a_full_sync_holds_what_tryton_returns() {
         with_limit += usize::from(limit.is_some());
         with_debt += usize::from(credit.used > Decimal::ZERO);
     }
-    assert!(with_limit > 10 && with_debt > 10, "the seed must give real figures: {with_limit} limits, {with_debt} in use");
+    assert!(
+        with_limit > 10 && with_debt > 10,
+        "the seed must give real figures: {with_limit} limits, {with_debt} in use"
+    );
 
     // Open invoices and what is left to pay on them.
     let invoices = erp_rows(
@@ -73,16 +106,30 @@ async fn a_full_sync_holds_what_tryton_returns() {
         .map(|invoice| (id(invoice), decimal(&invoice["amount_to_pay"])))
         .collect();
     assert!(!open.is_empty());
-    assert_eq!(store.local_ids(Entity::Invoices).unwrap(), open.keys().copied().collect::<Vec<_>>());
+    assert_eq!(
+        store.local_ids(Entity::Invoices).unwrap(),
+        open.keys().copied().collect::<Vec<_>>()
+    );
     let limited = store.customer("C-LIMIT").unwrap().unwrap();
     assert!(!limited.open_invoices.is_empty());
     for invoice in &limited.open_invoices {
         assert_eq!(invoice.value.amount_to_pay, open[&invoice.value.erp_id]);
-        assert!(invoice.value.due_date.is_some(), "an open invoice has a due date");
+        assert!(
+            invoice.value.due_date.is_some(),
+            "an open invoice has a due date"
+        );
     }
 
     // Stock of every product in both warehouses.
-    let warehouses = erp_rows(&server, "stock.location", json!([["type", "=", "warehouse"]]), &["id"], json!({})).await.unwrap();
+    let warehouses = erp_rows(
+        &server,
+        "stock.location",
+        json!([["type", "=", "warehouse"]]),
+        &["id"],
+        json!({}),
+    )
+    .await
+    .unwrap();
     assert_eq!(warehouses.len(), 2);
     let mut forecast_differs = 0;
     for warehouse in warehouses.iter().map(id) {
@@ -98,15 +145,32 @@ async fn a_full_sync_holds_what_tryton_returns() {
         let mut stocked = 0;
         for product in &products {
             let view = store.product(&id(product).to_string()).unwrap().unwrap();
-            let row = view.stock.iter().find(|row| row.warehouse_id == warehouse).unwrap();
-            assert_eq!(row.level.on_hand, decimal(&product["quantity"]), "{} on hand", product["code"]);
-            assert_eq!(row.level.forecast, decimal(&product["forecast_quantity"]), "{} forecast", product["code"]);
+            let row = view
+                .stock
+                .iter()
+                .find(|row| row.warehouse_id == warehouse)
+                .unwrap();
+            assert_eq!(
+                row.level.on_hand,
+                decimal(&product["quantity"]),
+                "{} on hand",
+                product["code"]
+            );
+            assert_eq!(
+                row.level.forecast,
+                decimal(&product["forecast_quantity"]),
+                "{} forecast",
+                product["code"]
+            );
             stocked += usize::from(row.level.on_hand > Decimal::ZERO);
             forecast_differs += usize::from(row.level.on_hand != row.level.forecast);
         }
         assert!(stocked > 10, "warehouse {warehouse} holds stock");
     }
-    assert!(forecast_differs > 0, "confirmed unshipped sales make forecast differ");
+    assert!(
+        forecast_differs > 0,
+        "confirmed unshipped sales make forecast differ"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,7 +178,13 @@ async fn search_finds_synced_customers_and_products_in_chinese_and_latin() {
     let server = TrytonServer::start(Dataset::TEST).unwrap();
     let mut store = Store::open_in_memory().unwrap();
     sync(&server, &mut store).await.unwrap();
-    let first = |query: &str| store.search(query, 5).unwrap().first().and_then(|hit| hit.code.clone());
+    let first = |query: &str| {
+        store
+            .search(query, 5)
+            .unwrap()
+            .first()
+            .and_then(|hit| hit.code.clone())
+    };
     assert_eq!(first("华为").as_deref(), Some("C-HUAWEI"));
     assert_eq!(first("acm").as_deref(), Some("C-ACME"));
     assert_eq!(first("龙井").as_deref(), Some("P-TEA"));
@@ -122,16 +192,31 @@ async fn search_finds_synced_customers_and_products_in_chinese_and_latin() {
 }
 
 /// Calls a model method as the administrator.
-async fn admin_call(admin: &fieldbook_erp::tryton::RawSession, method: &str, mut params: Vec<Value>) -> Value {
+async fn admin_call(
+    admin: &fieldbook_erp::tryton::RawSession,
+    method: &str,
+    mut params: Vec<Value>,
+) -> Value {
     params.push(admin.context().clone());
-    admin.call(method, Value::Array(params)).await.unwrap_or_else(|error| panic!("{method}: {error}"))
+    admin
+        .call(method, Value::Array(params))
+        .await
+        .unwrap_or_else(|error| panic!("{method}: {error}"))
 }
 
 async fn find_one(admin: &fieldbook_erp::tryton::RawSession, model: &str, domain: Value) -> i64 {
     let mut context = admin.context().clone();
     context["active_test"] = json!(false);
-    let ids = admin.call(&format!("model.{model}.search"), json!([domain, 0, 1, null, context])).await.unwrap();
-    ids[0].as_i64().unwrap_or_else(|| panic!("no {model} {domain}"))
+    let ids = admin
+        .call(
+            &format!("model.{model}.search"),
+            json!([domain, 0, 1, null, context]),
+        )
+        .await
+        .unwrap();
+    ids[0]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no {model} {domain}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,29 +240,57 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
     let doomed = created[0].as_i64().unwrap();
     sync(&server, &mut store).await.unwrap();
     assert!(store.customer("C-DELETE").unwrap().is_some());
-    assert_eq!(store.search("测试删除路", 5).unwrap()[0].code.as_deref(), Some("C-DELETE"));
+    assert_eq!(
+        store.search("测试删除路", 5).unwrap()[0].code.as_deref(),
+        Some("C-DELETE")
+    );
 
     let huawei = find_one(&admin, "party.party", json!([["code", "=", "C-HUAWEI"]])).await;
     let acme = find_one(&admin, "party.party", json!([["code", "=", "C-ACME"]])).await;
     let tea = find_one(&admin, "product.product", json!([["code", "=", "P-TEA"]])).await;
-    let tea_template = admin_call(&admin, "model.product.product.read", vec![json!([tea]), json!(["template", "default_uom"])]).await;
-    let (template, uom) = (tea_template[0]["template"].clone(), tea_template[0]["default_uom"].clone());
+    let tea_template = admin_call(
+        &admin,
+        "model.product.product.read",
+        vec![json!([tea]), json!(["template", "default_uom"])],
+    )
+    .await;
+    let (template, uom) = (
+        tea_template[0]["template"].clone(),
+        tea_template[0]["default_uom"].clone(),
+    );
     let before = store.product("P-TEA").unwrap().unwrap();
 
-    admin_call(&admin, "model.party.party.write", vec![json!([huawei]), json!({"name": "华为技术有限公司（深圳）"})]).await;
-    admin_call(&admin, "model.party.party.write", vec![json!([acme]), json!({"active": false})]).await;
+    admin_call(
+        &admin,
+        "model.party.party.write",
+        vec![json!([huawei]), json!({"name": "华为技术有限公司（深圳）"})],
+    )
+    .await;
+    admin_call(
+        &admin,
+        "model.party.party.write",
+        vec![json!([acme]), json!({"active": false})],
+    )
+    .await;
     admin_call(&admin, "model.party.party.delete", vec![json!([doomed])]).await;
     admin_call(
         &admin,
         "model.product.template.write",
-        vec![json!([template]), json!({"list_price": {"__class__": "Decimal", "decimal": "188.5000"}})],
+        vec![
+            json!([template]),
+            json!({"list_price": {"__class__": "Decimal", "decimal": "188.5000"}}),
+        ],
     )
     .await;
     // Ten more tins arrive in the first warehouse.
     let supplier = find_one(&admin, "stock.location", json!([["type", "=", "supplier"]])).await;
     let warehouse = before.stock[0].warehouse_id;
-    let storage = admin_call(&admin, "model.stock.location.read", vec![json!([warehouse]), json!(["storage_location"])]).await[0]
-        ["storage_location"]
+    let storage = admin_call(
+        &admin,
+        "model.stock.location.read",
+        vec![json!([warehouse]), json!(["storage_location"])],
+    )
+    .await[0]["storage_location"]
         .clone();
     let moves = admin_call(
         &admin,
@@ -191,34 +304,83 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
     admin_call(&admin, "model.stock.move.do", vec![moves]).await;
 
     let report = sync(&server, &mut store).await.unwrap();
-    assert_eq!(report.removed.get(&Entity::Customers), Some(&1), "{report:?}");
+    assert_eq!(
+        report.removed.get(&Entity::Customers),
+        Some(&1),
+        "{report:?}"
+    );
 
-    assert_eq!(store.customer("C-HUAWEI").unwrap().unwrap().customer.value.name, "华为技术有限公司（深圳）");
-    assert_eq!(store.search("深圳）", 5).unwrap()[0].code.as_deref(), Some("C-HUAWEI"));
+    assert_eq!(
+        store
+            .customer("C-HUAWEI")
+            .unwrap()
+            .unwrap()
+            .customer
+            .value
+            .name,
+        "华为技术有限公司（深圳）"
+    );
+    assert_eq!(
+        store.search("深圳）", 5).unwrap()[0].code.as_deref(),
+        Some("C-HUAWEI")
+    );
     assert!(store.customer("C-ACME").unwrap().is_none(), "deactivated");
-    assert!(store.search("acme trading", 5).unwrap().iter().all(|hit| hit.code.as_deref() != Some("C-ACME")));
+    assert!(
+        store
+            .search("acme trading", 5)
+            .unwrap()
+            .iter()
+            .all(|hit| hit.code.as_deref() != Some("C-ACME"))
+    );
     assert!(store.customer("C-DELETE").unwrap().is_none(), "deleted");
     assert!(store.search("测试删除路", 5).unwrap().is_empty());
     let after = store.product("P-TEA").unwrap().unwrap();
-    assert_eq!(after.product.value.list_price, Some(rust_decimal::dec!(188.5)));
-    let shelf = |view: &fieldbook_store::ProductView| view.stock.iter().find(|row| row.warehouse_id == warehouse).unwrap().level.clone();
-    assert_eq!(shelf(&after).on_hand, shelf(&before).on_hand + Decimal::from(10));
-    assert_eq!(shelf(&after).forecast, shelf(&before).forecast + Decimal::from(10));
+    assert_eq!(
+        after.product.value.list_price,
+        Some(rust_decimal::dec!(188.5))
+    );
+    let shelf = |view: &fieldbook_store::ProductView| {
+        view.stock
+            .iter()
+            .find(|row| row.warehouse_id == warehouse)
+            .unwrap()
+            .level
+            .clone()
+    };
+    assert_eq!(
+        shelf(&after).on_hand,
+        shelf(&before).on_hand + Decimal::from(10)
+    );
+    assert_eq!(
+        shelf(&after).forecast,
+        shelf(&before).forecast + Decimal::from(10)
+    );
 
     // A delta with nothing new changes nothing and costs a handful of requests.
     let snapshot = store.snapshot().unwrap();
-    let erp = std::sync::Arc::new(fieldbook_erp::tryton::Tryton::connect(server.sales_config()).await.unwrap());
+    let erp = std::sync::Arc::new(
+        fieldbook_erp::tryton::Tryton::connect(server.sales_config())
+            .await
+            .unwrap(),
+    );
     let connect_calls = erp.calls();
     fieldbook_tests::sync_with(&erp, &mut store).await.unwrap();
     assert_eq!(store.snapshot().unwrap(), snapshot);
     let calls = erp.calls() - connect_calls;
-    assert!(calls <= 30, "a delta with nothing new made {calls} requests");
+    assert!(
+        calls <= 30,
+        "a delta with nothing new made {calls} requests"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_session_logs_in_again_by_itself() {
     let server = TrytonServer::start(Dataset::TEST).unwrap();
-    let erp = std::sync::Arc::new(fieldbook_erp::tryton::Tryton::connect(server.sales_config()).await.unwrap());
+    let erp = std::sync::Arc::new(
+        fieldbook_erp::tryton::Tryton::connect(server.sales_config())
+            .await
+            .unwrap(),
+    );
     // Tryton keeps sessions in its database; dropping them is what an
     // expiry or an administrator's logout does.
     let database = rusqlite::Connection::open(server.dir().join("fieldbook.sqlite")).unwrap();

@@ -19,19 +19,32 @@ pub async fn sync_with(erp: &Arc<Tryton>, store: &mut Store) -> anyhow::Result<S
     // No overlap beyond the Date header's one-second resolution: the ERP runs
     // on this machine, so there is no clock skew to cover, and a delta right
     // after a freshly seeded database must not read it all again.
-    let options = SyncOptions { page_size: 40, refresh_chunk: 50, overlap: std::time::Duration::from_secs(1) };
+    let options = SyncOptions {
+        page_size: 40,
+        refresh_chunk: 50,
+        overlap: std::time::Duration::from_secs(1),
+    };
     Ok(fieldbook_sync::pull(erp, store, &options, &Utc::now, &mut |_| {}).await?)
 }
 
 /// Tryton's own answer to `search_read`, as the administrator.
-pub async fn erp_rows(server: &TrytonServer, model: &str, domain: Value, fields: &[&str], context: Value) -> anyhow::Result<Vec<Value>> {
+pub async fn erp_rows(
+    server: &TrytonServer,
+    model: &str,
+    domain: Value,
+    fields: &[&str],
+    context: Value,
+) -> anyhow::Result<Vec<Value>> {
     let admin = server.admin().await?;
     let mut full_context = admin.context().clone();
     if let (Some(full), Some(extra)) = (full_context.as_object_mut(), context.as_object()) {
         full.extend(extra.clone());
     }
     let rows = admin
-        .call(&format!("model.{model}.search_read"), json!([domain, 0, null, [["id", "ASC"]], fields, full_context]))
+        .call(
+            &format!("model.{model}.search_read"),
+            json!([domain, 0, null, [["id", "ASC"]], fields, full_context]),
+        )
         .await?;
     Ok(rows.as_array().cloned().unwrap_or_default())
 }

@@ -44,14 +44,22 @@ async fn main() -> anyhow::Result<()> {
         .map(|metadata| metadata.len())
         .sum::<u64>();
 
-    eprintln!("bench: Tryton alone, replaying the sync's {} requests ...", requests.len());
+    eprintln!(
+        "bench: Tryton alone, replaying the sync's {} requests ...",
+        requests.len()
+    );
     let replay = RawSession::connect(server.sales_config()).await?;
     let (breakdown, tryton_time) = replay_timed(&replay, &requests).await?;
 
     writeln!(report, "\n### First full sync\n")?;
     writeln!(report, "| | time | requests | ratio |")?;
     writeln!(report, "|---|---|---|---|")?;
-    writeln!(report, "| Fieldbook full sync (cold Tryton) | {} | {} | 1.00 |", secs(full_time), requests.len())?;
+    writeln!(
+        report,
+        "| Fieldbook full sync (cold Tryton) | {} | {} | 1.00 |",
+        secs(full_time),
+        requests.len()
+    )?;
     writeln!(
         report,
         "| (a) Tryton alone serving the same requests, one after another | {} | {} | sync / Tryton = {:.2} |",
@@ -60,7 +68,10 @@ async fn main() -> anyhow::Result<()> {
         full_time.as_secs_f64() / tryton_time.as_secs_f64()
     )?;
     writeln!(report, "\nRecords: {}", records(&full))?;
-    writeln!(report, "\nWhere Tryton's time goes (replayed requests, by method and model):\n")?;
+    writeln!(
+        report,
+        "\nWhere Tryton's time goes (replayed requests, by method and model):\n"
+    )?;
     report.push_str(&by_method(&breakdown));
     flush(&report, quick)?;
 
@@ -84,7 +95,10 @@ async fn main() -> anyhow::Result<()> {
     let idle_requests = erp.take_recording();
 
     writeln!(report, "\n### Delta syncs\n")?;
-    writeln!(report, "| | time | requests | records pulled | Tryton alone |")?;
+    writeln!(
+        report,
+        "| | time | requests | records pulled | Tryton alone |"
+    )?;
     writeln!(report, "|---|---|---|---|---|")?;
     writeln!(
         report,
@@ -101,8 +115,15 @@ async fn main() -> anyhow::Result<()> {
         idle_requests.len(),
         idle.pulled.values().sum::<u64>()
     )?;
-    let methods: Vec<String> = idle_requests.iter().map(|(method, _)| method.trim_start_matches("model.").to_string()).collect();
-    writeln!(report, "\nThe requests of a delta with nothing new: {}", methods.join(", "))?;
+    let methods: Vec<String> = idle_requests
+        .iter()
+        .map(|(method, _)| method.trim_start_matches("model.").to_string())
+        .collect();
+    writeln!(
+        report,
+        "\nThe requests of a delta with nothing new: {}",
+        methods.join(", ")
+    )?;
 
     flush(&report, quick)?;
 
@@ -118,7 +139,11 @@ async fn main() -> anyhow::Result<()> {
         found += usize::from(!hits.is_empty());
     }
     latencies.sort();
-    writeln!(report, "\n### Search, {} queries over the synced cache\n", queries.len())?;
+    writeln!(
+        report,
+        "\n### Search, {} queries over the synced cache\n",
+        queries.len()
+    )?;
     writeln!(
         report,
         "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {found} of {} found something.",
@@ -136,7 +161,11 @@ async fn main() -> anyhow::Result<()> {
         rss_before / 1024,
         SyncOptions::default().page_size
     )?;
-    writeln!(report, "Cache on disk after the full sync: {:.1} MiB.", cache_bytes as f64 / 1_048_576.0)?;
+    writeln!(
+        report,
+        "Cache on disk after the full sync: {:.1} MiB.",
+        cache_bytes as f64 / 1_048_576.0
+    )?;
 
     flush(&report, quick)?;
 
@@ -161,7 +190,10 @@ async fn main() -> anyhow::Result<()> {
 fn flush(report: &str, quick: bool) -> anyhow::Result<()> {
     let out = fieldbook_testkit::target_dir().join("bench");
     std::fs::create_dir_all(&out)?;
-    std::fs::write(out.join(if quick { "quick.md" } else { "latest.md" }), report)?;
+    std::fs::write(
+        out.join(if quick { "quick.md" } else { "latest.md" }),
+        report,
+    )?;
     Ok(())
 }
 
@@ -169,7 +201,9 @@ async fn sync(erp: &std::sync::Arc<Tryton>, store: &mut Store) -> anyhow::Result
     Ok(fieldbook_sync::pull(erp, store, &SyncOptions::default(), &Utc::now, &mut |_| {}).await?)
 }
 
-async fn timed<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<(T, Duration)> {
+async fn timed<T>(
+    future: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<(T, Duration)> {
     let start = Instant::now();
     let value = future.await?;
     Ok((value, start.elapsed()))
@@ -182,48 +216,112 @@ async fn naive(server: &TrytonServer) -> anyhow::Result<u64> {
     let session = RawSession::connect(server.sales_config()).await?;
     let context = session.context().clone();
     let warehouses: Vec<i64> = session
-        .call("model.stock.location.search", json!([[["type", "=", "warehouse"]], 0, null, null, context]))
+        .call(
+            "model.stock.location.search",
+            json!([[["type", "=", "warehouse"]], 0, null, null, context]),
+        )
         .await?
         .as_array()
         .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
         .unwrap_or_default();
     let mut reads: Vec<(&str, Value, Vec<&str>, Value)> = vec![
-        ("stock.location", json!([["type", "=", "warehouse"]]), vec!["name", "code"], context.clone()),
+        (
+            "stock.location",
+            json!([["type", "=", "warehouse"]]),
+            vec!["name", "code"],
+            context.clone(),
+        ),
         (
             "party.party",
             json!([]),
-            vec!["code", "name", "tax_identifier", "credit_amount", "credit_limit_amount", "receivable"],
+            vec![
+                "code",
+                "name",
+                "tax_identifier",
+                "credit_amount",
+                "credit_limit_amount",
+                "receivable",
+            ],
             context.clone(),
         ),
         (
             "party.address",
             json!([]),
-            vec!["party", "party_name", "street", "postal_code", "city", "subdivision", "country", "invoice", "delivery"],
+            vec![
+                "party",
+                "party_name",
+                "street",
+                "postal_code",
+                "city",
+                "subdivision",
+                "country",
+                "invoice",
+                "delivery",
+            ],
             context.clone(),
         ),
-        ("party.contact_mechanism", json!([]), vec!["party", "type", "value", "name"], context.clone()),
+        (
+            "party.contact_mechanism",
+            json!([]),
+            vec!["party", "type", "value", "name"],
+            context.clone(),
+        ),
         (
             "sale.sale",
             json!([]),
-            vec!["number", "party", "reference", "state", "sale_date", "currency", "untaxed_amount", "tax_amount", "total_amount"],
+            vec![
+                "number",
+                "party",
+                "reference",
+                "state",
+                "sale_date",
+                "currency",
+                "untaxed_amount",
+                "tax_amount",
+                "total_amount",
+            ],
             context.clone(),
         ),
         (
             "sale.line",
             json!([["type", "=", "line"]]),
-            vec!["sale", "product", "description", "quantity", "unit", "unit_price", "amount"],
+            vec![
+                "sale",
+                "product",
+                "description",
+                "quantity",
+                "unit",
+                "unit_price",
+                "amount",
+            ],
             context.clone(),
         ),
         (
             "account.invoice",
             json!([["type", "=", "out"], ["state", "=", "posted"]]),
-            vec!["number", "party", "invoice_date", "state", "currency", "total_amount", "amount_to_pay", "lines_to_pay"],
+            vec![
+                "number",
+                "party",
+                "invoice_date",
+                "state",
+                "currency",
+                "total_amount",
+                "amount_to_pay",
+                "lines_to_pay",
+            ],
             context.clone(),
         ),
         (
             "account.move.line",
             json!([["party", "!=", null], ["account.type.receivable", "=", true], ["credit", ">", {"__class__": "Decimal", "decimal": "0"}]]),
-            vec!["party", "date", "credit", "debit", "description", "maturity_date"],
+            vec![
+                "party",
+                "date",
+                "credit",
+                "debit",
+                "description",
+                "maturity_date",
+            ],
             context.clone(),
         ),
     ];
@@ -233,7 +331,16 @@ async fn naive(server: &TrytonServer) -> anyhow::Result<u64> {
         reads.push((
             "product.product",
             json!([]),
-            vec!["code", "name", "description", "default_uom", "list_price_used", "salable", "quantity", "forecast_quantity"],
+            vec![
+                "code",
+                "name",
+                "description",
+                "default_uom",
+                "list_price_used",
+                "salable",
+                "quantity",
+                "forecast_quantity",
+            ],
             with_location,
         ));
     }
@@ -242,7 +349,10 @@ async fn naive(server: &TrytonServer) -> anyhow::Result<u64> {
         let mut offset = 0;
         loop {
             let rows = session
-                .call(&format!("model.{model}.search_read"), json!([domain, offset, 1000, [["id", "ASC"]], fields, context]))
+                .call(
+                    &format!("model.{model}.search_read"),
+                    json!([domain, offset, 1000, [["id", "ASC"]], fields, context]),
+                )
                 .await?;
             requests += 1;
             let count = rows.as_array().map_or(0, Vec::len);
@@ -265,19 +375,29 @@ async fn replay_timed(
     let mut all = Duration::ZERO;
     for (method, params) in requests {
         let start = Instant::now();
-        session.call(method, params.clone()).await.with_context(|| format!("replaying {method}"))?;
+        session
+            .call(method, params.clone())
+            .await
+            .with_context(|| format!("replaying {method}"))?;
         let took = start.elapsed();
         all += took;
         let mut key = method.trim_start_matches("model.").to_string();
         // Stock reads name the warehouse in their context; say so.
-        if params.as_array().and_then(|p| p.last()).is_some_and(|context| context.get("locations").is_some()) {
+        if params
+            .as_array()
+            .and_then(|p| p.last())
+            .is_some_and(|context| context.get("locations").is_some())
+        {
             key.push_str(" (stock per warehouse)");
         }
         let entry = totals.entry(key).or_default();
         entry.0 += 1;
         entry.1 += took;
     }
-    let mut rows: Vec<_> = totals.into_iter().map(|(key, (count, time))| (key, count, time)).collect();
+    let mut rows: Vec<_> = totals
+        .into_iter()
+        .map(|(key, (count, time))| (key, count, time))
+        .collect();
     rows.sort_by(|a, b| b.2.cmp(&a.2));
     Ok((rows, all))
 }
@@ -286,7 +406,11 @@ fn by_method(rows: &[(String, usize, Duration)]) -> String {
     let all_seconds: f64 = rows.iter().map(|row| row.2.as_secs_f64()).sum();
     let mut text = String::from("| request | count | time | share |\n|---|---|---|---|\n");
     for (method, count, time) in rows {
-        text.push_str(&format!("| {method} | {count} | {} | {:.0} % |\n", secs(*time), 100.0 * time.as_secs_f64() / all_seconds));
+        text.push_str(&format!(
+            "| {method} | {count} | {} | {:.0} % |\n",
+            secs(*time),
+            100.0 * time.as_secs_f64() / all_seconds
+        ));
     }
     text
 }
@@ -301,22 +425,46 @@ async fn make_changes(server: &TrytonServer, count: usize) -> anyhow::Result<usi
         let context = context.clone();
         let model = model.to_string();
         async move {
-            let ids = admin.call(&format!("model.{model}.search"), json!([[], 0, limit, [["id", "DESC"]], context])).await?;
-            anyhow::Ok(ids.as_array().map(|ids| ids.iter().filter_map(Value::as_i64).collect::<Vec<_>>()).unwrap_or_default())
+            let ids = admin
+                .call(
+                    &format!("model.{model}.search"),
+                    json!([[], 0, limit, [["id", "DESC"]], context]),
+                )
+                .await?;
+            anyhow::Ok(
+                ids.as_array()
+                    .map(|ids| ids.iter().filter_map(Value::as_i64).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            )
         }
     };
     let parties = search("party.party", count * 2 / 5).await?;
     let addresses = search("party.address", count * 3 / 10).await?;
     let templates = search("product.template", count - parties.len() - addresses.len()).await?;
     for id in &parties {
-        admin.call("model.party.party.write", json!([[id], {"name": format!("Renamed customer {id} 改名客户")}, context])).await?;
+        admin
+            .call(
+                "model.party.party.write",
+                json!([[id], {"name": format!("Renamed customer {id} 改名客户")}, context]),
+            )
+            .await?;
     }
     for id in &addresses {
-        admin.call("model.party.address.write", json!([[id], {"street": format!("新街 {id} 号")}, context])).await?;
+        admin
+            .call(
+                "model.party.address.write",
+                json!([[id], {"street": format!("新街 {id} 号")}, context]),
+            )
+            .await?;
     }
     for id in &templates {
         let price = json!({"__class__": "Decimal", "decimal": format!("{}.50", 10 + id % 90)});
-        admin.call("model.product.template.write", json!([[id], {"list_price": price}, context])).await?;
+        admin
+            .call(
+                "model.product.template.write",
+                json!([[id], {"list_price": price}, context]),
+            )
+            .await?;
     }
     Ok(parties.len() + addresses.len() + templates.len())
 }
@@ -330,10 +478,16 @@ fn queries(store: &Store, count: usize) -> anyhow::Result<Vec<String>> {
         for id in store.local_ids(entity)?.into_iter().step_by(7).take(count) {
             let name = match entity {
                 Entity::Customers => store.customer(&id.to_string())?.map(|view| {
-                    let phone = view.contacts.iter().find(|c| c.kind == "phone" || c.kind == "mobile").map(|c| c.value.clone());
+                    let phone = view
+                        .contacts
+                        .iter()
+                        .find(|c| c.kind == "phone" || c.kind == "mobile")
+                        .map(|c| c.value.clone());
                     (view.customer.value.name, view.customer.value.code, phone)
                 }),
-                _ => store.product(&id.to_string())?.map(|view| (view.product.value.name, view.product.value.code, None)),
+                _ => store
+                    .product(&id.to_string())?
+                    .map(|view| (view.product.value.name, view.product.value.code, None)),
             };
             names.extend(name);
         }
@@ -351,7 +505,10 @@ fn queries(store: &Store, count: usize) -> anyhow::Result<Vec<String>> {
                 }
             }
             2 => code.clone().unwrap_or_else(|| name.clone()),
-            _ => phone.clone().map(|p| p.chars().filter(char::is_ascii_digit).collect()).unwrap_or_else(|| name.clone()),
+            _ => phone
+                .clone()
+                .map(|p| p.chars().filter(char::is_ascii_digit).collect())
+                .unwrap_or_else(|| name.clone()),
         };
         queries.push(query);
         if queries.len() == count {
@@ -362,8 +519,15 @@ fn queries(store: &Store, count: usize) -> anyhow::Result<Vec<String>> {
 }
 
 fn records(report: &SyncReport) -> String {
-    let mut parts: Vec<String> = report.pulled.iter().map(|(entity, n)| format!("{} {n}", entity.name())).collect();
-    parts.push(format!("stock refreshed for {} products", report.stock_refreshed));
+    let mut parts: Vec<String> = report
+        .pulled
+        .iter()
+        .map(|(entity, n)| format!("{} {n}", entity.name()))
+        .collect();
+    parts.push(format!(
+        "stock refreshed for {} products",
+        report.stock_refreshed
+    ));
     parts.push(format!("credit for {} customers", report.credit_refreshed));
     parts.join(", ")
 }
@@ -377,7 +541,10 @@ fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
-            status.lines().find(|line| line.starts_with("VmHWM:")).and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
 }

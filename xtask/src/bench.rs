@@ -5,5 +5,14 @@ use crate::{cargo, install_prerequisites, run};
 
 pub fn run_bench(args: &[String]) -> anyhow::Result<()> {
     install_prerequisites()?;
-    run(cargo().args(["run", "--release", "--locked", "-p", "fieldbook-bench", "--"]).args(args))
+    run(cargo()
+        .args([
+            "run",
+            "--release",
+            "--locked",
+            "-p",
+            "fieldbook-bench",
+            "--",
+        ])
+        .args(args))
 }

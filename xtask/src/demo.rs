@@ -7,7 +7,6 @@ use std::process::Command;
 
 const DEMO_CACHE_KEY: &str = "fieldbook-demo-key";
 
-
 pub fn demo(_args: &[String]) -> anyhow::Result<()> {
     install_prerequisites()?;
     run(cargo().args(["build", "--quiet", "--locked", "-p", "fieldbook-cli"]))?;
@@ -28,13 +27,24 @@ pub fn demo(_args: &[String]) -> anyhow::Result<()> {
         run(&mut command)
     };
     let url = server.url();
-    cli(&["init", "--erp", &url, "--database", server.database(), "--user", SALES_LOGIN])?;
+    cli(&[
+        "init",
+        "--erp",
+        &url,
+        "--database",
+        server.database(),
+        "--user",
+        SALES_LOGIN,
+    ])?;
     cli(&["sync"])?;
     cli(&["status"])?;
     cli(&["search", "华为"])?;
     cli(&["customer", "C-LIMIT"])?;
     cli(&["product", "P-TEA"])?;
-    println!("\nTryton is running at {url} (database {}, login {SALES_LOGIN}, password {SALES_PASSWORD}).", server.database());
+    println!(
+        "\nTryton is running at {url} (database {}, login {SALES_LOGIN}, password {SALES_PASSWORD}).",
+        server.database()
+    );
     println!("Try it yourself in another terminal:");
     println!(
         "  export FIELDBOOK_DATA_DIR={} FIELDBOOK_PASSWORD={SALES_PASSWORD} FIELDBOOK_CACHE_KEY={DEMO_CACHE_KEY}",

@@ -15,7 +15,12 @@ use std::process::Command;
 
 /// Debian packages the build and the tests need: SQLCipher links the
 /// system's OpenSSL; Tryton's virtualenv needs venv.
-const DEBIAN_PACKAGES: &[&str] = &["build-essential", "pkg-config", "libssl-dev", "python3-venv"];
+const DEBIAN_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "python3-venv",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,7 +45,15 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     // that share them start in parallel.
     fieldbook_testkit::ensure_template(fieldbook_testkit::Dataset::TEST)?;
     let mut command = cargo();
-    command.args(["test", "--workspace", "--locked", "--features", "fieldbook-cli/e2e"]).args(extra);
+    command
+        .args([
+            "test",
+            "--workspace",
+            "--locked",
+            "--features",
+            "fieldbook-cli/e2e",
+        ])
+        .args(extra);
     run(&mut command)
 }
 
@@ -51,7 +64,9 @@ pub(crate) fn cargo() -> Command {
 }
 
 pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
-    let status = command.status().with_context(|| format!("cannot start {command:?}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {command:?}"))?;
     if !status.success() {
         bail!("{command:?} failed: {status}");
     }
@@ -60,25 +75,40 @@ pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
 
 /// Installs the Debian packages that are missing (as root, or with sudo).
 pub(crate) fn install_prerequisites() -> anyhow::Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES.iter().copied().filter(|package| !installed(package)).collect();
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .copied()
+        .filter(|package| !installed(package))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
-    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
     let prefix: &[&str] = if root { &[] } else { &["sudo"] };
     let apt = |args: &[&str]| {
         let mut all: Vec<&str> = prefix.to_vec();
         all.push("apt-get");
         all.extend_from_slice(args);
         let mut command = Command::new(all[0]);
-        command.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+            .args(&all[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive");
         run(&mut command)
     };
     apt(&["update", "-qq"]).context("apt-get update failed: install the packages by hand")?;
     let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
     install.extend(&missing);
-    apt(&install).with_context(|| format!("installing {} failed: install them by hand", missing.join(" ")))
+    apt(&install).with_context(|| {
+        format!(
+            "installing {} failed: install them by hand",
+            missing.join(" ")
+        )
+    })
 }
 
 fn installed(package: &str) -> bool {

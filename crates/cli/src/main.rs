@@ -99,7 +99,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start: {error}");
@@ -134,7 +138,11 @@ fn exit_code(error: &anyhow::Error) -> Exit {
 }
 
 fn erp_exit(error: &ErpError) -> Exit {
-    if error.is_transient() { Exit::ErpUnavailable } else { Exit::ErpRefused }
+    if error.is_transient() {
+        Exit::ErpUnavailable
+    } else {
+        Exit::ErpRefused
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -147,7 +155,11 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     };
     let cache_path = data_dir.join("cache.db");
     match cli.command {
-        Command::Init { erp, database, user } => init(&data_dir, &cache_path, erp, database, user).await,
+        Command::Init {
+            erp,
+            database,
+            user,
+        } => init(&data_dir, &cache_path, erp, database, user).await,
         Command::Sync { page_size, json } => sync(&data_dir, &cache_path, page_size, json).await,
         Command::Status { json } => {
             let store = open(&cache_path)?;
@@ -161,19 +173,30 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Customer { code, json } => {
             let store = open(&cache_path)?;
-            Ok(show("customer", &code, store.customer(&code)?, |view| output::customer(view, Utc::now(), json)))
+            Ok(show("customer", &code, store.customer(&code)?, |view| {
+                output::customer(view, Utc::now(), json)
+            }))
         }
         Command::Product { code, json } => {
             let store = open(&cache_path)?;
-            Ok(show("product", &code, store.product(&code)?, |view| output::product(view, Utc::now(), json)))
+            Ok(show("product", &code, store.product(&code)?, |view| {
+                output::product(view, Utc::now(), json)
+            }))
         }
     }
 }
 
 /// Prints a record found in the cache, or says it is not there.
-fn show<V>(what: &str, code: &str, found: Option<V>, print: impl FnOnce(&V) -> anyhow::Result<()>) -> Exit {
+fn show<V>(
+    what: &str,
+    code: &str,
+    found: Option<V>,
+    print: impl FnOnce(&V) -> anyhow::Result<()>,
+) -> Exit {
     let Some(view) = found else {
-        eprintln!("error: no {what} with code {code:?} in the cache: try `fieldbook search {code}`, or sync");
+        eprintln!(
+            "error: no {what} with code {code:?} in the cache: try `fieldbook search {code}`, or sync"
+        );
         return Exit::NotFound;
     };
     match print(&view) {
@@ -185,64 +208,112 @@ fn show<V>(what: &str, code: &str, found: Option<V>, print: impl FnOnce(&V) -> a
     }
 }
 
-async fn init(data_dir: &Path, cache_path: &Path, url: String, database: String, login: String) -> anyhow::Result<Exit> {
+async fn init(
+    data_dir: &Path,
+    cache_path: &Path,
+    url: String,
+    database: String,
+    login: String,
+) -> anyhow::Result<Exit> {
     if cache_path.exists() {
-        return Err(StoreError::AlreadyExists { path: cache_path.to_owned() }.into());
+        return Err(StoreError::AlreadyExists {
+            path: cache_path.to_owned(),
+        }
+        .into());
     }
     let password = secret("FIELDBOOK_PASSWORD", &format!("ERP password for {login}: "))?;
-    let key = CacheKey::new(secret("FIELDBOOK_CACHE_KEY", "Passphrase to encrypt the cache: ")?)?;
+    let key = CacheKey::new(secret(
+        "FIELDBOOK_CACHE_KEY",
+        "Passphrase to encrypt the cache: ",
+    )?)?;
     // Check the ERP first: nothing is written unless it accepts us.
     let erp = connect(&url, &database, &login, password).await?;
     let version = erp.server_version().await?;
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     let mut store = Store::create(cache_path, &key)?;
-    store.set_erp_link(&ErpLink { url, database, login, created_at: Utc::now() })?;
-    println!("Connected to Tryton {version}; created an encrypted cache at {}.", cache_path.display());
+    store.set_erp_link(&ErpLink {
+        url,
+        database,
+        login,
+        created_at: Utc::now(),
+    })?;
+    println!(
+        "Connected to Tryton {version}; created an encrypted cache at {}.",
+        cache_path.display()
+    );
     println!("Next: `fieldbook sync` to fetch customers, products, stock and credit.");
     Ok(Exit::Ok)
 }
 
-async fn sync(data_dir: &Path, cache_path: &Path, page_size: usize, json: bool) -> anyhow::Result<Exit> {
+async fn sync(
+    data_dir: &Path,
+    cache_path: &Path,
+    page_size: usize,
+    json: bool,
+) -> anyhow::Result<Exit> {
     if page_size == 0 {
         anyhow::bail!("--page-size must be at least 1");
     }
     let mut store = open(cache_path)?;
     // One sync at a time per cache: a second one would only wait on the first.
     let lock_path = data_dir.join("sync.lock");
-    let lock = std::fs::File::create(&lock_path).with_context(|| format!("cannot create {}", lock_path.display()))?;
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("cannot create {}", lock_path.display()))?;
     match lock.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(StoreError::Locked { path: cache_path.to_owned() }.into());
+            return Err(StoreError::Locked {
+                path: cache_path.to_owned(),
+            }
+            .into());
         }
         Err(std::fs::TryLockError::Error(error)) => {
             return Err(error).with_context(|| format!("cannot lock {}", lock_path.display()));
         }
     }
-    let link = store.erp_link()?.context("the cache does not say which ERP it mirrors: run `fieldbook init` again")?;
-    let password = secret("FIELDBOOK_PASSWORD", &format!("ERP password for {}: ", link.login))?;
+    let link = store
+        .erp_link()?
+        .context("the cache does not say which ERP it mirrors: run `fieldbook init` again")?;
+    let password = secret(
+        "FIELDBOOK_PASSWORD",
+        &format!("ERP password for {}: ", link.login),
+    )?;
     let erp = std::sync::Arc::new(connect(&link.url, &link.database, &link.login, password).await?);
-    let options = SyncOptions { page_size, ..SyncOptions::default() };
-    let show_progress = std::io::stderr().is_terminal() || std::env::var_os("FIELDBOOK_PROGRESS").is_some();
+    let options = SyncOptions {
+        page_size,
+        ..SyncOptions::default()
+    };
+    let show_progress =
+        std::io::stderr().is_terminal() || std::env::var_os("FIELDBOOK_PROGRESS").is_some();
     let mut on_progress = |event: Progress| {
         if show_progress {
             output::progress(&event);
         }
     };
-    let report = fieldbook_sync::pull(&erp, &mut store, &options, &Utc::now, &mut on_progress).await?;
+    let report =
+        fieldbook_sync::pull(&erp, &mut store, &options, &Utc::now, &mut on_progress).await?;
     output::sync_report(&report, erp.calls(), json)?;
     Ok(Exit::Ok)
 }
 
 fn open(cache_path: &Path) -> anyhow::Result<Store> {
     if !cache_path.exists() {
-        return Err(StoreError::Missing { path: cache_path.to_owned() }.into());
+        return Err(StoreError::Missing {
+            path: cache_path.to_owned(),
+        }
+        .into());
     }
     let key = CacheKey::new(secret("FIELDBOOK_CACHE_KEY", "Cache passphrase: ")?)?;
     Ok(Store::open(cache_path, &key)?)
 }
 
-async fn connect(url: &str, database: &str, login: &str, password: String) -> Result<Tryton, ErpError> {
+async fn connect(
+    url: &str,
+    database: &str,
+    login: &str,
+    password: String,
+) -> Result<Tryton, ErpError> {
     Tryton::connect(TrytonConfig {
         url: url.to_owned(),
         database: database.to_owned(),

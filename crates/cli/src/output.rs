@@ -60,7 +60,10 @@ pub fn status(status: &Status, now: DateTime<Utc>, json: bool) -> anyhow::Result
         });
     }
     match &status.erp {
-        Some(erp) => println!("ERP: {} database {} as {}", erp.url, erp.database, erp.login),
+        Some(erp) => println!(
+            "ERP: {} database {} as {}",
+            erp.url, erp.database, erp.login
+        ),
         None => println!("ERP: not set"),
     }
     for entity in &status.entities {
@@ -68,8 +71,16 @@ pub fn status(status: &Status, now: DateTime<Utc>, json: bool) -> anyhow::Result
             Some(time) => format!("synced {}", when(time, now)),
             None => "never synced completely".to_string(),
         };
-        let interrupted = if entity.interrupted { " (a sync was interrupted; `fieldbook sync` resumes it)" } else { "" };
-        println!("{:<12} {:>8}  {synced}{interrupted}", label(entity.entity), entity.records);
+        let interrupted = if entity.interrupted {
+            " (a sync was interrupted; `fieldbook sync` resumes it)"
+        } else {
+            ""
+        };
+        println!(
+            "{:<12} {:>8}  {synced}{interrupted}",
+            label(entity.entity),
+            entity.records
+        );
     }
     if status.stock_refresh_pending + status.credit_refresh_pending > 0 {
         println!(
@@ -92,7 +103,12 @@ pub fn search(hits: &[SearchHit], json: bool) -> anyhow::Result<()> {
     if json {
         let hits: Vec<_> = hits
             .iter()
-            .map(|hit| HitJson { kind: hit.kind.name(), erp_id: hit.erp_id, code: hit.code.as_deref(), name: &hit.name })
+            .map(|hit| HitJson {
+                kind: hit.kind.name(),
+                erp_id: hit.erp_id,
+                code: hit.code.as_deref(),
+                name: &hit.name,
+            })
             .collect();
         return print_json(&hits);
     }
@@ -100,7 +116,12 @@ pub fn search(hits: &[SearchHit], json: bool) -> anyhow::Result<()> {
         println!("Nothing found.");
     }
     for hit in hits {
-        println!("{:<8} {:<12} {}", hit.kind.name(), hit.code.as_deref().unwrap_or("-"), hit.name);
+        println!(
+            "{:<8} {:<12} {}",
+            hit.kind.name(),
+            hit.code.as_deref().unwrap_or("-"),
+            hit.name
+        );
     }
     Ok(())
 }
@@ -210,7 +231,15 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
                     delivery: a.delivery,
                 })
                 .collect(),
-            contacts: view.contacts.iter().map(|c| ContactJson { erp_id: c.erp_id, kind: &c.kind, value: &c.value }).collect(),
+            contacts: view
+                .contacts
+                .iter()
+                .map(|c| ContactJson {
+                    erp_id: c.erp_id,
+                    kind: &c.kind,
+                    value: &c.value,
+                })
+                .collect(),
             credit: view.credit.as_ref().map(|credit| CreditJson {
                 currency: credit.value.currency.clone(),
                 limit: credit.value.limit,
@@ -262,7 +291,11 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
                 .collect(),
         });
     }
-    println!("{}  [{}]", customer.name, customer.code.as_deref().unwrap_or("no code"));
+    println!(
+        "{}  [{}]",
+        customer.name,
+        customer.code.as_deref().unwrap_or("no code")
+    );
     if let Some(tax_id) = &customer.tax_id {
         println!("Tax id: {tax_id}");
     }
@@ -277,7 +310,11 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
             if address.delivery {
                 uses.push("delivery");
             }
-            let uses = if uses.is_empty() { String::new() } else { format!("  ({})", uses.join(", ")) };
+            let uses = if uses.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", uses.join(", "))
+            };
             println!("  {}{uses}", address.one_line());
         }
     }
@@ -296,7 +333,11 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
                 (Some(limit), Some(available)) => {
                     println!("  limit      {}", money(limit, &c.currency));
                     println!("  used       {}", money(c.used, &c.currency));
-                    let over = if available < Decimal::ZERO { "  OVER THE LIMIT" } else { "" };
+                    let over = if available < Decimal::ZERO {
+                        "  OVER THE LIMIT"
+                    } else {
+                        ""
+                    };
                     println!("  available  {}{over}", money(available, &c.currency));
                 }
                 _ => {
@@ -312,7 +353,9 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
         println!("\nOpen invoices as of {}", when(first.synced_at, now));
         for invoice in &view.open_invoices {
             let i = &invoice.value;
-            let due = i.due_date.map_or("no due date".to_string(), |date| format!("due {date}"));
+            let due = i
+                .due_date
+                .map_or("no due date".to_string(), |date| format!("due {date}"));
             let overdue = if i.is_overdue(today) { "  OVERDUE" } else { "" };
             println!(
                 "  {:<14} {due:<15} to pay {} of {}{overdue}",
@@ -331,7 +374,8 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
             println!(
                 "  {:<14} {:<10} {:<11} {:>3} lines  {}",
                 o.number.as_deref().unwrap_or("(no number)"),
-                o.order_date.map_or("-".to_string(), |date| date.to_string()),
+                o.order_date
+                    .map_or("-".to_string(), |date| date.to_string()),
                 o.state,
                 o.line_count,
                 money(o.total, &o.currency)
@@ -342,7 +386,12 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
         println!("\nRecent payments as of {}", when(first.synced_at, now));
         for payment in &view.recent_payments {
             let p = &payment.value;
-            println!("  {}  {}  {}", p.date, money(p.amount, &p.currency), p.description.as_deref().unwrap_or(""));
+            println!(
+                "  {}  {}  {}",
+                p.date,
+                money(p.amount, &p.currency),
+                p.description.as_deref().unwrap_or("")
+            );
         }
     }
     Ok(())
@@ -399,14 +448,21 @@ pub fn product(view: &ProductView, now: DateTime<Utc>, json: bool) -> anyhow::Re
     if let Some(description) = &p.description {
         println!("{description}");
     }
-    let price = p.list_price.map_or("no list price".to_string(), |price| format!("{} per {}", price.normalize(), p.unit));
-    println!("List price {price}  (as of {})", when(view.product.synced_at, now));
+    let price = p.list_price.map_or("no list price".to_string(), |price| {
+        format!("{} per {}", price.normalize(), p.unit)
+    });
+    println!(
+        "List price {price}  (as of {})",
+        when(view.product.synced_at, now)
+    );
     if !p.salable {
         println!("Not for sale.");
     }
     println!("\nStock");
     for row in &view.stock {
-        let age = row.synced_at.map_or("not fetched yet".to_string(), |time| format!("as of {}", when(time, now)));
+        let age = row.synced_at.map_or("not fetched yet".to_string(), |time| {
+            format!("as of {}", when(time, now))
+        });
         println!(
             "  {:<24} on hand {:>10}  forecast {:>10}  {age}",
             row.warehouse,
@@ -419,12 +475,27 @@ pub fn product(view: &ProductView, now: DateTime<Utc>, json: bool) -> anyhow::Re
 
 pub fn progress(event: &Progress) {
     match event {
-        Progress::Pulling { entity, done, total: Some(total) } => {
+        Progress::Pulling {
+            entity,
+            done,
+            total: Some(total),
+        } => {
             eprintln!("{:<12} {done}/{total}", label(*entity))
         }
-        Progress::Pulling { entity, done, total: None } => eprintln!("{:<12} {done} changed", label(*entity)),
-        Progress::Removed { entity, count } => eprintln!("{:<12} {count} removed (deleted in the ERP)", label(*entity)),
-        Progress::Refreshing { figure, done, total } => eprintln!("{figure:<12?} {done}/{total} refreshed"),
+        Progress::Pulling {
+            entity,
+            done,
+            total: None,
+        } => eprintln!("{:<12} {done} changed", label(*entity)),
+        Progress::Removed { entity, count } => eprintln!(
+            "{:<12} {count} removed (deleted in the ERP)",
+            label(*entity)
+        ),
+        Progress::Refreshing {
+            figure,
+            done,
+            total,
+        } => eprintln!("{figure:<12?} {done}/{total} refreshed"),
     }
 }
 
@@ -440,8 +511,16 @@ struct SyncJson {
 pub fn sync_report(report: &SyncReport, requests: u64, json: bool) -> anyhow::Result<()> {
     if json {
         return print_json(&SyncJson {
-            pulled: report.pulled.iter().map(|(entity, n)| (entity.name(), *n)).collect(),
-            removed: report.removed.iter().map(|(entity, n)| (entity.name(), *n)).collect(),
+            pulled: report
+                .pulled
+                .iter()
+                .map(|(entity, n)| (entity.name(), *n))
+                .collect(),
+            removed: report
+                .removed
+                .iter()
+                .map(|(entity, n)| (entity.name(), *n))
+                .collect(),
             stock_refreshed: report.stock_refreshed,
             credit_refreshed: report.credit_refreshed,
             requests,
@@ -462,7 +541,11 @@ fn label(entity: Entity) -> &'static str {
 
 /// A time as a person reads it: local time and age.
 fn when(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    format!("{} ({})", age_between(time, now), time.with_timezone(&Local).format("%Y-%m-%d %H:%M"))
+    format!(
+        "{} ({})",
+        age_between(time, now),
+        time.with_timezone(&Local).format("%Y-%m-%d %H:%M")
+    )
 }
 
 /// `12345.6` in CNY → `12,345.60 CNY`.

@@ -18,7 +18,9 @@ struct Cli {
 
 impl Cli {
     fn new() -> Cli {
-        Cli { dir: tempfile::tempdir().unwrap() }
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -43,11 +45,22 @@ impl Cli {
     }
 
     fn init(&self, server: &TrytonServer) -> Output {
-        self.run(&["init", "--erp", &server.url(), "--database", server.database(), "--user", SALES_LOGIN])
+        self.run(&[
+            "init",
+            "--erp",
+            &server.url(),
+            "--database",
+            server.database(),
+            "--user",
+            SALES_LOGIN,
+        ])
     }
 
     fn snapshot(&self) -> std::collections::BTreeMap<String, Vec<String>> {
-        Store::open(&self.cache(), &CacheKey::new(KEY).unwrap()).unwrap().snapshot().unwrap()
+        Store::open(&self.cache(), &CacheKey::new(KEY).unwrap())
+            .unwrap()
+            .snapshot()
+            .unwrap()
     }
 }
 
@@ -55,14 +68,23 @@ impl Cli {
 #[track_caller]
 fn check(output: &Output, code: i32, words: &str) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}\nstdout: {}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stderr: {stderr}\nstdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     assert!(stderr.contains(words), "expected {words:?} in: {stderr}");
     stderr
 }
 
 fn ok(output: &Output) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(output.status.success(), "stderr: {}\nstdout: {stdout}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}\nstdout: {stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     stdout
 }
 
@@ -86,20 +108,68 @@ fn not_tryton() -> String {
 fn init_refuses_a_wrong_address_database_or_password_and_writes_nothing() {
     let server = TrytonServer::start(Dataset::TEST).unwrap();
     let cli = Cli::new();
-    let closed_port = format!("http://127.0.0.1:{}/", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let closed_port = format!(
+        "http://127.0.0.1:{}/",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    );
     let cases: [(Vec<String>, i32, &str); 5] = [
-        (vec![closed_port, server.database().into(), SALES_LOGIN.into()], 4, "cannot reach the ERP"),
-        (vec![not_tryton(), server.database().into(), SALES_LOGIN.into()], 5, "does not answer like a Tryton ERP"),
-        (vec!["erp.example.com".into(), server.database().into(), SALES_LOGIN.into()], 5, "must start with http"),
-        (vec![server.url(), "no_such_db".into(), SALES_LOGIN.into()], 5, "has no database named \"no_such_db\""),
-        (vec![server.url(), server.database().into(), "nobody".into()], 5, "refused the login \"nobody\""),
+        (
+            vec![closed_port, server.database().into(), SALES_LOGIN.into()],
+            4,
+            "cannot reach the ERP",
+        ),
+        (
+            vec![not_tryton(), server.database().into(), SALES_LOGIN.into()],
+            5,
+            "does not answer like a Tryton ERP",
+        ),
+        (
+            vec![
+                "erp.example.com".into(),
+                server.database().into(),
+                SALES_LOGIN.into(),
+            ],
+            5,
+            "must start with http",
+        ),
+        (
+            vec![server.url(), "no_such_db".into(), SALES_LOGIN.into()],
+            5,
+            "has no database named \"no_such_db\"",
+        ),
+        (
+            vec![server.url(), server.database().into(), "nobody".into()],
+            5,
+            "refused the login \"nobody\"",
+        ),
     ];
     for (args, code, words) in cases {
-        let output = cli.run(&["init", "--erp", &args[0], "--database", &args[1], "--user", &args[2]]);
+        let output = cli.run(&[
+            "init",
+            "--erp",
+            &args[0],
+            "--database",
+            &args[1],
+            "--user",
+            &args[2],
+        ]);
         check(&output, code, words);
         assert!(!cli.cache().exists(), "{args:?} left a cache behind");
     }
-    let output = cli.command(&["init", "--erp", &server.url(), "--database", server.database(), "--user", SALES_LOGIN])
+    let output = cli
+        .command(&[
+            "init",
+            "--erp",
+            &server.url(),
+            "--database",
+            server.database(),
+            "--user",
+            SALES_LOGIN,
+        ])
         .env("FIELDBOOK_PASSWORD", "wrong password")
         .output()
         .unwrap();
@@ -115,29 +185,45 @@ fn a_synced_cache_answers_every_read_command_and_says_how_old_each_figure_is() {
     let server = TrytonServer::start(Dataset::TEST).unwrap();
     let cli = Cli::new();
     ok(&cli.init(&server));
-    let report: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
-    assert!(report["pulled"]["customers"].as_u64().unwrap() > 60, "{report}");
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    assert!(
+        report["pulled"]["customers"].as_u64().unwrap() > 60,
+        "{report}"
+    );
 
     let customer = ok(&cli.run(&["customer", "c-limit"]));
     assert!(customer.contains("北京小额贸易有限公司"), "{customer}");
     assert!(customer.contains("Credit as of just now"), "{customer}");
     assert!(customer.contains("limit      5,000.00 CNY"), "{customer}");
-    let json: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["customer", "C-LIMIT", "--json"]))).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["customer", "C-LIMIT", "--json"]))).unwrap();
     assert_eq!(json["credit"]["limit"], "5000.00");
     assert!(json["credit"]["synced_at"].is_string());
     assert!(!json["open_invoices"].as_array().unwrap().is_empty());
 
-    let product: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["product", "P-TEA", "--json"]))).unwrap();
+    let product: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["product", "P-TEA", "--json"]))).unwrap();
     assert_eq!(product["stock"].as_array().unwrap().len(), 2, "{product}");
     assert!(product["stock"][0]["synced_at"].is_string());
 
-    let hits: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["search", "华为", "--json"]))).unwrap();
+    let hits: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["search", "华为", "--json"]))).unwrap();
     assert_eq!(hits[0]["code"], "C-HUAWEI");
-    let status: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["status", "--json"]))).unwrap();
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["status", "--json"]))).unwrap();
     assert_eq!(status["erp"]["login"], SALES_LOGIN);
 
-    check(&cli.run(&["customer", "C-NOBODY"]), 3, "no customer with code \"C-NOBODY\"");
-    check(&cli.run(&["product", "P-NOTHING"]), 3, "no product with code \"P-NOTHING\"");
+    check(
+        &cli.run(&["customer", "C-NOBODY"]),
+        3,
+        "no customer with code \"C-NOBODY\"",
+    );
+    check(
+        &cli.run(&["product", "P-NOTHING"]),
+        3,
+        "no product with code \"P-NOTHING\"",
+    );
 }
 
 #[test]
@@ -148,7 +234,11 @@ fn a_cache_that_is_locked_damaged_too_new_or_opened_with_the_wrong_key_is_refuse
     ok(&cli.run(&["sync"]));
     let pristine = std::fs::read(cli.cache()).unwrap();
 
-    let wrong_key = cli.command(&["status"]).env("FIELDBOOK_CACHE_KEY", "not the key").output().unwrap();
+    let wrong_key = cli
+        .command(&["status"])
+        .env("FIELDBOOK_CACHE_KEY", "not the key")
+        .output()
+        .unwrap();
     check(&wrong_key, 6, "the encryption key is wrong");
     assert_eq!(std::fs::read(cli.cache()).unwrap(), pristine);
 
@@ -187,7 +277,11 @@ fn a_cache_that_is_locked_damaged_too_new_or_opened_with_the_wrong_key_is_refuse
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(6), "{stderr}");
     assert!(stderr.contains("the cache is damaged"), "{stderr}");
-    assert_eq!(std::fs::read(cli.cache()).unwrap(), damaged, "a damaged cache is left for the user to move away");
+    assert_eq!(
+        std::fs::read(cli.cache()).unwrap(),
+        damaged,
+        "a damaged cache is left for the user to move away"
+    );
 
     // No cache at all.
     let empty = Cli::new();
@@ -212,7 +306,10 @@ fn the_erp_going_down_mid_sync_leaves_a_consistent_cache_that_resumes() {
     let mut stderr = String::new();
     loop {
         let mut line = String::new();
-        assert!(std::io::BufRead::read_line(&mut progress, &mut line).unwrap() > 0, "the sync ended early: {stderr}");
+        assert!(
+            std::io::BufRead::read_line(&mut progress, &mut line).unwrap() > 0,
+            "the sync ended early: {stderr}"
+        );
         stderr.push_str(&line);
         if line.starts_with("customers") && line.contains("9/") {
             break;
@@ -225,8 +322,13 @@ fn the_erp_going_down_mid_sync_leaves_a_consistent_cache_that_resumes() {
     assert!(stderr.contains("cannot reach the ERP"), "{stderr}");
 
     // Every read still works from what arrived, and status says a sync was cut short.
-    let status: serde_json::Value = serde_json::from_str(&ok(&cli.run(&["status", "--json"]))).unwrap();
-    let interrupted = status["entities"].as_array().unwrap().iter().any(|entity| entity["interrupted"] == true);
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["status", "--json"]))).unwrap();
+    let interrupted = status["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|entity| entity["interrupted"] == true);
     assert!(interrupted, "{status}");
     ok(&cli.run(&["search", "acm"]));
 
@@ -246,9 +348,16 @@ fn a_sync_killed_at_random_points_resumes_and_ends_equal_to_a_clean_one() {
     // Deterministic "random" delays, spread over the whole first sync.
     let mut state: u64 = 0x5eed;
     for _ in 0..12 {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let delay = Duration::from_millis(100 + (state >> 33) % 2500);
-        let mut child = cli.command(&["sync", "--page-size", "5"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = cli
+            .command(&["sync", "--page-size", "5"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(delay);
         let _ = child.kill();
         child.wait().unwrap();
@@ -261,4 +370,3 @@ fn a_sync_killed_at_random_points_resumes_and_ends_equal_to_a_clean_one() {
     ok(&clean.run(&["sync"]));
     assert_eq!(cli.snapshot(), clean.snapshot());
 }
-

@@ -55,7 +55,11 @@ mod tests {
         ];
         for (seconds_ago, expected) in cases {
             let synced_at = now - chrono::Duration::seconds(seconds_ago);
-            assert_eq!(age_between(synced_at, now).to_string(), expected, "{seconds_ago} s");
+            assert_eq!(
+                age_between(synced_at, now).to_string(),
+                expected,
+                "{seconds_ago} s"
+            );
         }
     }
 }

@@ -40,13 +40,18 @@ impl Address {
             .filter(|part| !part.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
-        [self.street.as_deref(), Some(city.as_str()), self.subdivision.as_deref(), self.country.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(|part| part.trim().replace('\n', ", "))
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ")
+        [
+            self.street.as_deref(),
+            Some(city.as_str()),
+            self.subdivision.as_deref(),
+            self.country.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|part| part.trim().replace('\n', ", "))
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 }
 
@@ -137,7 +142,9 @@ pub struct Invoice {
 
 impl Invoice {
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        self.open && self.amount_to_pay > Decimal::ZERO && self.due_date.is_some_and(|due| due < today)
+        self.open
+            && self.amount_to_pay > Decimal::ZERO
+            && self.due_date.is_some_and(|due| due < today)
     }
 }
 
@@ -188,7 +195,13 @@ mod tests {
     use rust_decimal::dec;
 
     fn credit(limit: Option<Decimal>, used: Decimal) -> Credit {
-        Credit { customer_id: 1, currency: "CNY".into(), limit, used, receivable: used }
+        Credit {
+            customer_id: 1,
+            currency: "CNY".into(),
+            limit,
+            used,
+            receivable: used,
+        }
     }
 
     #[test]
@@ -200,7 +213,11 @@ mod tests {
             (None, dec!(99999), None),
         ];
         for (limit, used, expected) in cases {
-            assert_eq!(credit(limit, used).available(), expected, "limit {limit:?} used {used}");
+            assert_eq!(
+                credit(limit, used).available(),
+                expected,
+                "limit {limit:?} used {used}"
+            );
         }
     }
 
@@ -219,10 +236,22 @@ mod tests {
             open,
         };
         assert!(invoice(Some((2026, 11, 24)), dec!(10), true).is_overdue(today));
-        assert!(!invoice(Some((2026, 11, 25)), dec!(10), true).is_overdue(today), "due today is not overdue");
-        assert!(!invoice(Some((2026, 11, 1)), dec!(0), true).is_overdue(today), "nothing left to pay");
-        assert!(!invoice(Some((2026, 11, 1)), dec!(10), false).is_overdue(today), "closed");
-        assert!(!invoice(None, dec!(10), true).is_overdue(today), "no due date");
+        assert!(
+            !invoice(Some((2026, 11, 25)), dec!(10), true).is_overdue(today),
+            "due today is not overdue"
+        );
+        assert!(
+            !invoice(Some((2026, 11, 1)), dec!(0), true).is_overdue(today),
+            "nothing left to pay"
+        );
+        assert!(
+            !invoice(Some((2026, 11, 1)), dec!(10), false).is_overdue(today),
+            "closed"
+        );
+        assert!(
+            !invoice(None, dec!(10), true).is_overdue(today),
+            "no due date"
+        );
     }
 
     #[test]
@@ -240,8 +269,17 @@ mod tests {
             delivery: true,
             active: true,
         };
-        assert_eq!(address.one_line(), "科技园南区 深南大道 9988号, 3栋, 518057 深圳, 广东省, China");
-        let bare = Address { street: None, postal_code: None, subdivision: None, country: None, ..address };
+        assert_eq!(
+            address.one_line(),
+            "科技园南区 深南大道 9988号, 3栋, 518057 深圳, 广东省, China"
+        );
+        let bare = Address {
+            street: None,
+            postal_code: None,
+            subdivision: None,
+            country: None,
+            ..address
+        };
         assert_eq!(bare.one_line(), "深圳");
     }
 }

@@ -36,7 +36,11 @@ pub trait Erp: Send + Sync {
 
     /// One page of records, ordered by ERP id. A delta page includes
     /// deactivated records (with `active == false`) so they leave the cache.
-    fn pull(&self, entity: Entity, request: PullRequest) -> impl Future<Output = Result<Records, ErpError>> + Send;
+    fn pull(
+        &self,
+        entity: Entity,
+        request: PullRequest,
+    ) -> impl Future<Output = Result<Records, ErpError>> + Send;
 
     /// How many live records the ERP has of an entity.
     fn count(&self, entity: Entity) -> impl Future<Output = Result<u64, ErpError>> + Send;
@@ -52,7 +56,10 @@ pub trait Erp: Send + Sync {
     ) -> impl Future<Output = Result<Vec<StockLevel>, ErpError>> + Send;
 
     /// Credit standing of these customers.
-    fn credit(&self, customers: &[ErpId]) -> impl Future<Output = Result<Vec<Credit>, ErpError>> + Send;
+    fn credit(
+        &self,
+        customers: &[ErpId],
+    ) -> impl Future<Output = Result<Vec<Credit>, ErpError>> + Send;
 
     /// Products whose stock moved (a stock move created or changed) since.
     fn products_moved_since(

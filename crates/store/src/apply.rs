@@ -80,8 +80,14 @@ impl Store {
         Ok(PullCursor {
             since: since.as_deref().map(crate::read::parse_time).transpose()?,
             after_id,
-            next_since: next_since.as_deref().map(crate::read::parse_time).transpose()?,
-            completed_at: completed_at.as_deref().map(crate::read::parse_time).transpose()?,
+            next_since: next_since
+                .as_deref()
+                .map(crate::read::parse_time)
+                .transpose()?,
+            completed_at: completed_at
+                .as_deref()
+                .map(crate::read::parse_time)
+                .transpose()?,
         })
     }
 
@@ -112,14 +118,23 @@ impl Store {
     pub fn figure_cursor(&self, figure: Figure) -> Result<Option<DateTime<Utc>>, StoreError> {
         let since: Option<String> = self
             .conn
-            .query_row("SELECT since FROM figure_cursors WHERE figure = ?1", [figure.name()], |row| row.get(0))
+            .query_row(
+                "SELECT since FROM figure_cursors WHERE figure = ?1",
+                [figure.name()],
+                |row| row.get(0),
+            )
             .optional()?;
         since.as_deref().map(crate::read::parse_time).transpose()
     }
 
     /// Queues the records whose `figure` moved and advances the figure's
     /// cursor to `since`, together.
-    pub fn queue_moved(&mut self, figure: Figure, ids: &BTreeSet<ErpId>, since: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn queue_moved(
+        &mut self,
+        figure: Figure,
+        ids: &BTreeSet<ErpId>,
+        since: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         queue(&tx, figure, ids)?;
         tx.execute(
@@ -144,7 +159,11 @@ impl Store {
     }
 
     /// Queues records whose derived figure must be re-read.
-    pub fn queue_refresh(&mut self, figure: Figure, ids: &BTreeSet<ErpId>) -> Result<(), StoreError> {
+    pub fn queue_refresh(
+        &mut self,
+        figure: Figure,
+        ids: &BTreeSet<ErpId>,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         queue(&tx, figure, ids)?;
         tx.commit()?;
@@ -153,16 +172,19 @@ impl Store {
 
     /// Up to `limit` queued ids of a figure, smallest first.
     pub fn queued(&self, figure: Figure, limit: usize) -> Result<Vec<ErpId>, StoreError> {
-        let mut statement =
-            self.conn.prepare_cached("SELECT erp_id FROM refresh_queue WHERE figure = ?1 ORDER BY erp_id LIMIT ?2")?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT erp_id FROM refresh_queue WHERE figure = ?1 ORDER BY erp_id LIMIT ?2",
+        )?;
         let ids = statement.query_map(params![figure.name(), limit as i64], |row| row.get(0))?;
         Ok(ids.collect::<Result<_, _>>()?)
     }
 
     pub fn queued_count(&self, figure: Figure) -> Result<u64, StoreError> {
-        Ok(self.conn.query_row("SELECT count(*) FROM refresh_queue WHERE figure = ?1", [figure.name()], |row| {
-            row.get::<_, i64>(0)
-        })? as u64)
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM refresh_queue WHERE figure = ?1",
+            [figure.name()],
+            |row| row.get::<_, i64>(0),
+        )? as u64)
     }
 
     /// Replaces the stock of `products` with `levels` (a product missing from
@@ -177,7 +199,9 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut clear = tx.prepare_cached("DELETE FROM stock_levels WHERE product_id = ?1")?;
-            let mut dequeue = tx.prepare_cached("DELETE FROM refresh_queue WHERE figure = 'stock' AND erp_id = ?1")?;
+            let mut dequeue = tx.prepare_cached(
+                "DELETE FROM refresh_queue WHERE figure = 'stock' AND erp_id = ?1",
+            )?;
             for product in products {
                 clear.execute([product])?;
                 dequeue.execute([product])?;
@@ -212,7 +236,9 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut clear = tx.prepare_cached("DELETE FROM credits WHERE customer_id = ?1")?;
-            let mut dequeue = tx.prepare_cached("DELETE FROM refresh_queue WHERE figure = 'credit' AND erp_id = ?1")?;
+            let mut dequeue = tx.prepare_cached(
+                "DELETE FROM refresh_queue WHERE figure = 'credit' AND erp_id = ?1",
+            )?;
             for customer in customers {
                 clear.execute([customer])?;
                 dequeue.execute([customer])?;
@@ -269,7 +295,11 @@ pub(crate) fn table(entity: Entity) -> &'static str {
     entity.name()
 }
 
-fn save_cursor(conn: &rusqlite::Connection, entity: Entity, cursor: &PullCursor) -> Result<(), StoreError> {
+fn save_cursor(
+    conn: &rusqlite::Connection,
+    entity: Entity,
+    cursor: &PullCursor,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO sync_cursors (entity, since, after_id, next_since, completed_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (entity) DO UPDATE SET since = excluded.since, after_id = excluded.after_id,
@@ -286,7 +316,8 @@ fn save_cursor(conn: &rusqlite::Connection, entity: Entity, cursor: &PullCursor)
 }
 
 fn queue(tx: &Transaction, figure: Figure, ids: &BTreeSet<ErpId>) -> Result<(), StoreError> {
-    let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO refresh_queue (figure, erp_id) VALUES (?1, ?2)")?;
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO refresh_queue (figure, erp_id) VALUES (?1, ?2)")?;
     for id in ids {
         insert.execute(params![figure.name(), id])?;
     }
@@ -302,23 +333,31 @@ fn remove_one(
 ) -> Result<usize, StoreError> {
     match entity {
         Entity::Customers => {
-            tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?.execute([customer_rowid(erp_id)])?;
+            tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+                .execute([customer_rowid(erp_id)])?;
         }
         Entity::Addresses | Entity::Contacts => {
-            let sql = format!("SELECT customer_id FROM {} WHERE erp_id = ?1", table(entity));
+            let sql = format!(
+                "SELECT customer_id FROM {} WHERE erp_id = ?1",
+                table(entity)
+            );
             if let Some(customer) = tx.query_row(&sql, [erp_id], |row| row.get(0)).optional()? {
                 customers_to_reindex.insert(customer);
             }
         }
         Entity::Products => {
-            tx.prepare_cached("DELETE FROM stock_levels WHERE product_id = ?1")?.execute([erp_id])?;
-            tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?.execute([product_rowid(erp_id)])?;
+            tx.prepare_cached("DELETE FROM stock_levels WHERE product_id = ?1")?
+                .execute([erp_id])?;
+            tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+                .execute([product_rowid(erp_id)])?;
         }
         Entity::Warehouses => {
-            tx.prepare_cached("DELETE FROM stock_levels WHERE warehouse_id = ?1")?.execute([erp_id])?;
+            tx.prepare_cached("DELETE FROM stock_levels WHERE warehouse_id = ?1")?
+                .execute([erp_id])?;
         }
         Entity::Orders => {
-            tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?.execute([erp_id])?;
+            tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
+                .execute([erp_id])?;
         }
         Entity::OrderLines | Entity::Invoices | Entity::Payments => {}
     }
@@ -336,7 +375,12 @@ fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result
             )?;
             for warehouse in warehouses {
                 if warehouse.active {
-                    upsert.execute(params![warehouse.erp_id, warehouse.code, warehouse.name, synced_at])?;
+                    upsert.execute(params![
+                        warehouse.erp_id,
+                        warehouse.code,
+                        warehouse.name,
+                        synced_at
+                    ])?;
                 } else {
                     remove_one(tx, Entity::Warehouses, warehouse.erp_id, &mut reindex)?;
                 }

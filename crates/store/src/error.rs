@@ -16,17 +16,25 @@ pub enum StoreError {
     )]
     WrongKeyOrNotACache { path: PathBuf },
 
-    #[error("the cache is damaged ({detail}): move the file away and run `fieldbook init` again to rebuild it from the ERP")]
+    #[error(
+        "the cache is damaged ({detail}): move the file away and run `fieldbook init` again to rebuild it from the ERP"
+    )]
     Corrupt { detail: String },
 
-    #[error("the cache at {path} is in use by another program (another Fieldbook sync?): wait for it to finish and try again")]
+    #[error(
+        "the cache at {path} is in use by another program (another Fieldbook sync?): wait for it to finish and try again"
+    )]
     Locked { path: PathBuf },
 
     #[error(
         "the cache at {path} was written by a newer Fieldbook (schema {found}, this one knows up to {supported}): \
          update Fieldbook"
     )]
-    TooNew { path: PathBuf, found: i64, supported: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
 
     #[error("the cache key is empty: give a non-empty key")]
     EmptyKey,
@@ -37,7 +45,9 @@ pub enum StoreError {
     #[error("cache migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
 
-    #[error("the cache holds a value it cannot read ({0}): move it away and run `fieldbook init` again")]
+    #[error(
+        "the cache holds a value it cannot read ({0}): move it away and run `fieldbook init` again"
+    )]
     BadValue(String),
 }
 
@@ -55,7 +65,9 @@ impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> StoreError {
         match error.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
-                StoreError::Corrupt { detail: error.to_string() }
+                StoreError::Corrupt {
+                    detail: error.to_string(),
+                }
             }
             _ => StoreError::Sqlite(error),
         }

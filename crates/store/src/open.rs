@@ -3,6 +3,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 use std::time::Duration;
 
 /// The migrations, oldest first. Append only: a released file never changes.
@@ -40,8 +41,26 @@ pub struct Store {
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
+}
+
+/// Finishes SQLite's and SQLCipher's process-wide start-up before any cache
+/// is opened. SQLite marks itself initialised *before* it runs SQLCipher's
+/// start-up (`SQLITE_EXTRA_INIT`), so a thread opening a connection at that
+/// moment could key it while SQLCipher was not ready and get "An error
+/// occurred with PRAGMA key or rekey" (SQLCipher 4.14; seen in CI with tests
+/// opening caches in parallel). Opening one connection under a `Once` makes
+/// every other thread wait until that start-up has run to its end.
+pub(crate) fn sqlite_ready() {
+    static READY: Once = Once::new();
+    READY.call_once(|| {
+        // A failure here is SQLite failing to start; the open that follows
+        // fails the same way and reports it to its caller.
+        let _ = Connection::open_in_memory();
+    });
 }
 
 /// How long a writer waits for another writer before giving up with
@@ -53,10 +72,16 @@ impl Store {
     /// already there: an existing cache is never overwritten.
     pub fn create(path: &Path, key: &CacheKey) -> Result<Store, StoreError> {
         if path.exists() {
-            return Err(StoreError::AlreadyExists { path: path.to_owned() });
+            return Err(StoreError::AlreadyExists {
+                path: path.to_owned(),
+            });
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|error| classify(error, path))?;
+        sqlite_ready();
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|error| classify(error, path))?;
         let result = Store::prepare(conn, path, Some(key), BUSY_TIMEOUT);
         if result.is_err() {
             // Nothing of value can be in a file we just made and failed to set up.
@@ -72,17 +97,26 @@ impl Store {
     }
 
     /// [`Store::open`] with a chosen wait for a busy file.
-    pub fn open_with_timeout(path: &Path, key: &CacheKey, busy_timeout: Duration) -> Result<Store, StoreError> {
+    pub fn open_with_timeout(
+        path: &Path,
+        key: &CacheKey,
+        busy_timeout: Duration,
+    ) -> Result<Store, StoreError> {
         if !path.exists() {
-            return Err(StoreError::Missing { path: path.to_owned() });
+            return Err(StoreError::Missing {
+                path: path.to_owned(),
+            });
         }
+        sqlite_ready();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|error| classify(error, path))?;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|error| classify(error, path))?;
         Store::prepare(conn, path, Some(key), busy_timeout)
     }
 
     /// An unencrypted cache in memory, for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
+        sqlite_ready();
         let conn = Connection::open_in_memory()?;
         Store::prepare(conn, Path::new(":memory:"), None, BUSY_TIMEOUT)
     }
@@ -96,24 +130,40 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let classify = |error| classify(error, path);
         if let Some(CacheKey(passphrase)) = key {
-            conn.pragma_update(None, "key", passphrase).map_err(classify)?;
+            conn.pragma_update(None, "key", passphrase)
+                .map_err(classify)?;
         }
         conn.busy_timeout(busy_timeout).map_err(classify)?;
         // The first read of the file: a wrong key shows here.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)).map_err(classify)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(classify)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(classify)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(classify)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .map_err(classify)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(classify)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(classify)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(classify)?;
 
-        let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(classify)?;
+        let found: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(classify)?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { path: path.to_owned(), found, supported: SCHEMA_VERSION });
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
         }
         migrate_to(&mut conn, SCHEMA_VERSION).map_err(|error| match error {
             StoreError::Sqlite(error) => classify(error),
             other => other,
         })?;
-        Ok(Store { conn, path: path.to_owned() })
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -121,14 +171,19 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?)
     }
 }
 
 /// Brings the schema to `version` (a prefix of the migrations). Public in
 /// the crate so tests can build every older schema.
 pub(crate) fn migrate_to(conn: &mut Connection, version: i64) -> Result<(), StoreError> {
-    let steps = MIGRATIONS[..version as usize].iter().map(|sql| M::up(sql)).collect();
+    let steps = MIGRATIONS[..version as usize]
+        .iter()
+        .map(|sql| M::up(sql))
+        .collect();
     Migrations::new(steps).to_latest(conn)?;
     Ok(())
 }
@@ -138,7 +193,9 @@ pub(crate) fn classify(error: rusqlite::Error, path: &Path) -> StoreError {
     let path = path.to_owned();
     match error.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => StoreError::WrongKeyOrNotACache { path },
-        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { detail: error.to_string() },
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            detail: error.to_string(),
+        },
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
         _ => StoreError::Sqlite(error),
     }
@@ -157,18 +214,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.db");
         let store = Store::create(&path, &key("s3cret")).unwrap();
-        store.conn.execute("INSERT INTO customers VALUES (1, 'C1', '华为', NULL, 't')", []).unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO customers VALUES (1, 'C1', '华为', NULL, 't')",
+                [],
+            )
+            .unwrap();
         drop(store);
 
         let reopened = Store::open(&path, &key("s3cret")).unwrap();
         assert_eq!(reopened.schema_version().unwrap(), SCHEMA_VERSION);
-        let name: String = reopened.conn.query_row("SELECT name FROM customers", [], |r| r.get(0)).unwrap();
+        let name: String = reopened
+            .conn
+            .query_row("SELECT name FROM customers", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(name, "华为");
         drop(reopened);
 
         let bytes = std::fs::read(&path).unwrap();
-        assert!(!bytes.starts_with(b"SQLite format 3"), "the file must not be plain SQLite");
-        assert!(!bytes.windows("华为".len()).any(|w| w == "华为".as_bytes()), "plain text leaked");
+        assert!(
+            !bytes.starts_with(b"SQLite format 3"),
+            "the file must not be plain SQLite"
+        );
+        assert!(
+            !bytes.windows("华为".len()).any(|w| w == "华为".as_bytes()),
+            "plain text leaked"
+        );
     }
 
     #[test]
@@ -178,7 +250,10 @@ mod tests {
         drop(Store::create(&path, &key("right")).unwrap());
         let before = std::fs::read(&path).unwrap();
         let error = Store::open(&path, &key("wrong")).unwrap_err();
-        assert!(matches!(error, StoreError::WrongKeyOrNotACache { .. }), "{error:?}");
+        assert!(
+            matches!(error, StoreError::WrongKeyOrNotACache { .. }),
+            "{error:?}"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 
@@ -188,7 +263,10 @@ mod tests {
         let path = dir.path().join("cache.db");
         std::fs::write(&path, vec![0x5a; 8192]).unwrap();
         let error = Store::open(&path, &key("k")).unwrap_err();
-        assert!(matches!(error, StoreError::WrongKeyOrNotACache { .. }), "{error:?}");
+        assert!(
+            matches!(error, StoreError::WrongKeyOrNotACache { .. }),
+            "{error:?}"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), vec![0x5a; 8192]);
     }
 
@@ -196,9 +274,15 @@ mod tests {
     fn missing_and_existing_files_are_refused_with_their_own_errors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.db");
-        assert!(matches!(Store::open(&path, &key("k")), Err(StoreError::Missing { .. })));
+        assert!(matches!(
+            Store::open(&path, &key("k")),
+            Err(StoreError::Missing { .. })
+        ));
         drop(Store::create(&path, &key("k")).unwrap());
-        assert!(matches!(Store::create(&path, &key("k")), Err(StoreError::AlreadyExists { .. })));
+        assert!(matches!(
+            Store::create(&path, &key("k")),
+            Err(StoreError::AlreadyExists { .. })
+        ));
         assert!(matches!(CacheKey::new(""), Err(StoreError::EmptyKey)));
     }
 
@@ -207,7 +291,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.db");
         let store = Store::create(&path, &key("k")).unwrap();
-        store.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        store
+            .conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
         drop(store);
         let error = Store::open(&path, &key("k")).unwrap_err();
         assert!(
@@ -222,9 +309,16 @@ mod tests {
         let path = dir.path().join("cache.db");
         drop(Store::create(&path, &key("k")).unwrap());
         let holder = Store::open(&path, &key("k")).unwrap();
-        holder.conn.pragma_update(None, "locking_mode", "EXCLUSIVE").unwrap();
-        holder.conn.execute_batch("BEGIN EXCLUSIVE; DELETE FROM customers; ").unwrap();
-        let error = Store::open_with_timeout(&path, &key("k"), Duration::from_millis(50)).unwrap_err();
+        holder
+            .conn
+            .pragma_update(None, "locking_mode", "EXCLUSIVE")
+            .unwrap();
+        holder
+            .conn
+            .execute_batch("BEGIN EXCLUSIVE; DELETE FROM customers; ")
+            .unwrap();
+        let error =
+            Store::open_with_timeout(&path, &key("k"), Duration::from_millis(50)).unwrap_err();
         assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
         assert!(error.is_transient());
     }
@@ -234,14 +328,28 @@ mod tests {
         for version in 1..=SCHEMA_VERSION {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("cache.db");
+            sqlite_ready();
             let mut conn = Connection::open(&path).unwrap();
             conn.pragma_update(None, "key", "k").unwrap();
             migrate_to(&mut conn, version).unwrap();
-            conn.execute("INSERT INTO customers VALUES (7, 'C7', 'Old', NULL, 't')", []).unwrap();
+            conn.execute(
+                "INSERT INTO customers VALUES (7, 'C7', 'Old', NULL, 't')",
+                [],
+            )
+            .unwrap();
             drop(conn);
             let store = Store::open(&path, &key("k")).unwrap();
-            assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "from {version}");
-            let name: String = store.conn.query_row("SELECT name FROM customers WHERE erp_id = 7", [], |r| r.get(0)).unwrap();
+            assert_eq!(
+                store.schema_version().unwrap(),
+                SCHEMA_VERSION,
+                "from {version}"
+            );
+            let name: String = store
+                .conn
+                .query_row("SELECT name FROM customers WHERE erp_id = 7", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
             assert_eq!(name, "Old", "from {version}");
         }
     }

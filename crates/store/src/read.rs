@@ -4,7 +4,9 @@
 use crate::apply::{Figure, table, time};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldbook_core::{Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Payment, Product, StockLevel};
+use fieldbook_core::{
+    Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Payment, Product, StockLevel,
+};
 use rusqlite::{OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -99,12 +101,26 @@ impl Store {
     pub fn erp_link(&self) -> Result<Option<ErpLink>, StoreError> {
         let row = self
             .conn
-            .query_row("SELECT url, database, login, created_at FROM erp_link WHERE id = 1", [], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
-            })
+            .query_row(
+                "SELECT url, database, login, created_at FROM erp_link WHERE id = 1",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                    ))
+                },
+            )
             .optional()?;
         row.map(|(url, database, login, created_at)| {
-            Ok(ErpLink { url, database, login, created_at: parse_time(&created_at)? })
+            Ok(ErpLink {
+                url,
+                database,
+                login,
+                created_at: parse_time(&created_at)?,
+            })
         })
         .transpose()
     }
@@ -154,9 +170,17 @@ impl Store {
                 },
             )
             .optional()?;
-        let Some((erp_id, code, name, tax_id, synced_at)) = found else { return Ok(None) };
+        let Some((erp_id, code, name, tax_id, synced_at)) = found else {
+            return Ok(None);
+        };
         let customer = Synced {
-            value: Customer { erp_id, code, name, tax_id, active: true },
+            value: Customer {
+                erp_id,
+                code,
+                name,
+                tax_id,
+                active: true,
+            },
             synced_at: parse_time(&synced_at)?,
         };
         Ok(Some(CustomerView {
@@ -177,17 +201,17 @@ impl Store {
         )?;
         let rows = statement.query_map([customer_id], |row| {
             Ok(Address {
-                    erp_id: row.get(0)?,
-                    customer_id,
-                    name: row.get(1)?,
-                    street: row.get(2)?,
-                    postal_code: row.get(3)?,
-                    city: row.get(4)?,
-                    subdivision: row.get(5)?,
-                    country: row.get(6)?,
-                    invoice: row.get(7)?,
-                    delivery: row.get(8)?,
-                    active: true,
+                erp_id: row.get(0)?,
+                customer_id,
+                name: row.get(1)?,
+                street: row.get(2)?,
+                postal_code: row.get(3)?,
+                city: row.get(4)?,
+                subdivision: row.get(5)?,
+                country: row.get(6)?,
+                invoice: row.get(7)?,
+                delivery: row.get(8)?,
+                active: true,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -199,12 +223,12 @@ impl Store {
         )?;
         let rows = statement.query_map([customer_id], |row| {
             Ok(Contact {
-                    erp_id: row.get(0)?,
-                    customer_id,
-                    kind: row.get(1)?,
-                    value: row.get(2)?,
-                    name: row.get(3)?,
-                    active: true,
+                erp_id: row.get(0)?,
+                customer_id,
+                kind: row.get(1)?,
+                value: row.get(2)?,
+                name: row.get(3)?,
+                active: true,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -248,7 +272,9 @@ impl Store {
              FROM invoices WHERE customer_id = ?1 ORDER BY due_date IS NULL, due_date, erp_id",
         )?;
         let rows = statement.query_map([customer_id], |row| {
-            (0..8).map(|i| row.get::<_, Option<rusqlite::types::Value>>(i)).collect::<Result<Vec<_>, _>>()
+            (0..8)
+                .map(|i| row.get::<_, Option<rusqlite::types::Value>>(i))
+                .collect::<Result<Vec<_>, _>>()
         })?;
         let mut invoices = Vec::new();
         for row in rows {
@@ -279,7 +305,11 @@ impl Store {
         Ok(invoices)
     }
 
-    fn recent_orders(&self, customer_id: ErpId, limit: usize) -> Result<Vec<Synced<OrderSummary>>, StoreError> {
+    fn recent_orders(
+        &self,
+        customer_id: ErpId,
+        limit: usize,
+    ) -> Result<Vec<Synced<OrderSummary>>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT o.erp_id, o.number, o.state, o.order_date, o.currency, o.total, o.synced_at,
                     (SELECT count(*) FROM order_lines l WHERE l.order_id = o.erp_id)
@@ -315,7 +345,11 @@ impl Store {
         .collect()
     }
 
-    fn recent_payments(&self, customer_id: ErpId, limit: usize) -> Result<Vec<Synced<Payment>>, StoreError> {
+    fn recent_payments(
+        &self,
+        customer_id: ErpId,
+        limit: usize,
+    ) -> Result<Vec<Synced<Payment>>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT erp_id, date, currency, amount, description, synced_at
              FROM payments WHERE customer_id = ?1 ORDER BY date DESC, erp_id DESC LIMIT ?2",
@@ -395,7 +429,11 @@ impl Store {
                 },
                 // A warehouse with no row has no stock as of the product's
                 // last stock refresh, if there was one.
-                synced_at: synced_at.or_else(|| product_synced.clone()).as_deref().map(parse_time).transpose()?,
+                synced_at: synced_at
+                    .or_else(|| product_synced.clone())
+                    .as_deref()
+                    .map(parse_time)
+                    .transpose()?,
             });
         }
         Ok(Some(ProductView { product, stock }))
@@ -472,8 +510,17 @@ impl Store {
     pub fn snapshot(&self) -> Result<std::collections::BTreeMap<String, Vec<String>>, StoreError> {
         let mut snapshot = std::collections::BTreeMap::new();
         for table in [
-            "warehouses", "customers", "addresses", "contacts", "credits", "products", "stock_levels", "orders",
-            "order_lines", "invoices", "payments",
+            "warehouses",
+            "customers",
+            "addresses",
+            "contacts",
+            "credits",
+            "products",
+            "stock_levels",
+            "orders",
+            "order_lines",
+            "invoices",
+            "payments",
         ] {
             let mut statement = self.conn.prepare(&format!("SELECT * FROM {table}"))?;
             let columns: Vec<usize> = statement
@@ -488,7 +535,10 @@ impl Store {
             while let Some(row) = rows.next()? {
                 let mut fields = Vec::new();
                 for &index in &columns {
-                    fields.push(format!("{:?}", row.get::<_, rusqlite::types::Value>(index)?));
+                    fields.push(format!(
+                        "{:?}",
+                        row.get::<_, rusqlite::types::Value>(index)?
+                    ));
                 }
                 lines.push(fields.join("|"));
             }

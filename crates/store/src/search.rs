@@ -58,7 +58,9 @@ impl Store {
                 if word.chars().count() >= 3 {
                     fts_terms.push(quote(word));
                 } else {
-                    conditions.push("(code || ' ' || name || ' ' || body) LIKE ? ESCAPE '\\'".to_string());
+                    conditions.push(
+                        "(code || ' ' || name || ' ' || body) LIKE ? ESCAPE '\\'".to_string(),
+                    );
                     values.push(Value::Text(format!("%{}%", escape_like(word))));
                 }
             }
@@ -74,12 +76,20 @@ impl Store {
                          WHEN lower(name) LIKE ? ESCAPE '\\' THEN 2 ELSE 3 END";
         let prefix = format!("{}%", escape_like(&lowered));
         let inside = format!("%{}%", escape_like(&lowered));
-        let order_values =
-            [Value::Text(lowered.clone()), Value::Text(prefix.clone()), Value::Text(prefix), Value::Text(inside)];
+        let order_values = [
+            Value::Text(lowered.clone()),
+            Value::Text(prefix.clone()),
+            Value::Text(prefix),
+            Value::Text(inside),
+        ];
         let sql = format!(
             "SELECT kind, erp_id, code, name FROM search_index WHERE {} ORDER BY {tier}, {}, length(name), erp_id LIMIT ?",
             conditions.join(" AND "),
-            if ranked_by_bm25 { "bm25(search_index, 0, 0, 10.0, 5.0, 1.0, 1.0)" } else { "length(code)" },
+            if ranked_by_bm25 {
+                "bm25(search_index, 0, 0, 10.0, 5.0, 1.0, 1.0)"
+            } else {
+                "length(code)"
+            },
         );
         values.extend(order_values);
         values.push(Value::Integer(limit as i64));
@@ -88,7 +98,11 @@ impl Store {
             let kind: String = row.get(0)?;
             let code: String = row.get(2)?;
             Ok(SearchHit {
-                kind: if kind == "customer" { SearchKind::Customer } else { SearchKind::Product },
+                kind: if kind == "customer" {
+                    SearchKind::Customer
+                } else {
+                    SearchKind::Product
+                },
                 erp_id: row.get(1)?,
                 code: (!code.is_empty()).then_some(code),
                 name: row.get(3)?,
@@ -101,7 +115,9 @@ impl Store {
 /// The digits of `text` if it looks like a phone number (digits, spaces,
 /// `+`, `-`, parentheses and dots only, with at least one digit).
 fn phone_digits(text: &str) -> Option<String> {
-    let looks_like_phone = text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let looks_like_phone = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     (looks_like_phone && !digits.is_empty()).then_some(digits)
 }
@@ -112,7 +128,9 @@ fn quote(text: &str) -> String {
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Each record's index row has a rowid derived from its ERP id (customers
@@ -128,34 +146,55 @@ pub(crate) fn product_rowid(erp_id: ErpId) -> i64 {
 
 /// Rebuilds the index rows of these customers from the cache (a customer no
 /// longer cached loses its row).
-pub(crate) fn reindex_customers(tx: &Transaction, customers: &BTreeSet<ErpId>) -> Result<(), StoreError> {
+pub(crate) fn reindex_customers(
+    tx: &Transaction,
+    customers: &BTreeSet<ErpId>,
+) -> Result<(), StoreError> {
     let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?;
-    let mut customer = tx.prepare_cached("SELECT coalesce(code, ''), name, coalesce(tax_id, '') FROM customers WHERE erp_id = ?1")?;
+    let mut customer = tx.prepare_cached(
+        "SELECT coalesce(code, ''), name, coalesce(tax_id, '') FROM customers WHERE erp_id = ?1",
+    )?;
     let mut addresses = tx.prepare_cached(
         "SELECT coalesce(name, ''), coalesce(street, ''), coalesce(postal_code, ''), coalesce(city, ''),
                 coalesce(subdivision, ''), coalesce(country, '')
          FROM addresses WHERE customer_id = ?1 ORDER BY erp_id",
     )?;
-    let mut contacts = tx.prepare_cached("SELECT kind, value FROM contacts WHERE customer_id = ?1 ORDER BY erp_id")?;
+    let mut contacts = tx.prepare_cached(
+        "SELECT kind, value FROM contacts WHERE customer_id = ?1 ORDER BY erp_id",
+    )?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO search_index (rowid, kind, erp_id, code, name, body, digits) VALUES (?6, 'customer', ?1, ?2, ?3, ?4, ?5)",
     )?;
     for &erp_id in customers {
         clear.execute([customer_rowid(erp_id)])?;
         let found = customer
-            .query_map([erp_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))?
+            .query_map([erp_id], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?
             .next()
             .transpose()?;
-        let Some((code, name, tax_id)) = found else { continue };
+        let Some((code, name, tax_id)) = found else {
+            continue;
+        };
         let mut body = vec![tax_id.clone()];
-        let mut digits: Vec<String> =
-            [&code, &tax_id].iter().map(|text| text.chars().filter(char::is_ascii_digit).collect()).collect();
+        let mut digits: Vec<String> = [&code, &tax_id]
+            .iter()
+            .map(|text| text.chars().filter(char::is_ascii_digit).collect())
+            .collect();
         for address in addresses.query_map([erp_id], |row| {
-            (0..6).map(|i| row.get::<_, String>(i)).collect::<Result<Vec<_>, _>>()
+            (0..6)
+                .map(|i| row.get::<_, String>(i))
+                .collect::<Result<Vec<_>, _>>()
         })? {
             body.extend(address?.into_iter().filter(|part| !part.is_empty()));
         }
-        for contact in contacts.query_map([erp_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))? {
+        for contact in contacts.query_map([erp_id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })? {
             let (kind, value) = contact?;
             if matches!(kind.as_str(), "phone" | "mobile" | "fax") {
                 digits.push(value.chars().filter(char::is_ascii_digit).collect());
@@ -174,13 +213,17 @@ pub(crate) fn reindex_customers(tx: &Transaction, customers: &BTreeSet<ErpId>) -
     Ok(())
 }
 
-pub(crate) fn reindex_products(tx: &Transaction, products: &BTreeSet<ErpId>) -> Result<(), StoreError> {
+pub(crate) fn reindex_products(
+    tx: &Transaction,
+    products: &BTreeSet<ErpId>,
+) -> Result<(), StoreError> {
     let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO search_index (rowid, kind, erp_id, code, name, body, digits)
          SELECT ?3, 'product', erp_id, coalesce(code, ''), name, coalesce(description, ''), ?2 FROM products WHERE erp_id = ?1",
     )?;
-    let mut code = tx.prepare_cached("SELECT coalesce(code, '') FROM products WHERE erp_id = ?1")?;
+    let mut code =
+        tx.prepare_cached("SELECT coalesce(code, '') FROM products WHERE erp_id = ?1")?;
     for &erp_id in products {
         clear.execute([product_rowid(erp_id)])?;
         let code_digits: String = code
@@ -191,7 +234,11 @@ pub(crate) fn reindex_products(tx: &Transaction, products: &BTreeSet<ErpId>) -> 
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        insert.execute(rusqlite::params![erp_id, code_digits, product_rowid(erp_id)])?;
+        insert.execute(rusqlite::params![
+            erp_id,
+            code_digits,
+            product_rowid(erp_id)
+        ])?;
     }
     Ok(())
 }

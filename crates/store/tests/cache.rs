@@ -1,7 +1,9 @@
 //! The cache as the sync engine and the CLI use it, on in-memory SQLite.
 
 use chrono::{DateTime, TimeZone, Utc};
-use fieldbook_core::{Address, Contact, Credit, Customer, Entity, Product, Records, StockLevel, Warehouse};
+use fieldbook_core::{
+    Address, Contact, Credit, Customer, Entity, Product, Records, StockLevel, Warehouse,
+};
 use fieldbook_store::{PageEffects, PullCursor, SearchKind, Store};
 use rust_decimal::dec;
 use std::collections::BTreeSet;
@@ -11,11 +13,24 @@ fn at(hour: u32) -> DateTime<Utc> {
 }
 
 fn customer(erp_id: i64, code: &str, name: &str) -> Customer {
-    Customer { erp_id, code: Some(code.into()), name: name.into(), tax_id: None, active: true }
+    Customer {
+        erp_id,
+        code: Some(code.into()),
+        name: name.into(),
+        tax_id: None,
+        active: true,
+    }
 }
 
 fn contact(erp_id: i64, customer_id: i64, kind: &str, value: &str) -> Contact {
-    Contact { erp_id, customer_id, kind: kind.into(), value: value.into(), name: None, active: true }
+    Contact {
+        erp_id,
+        customer_id,
+        kind: kind.into(),
+        value: value.into(),
+        name: None,
+        active: true,
+    }
 }
 
 fn product(erp_id: i64, code: &str, name: &str, description: &str) -> Product {
@@ -32,7 +47,14 @@ fn product(erp_id: i64, code: &str, name: &str, description: &str) -> Product {
 }
 
 fn apply(store: &mut Store, records: Records) {
-    store.apply_page(&records, &PullCursor::default(), &PageEffects::default(), at(2)).unwrap();
+    store
+        .apply_page(
+            &records,
+            &PullCursor::default(),
+            &PageEffects::default(),
+            at(2),
+        )
+        .unwrap();
 }
 
 fn seeded() -> Store {
@@ -72,7 +94,12 @@ fn seeded() -> Store {
     apply(
         &mut store,
         Records::Products(vec![
-            product(100, "P-TEA", "Longjing Green Tea 龙井茶 250g", "West Lake tea"),
+            product(
+                100,
+                "P-TEA",
+                "Longjing Green Tea 龙井茶 250g",
+                "West Lake tea",
+            ),
             product(101, "P000101", "Acme Widget", "A widget for trading"),
         ]),
     );
@@ -81,7 +108,10 @@ fn seeded() -> Store {
 
 fn check(store: &Store, query: &str, expected: &[&str]) {
     let hits = store.search(query, 10).unwrap();
-    let codes: Vec<_> = hits.iter().map(|hit| hit.code.clone().unwrap_or_default()).collect();
+    let codes: Vec<_> = hits
+        .iter()
+        .map(|hit| hit.code.clone().unwrap_or_default())
+        .collect();
     assert_eq!(codes, expected, "search {query:?}");
 }
 
@@ -127,8 +157,16 @@ fn a_deactivated_customer_leaves_the_cache_and_the_search() {
     assert!(store.customer("C-ACME").unwrap().is_none());
     // The contacts are records of their own, still live in the ERP: they stay
     // unseen, so a reactivated customer comes back whole.
-    assert_eq!(store.count_where(Entity::Contacts, "customer_id = 2").unwrap(), 2);
-    apply(&mut store, Records::Customers(vec![customer(2, "C-ACME", "ACME Trading Co.")]));
+    assert_eq!(
+        store
+            .count_where(Entity::Contacts, "customer_id = 2")
+            .unwrap(),
+        2
+    );
+    apply(
+        &mut store,
+        Records::Customers(vec![customer(2, "C-ACME", "ACME Trading Co.")]),
+    );
     assert_eq!(store.customer("C-ACME").unwrap().unwrap().contacts.len(), 2);
     check(&store, "13812345678", &["C-ACME"]);
     let mut gone = customer(2, "C-ACME", "ACME Trading Co.");
@@ -141,7 +179,10 @@ fn a_deactivated_customer_leaves_the_cache_and_the_search() {
 #[test]
 fn a_changed_contact_is_searchable_by_its_new_value_only() {
     let mut store = seeded();
-    apply(&mut store, Records::Contacts(vec![contact(20, 2, "phone", "+86 139 0000 1111")]));
+    apply(
+        &mut store,
+        Records::Contacts(vec![contact(20, 2, "phone", "+86 139 0000 1111")]),
+    );
     check(&store, "13812345678", &[]);
     check(&store, "13900001111", &["C-ACME"]);
     let mut removed = contact(20, 2, "phone", "+86 139 0000 1111");
@@ -153,13 +194,34 @@ fn a_changed_contact_is_searchable_by_its_new_value_only() {
 #[test]
 fn a_page_and_its_cursor_and_refresh_queue_are_written_together() {
     let mut store = seeded();
-    let cursor = PullCursor { since: Some(at(1)), after_id: 4, next_since: Some(at(3)), completed_at: None };
-    let effects = PageEffects { refresh_stock: BTreeSet::from([100]), refresh_credit: BTreeSet::from([1, 2]) };
-    store.apply_page(&Records::Customers(vec![customer(5, "C5", "Five")]), &cursor, &effects, at(3)).unwrap();
+    let cursor = PullCursor {
+        since: Some(at(1)),
+        after_id: 4,
+        next_since: Some(at(3)),
+        completed_at: None,
+    };
+    let effects = PageEffects {
+        refresh_stock: BTreeSet::from([100]),
+        refresh_credit: BTreeSet::from([1, 2]),
+    };
+    store
+        .apply_page(
+            &Records::Customers(vec![customer(5, "C5", "Five")]),
+            &cursor,
+            &effects,
+            at(3),
+        )
+        .unwrap();
     assert_eq!(store.pull_cursor(Entity::Customers).unwrap(), cursor);
     assert!(store.pull_cursor(Entity::Customers).unwrap().in_progress());
-    assert_eq!(store.queued(fieldbook_store::Figure::Credit, 10).unwrap(), vec![1, 2]);
-    assert_eq!(store.queued(fieldbook_store::Figure::Stock, 10).unwrap(), vec![100]);
+    assert_eq!(
+        store.queued(fieldbook_store::Figure::Credit, 10).unwrap(),
+        vec![1, 2]
+    );
+    assert_eq!(
+        store.queued(fieldbook_store::Figure::Stock, 10).unwrap(),
+        vec![100]
+    );
 }
 
 #[test]
@@ -168,22 +230,74 @@ fn derived_figures_replace_the_old_ones_and_leave_the_queue() {
     apply(
         &mut store,
         Records::Warehouses(vec![
-            Warehouse { erp_id: 7, code: Some("WH".into()), name: "Shanghai 上海仓".into(), active: true },
-            Warehouse { erp_id: 8, code: Some("SZ".into()), name: "Shenzhen 深圳仓".into(), active: true },
+            Warehouse {
+                erp_id: 7,
+                code: Some("WH".into()),
+                name: "Shanghai 上海仓".into(),
+                active: true,
+            },
+            Warehouse {
+                erp_id: 8,
+                code: Some("SZ".into()),
+                name: "Shenzhen 深圳仓".into(),
+                active: true,
+            },
         ]),
     );
-    store.queue_refresh(fieldbook_store::Figure::Stock, &BTreeSet::from([100])).unwrap();
-    let level = |warehouse_id, on_hand, forecast| StockLevel { product_id: 100, warehouse_id, on_hand, forecast };
-    store.apply_stock(&[100], &[level(7, dec!(40), dec!(35)), level(8, dec!(5), dec!(5))], at(4)).unwrap();
-    store.apply_stock(&[100], &[level(7, dec!(38), dec!(30))], at(5)).unwrap();
+    store
+        .queue_refresh(fieldbook_store::Figure::Stock, &BTreeSet::from([100]))
+        .unwrap();
+    let level = |warehouse_id, on_hand, forecast| StockLevel {
+        product_id: 100,
+        warehouse_id,
+        on_hand,
+        forecast,
+    };
+    store
+        .apply_stock(
+            &[100],
+            &[level(7, dec!(40), dec!(35)), level(8, dec!(5), dec!(5))],
+            at(4),
+        )
+        .unwrap();
+    store
+        .apply_stock(&[100], &[level(7, dec!(38), dec!(30))], at(5))
+        .unwrap();
     let view = store.product("p-tea").unwrap().unwrap();
-    let stock: Vec<_> = view.stock.iter().map(|row| (row.warehouse.as_str(), row.level.on_hand, row.level.forecast)).collect();
-    assert_eq!(stock, [("Shanghai 上海仓", dec!(38), dec!(30)), ("Shenzhen 深圳仓", dec!(0), dec!(0))]);
+    let stock: Vec<_> = view
+        .stock
+        .iter()
+        .map(|row| {
+            (
+                row.warehouse.as_str(),
+                row.level.on_hand,
+                row.level.forecast,
+            )
+        })
+        .collect();
+    assert_eq!(
+        stock,
+        [
+            ("Shanghai 上海仓", dec!(38), dec!(30)),
+            ("Shenzhen 深圳仓", dec!(0), dec!(0))
+        ]
+    );
     assert_eq!(view.stock[0].synced_at, Some(at(5)));
-    assert_eq!(store.queued_count(fieldbook_store::Figure::Stock).unwrap(), 0);
+    assert_eq!(
+        store.queued_count(fieldbook_store::Figure::Stock).unwrap(),
+        0
+    );
 
-    let credit = Credit { customer_id: 1, currency: "CNY".into(), limit: Some(dec!(5000)), used: dec!(1200.5), receivable: dec!(800) };
-    store.apply_credit(&[1, 99], &[credit.clone()], at(6)).unwrap();
+    let credit = Credit {
+        customer_id: 1,
+        currency: "CNY".into(),
+        limit: Some(dec!(5000)),
+        used: dec!(1200.5),
+        receivable: dec!(800),
+    };
+    store
+        .apply_credit(&[1, 99], &[credit.clone()], at(6))
+        .unwrap();
     let view = store.customer("C-HUAWEI").unwrap().unwrap();
     let synced = view.credit.unwrap();
     assert_eq!(synced.value, credit);

@@ -23,7 +23,11 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> SyncOptions {
-        SyncOptions { page_size: 1000, refresh_chunk: 500, overlap: Duration::from_secs(60) }
+        SyncOptions {
+            page_size: 1000,
+            refresh_chunk: 500,
+            overlap: Duration::from_secs(60),
+        }
     }
 }
 
@@ -32,11 +36,19 @@ impl Default for SyncOptions {
 pub enum Progress {
     /// Records of an entity pulled in this run so far, out of `total` when
     /// known (a full run knows it).
-    Pulling { entity: Entity, done: u64, total: Option<u64> },
+    Pulling {
+        entity: Entity,
+        done: u64,
+        total: Option<u64>,
+    },
     /// Records removed because the ERP deleted them.
     Removed { entity: Entity, count: u64 },
     /// Derived figures refreshed so far, out of those queued.
-    Refreshing { figure: Figure, done: u64, total: u64 },
+    Refreshing {
+        figure: Figure,
+        done: u64,
+        total: u64,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -79,21 +91,27 @@ pub async fn pull<E: Erp + 'static>(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<SyncReport, SyncError> {
     let started = erp.clock().await?;
-    let cursors: BTreeMap<Entity, PullCursor> =
-        Entity::ALL.into_iter().map(|entity| Ok((entity, store.pull_cursor(entity)?))).collect::<Result<_, StoreError>>()?;
+    let cursors: BTreeMap<Entity, PullCursor> = Entity::ALL
+        .into_iter()
+        .map(|entity| Ok((entity, store.pull_cursor(entity)?)))
+        .collect::<Result<_, StoreError>>()?;
     let mut report = SyncReport::default();
     for step in plan(&cursors) {
         tracing::debug!(?step, "sync step");
         match step {
             Step::FindMoved(figure) => find_moved(erp, store, figure, started, options).await?,
             Step::Pull(entity) => {
-                let pulled = pull_entity(erp, store, entity, started, options, now, progress).await?;
+                let pulled =
+                    pull_entity(erp, store, entity, started, options, now, progress).await?;
                 report.pulled.insert(entity, pulled);
             }
             Step::RemoveDeleted(entity) => {
                 let removed = remove_deleted(erp, store, entity).await?;
                 if removed > 0 {
-                    progress(Progress::Removed { entity, count: removed });
+                    progress(Progress::Removed {
+                        entity,
+                        count: removed,
+                    });
                     report.removed.insert(entity, removed);
                 }
             }
@@ -153,7 +171,11 @@ async fn pull_entity<E: Erp + 'static>(
         Some(_) => None,
     };
     let mut done = 0;
-    progress(Progress::Pulling { entity, done, total });
+    progress(Progress::Pulling {
+        entity,
+        done,
+        total,
+    });
     let request = |cursor: &PullCursor| PullRequest {
         since: cursor.since.map(|since| since - options.overlap),
         after_id: cursor.after_id,
@@ -163,15 +185,23 @@ async fn pull_entity<E: Erp + 'static>(
     loop {
         let records = joined(in_flight).await?;
         let next = advance(&cursor, &records, options.page_size, now());
-        let following = next.in_progress().then(|| fetch_page(erp, entity, request(&next)));
+        let following = next
+            .in_progress()
+            .then(|| fetch_page(erp, entity, request(&next)));
         let mut effects = page_effects(&records);
         if entity == Entity::Warehouses && !records.is_empty() && cursor.since.is_some() {
             // A new or changed warehouse: every product's stock there is news.
-            effects.refresh_stock.extend(store.local_ids(Entity::Products)?);
+            effects
+                .refresh_stock
+                .extend(store.local_ids(Entity::Products)?);
         }
         store.apply_page(&records, &next, &effects, now())?;
         done += records.len() as u64;
-        progress(Progress::Pulling { entity, done, total });
+        progress(Progress::Pulling {
+            entity,
+            done,
+            total,
+        });
         cursor = next;
         match following {
             Some(handle) => in_flight = handle,
@@ -198,7 +228,11 @@ async fn joined<T>(handle: JoinHandle<Result<T, ErpError>>) -> Result<T, ErpErro
     }
 }
 
-async fn remove_deleted<E: Erp>(erp: &Arc<E>, store: &mut Store, entity: Entity) -> Result<u64, SyncError> {
+async fn remove_deleted<E: Erp>(
+    erp: &Arc<E>,
+    store: &mut Store,
+    entity: Entity,
+) -> Result<u64, SyncError> {
     // Counting is cheap; the id lists are fetched only when counts differ.
     if erp.count(entity).await? == store.local_count(entity)? {
         return Ok(0);
@@ -235,9 +269,15 @@ async fn refresh<E: Erp + 'static>(
             Ok((ids, figures))
         })
     };
-    let mut chunks = queued.chunks(options.refresh_chunk.max(1)).map(<[_]>::to_vec);
+    let mut chunks = queued
+        .chunks(options.refresh_chunk.max(1))
+        .map(<[_]>::to_vec);
     let mut done = 0;
-    progress(Progress::Refreshing { figure, done, total });
+    progress(Progress::Refreshing {
+        figure,
+        done,
+        total,
+    });
     let mut in_flight = chunks.next().map(fetch);
     while let Some(handle) = in_flight.take() {
         let (ids, figures) = joined(handle).await?;
@@ -247,7 +287,11 @@ async fn refresh<E: Erp + 'static>(
             Figures::Credit(credits) => store.apply_credit(&ids, &credits, now())?,
         }
         done += ids.len() as u64;
-        progress(Progress::Refreshing { figure, done, total });
+        progress(Progress::Refreshing {
+            figure,
+            done,
+            total,
+        });
     }
     Ok(done)
 }

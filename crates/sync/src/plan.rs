@@ -27,10 +27,15 @@ pub enum Step {
 /// Moved figures are looked for first, so what moves during the sync is
 /// caught by the next one.
 pub fn plan(cursors: &BTreeMap<Entity, PullCursor>) -> Vec<Step> {
-    let mut steps = vec![Step::FindMoved(Figure::Stock), Step::FindMoved(Figure::Credit)];
+    let mut steps = vec![
+        Step::FindMoved(Figure::Stock),
+        Step::FindMoved(Figure::Credit),
+    ];
     steps.extend(Entity::ALL.into_iter().map(Step::Pull));
     for entity in Entity::ALL {
-        let had_completed_run = cursors.get(&entity).is_some_and(|cursor| cursor.since.is_some());
+        let had_completed_run = cursors
+            .get(&entity)
+            .is_some_and(|cursor| cursor.since.is_some());
         if had_completed_run && checks_deletions(entity) {
             steps.push(Step::RemoveDeleted(entity));
         }
@@ -53,34 +58,71 @@ pub fn page_effects(records: &Records) -> PageEffects {
     let mut effects = PageEffects::default();
     match records {
         Records::Products(products) => {
-            effects.refresh_stock = products.iter().filter(|p| p.active).map(|p| p.erp_id).collect();
+            effects.refresh_stock = products
+                .iter()
+                .filter(|p| p.active)
+                .map(|p| p.erp_id)
+                .collect();
         }
         Records::Customers(customers) => {
-            effects.refresh_credit = customers.iter().filter(|c| c.active).map(|c| c.erp_id).collect();
+            effects.refresh_credit = customers
+                .iter()
+                .filter(|c| c.active)
+                .map(|c| c.erp_id)
+                .collect();
         }
-        Records::Orders(orders) => effects.refresh_credit = orders.iter().map(|o| o.customer_id).collect(),
-        Records::Invoices(invoices) => effects.refresh_credit = invoices.iter().map(|i| i.customer_id).collect(),
-        Records::Payments(payments) => effects.refresh_credit = payments.iter().map(|p| p.customer_id).collect(),
-        Records::Warehouses(_) | Records::Addresses(_) | Records::Contacts(_) | Records::OrderLines(_) => {}
+        Records::Orders(orders) => {
+            effects.refresh_credit = orders.iter().map(|o| o.customer_id).collect()
+        }
+        Records::Invoices(invoices) => {
+            effects.refresh_credit = invoices.iter().map(|i| i.customer_id).collect()
+        }
+        Records::Payments(payments) => {
+            effects.refresh_credit = payments.iter().map(|p| p.customer_id).collect()
+        }
+        Records::Warehouses(_)
+        | Records::Addresses(_)
+        | Records::Contacts(_)
+        | Records::OrderLines(_) => {}
     }
     effects
 }
 
 /// The cursor after a page: a short page ends the run, which makes its
 /// start (by the ERP's clock) the lower bound of the next run.
-pub fn advance(cursor: &PullCursor, records: &Records, limit: usize, now: DateTime<Utc>) -> PullCursor {
-    let after_id = records.last_id().unwrap_or(cursor.after_id).max(cursor.after_id);
+pub fn advance(
+    cursor: &PullCursor,
+    records: &Records,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> PullCursor {
+    let after_id = records
+        .last_id()
+        .unwrap_or(cursor.after_id)
+        .max(cursor.after_id);
     if records.len() < limit {
-        PullCursor { since: cursor.next_since.or(cursor.since), after_id: 0, next_since: None, completed_at: Some(now) }
+        PullCursor {
+            since: cursor.next_since.or(cursor.since),
+            after_id: 0,
+            next_since: None,
+            completed_at: Some(now),
+        }
     } else {
-        PullCursor { after_id, ..cursor.clone() }
+        PullCursor {
+            after_id,
+            ..cursor.clone()
+        }
     }
 }
 
 /// The cached ids the ERP no longer has.
 pub fn removed_ids(cached: &[ErpId], live: &[ErpId]) -> Vec<ErpId> {
     let live: BTreeSet<_> = live.iter().collect();
-    cached.iter().filter(|id| !live.contains(id)).copied().collect()
+    cached
+        .iter()
+        .filter(|id| !live.contains(id))
+        .copied()
+        .collect()
 }
 
 #[cfg(test)]
@@ -97,7 +139,13 @@ mod tests {
     fn customers(ids: &[ErpId]) -> Records {
         Records::Customers(
             ids.iter()
-                .map(|&erp_id| Customer { erp_id, code: None, name: "x".into(), tax_id: None, active: erp_id % 2 == 0 })
+                .map(|&erp_id| Customer {
+                    erp_id,
+                    code: None,
+                    name: "x".into(),
+                    tax_id: None,
+                    active: erp_id % 2 == 0,
+                })
                 .collect(),
         )
     }
@@ -105,16 +153,32 @@ mod tests {
     #[test]
     fn a_first_sync_pulls_everything_and_looks_for_no_deletions() {
         let steps = plan(&BTreeMap::new());
-        assert!(!steps.iter().any(|step| matches!(step, Step::RemoveDeleted(_))));
-        assert_eq!(steps.iter().filter(|step| matches!(step, Step::Pull(_))).count(), Entity::ALL.len());
+        assert!(
+            !steps
+                .iter()
+                .any(|step| matches!(step, Step::RemoveDeleted(_)))
+        );
+        assert_eq!(
+            steps
+                .iter()
+                .filter(|step| matches!(step, Step::Pull(_)))
+                .count(),
+            Entity::ALL.len()
+        );
         assert_eq!(steps.first(), Some(&Step::FindMoved(Figure::Stock)));
         assert_eq!(steps.last(), Some(&Step::Refresh(Figure::Credit)));
     }
 
     #[test]
     fn a_delta_sync_looks_for_deletions_where_the_erp_can_delete() {
-        let done = PullCursor { since: Some(at(1)), ..PullCursor::default() };
-        let cursors: BTreeMap<_, _> = Entity::ALL.into_iter().map(|entity| (entity, done.clone())).collect();
+        let done = PullCursor {
+            since: Some(at(1)),
+            ..PullCursor::default()
+        };
+        let cursors: BTreeMap<_, _> = Entity::ALL
+            .into_iter()
+            .map(|entity| (entity, done.clone()))
+            .collect();
         let removals: Vec<_> = plan(&cursors)
             .into_iter()
             .filter_map(|step| match step {
@@ -138,11 +202,30 @@ mod tests {
 
     #[test]
     fn a_full_page_moves_the_cursor_and_a_short_page_ends_the_run() {
-        let running = PullCursor { since: Some(at(1)), after_id: 10, next_since: Some(at(3)), completed_at: None };
+        let running = PullCursor {
+            since: Some(at(1)),
+            after_id: 10,
+            next_since: Some(at(3)),
+            completed_at: None,
+        };
         let full = advance(&running, &customers(&[11, 12, 14]), 3, at(4));
-        assert_eq!(full, PullCursor { after_id: 14, ..running.clone() });
+        assert_eq!(
+            full,
+            PullCursor {
+                after_id: 14,
+                ..running.clone()
+            }
+        );
         let short = advance(&full, &customers(&[20]), 3, at(5));
-        assert_eq!(short, PullCursor { since: Some(at(3)), after_id: 0, next_since: None, completed_at: Some(at(5)) });
+        assert_eq!(
+            short,
+            PullCursor {
+                since: Some(at(3)),
+                after_id: 0,
+                next_since: None,
+                completed_at: Some(at(5))
+            }
+        );
         let empty = advance(&running, &customers(&[]), 3, at(5));
         assert_eq!(empty.since, Some(at(3)));
     }
@@ -150,7 +233,11 @@ mod tests {
     #[test]
     fn pages_queue_the_figures_they_move() {
         let effects = page_effects(&customers(&[1, 2, 4]));
-        assert_eq!(effects.refresh_credit, BTreeSet::from([2, 4]), "inactive customers need no credit");
+        assert_eq!(
+            effects.refresh_credit,
+            BTreeSet::from([2, 4]),
+            "inactive customers need no credit"
+        );
         let order = |erp_id, customer_id| Order {
             erp_id,
             number: None,
@@ -163,7 +250,11 @@ mod tests {
             tax: Decimal::ZERO,
             total: Decimal::ZERO,
         };
-        let effects = page_effects(&Records::Orders(vec![order(1, 7), order(2, 7), order(3, 9)]));
+        let effects = page_effects(&Records::Orders(vec![
+            order(1, 7),
+            order(2, 7),
+            order(3, 9),
+        ]));
         assert_eq!(effects.refresh_credit, BTreeSet::from([7, 9]));
         assert!(effects.refresh_stock.is_empty());
     }

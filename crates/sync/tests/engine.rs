@@ -41,7 +41,11 @@ struct FakeErp {
 
 impl FakeErp {
     fn new(world: World, fail_at: Option<u64>) -> Arc<FakeErp> {
-        Arc::new(FakeErp { world: Mutex::new(world), calls: AtomicU64::new(0), fail_at })
+        Arc::new(FakeErp {
+            world: Mutex::new(world),
+            calls: AtomicU64::new(0),
+            fail_at,
+        })
     }
 
     fn call(&self) -> Result<std::sync::MutexGuard<'_, World>, ErpError> {
@@ -49,7 +53,10 @@ impl FakeErp {
         let mut world = self.world.lock().unwrap();
         world.now += Span::seconds(1);
         if Some(call) == self.fail_at {
-            return Err(ErpError::Unreachable { url: "fake".into(), detail: format!("dropped at call {call}") });
+            return Err(ErpError::Unreachable {
+                url: "fake".into(),
+                detail: format!("dropped at call {call}"),
+            });
         }
         Ok(world)
     }
@@ -68,18 +75,31 @@ impl Erp for FakeErp {
         let world = self.call()?;
         let changed = |time: DateTime<Utc>| request.since.is_none_or(|since| time >= since);
         Ok(match entity {
-            Entity::Warehouses => Records::Warehouses(if request.since.is_none() && request.after_id < 1 {
-                vec![Warehouse { erp_id: 1, code: None, name: "Main".into(), active: true }]
-            } else {
-                vec![]
-            }),
+            Entity::Warehouses => {
+                Records::Warehouses(if request.since.is_none() && request.after_id < 1 {
+                    vec![Warehouse {
+                        erp_id: 1,
+                        code: None,
+                        name: "Main".into(),
+                        active: true,
+                    }]
+                } else {
+                    vec![]
+                })
+            }
             Entity::Customers => Records::Customers(
                 world
                     .customers
                     .range(request.after_id + 1..)
                     .filter(|(_, c)| changed(c.changed) && (c.active || request.since.is_some()))
                     .take(request.limit)
-                    .map(|(&erp_id, c)| Customer { erp_id, code: Some(format!("C{erp_id}")), name: c.name.clone(), tax_id: None, active: c.active })
+                    .map(|(&erp_id, c)| Customer {
+                        erp_id,
+                        code: Some(format!("C{erp_id}")),
+                        name: c.name.clone(),
+                        tax_id: None,
+                        active: c.active,
+                    })
                     .collect(),
             ),
             Entity::Products => Records::Products(
@@ -116,20 +136,34 @@ impl Erp for FakeErp {
     async fn ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
         let world = self.call()?;
         Ok(match entity {
-            Entity::Customers => world.customers.iter().filter(|(_, c)| c.active).map(|(id, _)| *id).collect(),
+            Entity::Customers => world
+                .customers
+                .iter()
+                .filter(|(_, c)| c.active)
+                .map(|(id, _)| *id)
+                .collect(),
             Entity::Products => world.products.keys().copied().collect(),
             Entity::Warehouses => vec![1],
             _ => vec![],
         })
     }
 
-    async fn stock(&self, products: &[ErpId], warehouses: &[ErpId]) -> Result<Vec<StockLevel>, ErpError> {
+    async fn stock(
+        &self,
+        products: &[ErpId],
+        warehouses: &[ErpId],
+    ) -> Result<Vec<StockLevel>, ErpError> {
         let world = self.call()?;
         Ok(products
             .iter()
             .flat_map(|&product_id| {
                 let quantity = world.stock.get(&product_id).copied().unwrap_or_default();
-                warehouses.iter().map(move |&warehouse_id| StockLevel { product_id, warehouse_id, on_hand: quantity, forecast: quantity })
+                warehouses.iter().map(move |&warehouse_id| StockLevel {
+                    product_id,
+                    warehouse_id,
+                    on_hand: quantity,
+                    forecast: quantity,
+                })
             })
             .collect())
     }
@@ -138,40 +172,72 @@ impl Erp for FakeErp {
         let _world = self.call()?;
         Ok(customers
             .iter()
-            .map(|&customer_id| Credit { customer_id, currency: "CNY".into(), limit: None, used: Decimal::from(customer_id), receivable: Decimal::ZERO })
+            .map(|&customer_id| Credit {
+                customer_id,
+                currency: "CNY".into(),
+                limit: None,
+                used: Decimal::from(customer_id),
+                receivable: Decimal::ZERO,
+            })
             .collect())
     }
 
     async fn products_moved_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
         let world = self.call()?;
-        Ok(world.stock_moved.iter().filter(|(_, time)| **time >= since).map(|(id, _)| *id).collect())
+        Ok(world
+            .stock_moved
+            .iter()
+            .filter(|(_, time)| **time >= since)
+            .map(|(id, _)| *id)
+            .collect())
     }
 
-    async fn customers_with_receivables_since(&self, _since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
+    async fn customers_with_receivables_since(
+        &self,
+        _since: DateTime<Utc>,
+    ) -> Result<Vec<ErpId>, ErpError> {
         let _world = self.call()?;
         Ok(vec![])
     }
 }
 
 fn world() -> World {
-    let mut world = World { now: epoch(), ..World::default() };
+    let mut world = World {
+        now: epoch(),
+        ..World::default()
+    };
     for id in 1..=23 {
-        world.customers.insert(id, FakeCustomer { name: format!("Customer {id}"), active: id % 10 != 0, changed: epoch() });
+        world.customers.insert(
+            id,
+            FakeCustomer {
+                name: format!("Customer {id}"),
+                active: id % 10 != 0,
+                changed: epoch(),
+            },
+        );
     }
     for id in 1..=17 {
-        world.products.insert(id, (format!("Product {id}"), epoch()));
+        world
+            .products
+            .insert(id, (format!("Product {id}"), epoch()));
         world.stock.insert(id, Decimal::from(id * 3));
     }
     world
 }
 
 fn options() -> SyncOptions {
-    SyncOptions { page_size: 5, refresh_chunk: 4, overlap: Duration::ZERO }
+    SyncOptions {
+        page_size: 5,
+        refresh_chunk: 4,
+        overlap: Duration::ZERO,
+    }
 }
 
 async fn sync(erp: &Arc<FakeErp>, store: &mut Store) -> Result<(), fieldbook_sync::SyncError> {
     let now = Utc::now;
-    pull(erp, store, &options(), &now, &mut |_| {}).await.map(|_| ())
+    pull(erp, store, &options(), &now, &mut |_| {})
+        .await
+        .map(|_| ())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +246,10 @@ async fn a_sync_cut_at_any_call_resumes_and_ends_equal_to_an_uncut_one() {
     let mut clean = Store::open_in_memory().unwrap();
     sync(&clean_erp, &mut clean).await.unwrap();
     let calls = clean_erp.calls.load(Ordering::SeqCst);
-    assert!(calls > 15, "the clean sync should take many calls, took {calls}");
+    assert!(
+        calls > 15,
+        "the clean sync should take many calls, took {calls}"
+    );
     let expected = clean.snapshot().unwrap();
     assert_eq!(expected["customers"].len(), 21);
     assert_eq!(expected["stock_levels"].len(), 17);
@@ -206,7 +275,12 @@ async fn changes_made_while_a_full_pull_runs_arrive_with_the_next_delta() {
     let now = Utc::now;
     let erp_for_progress = Arc::clone(&erp);
     let mut on_progress = move |event: fieldbook_sync::Progress| {
-        if let fieldbook_sync::Progress::Pulling { entity: Entity::Customers, done: 10, .. } = event {
+        if let fieldbook_sync::Progress::Pulling {
+            entity: Entity::Customers,
+            done: 10,
+            ..
+        } = event
+        {
             if !renamed {
                 let mut world = erp_for_progress.world.lock().unwrap();
                 let now = world.now;
@@ -217,10 +291,18 @@ async fn changes_made_while_a_full_pull_runs_arrive_with_the_next_delta() {
             }
         }
     };
-    pull(&erp, &mut store, &options(), &now, &mut on_progress).await.unwrap();
-    assert_eq!(store.customer("C2").unwrap().unwrap().customer.value.name, "Customer 2");
+    pull(&erp, &mut store, &options(), &now, &mut on_progress)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.customer("C2").unwrap().unwrap().customer.value.name,
+        "Customer 2"
+    );
     sync(&erp, &mut store).await.unwrap();
-    assert_eq!(store.customer("C2").unwrap().unwrap().customer.value.name, "Renamed during the pull");
+    assert_eq!(
+        store.customer("C2").unwrap().unwrap().customer.value.name,
+        "Renamed during the pull"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,8 +321,14 @@ async fn deletions_deactivations_and_stock_moves_arrive_with_a_delta() {
         world.stock_moved.insert(5, now);
     }
     sync(&erp, &mut store).await.unwrap();
-    assert!(store.customer("C3").unwrap().is_none(), "deleted in the ERP");
-    assert!(store.customer("C4").unwrap().is_none(), "deactivated in the ERP");
+    assert!(
+        store.customer("C3").unwrap().is_none(),
+        "deleted in the ERP"
+    );
+    assert!(
+        store.customer("C4").unwrap().is_none(),
+        "deactivated in the ERP"
+    );
     assert!(store.customer("C5").unwrap().is_some());
     let stock = store.product("P5").unwrap().unwrap().stock;
     assert_eq!(stock[0].level.on_hand, Decimal::from(999));

@@ -38,16 +38,34 @@ pub struct Dataset {
 
 impl Dataset {
     /// Small enough to seed in about a minute, big enough for several pages.
-    pub const TEST: Dataset = Dataset { customers: 60, products: 150, sales: 80, seed: 1 };
+    pub const TEST: Dataset = Dataset {
+        customers: 60,
+        products: 150,
+        sales: 80,
+        seed: 1,
+    };
     /// What the demo shows.
-    pub const DEMO: Dataset = Dataset { customers: 300, products: 800, sales: 400, seed: 7 };
+    pub const DEMO: Dataset = Dataset {
+        customers: 300,
+        products: 800,
+        sales: 400,
+        seed: 7,
+    };
     /// The benchmark's size: 10,000 customers, 50,000 products, ~20,000 sale lines.
-    pub const BENCH: Dataset = Dataset { customers: 10_000, products: 50_000, sales: 4_000, seed: 42 };
+    pub const BENCH: Dataset = Dataset {
+        customers: 10_000,
+        products: 50_000,
+        sales: 4_000,
+        seed: 42,
+    };
 }
 
 /// The workspace's root folder.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 fn tryton_dir() -> PathBuf {
@@ -56,7 +74,9 @@ fn tryton_dir() -> PathBuf {
 
 /// Cargo's target folder: `$CARGO_TARGET_DIR`, or `target/` in the workspace.
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
 }
 
 /// Where the virtualenv and the templates live: `<target>/tryton`.
@@ -73,7 +93,12 @@ fn hash_files(hasher: &mut Sha256, files: &[&str]) -> anyhow::Result<()> {
 }
 
 fn short_hex(hasher: Sha256) -> String {
-    hasher.finalize().iter().take(8).map(|byte| format!("{byte:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// Holds an exclusive lock on `path` while alive: one process builds a
@@ -81,7 +106,8 @@ fn short_hex(hasher: Sha256) -> String {
 fn exclusive(path: &Path) -> anyhow::Result<File> {
     std::fs::create_dir_all(path.parent().expect("lock parent"))?;
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    file.lock().with_context(|| format!("locking {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", path.display()))?;
     Ok(file)
 }
 
@@ -99,12 +125,18 @@ pub fn ensure_venv() -> anyhow::Result<PathBuf> {
     if ready.exists() {
         return Ok(venv);
     }
-    eprintln!("fieldbook-testkit: installing Tryton into {} ...", venv.display());
+    eprintln!(
+        "fieldbook-testkit: installing Tryton into {} ...",
+        venv.display()
+    );
     if venv.exists() {
         std::fs::remove_dir_all(&venv)?;
     }
     let python = std::env::var("FIELDBOOK_PYTHON").unwrap_or_else(|_| "python3".into());
-    run(Command::new(&python).args(["-m", "venv"]).arg(&venv), "creating the Tryton virtualenv")?;
+    run(
+        Command::new(&python).args(["-m", "venv"]).arg(&venv),
+        "creating the Tryton virtualenv",
+    )?;
     run(
         Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
@@ -120,9 +152,15 @@ pub fn ensure_venv() -> anyhow::Result<PathBuf> {
 pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
     let venv = ensure_venv()?;
     let mut hasher = Sha256::new();
-    hash_files(&mut hasher, &["requirements.txt", "create_db.py", "seed.py"])?;
+    hash_files(
+        &mut hasher,
+        &["requirements.txt", "create_db.py", "seed.py"],
+    )?;
     hasher.update(format!("{dataset:?}"));
-    let family = format!("template-{}c-{}p-{}s-{}-", dataset.customers, dataset.products, dataset.sales, dataset.seed);
+    let family = format!(
+        "template-{}c-{}p-{}s-{}-",
+        dataset.customers, dataset.products, dataset.sales, dataset.seed
+    );
     let dir = cache_dir().join(format!("{family}{}", short_hex(hasher)));
     let file = dir.join(format!("{DATABASE}.sqlite"));
     if file.exists() {
@@ -133,7 +171,9 @@ pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
         return Ok(file);
     }
     eprintln!("fieldbook-testkit: seeding Tryton ({dataset:?}); built once, then reused ...");
-    let building = tempfile::Builder::new().prefix("building-").tempdir_in(cache_dir())?;
+    let building = tempfile::Builder::new()
+        .prefix("building-")
+        .tempdir_in(cache_dir())?;
     let config = write_config(building.path(), None)?;
     let python = venv.join("bin/python");
     run(
@@ -167,7 +207,9 @@ pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
 /// Removes templates of the same dataset built from older scripts: they can
 /// never be used again, and the benchmark's is large.
 fn remove_stale_templates(family: &str, current: &Path) {
-    let Ok(entries) = std::fs::read_dir(cache_dir()) else { return };
+    let Ok(entries) = std::fs::read_dir(cache_dir()) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
@@ -180,7 +222,10 @@ fn remove_stale_templates(family: &str, current: &Path) {
 }
 
 fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
-    let output = command.stdin(Stdio::null()).output().with_context(|| format!("{what}: cannot start {command:?}"))?;
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("{what}: cannot start {command:?}"))?;
     if !output.status.success() {
         bail!(
             "{what} failed ({}):\n{}\n{}",
@@ -220,9 +265,16 @@ impl TrytonServer {
     pub fn start(dataset: Dataset) -> anyhow::Result<TrytonServer> {
         let template = ensure_template(dataset)?;
         let venv = ensure_venv()?;
-        let dir = tempfile::Builder::new().prefix("fieldbook-tryton-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("fieldbook-tryton-")
+            .tempdir()?;
         std::fs::copy(&template, dir.path().join(format!("{DATABASE}.sqlite")))?;
-        let mut server = TrytonServer { dir, port: free_port()?, venv, child: None };
+        let mut server = TrytonServer {
+            dir,
+            port: free_port()?,
+            venv,
+            child: None,
+        };
         server.resume()?;
         Ok(server)
     }
@@ -304,14 +356,18 @@ impl TrytonServer {
             if let Some(child) = self.child.as_mut()
                 && let Some(status) = child.try_wait()?
             {
-                let log = std::fs::read_to_string(self.dir.path().join("trytond.log")).unwrap_or_default();
+                let log = std::fs::read_to_string(self.dir.path().join("trytond.log"))
+                    .unwrap_or_default();
                 bail!("trytond exited ({status}) while starting:\n{log}");
             }
             if std::net::TcpStream::connect(&address).is_ok() {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("trytond did not listen on {address} within {} s", STARTUP_DEADLINE.as_secs());
+                bail!(
+                    "trytond did not listen on {address} within {} s",
+                    STARTUP_DEADLINE.as_secs()
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -19,8 +19,8 @@ mod values;
 
 use chrono::{DateTime, Utc};
 use fieldbook_core::{
-    Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Order, OrderLine, Payment, Product, Records, StockLevel,
-    Warehouse,
+    Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Order, OrderLine, Payment, Product,
+    Records, StockLevel, Warehouse,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -44,9 +44,18 @@ impl Tryton {
     pub async fn connect(config: TrytonConfig) -> Result<Tryton, ErpError> {
         let rpc = rpc::Rpc::new(config)?;
         rpc.login().await?;
-        let preferences = rpc.call("model.res.user.get_preferences", json!([true, {}])).await?;
+        let preferences = rpc
+            .call("model.res.user.get_preferences", json!([true, {}]))
+            .await?;
         let mut context = serde_json::Map::new();
-        for key in ["company", "companies", "employee", "employees", "language", "language_direction"] {
+        for key in [
+            "company",
+            "companies",
+            "employee",
+            "employees",
+            "language",
+            "language_direction",
+        ] {
             if let Some(value) = preferences.get(key) {
                 context.insert(key.to_owned(), value.clone());
             }
@@ -55,7 +64,12 @@ impl Tryton {
             ErpError::Protocol("the ERP user has no company: ask the administrator to set one in the user's preferences".into())
         })?;
         let context = Value::Object(context);
-        let rows = rpc.call("model.company.company.read", json!([[company], ["currency.code"], context])).await?;
+        let rows = rpc
+            .call(
+                "model.company.company.read",
+                json!([[company], ["currency.code"], context]),
+            )
+            .await?;
         let company_currency = rows
             .get(0)
             .and_then(|row| row.get("currency."))
@@ -63,7 +77,11 @@ impl Tryton {
             .and_then(Value::as_str)
             .ok_or_else(|| ErpError::Protocol(format!("company currency in {rows}")))?
             .to_owned();
-        Ok(Tryton { rpc, context, company_currency })
+        Ok(Tryton {
+            rpc,
+            context,
+            company_currency,
+        })
     }
 
     /// How many JSON-RPC calls this connection has made.
@@ -83,8 +101,14 @@ impl Tryton {
 
     /// The Tryton server version, e.g. "8.2".
     pub async fn server_version(&self) -> Result<String, ErpError> {
-        let version = self.rpc.call_server("common.server.version", json!([])).await?;
-        version.as_str().map(str::to_owned).ok_or_else(|| ErpError::Protocol(format!("version {version}")))
+        let version = self
+            .rpc
+            .call_server("common.server.version", json!([]))
+            .await?;
+        version
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ErpError::Protocol(format!("version {version}")))
     }
 
     fn context_with(&self, extra: Value) -> Value {
@@ -105,22 +129,43 @@ impl Tryton {
     ) -> Result<Vec<Row>, ErpError> {
         let result = self
             .rpc
-            .call(&format!("model.{model}.search_read"), json!([domain, 0, limit, [["id", "ASC"]], fields, context]))
+            .call(
+                &format!("model.{model}.search_read"),
+                json!([domain, 0, limit, [["id", "ASC"]], fields, context]),
+            )
             .await?;
         rows(result)
     }
 
-    async fn read(&self, model: &str, ids: &[ErpId], fields: &[&str], context: Value) -> Result<Vec<Row>, ErpError> {
+    async fn read(
+        &self,
+        model: &str,
+        ids: &[ErpId],
+        fields: &[&str],
+        context: Value,
+    ) -> Result<Vec<Row>, ErpError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let result = self.rpc.call(&format!("model.{model}.read"), json!([ids, fields, context])).await?;
+        let result = self
+            .rpc
+            .call(
+                &format!("model.{model}.read"),
+                json!([ids, fields, context]),
+            )
+            .await?;
         rows(result)
     }
 
     /// Like `read`, but ids the ERP no longer has are left out instead of
     /// failing the call (a record may be deleted between two requests).
-    async fn read_existing(&self, model: &str, ids: &[ErpId], fields: &[&str], context: Value) -> Result<Vec<Row>, ErpError> {
+    async fn read_existing(
+        &self,
+        model: &str,
+        ids: &[ErpId],
+        fields: &[&str],
+        context: Value,
+    ) -> Result<Vec<Row>, ErpError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -131,39 +176,70 @@ impl Tryton {
             }
             other => other,
         };
-        self.search_read(model, json!([["id", "in", ids]]), None, fields, context).await
+        self.search_read(model, json!([["id", "in", ids]]), None, fields, context)
+            .await
     }
 
     /// Due dates of invoices: the earliest maturity of each invoice's
     /// unreconciled receivable lines (Tryton keeps no due date on the invoice).
-    async fn due_dates(&self, invoices: &[Row]) -> Result<HashMap<ErpId, chrono::NaiveDate>, ErpError> {
+    async fn due_dates(
+        &self,
+        invoices: &[Row],
+    ) -> Result<HashMap<ErpId, chrono::NaiveDate>, ErpError> {
         let mut line_to_invoice = HashMap::new();
         for row in invoices {
-            let fields = Fields { model: "account.invoice", row };
+            let fields = Fields {
+                model: "account.invoice",
+                row,
+            };
             for line in fields.ids("lines_to_pay")? {
                 line_to_invoice.insert(line, fields.id()?);
             }
         }
         let line_ids: Vec<ErpId> = line_to_invoice.keys().copied().collect();
-        let lines = self.read("account.move.line", &line_ids, &["maturity_date", "reconciliation"], self.context.clone()).await?;
+        let lines = self
+            .read(
+                "account.move.line",
+                &line_ids,
+                &["maturity_date", "reconciliation"],
+                self.context.clone(),
+            )
+            .await?;
         let mut due = HashMap::new();
         for row in &lines {
-            let fields = Fields { model: "account.move.line", row };
+            let fields = Fields {
+                model: "account.move.line",
+                row,
+            };
             if fields.opt_id("reconciliation")?.is_some() {
                 continue;
             }
-            if let (Some(date), Some(invoice)) = (fields.opt_date("maturity_date")?, line_to_invoice.get(&fields.id()?)) {
-                due.entry(*invoice).and_modify(|earliest: &mut chrono::NaiveDate| *earliest = (*earliest).min(date)).or_insert(date);
+            if let (Some(date), Some(invoice)) = (
+                fields.opt_date("maturity_date")?,
+                line_to_invoice.get(&fields.id()?),
+            ) {
+                due.entry(*invoice)
+                    .and_modify(|earliest: &mut chrono::NaiveDate| {
+                        *earliest = (*earliest).min(date)
+                    })
+                    .or_insert(date);
             }
         }
         Ok(due)
     }
 
-    fn convert(&self, entity: Entity, rows: &[Row], due_dates: &HashMap<ErpId, chrono::NaiveDate>) -> Result<Records, ErpError> {
+    fn convert(
+        &self,
+        entity: Entity,
+        rows: &[Row],
+        due_dates: &HashMap<ErpId, chrono::NaiveDate>,
+    ) -> Result<Records, ErpError> {
         let model = model(entity).name;
         let each = |row| Fields { model, row };
         let currency = |fields: &Fields| -> Result<String, ErpError> {
-            Ok(fields.opt_text("currency.code")?.unwrap_or_else(|| self.company_currency.clone()))
+            Ok(fields
+                .opt_text("currency.code")?
+                .unwrap_or_else(|| self.company_currency.clone()))
         };
         Ok(match entity {
             Entity::Warehouses => Records::Warehouses(
@@ -238,7 +314,9 @@ impl Tryton {
                             name: f.text("template.name")?,
                             description: f.opt_text("description")?,
                             unit: f.text("template.default_uom.symbol")?,
-                            list_price: f.opt_decimal("list_price")?.or(f.opt_decimal("template.list_price")?),
+                            list_price: f
+                                .opt_decimal("list_price")?
+                                .or(f.opt_decimal("template.list_price")?),
                             salable: f.boolean("template.salable")?,
                             active: f.boolean("active")? && f.boolean("template.active")?,
                         })
@@ -296,7 +374,8 @@ impl Tryton {
                             currency: currency(&f)?,
                             total: f.decimal("total_amount")?,
                             amount_to_pay,
-                            open: f.text("state")? == "posted" && amount_to_pay > rust_decimal::Decimal::ZERO,
+                            open: f.text("state")? == "posted"
+                                && amount_to_pay > rust_decimal::Decimal::ZERO,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -308,10 +387,14 @@ impl Tryton {
                         Ok(Payment {
                             erp_id: f.id()?,
                             customer_id: f.req_id("party")?,
-                            date: f.opt_date("date")?.ok_or_else(|| ErpError::Protocol("payment without a date".into()))?,
+                            date: f.opt_date("date")?.ok_or_else(|| {
+                                ErpError::Protocol("payment without a date".into())
+                            })?,
                             currency: self.company_currency.clone(),
                             amount: f.decimal("credit")? - f.decimal("debit")?,
-                            description: f.opt_text("description")?.or(f.opt_text("move_description_used")?),
+                            description: f
+                                .opt_text("description")?
+                                .or(f.opt_text("move_description_used")?),
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -350,8 +433,16 @@ fn model(entity: Entity) -> Model {
         Entity::Addresses => Model {
             name: "party.address",
             fields: &[
-                "party", "party_name", "street", "postal_code", "city", "subdivision.name", "country.name", "invoice",
-                "delivery", "active",
+                "party",
+                "party_name",
+                "street",
+                "postal_code",
+                "city",
+                "subdivision.name",
+                "country.name",
+                "invoice",
+                "delivery",
+                "active",
             ],
             domain: everything,
             template: false,
@@ -365,8 +456,15 @@ fn model(entity: Entity) -> Model {
         Entity::Products => Model {
             name: "product.product",
             fields: &[
-                "code", "description", "active", "list_price", "template.name", "template.default_uom.symbol",
-                "template.list_price", "template.salable", "template.active",
+                "code",
+                "description",
+                "active",
+                "list_price",
+                "template.name",
+                "template.default_uom.symbol",
+                "template.list_price",
+                "template.salable",
+                "template.active",
             ],
             domain: everything,
             template: true,
@@ -374,7 +472,14 @@ fn model(entity: Entity) -> Model {
         Entity::Orders => Model {
             name: "sale.sale",
             fields: &[
-                "number", "party", "reference", "state", "sale_date", "currency.code", "untaxed_amount", "tax_amount",
+                "number",
+                "party",
+                "reference",
+                "state",
+                "sale_date",
+                "currency.code",
+                "untaxed_amount",
+                "tax_amount",
                 "total_amount",
             ],
             domain: everything,
@@ -383,7 +488,13 @@ fn model(entity: Entity) -> Model {
         Entity::OrderLines => Model {
             name: "sale.line",
             fields: &[
-                "sale", "product", "description", "quantity", "unit.symbol", "unit_price", "amount",
+                "sale",
+                "product",
+                "description",
+                "quantity",
+                "unit.symbol",
+                "unit_price",
+                "amount",
             ],
             domain: || json!([["type", "=", "line"]]),
             template: false,
@@ -391,15 +502,33 @@ fn model(entity: Entity) -> Model {
         Entity::Invoices => Model {
             name: "account.invoice",
             fields: &[
-                "number", "party", "invoice_date", "state", "currency.code", "total_amount", "amount_to_pay",
+                "number",
+                "party",
+                "invoice_date",
+                "state",
+                "currency.code",
+                "total_amount",
+                "amount_to_pay",
                 "lines_to_pay",
             ],
-            domain: || json!([["type", "=", "out"], ["state", "in", ["posted", "paid", "cancelled"]]]),
+            domain: || {
+                json!([
+                    ["type", "=", "out"],
+                    ["state", "in", ["posted", "paid", "cancelled"]]
+                ])
+            },
             template: false,
         },
         Entity::Payments => Model {
             name: "account.move.line",
-            fields: &["party", "date", "credit", "debit", "description", "move_description_used"],
+            fields: &[
+                "party",
+                "date",
+                "credit",
+                "debit",
+                "description",
+                "move_description_used",
+            ],
             domain: || {
                 json!([
                     ["party", "!=", null],
@@ -432,10 +561,14 @@ fn rows(result: Value) -> Result<Vec<Row>, ErpError> {
             .into_iter()
             .map(|item| match item {
                 Value::Object(row) => Ok(row),
-                other => Err(ErpError::Protocol(format!("expected a record, got {other}"))),
+                other => Err(ErpError::Protocol(format!(
+                    "expected a record, got {other}"
+                ))),
             })
             .collect(),
-        other => Err(ErpError::Protocol(format!("expected a list of records, got {other}"))),
+        other => Err(ErpError::Protocol(format!(
+            "expected a list of records, got {other}"
+        ))),
     }
 }
 
@@ -443,7 +576,10 @@ fn ids(result: Value) -> Result<Vec<ErpId>, ErpError> {
     match result {
         Value::Array(items) => items
             .iter()
-            .map(|item| item.as_i64().ok_or_else(|| ErpError::Protocol(format!("expected an id, got {item}"))))
+            .map(|item| {
+                item.as_i64()
+                    .ok_or_else(|| ErpError::Protocol(format!("expected an id, got {item}")))
+            })
             .collect(),
         other => Err(ErpError::Protocol(format!("expected ids, got {other}"))),
     }
@@ -453,8 +589,12 @@ impl Erp for Tryton {
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
         // Any answer carries the server's Date header; the version call is
         // the cheapest there is.
-        self.rpc.call_server("common.server.version", json!([])).await?;
-        self.rpc.server_date().ok_or_else(|| ErpError::Protocol("the ERP sends no Date header".into()))
+        self.rpc
+            .call_server("common.server.version", json!([]))
+            .await?;
+        self.rpc
+            .server_date()
+            .ok_or_else(|| ErpError::Protocol("the ERP sends no Date header".into()))
     }
 
     async fn pull(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
@@ -469,33 +609,70 @@ impl Erp for Tryton {
             }
             None => self.context.clone(),
         };
-        let rows = self.search_read(model.name, json!(domain), Some(request.limit), model.fields, context).await?;
-        let due_dates = if entity == Entity::Invoices { self.due_dates(&rows).await? } else { HashMap::new() };
+        let rows = self
+            .search_read(
+                model.name,
+                json!(domain),
+                Some(request.limit),
+                model.fields,
+                context,
+            )
+            .await?;
+        let due_dates = if entity == Entity::Invoices {
+            self.due_dates(&rows).await?
+        } else {
+            HashMap::new()
+        };
         self.convert(entity, &rows, &due_dates)
     }
 
     async fn count(&self, entity: Entity) -> Result<u64, ErpError> {
         let model = model(entity);
-        let count = self.rpc.call(&format!("model.{}.search_count", model.name), json!([(model.domain)(), self.context])).await?;
-        count.as_u64().ok_or_else(|| ErpError::Protocol(format!("expected a count, got {count}")))
+        let count = self
+            .rpc
+            .call(
+                &format!("model.{}.search_count", model.name),
+                json!([(model.domain)(), self.context]),
+            )
+            .await?;
+        count
+            .as_u64()
+            .ok_or_else(|| ErpError::Protocol(format!("expected a count, got {count}")))
     }
 
     async fn ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
         let model = model(entity);
         let result = self
             .rpc
-            .call(&format!("model.{}.search", model.name), json!([(model.domain)(), 0, null, [["id", "ASC"]], self.context]))
+            .call(
+                &format!("model.{}.search", model.name),
+                json!([(model.domain)(), 0, null, [["id", "ASC"]], self.context]),
+            )
             .await?;
         ids(result)
     }
 
-    async fn stock(&self, products: &[ErpId], warehouses: &[ErpId]) -> Result<Vec<StockLevel>, ErpError> {
+    async fn stock(
+        &self,
+        products: &[ErpId],
+        warehouses: &[ErpId],
+    ) -> Result<Vec<StockLevel>, ErpError> {
         let mut levels = Vec::new();
         for &warehouse in warehouses {
             let context = self.context_with(json!({"locations": [warehouse], "with_childs": true}));
-            let rows = self.read_existing("product.product", products, &["quantity", "forecast_quantity"], context).await?;
+            let rows = self
+                .read_existing(
+                    "product.product",
+                    products,
+                    &["quantity", "forecast_quantity"],
+                    context,
+                )
+                .await?;
             for row in &rows {
-                let fields = Fields { model: "product.product", row };
+                let fields = Fields {
+                    model: "product.product",
+                    row,
+                };
                 levels.push(StockLevel {
                     product_id: fields.id()?,
                     warehouse_id: warehouse,
@@ -509,10 +686,15 @@ impl Erp for Tryton {
 
     async fn credit(&self, customers: &[ErpId]) -> Result<Vec<Credit>, ErpError> {
         let fields = ["credit_amount", "credit_limit_amount", "receivable"];
-        let rows = self.read_existing("party.party", customers, &fields, self.context.clone()).await?;
+        let rows = self
+            .read_existing("party.party", customers, &fields, self.context.clone())
+            .await?;
         rows.iter()
             .map(|row| {
-                let fields = Fields { model: "party.party", row };
+                let fields = Fields {
+                    model: "party.party",
+                    row,
+                };
                 Ok(Credit {
                     customer_id: fields.id()?,
                     currency: self.company_currency.clone(),
@@ -525,19 +707,57 @@ impl Erp for Tryton {
     }
 
     async fn products_moved_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
-        let rows = self.search_read("stock.move", json!([changed_since(since, false)]), None, &["product"], self.context.clone()).await?;
-        distinct(rows.iter().map(|row| Fields { model: "stock.move", row }.req_id("product")))
+        let rows = self
+            .search_read(
+                "stock.move",
+                json!([changed_since(since, false)]),
+                None,
+                &["product"],
+                self.context.clone(),
+            )
+            .await?;
+        distinct(rows.iter().map(|row| {
+            Fields {
+                model: "stock.move",
+                row,
+            }
+            .req_id("product")
+        }))
     }
 
-    async fn customers_with_receivables_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
-        let domain = json!([["party", "!=", null], ["account.type.receivable", "=", true], changed_since(since, false)]);
-        let rows = self.search_read("account.move.line", domain, None, &["party"], self.context.clone()).await?;
-        distinct(rows.iter().map(|row| Fields { model: "account.move.line", row }.req_id("party")))
+    async fn customers_with_receivables_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ErpId>, ErpError> {
+        let domain = json!([
+            ["party", "!=", null],
+            ["account.type.receivable", "=", true],
+            changed_since(since, false)
+        ]);
+        let rows = self
+            .search_read(
+                "account.move.line",
+                domain,
+                None,
+                &["party"],
+                self.context.clone(),
+            )
+            .await?;
+        distinct(rows.iter().map(|row| {
+            Fields {
+                model: "account.move.line",
+                row,
+            }
+            .req_id("party")
+        }))
     }
 }
 
 fn distinct(ids: impl Iterator<Item = Result<ErpId, ErpError>>) -> Result<Vec<ErpId>, ErpError> {
-    Ok(ids.collect::<Result<BTreeSet<_>, _>>()?.into_iter().collect())
+    Ok(ids
+        .collect::<Result<BTreeSet<_>, _>>()?
+        .into_iter()
+        .collect())
 }
 
 /// A bare JSON-RPC session, for tools that speak Tryton's own words: the
@@ -552,7 +772,9 @@ impl RawSession {
     pub async fn connect(config: TrytonConfig) -> Result<RawSession, ErpError> {
         let rpc = rpc::Rpc::new(config)?;
         rpc.login().await?;
-        let context = rpc.call("model.res.user.get_preferences", json!([true, {}])).await?;
+        let context = rpc
+            .call("model.res.user.get_preferences", json!([true, {}]))
+            .await?;
         Ok(RawSession { rpc, context })
     }
 

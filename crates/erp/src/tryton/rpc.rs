@@ -86,7 +86,11 @@ impl Rpc {
     }
 
     pub fn take_recording(&self) -> Vec<(String, Value)> {
-        self.recording.lock().expect("recording lock").take().unwrap_or_default()
+        self.recording
+            .lock()
+            .expect("recording lock")
+            .take()
+            .unwrap_or_default()
     }
 
     pub fn server_date(&self) -> Option<DateTime<Utc>> {
@@ -100,16 +104,24 @@ impl Rpc {
     /// Logs in, replacing any session.
     pub async fn login(&self) -> Result<(), ErpError> {
         let params = json!([self.config.login, {"password": self.config.password}, "en"]);
-        let answer = self.post(&self.database_url(), "common.db.login", params, None).await;
+        let answer = self
+            .post(&self.database_url(), "common.db.login", params, None)
+            .await;
         let result = match answer {
             Ok(result) => result,
             Err(Failure::Status(StatusCode::UNAUTHORIZED, _)) => {
-                return Err(ErpError::AuthRefused { login: self.config.login.clone() });
+                return Err(ErpError::AuthRefused {
+                    login: self.config.login.clone(),
+                });
             }
             Err(Failure::Status(StatusCode::TOO_MANY_REQUESTS, _)) => {
-                return Err(ErpError::TooManyLogins { login: self.config.login.clone() });
+                return Err(ErpError::TooManyLogins {
+                    login: self.config.login.clone(),
+                });
             }
-            Err(Failure::Status(StatusCode::NOT_FOUND, _)) => return Err(self.explain_not_found().await),
+            Err(Failure::Status(StatusCode::NOT_FOUND, _)) => {
+                return Err(self.explain_not_found().await);
+            }
             Err(failure) => return Err(self.to_error(failure)),
         };
         let (user_id, key) = match result.as_array().map(Vec::as_slice) {
@@ -119,20 +131,34 @@ impl Rpc {
         let (Some(user_id), Some(key)) = (user_id, key) else {
             return Err(ErpError::Protocol(format!("login answer {result}")));
         };
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:{user_id}:{key}", self.config.login));
-        *self.session.write().await = Some(Session { authorization: format!("Session {token}") });
+        let token = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{user_id}:{key}", self.config.login));
+        *self.session.write().await = Some(Session {
+            authorization: format!("Session {token}"),
+        });
         Ok(())
     }
 
     /// A 404 on the database URL: either the server is Tryton and the
     /// database does not exist, or the address is not a Tryton server.
     async fn explain_not_found(&self) -> ErpError {
-        let version = self.post(&format!("{}rpc/", self.base), "common.server.version", json!([]), None).await;
+        let version = self
+            .post(
+                &format!("{}rpc/", self.base),
+                "common.server.version",
+                json!([]),
+                None,
+            )
+            .await;
         match version {
-            Ok(Value::String(_)) => {
-                ErpError::UnknownDatabase { url: self.base.clone(), database: self.config.database.clone() }
-            }
-            _ => ErpError::NotAnErp { url: self.base.clone(), detail: "no Tryton JSON-RPC endpoint there".into() },
+            Ok(Value::String(_)) => ErpError::UnknownDatabase {
+                url: self.base.clone(),
+                database: self.config.database.clone(),
+            },
+            _ => ErpError::NotAnErp {
+                url: self.base.clone(),
+                detail: "no Tryton JSON-RPC endpoint there".into(),
+            },
         }
     }
 
@@ -145,12 +171,20 @@ impl Rpc {
                 Some(session) => session,
                 None => {
                     self.login().await?;
-                    self.session.read().await.clone().ok_or(ErpError::SessionExpired)?
+                    self.session
+                        .read()
+                        .await
+                        .clone()
+                        .ok_or(ErpError::SessionExpired)?
                 }
             };
-            match self.post(&self.database_url(), method, params.clone(), Some(&session)).await {
+            match self
+                .post(&self.database_url(), method, params.clone(), Some(&session))
+                .await
+            {
                 Ok(result) => {
-                    if let Some(recording) = self.recording.lock().expect("recording lock").as_mut() {
+                    if let Some(recording) = self.recording.lock().expect("recording lock").as_mut()
+                    {
                         recording.push((method.to_owned(), params));
                     }
                     return Ok(result);
@@ -167,10 +201,18 @@ impl Rpc {
 
     /// Calls a method that needs no database (e.g. the server version).
     pub async fn call_server(&self, method: &str, params: Value) -> Result<Value, ErpError> {
-        self.post(&format!("{}rpc/", self.base), method, params, None).await.map_err(|failure| self.to_error(failure))
+        self.post(&format!("{}rpc/", self.base), method, params, None)
+            .await
+            .map_err(|failure| self.to_error(failure))
     }
 
-    async fn post(&self, url: &str, method: &str, params: Value, session: Option<&Session>) -> Result<Value, Failure> {
+    async fn post(
+        &self,
+        url: &str,
+        method: &str,
+        params: Value,
+        session: Option<&Session>,
+    ) -> Result<Value, Failure> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let body = json!({"id": id, "method": method, "params": params});
         let mut request = self.http.post(url).json(&body);
@@ -185,37 +227,50 @@ impl Rpc {
             .and_then(|value| value.to_str().ok())
             .and_then(|text| DateTime::parse_from_rfc2822(text).ok())
         {
-            *self.last_server_date.lock().expect("server date lock") = Some(date.with_timezone(&Utc));
+            *self.last_server_date.lock().expect("server date lock") =
+                Some(date.with_timezone(&Utc));
         }
         let status = response.status();
         let text = response.text().await.map_err(Failure::Transport)?;
         if status != StatusCode::OK {
             return Err(Failure::Status(status, text));
         }
-        let answer: Value = serde_json::from_str(&text).map_err(|_| Failure::NotJson(shorten(&text)))?;
+        let answer: Value =
+            serde_json::from_str(&text).map_err(|_| Failure::NotJson(shorten(&text)))?;
         if let Some(error) = answer.get("error").filter(|error| !error.is_null()) {
             return Err(Failure::Remote(error.clone()));
         }
-        answer.get("result").cloned().ok_or_else(|| Failure::NotJson(shorten(&text)))
+        answer
+            .get("result")
+            .cloned()
+            .ok_or_else(|| Failure::NotJson(shorten(&text)))
     }
 
     fn to_error(&self, failure: Failure) -> ErpError {
         let url = self.base.clone();
         match failure {
             Failure::Transport(error) if error.is_timeout() => ErpError::Timeout { url },
-            Failure::Transport(error) => ErpError::Unreachable { url, detail: root_cause(&error) },
+            Failure::Transport(error) => ErpError::Unreachable {
+                url,
+                detail: root_cause(&error),
+            },
             Failure::Status(StatusCode::UNAUTHORIZED, _) => ErpError::SessionExpired,
-            Failure::Status(StatusCode::NOT_FOUND, _) => {
-                ErpError::NotAnErp { url, detail: "HTTP 404 Not Found".into() }
-            }
+            Failure::Status(StatusCode::NOT_FOUND, _) => ErpError::NotAnErp {
+                url,
+                detail: "HTTP 404 Not Found".into(),
+            },
             Failure::Status(StatusCode::GATEWAY_TIMEOUT, _) => ErpError::Timeout { url },
-            Failure::Status(status, body) if status.is_server_error() => {
-                ErpError::Server { status: status.as_u16(), detail: shorten(&strip_html(&body)) }
-            }
+            Failure::Status(status, body) if status.is_server_error() => ErpError::Server {
+                status: status.as_u16(),
+                detail: shorten(&strip_html(&body)),
+            },
             Failure::Status(status, body) => {
                 ErpError::Protocol(format!("HTTP {status}: {}", shorten(&strip_html(&body))))
             }
-            Failure::NotJson(text) => ErpError::NotAnErp { url, detail: format!("answered {text:?}") },
+            Failure::NotJson(text) => ErpError::NotAnErp {
+                url,
+                detail: format!("answered {text:?}"),
+            },
             Failure::Remote(error) => remote_error(&error),
         }
     }
@@ -234,10 +289,17 @@ fn remote_error(error: &Value) -> ErpError {
     let kind = error.get(0).and_then(Value::as_str).unwrap_or_default();
     let details = error.get(1);
     let text = |index: usize| {
-        details.and_then(|d| d.get(index)).and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_owned)
+        details
+            .and_then(|d| d.get(index))
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
     };
     match kind {
-        "UserError" => ErpError::Rejected { message: text(0).unwrap_or_else(|| error.to_string()), description: text(1) },
+        "UserError" => ErpError::Rejected {
+            message: text(0).unwrap_or_else(|| error.to_string()),
+            description: text(1),
+        },
         "UserWarning" => ErpError::Warning {
             name: text(0).unwrap_or_default(),
             message: text(1).unwrap_or_else(|| error.to_string()),
@@ -261,7 +323,10 @@ fn normalize_url(url: &str) -> Result<String, ErpError> {
         detail: format!("not a valid address: {error}"),
     })?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(ErpError::NotAnErp { url: url.to_owned(), detail: "the address must start with http:// or https://".into() });
+        return Err(ErpError::NotAnErp {
+            url: url.to_owned(),
+            detail: "the address must start with http:// or https://".into(),
+        });
     }
     let mut text = parsed.to_string();
     if !text.ends_with('/') {
@@ -309,27 +374,60 @@ mod tests {
 
     #[test]
     fn addresses_are_normalized_or_refused() {
-        assert_eq!(normalize_url("http://127.0.0.1:8000").unwrap(), "http://127.0.0.1:8000/");
-        assert_eq!(normalize_url(" https://erp.example.com/ ").unwrap(), "https://erp.example.com/");
+        assert_eq!(
+            normalize_url("http://127.0.0.1:8000").unwrap(),
+            "http://127.0.0.1:8000/"
+        );
+        assert_eq!(
+            normalize_url(" https://erp.example.com/ ").unwrap(),
+            "https://erp.example.com/"
+        );
         for bad in ["erp.example.com", "ftp://erp.example.com", "http://", ""] {
             let error = normalize_url(bad).unwrap_err();
-            assert!(matches!(error, ErpError::NotAnErp { .. }), "{bad}: {error:?}");
+            assert!(
+                matches!(error, ErpError::NotAnErp { .. }),
+                "{bad}: {error:?}"
+            );
         }
     }
 
     #[test]
     fn tryton_errors_become_typed_errors_with_the_erps_words() {
-        let rejected = remote_error(&json!(["UserError", ["The party X will exceed their CNY 5000.00 credit limit.", "", null]]));
-        assert_eq!(rejected.to_string(), "the ERP says: The party X will exceed their CNY 5000.00 credit limit.");
+        let rejected = remote_error(&json!([
+            "UserError",
+            [
+                "The party X will exceed their CNY 5000.00 credit limit.",
+                "",
+                null
+            ]
+        ]));
+        assert_eq!(
+            rejected.to_string(),
+            "the ERP says: The party X will exceed their CNY 5000.00 credit limit."
+        );
         assert!(!rejected.is_transient());
-        let warning = remote_error(&json!(["UserWarning", ["credit_limit_1", "Over the limit.", ""]]));
-        assert!(matches!(warning, ErpError::Warning { ref name, ref message } if name == "credit_limit_1" && message == "Over the limit."));
-        assert!(matches!(remote_error(&json!(["ConcurrencyException", "Records were modified"])), ErpError::Concurrent));
-        assert!(matches!(remote_error(&json!(["'NoneType' object", ""])), ErpError::Protocol(_)));
+        let warning = remote_error(&json!([
+            "UserWarning",
+            ["credit_limit_1", "Over the limit.", ""]
+        ]));
+        assert!(
+            matches!(warning, ErpError::Warning { ref name, ref message } if name == "credit_limit_1" && message == "Over the limit.")
+        );
+        assert!(matches!(
+            remote_error(&json!(["ConcurrencyException", "Records were modified"])),
+            ErpError::Concurrent
+        ));
+        assert!(matches!(
+            remote_error(&json!(["'NoneType' object", ""])),
+            ErpError::Protocol(_)
+        ));
     }
 
     #[test]
     fn html_error_pages_are_reduced_to_their_words() {
-        assert_eq!(strip_html("<!doctype html>\n<title>500 Internal</title><p>Boom</p>"), "500 Internal Boom");
+        assert_eq!(
+            strip_html("<!doctype html>\n<title>500 Internal</title><p>Boom</p>"),
+            "500 Internal Boom"
+        );
     }
 }

@@ -21,9 +21,15 @@ pub fn encode_datetime(time: DateTime<Utc>) -> Value {
 }
 
 pub fn decode_datetime(value: &Value) -> Option<DateTime<Utc>> {
-    let object = value.as_object().filter(|o| o.get("__class__").and_then(Value::as_str) == Some("datetime"))?;
+    let object = value
+        .as_object()
+        .filter(|o| o.get("__class__").and_then(Value::as_str) == Some("datetime"))?;
     let part = |key: &str| object.get(key).and_then(Value::as_i64);
-    let date = NaiveDate::from_ymd_opt(part("year")? as i32, part("month")? as u32, part("day")? as u32)?;
+    let date = NaiveDate::from_ymd_opt(
+        part("year")? as i32,
+        part("month")? as u32,
+        part("day")? as u32,
+    )?;
     let time = date.and_hms_micro_opt(
         part("hour")? as u32,
         part("minute")? as u32,
@@ -34,21 +40,31 @@ pub fn decode_datetime(value: &Value) -> Option<DateTime<Utc>> {
 }
 
 pub(crate) fn decode_date(value: &Value) -> Option<NaiveDate> {
-    let object = value.as_object().filter(|o| o.get("__class__").and_then(Value::as_str) == Some("date"))?;
+    let object = value
+        .as_object()
+        .filter(|o| o.get("__class__").and_then(Value::as_str) == Some("date"))?;
     let part = |key: &str| object.get(key).and_then(Value::as_i64);
-    NaiveDate::from_ymd_opt(part("year")? as i32, part("month")? as u32, part("day")? as u32)
+    NaiveDate::from_ymd_opt(
+        part("year")? as i32,
+        part("month")? as u32,
+        part("day")? as u32,
+    )
 }
 
 /// A decimal from a `Decimal` object, or from a plain JSON number (Tryton
 /// sends quantities as floats): the number's text, never an f64.
 pub fn decode_decimal(value: &Value) -> Option<Decimal> {
     match value {
-        Value::Object(object) if object.get("__class__").and_then(Value::as_str) == Some("Decimal") => {
+        Value::Object(object)
+            if object.get("__class__").and_then(Value::as_str) == Some("Decimal") =>
+        {
             Decimal::from_str(object.get("decimal")?.as_str()?).ok()
         }
         Value::Number(number) => {
             let text = number.to_string();
-            Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok()
+            Decimal::from_str(&text)
+                .or_else(|_| Decimal::from_scientific(&text))
+                .ok()
         }
         _ => None,
     }
@@ -67,9 +83,16 @@ impl<'a> Fields<'a> {
         // that Tryton returns under "currency.".
         match field.split_once('.') {
             Some((relation, rest)) => {
-                let related = self.row.get(&format!("{relation}.")).and_then(Value::as_object);
+                let related = self
+                    .row
+                    .get(&format!("{relation}."))
+                    .and_then(Value::as_object);
                 match related {
-                    Some(row) => Fields { model: self.model, row }.get(rest),
+                    Some(row) => Fields {
+                        model: self.model,
+                        row,
+                    }
+                    .get(rest),
                     None => &Value::Null,
                 }
             }
@@ -78,17 +101,26 @@ impl<'a> Fields<'a> {
     }
 
     fn bad(&self, field: &str, what: &str) -> ErpError {
-        ErpError::Protocol(format!("{}.{field}: expected {what}, got {}", self.model, self.get(field)))
+        ErpError::Protocol(format!(
+            "{}.{field}: expected {what}, got {}",
+            self.model,
+            self.get(field)
+        ))
     }
 
     pub fn id(&self) -> Result<i64, ErpError> {
-        self.get("id").as_i64().ok_or_else(|| self.bad("id", "an id"))
+        self.get("id")
+            .as_i64()
+            .ok_or_else(|| self.bad("id", "an id"))
     }
 
     pub fn opt_id(&self, field: &str) -> Result<Option<i64>, ErpError> {
         match self.get(field) {
             Value::Null => Ok(None),
-            value => value.as_i64().map(Some).ok_or_else(|| self.bad(field, "an id")),
+            value => value
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.bad(field, "an id")),
         }
     }
 
@@ -99,7 +131,10 @@ impl<'a> Fields<'a> {
     pub fn ids(&self, field: &str) -> Result<Vec<i64>, ErpError> {
         match self.get(field) {
             Value::Null => Ok(Vec::new()),
-            Value::Array(items) => items.iter().map(|item| item.as_i64().ok_or_else(|| self.bad(field, "ids"))).collect(),
+            Value::Array(items) => items
+                .iter()
+                .map(|item| item.as_i64().ok_or_else(|| self.bad(field, "ids")))
+                .collect(),
             _ => Err(self.bad(field, "a list of ids")),
         }
     }
@@ -129,7 +164,9 @@ impl<'a> Fields<'a> {
     pub fn opt_decimal(&self, field: &str) -> Result<Option<Decimal>, ErpError> {
         match self.get(field) {
             Value::Null => Ok(None),
-            value => decode_decimal(value).map(Some).ok_or_else(|| self.bad(field, "a decimal")),
+            value => decode_decimal(value)
+                .map(Some)
+                .ok_or_else(|| self.bad(field, "a decimal")),
         }
     }
 
@@ -140,7 +177,9 @@ impl<'a> Fields<'a> {
     pub fn opt_date(&self, field: &str) -> Result<Option<NaiveDate>, ErpError> {
         match self.get(field) {
             Value::Null => Ok(None),
-            value => decode_date(value).map(Some).ok_or_else(|| self.bad(field, "a date")),
+            value => decode_date(value)
+                .map(Some)
+                .ok_or_else(|| self.bad(field, "a date")),
         }
     }
 }
@@ -152,18 +191,31 @@ mod tests {
 
     #[test]
     fn datetimes_round_trip_through_tryton_encoding() {
-        let time = Utc.with_ymd_and_hms(2026, 11, 25, 8, 30, 5).unwrap() + chrono::Duration::microseconds(42);
+        let time = Utc.with_ymd_and_hms(2026, 11, 25, 8, 30, 5).unwrap()
+            + chrono::Duration::microseconds(42);
         assert_eq!(decode_datetime(&encode_datetime(time)), Some(time));
     }
 
     #[test]
     fn decimals_are_read_from_tagged_objects_and_number_text() {
         let cases = [
-            (json!({"__class__": "Decimal", "decimal": "3619.90"}), Some(dec!(3619.90))),
-            (json!({"__class__": "Decimal", "decimal": "815.9000"}), Some(dec!(815.9))),
-            (serde_json::from_str::<Value>("46.1").unwrap(), Some(dec!(46.1))),
+            (
+                json!({"__class__": "Decimal", "decimal": "3619.90"}),
+                Some(dec!(3619.90)),
+            ),
+            (
+                json!({"__class__": "Decimal", "decimal": "815.9000"}),
+                Some(dec!(815.9)),
+            ),
+            (
+                serde_json::from_str::<Value>("46.1").unwrap(),
+                Some(dec!(46.1)),
+            ),
             (json!(12), Some(dec!(12))),
-            (serde_json::from_str::<Value>("1e-7").unwrap(), Some(dec!(0.0000001))),
+            (
+                serde_json::from_str::<Value>("1e-7").unwrap(),
+                Some(dec!(0.0000001)),
+            ),
             (json!("12"), None),
             (json!({"__class__": "Decimal", "decimal": "abc"}), None),
         ];
@@ -180,7 +232,10 @@ mod tests {
             "create_date": {"__class__": "datetime", "year": 2026, "month": 1, "day": 2, "hour": 3, "minute": 4, "second": 5, "microsecond": 0},
         }))
         .unwrap();
-        let fields = Fields { model: "sale.sale", row: &row };
+        let fields = Fields {
+            model: "sale.sale",
+            row: &row,
+        };
         assert_eq!(fields.id().unwrap(), 3);
         assert!(fields.boolean("active").unwrap());
         assert!(!fields.boolean("salable").unwrap());
