@@ -231,19 +231,19 @@ impl Rpc {
                 Some(date.with_timezone(&Utc));
         }
         let status = response.status();
-        let text = response.text().await.map_err(Failure::Transport)?;
+        let body = read_body(response).await?;
         if status != StatusCode::OK {
-            return Err(Failure::Status(status, text));
+            return Err(Failure::Status(status, String::from_utf8_lossy(&body).into_owned()));
         }
-        let answer: Value =
-            serde_json::from_str(&text).map_err(|_| Failure::NotJson(shorten(&text)))?;
-        if let Some(error) = answer.get("error").filter(|error| !error.is_null()) {
-            return Err(Failure::Remote(error.clone()));
+        let not_json = || Failure::NotJson(shorten(&String::from_utf8_lossy(&body)));
+        let mut answer: Value = serde_json::from_slice(&body).map_err(|_| not_json())?;
+        let Some(fields) = answer.as_object_mut() else {
+            return Err(not_json());
+        };
+        if let Some(error) = fields.remove("error").filter(|error| !error.is_null()) {
+            return Err(Failure::Remote(error));
         }
-        answer
-            .get("result")
-            .cloned()
-            .ok_or_else(|| Failure::NotJson(shorten(&text)))
+        fields.remove("result").ok_or_else(not_json)
     }
 
     fn to_error(&self, failure: Failure) -> ErpError {
@@ -358,6 +358,22 @@ fn strip_html(text: &str) -> String {
         }
     }
     plain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads a whole answer body into one buffer of its own.
+///
+/// Tryton streams its JSON in many small chunks (`iterencode`), and each
+/// chunk hyper hands over keeps its whole read buffer alive while it is
+/// held: collecting them with `Response::bytes` pinned about 100 MiB for a
+/// 400 KB page of products. Copying each chunk out and dropping it lets hyper
+/// reuse its buffer, so an answer costs about its own size.
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, Failure> {
+    let expected = response.content_length().unwrap_or(0);
+    let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(64 << 20));
+    while let Some(chunk) = response.chunk().await.map_err(Failure::Transport)? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn shorten(text: &str) -> String {
