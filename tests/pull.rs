@@ -392,3 +392,90 @@ async fn an_expired_session_logs_in_again_by_itself() {
     assert!(store.customer("C-HUAWEI").unwrap().is_some());
     assert!(erp.calls() > calls_before);
 }
+
+/// Stock levels sorted, to compare two ways of reading them.
+fn sorted(mut levels: Vec<fieldbook_core::StockLevel>) -> Vec<(i64, i64, Decimal, Decimal)> {
+    let mut rows: Vec<_> = levels
+        .drain(..)
+        .map(|level| {
+            (
+                level.product_id,
+                level.warehouse_id,
+                level.on_hand,
+                level.forecast,
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_through_fieldbooks_tryton_module_equals_tryton_own_fields() {
+    use fieldbook_erp::Erp;
+    use fieldbook_erp::tryton::Tryton;
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let with_module = Tryton::connect(server.sales_config()).await.unwrap();
+    assert!(
+        with_module.has_module(),
+        "the test template has the module activated"
+    );
+    let product_by_product = Tryton::connect(server.sales_config())
+        .await
+        .unwrap()
+        .without_module();
+    let products = with_module.ids(Entity::Products).await.unwrap();
+    let warehouses = with_module.ids(Entity::Warehouses).await.unwrap();
+    assert_eq!(warehouses.len(), 2);
+
+    let through_module = sorted(with_module.stock(&products, &warehouses).await.unwrap());
+    let through_fields = sorted(
+        product_by_product
+            .stock(&products, &warehouses)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(through_module.len(), products.len() * 2);
+    assert_eq!(through_module, through_fields);
+    // The data has products with stock and products without in each warehouse.
+    for warehouse in &warehouses {
+        let here: Vec<_> = through_module
+            .iter()
+            .filter(|row| row.1 == *warehouse)
+            .collect();
+        assert!(here.iter().any(|row| row.2.is_zero()) && here.iter().any(|row| !row.2.is_zero()));
+    }
+
+    // A few products (asked by id) and a product id Tryton no longer has.
+    let some = [products[0], products[5], 999_999];
+    let through_module = sorted(with_module.stock(&some, &warehouses).await.unwrap());
+    let through_fields = sorted(product_by_product.stock(&some, &warehouses).await.unwrap());
+    assert_eq!(
+        through_module
+            .iter()
+            .filter(|row| row.0 != 999_999)
+            .collect::<Vec<_>>(),
+        through_fields.iter().collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tryton_without_fieldbooks_module_is_read_product_by_product() {
+    let server = TrytonServer::start_without_module(Dataset::TEST).unwrap();
+    let erp = std::sync::Arc::new(
+        fieldbook_erp::tryton::Tryton::connect(server.sales_config())
+            .await
+            .unwrap(),
+    );
+    assert!(!erp.has_module());
+    let mut store = Store::open_in_memory().unwrap();
+    fieldbook_tests::sync_with(&erp, &mut store).await.unwrap();
+    let tea = store.product("P-TEA").unwrap().unwrap();
+    let mut stock: Vec<_> = tea
+        .stock
+        .iter()
+        .map(|row| row.level.on_hand.to_string())
+        .collect();
+    stock.sort();
+    assert_eq!(stock, ["300", "500"]);
+}

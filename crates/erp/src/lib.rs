@@ -48,6 +48,12 @@ pub trait Erp: Send + Sync {
     /// The ids of every live record of an entity, ascending.
     fn ids(&self, entity: Entity) -> impl Future<Output = Result<Vec<ErpId>, ErpError>> + Send;
 
+    /// How many products one [`Erp::stock`] call serves best, when the ERP
+    /// knows better than the sync's default chunk.
+    fn stock_batch(&self) -> Option<usize> {
+        None
+    }
+
     /// Stock of these products in these warehouses.
     fn stock(
         &self,

@@ -269,9 +269,11 @@ async fn refresh<E: Erp + 'static>(
             Ok((ids, figures))
         })
     };
-    let mut chunks = queued
-        .chunks(options.refresh_chunk.max(1))
-        .map(<[_]>::to_vec);
+    let chunk = match figure {
+        Figure::Stock => erp.stock_batch().unwrap_or(options.refresh_chunk),
+        Figure::Credit => options.refresh_chunk,
+    };
+    let mut chunks = queued.chunks(chunk.max(1)).map(<[_]>::to_vec);
     let mut done = 0;
     progress(Progress::Refreshing {
         figure,

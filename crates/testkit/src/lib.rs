@@ -147,9 +147,58 @@ pub fn ensure_venv() -> anyhow::Result<PathBuf> {
     Ok(venv)
 }
 
-/// The seeded template database for `dataset`, built if needed. Returns
-/// the path of its SQLite file.
+/// The seeded template database for `dataset` with Fieldbook's Tryton
+/// module (`erp/tryton/modules/fieldbook`) activated, built if needed.
+/// Returns the path of its SQLite file.
+///
+/// Two layers, each named by a hash of what shapes it: the seeded database
+/// (slow to build at benchmark size) and, on a copy of it, the module's
+/// activation (seconds). A change to the module rebuilds only the second.
 pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
+    let base = ensure_seeded(dataset)?;
+    let venv = ensure_venv()?;
+    let module = install_module(&venv)?;
+    let base_dir = base.parent().expect("template folder");
+    let base_name = base_dir
+        .file_name()
+        .expect("template name")
+        .to_string_lossy();
+    let layers = format!("{base_name}-with-module-");
+    let dir = cache_dir().join(format!("{layers}{module}"));
+    let file = dir.join(format!("{DATABASE}.sqlite"));
+    if file.exists() {
+        return Ok(file);
+    }
+    let _lock = exclusive(&dir.with_extension("lock"))?;
+    if file.exists() {
+        return Ok(file);
+    }
+    let building = tempfile::Builder::new()
+        .prefix("building-")
+        .tempdir_in(cache_dir())?;
+    let built = building.path().join(format!("{DATABASE}.sqlite"));
+    std::fs::copy(&base, &built)?;
+    let config = write_config(building.path(), None)?;
+    run(
+        Command::new(venv.join("bin/trytond-admin"))
+            .arg("--config")
+            .arg(&config)
+            .args(["--database", DATABASE])
+            .args(["--update", "fieldbook", "--activate-dependencies"]),
+        "activating Fieldbook's Tryton module",
+    )?;
+    std::fs::create_dir_all(&dir)?;
+    let partial = dir.join("partial.sqlite");
+    std::fs::copy(&built, &partial)?;
+    std::fs::rename(&partial, &file)?;
+    remove_stale(&layers, &dir);
+    Ok(file)
+}
+
+/// The seeded database for `dataset` as Tryton's own modules leave it,
+/// without Fieldbook's module: what a company's Tryton looks like before an
+/// administrator installs it. Built once, then reused.
+pub fn ensure_seeded(dataset: Dataset) -> anyhow::Result<PathBuf> {
     let venv = ensure_venv()?;
     let mut hasher = Sha256::new();
     hash_files(
@@ -161,7 +210,8 @@ pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
         "template-{}c-{}p-{}s-{}-",
         dataset.customers, dataset.products, dataset.sales, dataset.seed
     );
-    let dir = cache_dir().join(format!("{family}{}", short_hex(hasher)));
+    let hash = short_hex(hasher);
+    let dir = cache_dir().join(format!("{family}{hash}"));
     let file = dir.join(format!("{DATABASE}.sqlite"));
     if file.exists() {
         return Ok(file);
@@ -200,20 +250,74 @@ pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
     let partial = dir.join("partial.sqlite");
     std::fs::copy(building.path().join(format!("{DATABASE}.sqlite")), &partial)?;
     std::fs::rename(&partial, &file)?;
-    remove_stale_templates(&family, &dir);
+    // Older seeds of this dataset, and the module layers built on them.
+    remove_stale(&family, &dir);
     Ok(file)
 }
 
-/// Removes templates of the same dataset built from older scripts: they can
-/// never be used again, and the benchmark's is large.
-fn remove_stale_templates(family: &str, current: &Path) {
+/// Copies Fieldbook's Tryton module into the virtualenv's
+/// `trytond/modules`, where Tryton finds its modules, if it is not there
+/// already in this version. Returns the version (a hash of its files).
+fn install_module(venv: &Path) -> anyhow::Result<String> {
+    let source = tryton_dir().join("modules/fieldbook");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&source)
+        .with_context(|| format!("reading {}", source.display()))?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in &files {
+        hasher.update(file.file_name().expect("file name").as_encoded_bytes());
+        hasher.update(std::fs::read(file)?);
+    }
+    let version = short_hex(hasher);
+    let lib = venv.join("lib");
+    let python = std::fs::read_dir(&lib)
+        .with_context(|| format!("reading {}", lib.display()))?
+        .flatten()
+        .find(|entry| entry.file_name().to_string_lossy().starts_with("python"))
+        .with_context(|| format!("no python folder in {}", lib.display()))?;
+    let target = python
+        .path()
+        .join("site-packages/trytond/modules/fieldbook");
+    let stamp = target.join(".fieldbook-version");
+    if std::fs::read_to_string(&stamp).is_ok_and(|found| found == version) {
+        return Ok(version);
+    }
+    let _lock = exclusive(&cache_dir().join("module.lock"))?;
+    if std::fs::read_to_string(&stamp).is_ok_and(|found| found == version) {
+        return Ok(version);
+    }
+    if target.exists() {
+        std::fs::remove_dir_all(&target)?;
+    }
+    std::fs::create_dir_all(&target)?;
+    for file in &files {
+        std::fs::copy(file, target.join(file.file_name().expect("file name")))?;
+    }
+    std::fs::write(&stamp, &version)?;
+    Ok(version)
+}
+
+/// Removes templates named `prefix…` other than `current` (and whatever was
+/// built on them): they can never be used again, and the benchmark's are
+/// large.
+fn remove_stale(prefix: &str, current: &Path) {
     let Ok(entries) = std::fs::read_dir(cache_dir()) else {
         return;
     };
+    let current_name = current
+        .file_name()
+        .expect("template name")
+        .to_string_lossy()
+        .to_string();
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
-        if name.starts_with(family) && path.is_dir() && path != current {
+        let built_on_current = name.starts_with(&format!("{current_name}-"));
+        if name.starts_with(prefix) && path.is_dir() && path != current && !built_on_current {
             // Another process may hold it open; a failed removal only costs disk.
             let _ = std::fs::remove_dir_all(&path);
             let _ = std::fs::remove_file(path.with_extension("lock"));
@@ -261,9 +365,19 @@ pub struct TrytonServer {
 }
 
 impl TrytonServer {
-    /// Starts Tryton on a free port with a fresh copy of `dataset`.
+    /// Starts Tryton on a free port with a fresh copy of `dataset`, with
+    /// Fieldbook's Tryton module activated.
     pub fn start(dataset: Dataset) -> anyhow::Result<TrytonServer> {
-        let template = ensure_template(dataset)?;
+        TrytonServer::start_from(ensure_template(dataset)?)
+    }
+
+    /// Starts Tryton with `dataset` as Tryton's own modules leave it,
+    /// without Fieldbook's module.
+    pub fn start_without_module(dataset: Dataset) -> anyhow::Result<TrytonServer> {
+        TrytonServer::start_from(ensure_seeded(dataset)?)
+    }
+
+    fn start_from(template: PathBuf) -> anyhow::Result<TrytonServer> {
         let venv = ensure_venv()?;
         let dir = tempfile::Builder::new()
             .prefix("fieldbook-tryton-")

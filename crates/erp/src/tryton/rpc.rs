@@ -233,7 +233,10 @@ impl Rpc {
         let status = response.status();
         let body = read_body(response).await?;
         if status != StatusCode::OK {
-            return Err(Failure::Status(status, String::from_utf8_lossy(&body).into_owned()));
+            return Err(Failure::Status(
+                status,
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
         }
         let not_json = || Failure::NotJson(shorten(&String::from_utf8_lossy(&body)));
         let mut answer: Value = serde_json::from_slice(&body).map_err(|_| not_json())?;
