@@ -1,7 +1,7 @@
 //! Writing what a sync pulled: pages of records with their cursor, derived
 //! figures, and the removal of records the ERP no longer has.
 
-use crate::search::{customer_rowid, product_rowid, reindex_customers, reindex_products};
+use crate::search::{customer_rowid, product_rowid, reindex_customers, reindex_products, unindex};
 use crate::{Store, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use fieldbook_core::{Credit, Entity, ErpId, Records, StockLevel};
@@ -333,8 +333,7 @@ fn remove_one(
 ) -> Result<usize, StoreError> {
     match entity {
         Entity::Customers => {
-            tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
-                .execute([customer_rowid(erp_id)])?;
+            unindex(tx, customer_rowid(erp_id))?;
         }
         Entity::Addresses | Entity::Contacts => {
             let sql = format!(
@@ -348,8 +347,7 @@ fn remove_one(
         Entity::Products => {
             tx.prepare_cached("DELETE FROM stock_levels WHERE product_id = ?1")?
                 .execute([erp_id])?;
-            tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
-                .execute([product_rowid(erp_id)])?;
+            unindex(tx, product_rowid(erp_id))?;
         }
         Entity::Warehouses => {
             tx.prepare_cached("DELETE FROM stock_levels WHERE warehouse_id = ?1")?

@@ -7,7 +7,21 @@ use std::sync::Once;
 use std::time::Duration;
 
 /// The migrations, oldest first. Append only: a released file never changes.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_short_terms.sql"),
+];
+
+/// Migration `index` (from 0), with the Rust it runs after its SQL.
+fn migration(index: usize, sql: &'static str) -> M<'static> {
+    match index {
+        1 => M::up_with_hook(sql, |tx: &rusqlite::Transaction| {
+            crate::search::fill_short_terms(tx)?;
+            Ok(())
+        }),
+        _ => M::up(sql),
+    }
+}
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -182,7 +196,8 @@ impl Store {
 pub(crate) fn migrate_to(conn: &mut Connection, version: i64) -> Result<(), StoreError> {
     let steps = MIGRATIONS[..version as usize]
         .iter()
-        .map(|sql| M::up(sql))
+        .enumerate()
+        .map(|(index, sql)| migration(index, sql))
         .collect();
     Migrations::new(steps).to_latest(conn)?;
     Ok(())
@@ -321,6 +336,34 @@ mod tests {
             Store::open_with_timeout(&path, &key("k"), Duration::from_millis(50)).unwrap_err();
         assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
         assert!(error.is_transient());
+    }
+
+    #[test]
+    fn a_first_version_cache_gets_its_short_search_terms_when_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        sqlite_ready();
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "key", "k").unwrap();
+        migrate_to(&mut conn, 1).unwrap();
+        conn.execute(
+            "INSERT INTO customers VALUES (7, 'C7', '深圳市华为技术有限公司', NULL, 't')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO search_index (rowid, kind, erp_id, code, name, body, digits)
+             VALUES (14, 'customer', 7, 'C7', '深圳市华为技术有限公司', 'Keji Road', '7')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path, &key("k")).unwrap();
+        for query in ["华为", "华", "ke", "c7"] {
+            let hits = store.search(query, 5).unwrap();
+            assert_eq!(hits.len(), 1, "{query}");
+            assert_eq!(hits[0].erp_id, 7, "{query}");
+        }
     }
 
     #[test]

@@ -5,9 +5,12 @@
 //! description). It uses FTS5's trigram tokenizer: any substring of three or
 //! more characters is found through the index, which suits Chinese (written
 //! without spaces: "华为" inside "深圳市华为技术有限公司") as well as Latin
-//! prefixes and codes. Terms shorter than three characters are matched with
-//! LIKE over the same rows. Phone numbers are also indexed as bare digits, so
-//! "13812345678" finds "+86 138 1234 5678".
+//! prefixes and codes. Terms of one or two characters, which trigrams cannot
+//! serve, go to a second index (`search_short`) of every CJK character and
+//! pair of neighbouring characters and every other word, looked up as a
+//! whole term (Chinese) or a word prefix (Latin, digits); only a short term
+//! mixing scripts or holding punctuation falls back to LIKE. Phone numbers are
+//! also indexed as bare digits, so "13812345678" finds "+86 138 1234 5678".
 
 use crate::{Store, StoreError};
 use fieldbook_core::ErpId;
@@ -50,6 +53,7 @@ impl Store {
         let mut conditions = Vec::new();
         let mut values: Vec<Value> = Vec::new();
         let mut fts_terms = Vec::new();
+        let mut short_terms = Vec::new();
         let digits = phone_digits(text);
         if let Some(digits) = digits.filter(|digits| digits.chars().count() >= 3) {
             fts_terms.push(format!("(digits : {} OR {})", quote(&digits), quote(text)));
@@ -57,6 +61,10 @@ impl Store {
             for word in text.split_whitespace() {
                 if word.chars().count() >= 3 {
                     fts_terms.push(quote(word));
+                } else if word.chars().all(is_cjk) {
+                    short_terms.push(quote(word));
+                } else if word.chars().all(char::is_alphanumeric) {
+                    short_terms.push(format!("{}*", quote(word)));
                 } else {
                     conditions.push(
                         "(code || ' ' || name || ' ' || body) LIKE ? ESCAPE '\\'".to_string(),
@@ -64,6 +72,13 @@ impl Store {
                     values.push(Value::Text(format!("%{}%", escape_like(word))));
                 }
             }
+        }
+        if !short_terms.is_empty() {
+            conditions.insert(
+                0,
+                "rowid IN (SELECT rowid FROM search_short WHERE search_short MATCH ?)".to_string(),
+            );
+            values.insert(0, Value::Text(short_terms.join(" AND ")));
         }
         let ranked_by_bm25 = !fts_terms.is_empty();
         if ranked_by_bm25 {
@@ -122,6 +137,81 @@ fn phone_digits(text: &str) -> Option<String> {
     (looks_like_phone && !digits.is_empty()).then_some(digits)
 }
 
+/// Chinese, Japanese and Korean characters: written without spaces, so
+/// every character and pair of characters is a term of the short index.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF     // Hiragana, Katakana
+        | 0x3400..=0x4DBF   // CJK Unified Ideographs Extension A
+        | 0x4E00..=0x9FFF   // CJK Unified Ideographs
+        | 0xAC00..=0xD7AF   // Hangul syllables
+        | 0xF900..=0xFAFF   // CJK Compatibility Ideographs
+        | 0x20000..=0x3134F // Extensions B to G
+    )
+}
+
+/// The text of a record's row in the short index: every CJK character and
+/// every pair of neighbouring CJK characters as its own word, and the rest as
+/// it is (the unicode61 tokenizer splits it into words).
+pub(crate) fn short_terms(parts: &[&str]) -> String {
+    let mut terms = String::new();
+    for part in parts {
+        let mut previous: Option<char> = None;
+        for c in part.chars() {
+            if is_cjk(c) {
+                terms.push(' ');
+                terms.push(c);
+                if let Some(before) = previous {
+                    terms.push(' ');
+                    terms.push(before);
+                    terms.push(c);
+                }
+                previous = Some(c);
+            } else {
+                if previous.take().is_some() {
+                    terms.push(' ');
+                }
+                terms.push(c);
+            }
+        }
+        terms.push(' ');
+    }
+    terms
+}
+
+/// Fills the short index from the main one (schema version 2 on a cache
+/// written by version 1).
+pub(crate) fn fill_short_terms(tx: &Transaction) -> Result<(), rusqlite::Error> {
+    let mut rows = tx.prepare("SELECT rowid, code, name, body FROM search_index")?;
+    let mut insert = tx.prepare("INSERT INTO search_short (rowid, terms) VALUES (?1, ?2)")?;
+    let mut found = rows.query([])?;
+    while let Some(row) = found.next()? {
+        let rowid: i64 = row.get(0)?;
+        let parts: [String; 3] = [row.get(1)?, row.get(2)?, row.get(3)?];
+        insert.execute(rusqlite::params![
+            rowid,
+            short_terms(&parts.each_ref().map(String::as_str))
+        ])?;
+    }
+    Ok(())
+}
+
+/// Removes a record's rows from both indexes.
+pub(crate) fn unindex(tx: &Transaction, rowid: i64) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+        .execute([rowid])?;
+    tx.prepare_cached("DELETE FROM search_short WHERE rowid = ?1")?
+        .execute([rowid])?;
+    Ok(())
+}
+
+/// Writes a record's row in the short index.
+fn index_short(tx: &Transaction, rowid: i64, parts: &[&str]) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached("INSERT INTO search_short (rowid, terms) VALUES (?1, ?2)")?
+        .execute(rusqlite::params![rowid, short_terms(parts)])?;
+    Ok(())
+}
+
 /// An FTS5 string literal: the text matched as a phrase, never as syntax.
 fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
@@ -150,7 +240,6 @@ pub(crate) fn reindex_customers(
     tx: &Transaction,
     customers: &BTreeSet<ErpId>,
 ) -> Result<(), StoreError> {
-    let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?;
     let mut customer = tx.prepare_cached(
         "SELECT coalesce(code, ''), name, coalesce(tax_id, '') FROM customers WHERE erp_id = ?1",
     )?;
@@ -166,7 +255,7 @@ pub(crate) fn reindex_customers(
         "INSERT INTO search_index (rowid, kind, erp_id, code, name, body, digits) VALUES (?6, 'customer', ?1, ?2, ?3, ?4, ?5)",
     )?;
     for &erp_id in customers {
-        clear.execute([customer_rowid(erp_id)])?;
+        unindex(tx, customer_rowid(erp_id))?;
         let found = customer
             .query_map([erp_id], |row| {
                 Ok((
@@ -201,11 +290,13 @@ pub(crate) fn reindex_customers(
             }
             body.push(value);
         }
+        let body = body.join(" ");
+        index_short(tx, customer_rowid(erp_id), &[&code, &name, &body])?;
         insert.execute(params_from_iter([
             Value::Integer(erp_id),
             Value::Text(code),
             Value::Text(name),
-            Value::Text(body.join(" ")),
+            Value::Text(body),
             Value::Text(digits.join(" ")),
             Value::Integer(customer_rowid(erp_id)),
         ]))?;
@@ -217,27 +308,38 @@ pub(crate) fn reindex_products(
     tx: &Transaction,
     products: &BTreeSet<ErpId>,
 ) -> Result<(), StoreError> {
-    let mut clear = tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?;
+    let mut product = tx.prepare_cached(
+        "SELECT coalesce(code, ''), name, coalesce(description, '') FROM products WHERE erp_id = ?1",
+    )?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO search_index (rowid, kind, erp_id, code, name, body, digits)
-         SELECT ?3, 'product', erp_id, coalesce(code, ''), name, coalesce(description, ''), ?2 FROM products WHERE erp_id = ?1",
+         VALUES (?1, 'product', ?2, ?3, ?4, ?5, ?6)",
     )?;
-    let mut code =
-        tx.prepare_cached("SELECT coalesce(code, '') FROM products WHERE erp_id = ?1")?;
     for &erp_id in products {
-        clear.execute([product_rowid(erp_id)])?;
-        let code_digits: String = code
-            .query_map([erp_id], |row| row.get::<_, String>(0))?
+        let rowid = product_rowid(erp_id);
+        unindex(tx, rowid)?;
+        let found = product
+            .query_map([erp_id], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?
             .next()
-            .transpose()?
-            .unwrap_or_default()
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
+            .transpose()?;
+        let Some((code, name, description)) = found else {
+            continue;
+        };
+        let code_digits: String = code.chars().filter(char::is_ascii_digit).collect();
+        index_short(tx, rowid, &[&code, &name, &description])?;
         insert.execute(rusqlite::params![
+            rowid,
             erp_id,
-            code_digits,
-            product_rowid(erp_id)
+            code,
+            name,
+            description,
+            code_digits
         ])?;
     }
     Ok(())

@@ -140,6 +140,28 @@ fn search_finds_chinese_substrings_latin_prefixes_codes_and_phone_numbers() {
 }
 
 #[test]
+fn one_and_two_character_queries_use_the_short_index() {
+    let store = seeded();
+    // Chinese: any character, any two neighbouring characters.
+    check(&store, "华", &["C-HUAWEI"]);
+    check(&store, "杭", &["C000004"]);
+    check(&store, "科技", &["C000004"]);
+    check(&store, "明达 科技", &["C000004"]);
+    check(&store, "为华", &[]);
+    // Mixed with longer words, each word must match.
+    check(&store, "龙井 tea", &["P-TEA"]);
+    check(&store, "龙井 coffee", &[]);
+    // Latin and digits: the start of a word, ranked as longer queries are.
+    check(&store, "ac", &["C-ACME", "P000101", "C000003"]);
+    check(&store, "13", &["C-ACME"]);
+    check(&store, "we", &["P-TEA"]);
+    // Neither (punctuation, or scripts mixed in two characters): still found
+    // by a scan.
+    check(&store, "c-", &["C-ACME", "C-HUAWEI"]);
+    check(&store, "a华", &[]);
+}
+
+#[test]
 fn search_hits_say_what_they_are() {
     let store = seeded();
     let hits = store.search("tea", 10).unwrap();
@@ -174,6 +196,8 @@ fn a_deactivated_customer_leaves_the_cache_and_the_search() {
     apply(&mut store, Records::Customers(vec![gone]));
     check(&store, "13812345678", &[]);
     check(&store, "acm", &["P000101", "C000003"]);
+    check(&store, "ac", &["P000101", "C000003"]);
+    check(&store, "13", &[]);
 }
 
 #[test]
