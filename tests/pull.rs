@@ -16,6 +16,25 @@ fn id(row: &Value) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_sync_holds_what_tryton_returns() {
     let server = TrytonServer::start(Dataset::TEST).unwrap();
+    // The seed names no provinces: give one address one.
+    let admin = server.admin().await.unwrap();
+    let china = find_one(&admin, "country.country", json!([["code", "=", "CN"]])).await;
+    let guangdong = admin_call(
+        &admin,
+        "model.country.subdivision.create",
+        vec![json!([{"country": china, "name": "Guangdong 广东省", "code": "CN-GD", "type": "province"}])],
+    )
+    .await[0]
+        .as_i64()
+        .unwrap();
+    let huawei = find_one(&admin, "party.party", json!([["code", "=", "C-HUAWEI"]])).await;
+    let address = find_one(&admin, "party.address", json!([["party", "=", huawei]])).await;
+    admin_call(
+        &admin,
+        "model.party.address.write",
+        vec![json!([address]), json!({"subdivision": guangdong})],
+    )
+    .await;
     let mut store = Store::open_in_memory().unwrap();
     let report = sync(&server, &mut store).await.unwrap();
     assert!(report.pulled[&Entity::Customers] > 60, "{report:?}");
@@ -171,6 +190,60 @@ async fn a_full_sync_holds_what_tryton_returns() {
         forecast_differs > 0,
         "confirmed unshipped sales make forecast differ"
     );
+
+    // Prices and units of every product, and the names of every address's
+    // country and subdivision, as Tryton itself reads them (the client reads
+    // units and names by id, once per sync).
+    let products = erp_rows(
+        &server,
+        "product.product",
+        json!([]),
+        &["list_price_used", "template.default_uom.symbol"],
+        json!({}),
+    )
+    .await
+    .unwrap();
+    for product in &products {
+        let view = store.product(&id(product).to_string()).unwrap().unwrap();
+        let price = match &product["list_price_used"] {
+            Value::Null => None,
+            price => Some(decimal(price)),
+        };
+        assert_eq!(view.product.value.list_price, price, "{product}");
+        assert_eq!(
+            view.product.value.unit,
+            product["template."]["default_uom."]["symbol"]
+                .as_str()
+                .unwrap(),
+            "{product}"
+        );
+    }
+    let addresses = erp_rows(
+        &server,
+        "party.address",
+        json!([]),
+        &["party", "country.name", "subdivision.name"],
+        json!({}),
+    )
+    .await
+    .unwrap();
+    let mut with_subdivision = 0;
+    for address in &addresses {
+        let party = address["party"].as_i64().unwrap();
+        let Some(view) = store.customer(&party.to_string()).unwrap() else {
+            continue; // an address of a party that is not a customer we hold
+        };
+        let cached = view
+            .addresses
+            .iter()
+            .find(|cached| cached.erp_id == id(address))
+            .unwrap_or_else(|| panic!("address {address}"));
+        let name = |field: &str| address[field]["name"].as_str().map(str::to_owned);
+        assert_eq!(cached.country, name("country."), "{address}");
+        assert_eq!(cached.subdivision, name("subdivision."), "{address}");
+        with_subdivision += usize::from(cached.subdivision.is_some());
+    }
+    assert!(with_subdivision > 0, "some addresses name a province");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

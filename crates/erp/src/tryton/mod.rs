@@ -41,6 +41,11 @@ pub struct Tryton {
     /// is activated on this database: it serves stock for many products
     /// in one cheap call.
     module: bool,
+    /// Names of small reference records (units, countries, subdivisions,
+    /// currencies) by model and id, read once per connection: asking for
+    /// them through dotted fields on every row costs Tryton more than
+    /// reading the rows.
+    names: tokio::sync::Mutex<HashMap<(&'static str, ErpId), Value>>,
 }
 
 impl Tryton {
@@ -104,6 +109,7 @@ impl Tryton {
             context,
             company_currency,
             module,
+            names: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -349,9 +355,7 @@ impl Tryton {
                             name: f.text("template.name")?,
                             description: f.opt_text("description")?,
                             unit: f.text("template.default_uom.symbol")?,
-                            list_price: f
-                                .opt_decimal("list_price")?
-                                .or(f.opt_decimal("template.list_price")?),
+                            list_price: f.opt_decimal("list_price_used")?,
                             salable: f.boolean("template.salable")?,
                             active: f.boolean("active")? && f.boolean("template.active")?,
                         })
@@ -446,7 +450,32 @@ struct Model {
     domain: fn() -> Value,
     /// Whether the record also counts as changed when its template changed.
     template: bool,
+    /// Related reference records read by id and filled in after the page
+    /// came back (see [`Lookup`]).
+    lookups: &'static [Lookup],
 }
+
+/// A field holding the id of a small reference record (`path`, dotted
+/// through relations read in the page, e.g. `template.default_uom`), and
+/// which field of the referenced `model` to show (`name`). After a page is
+/// read, `path.name` is filled in as if it had been asked for as a dotted
+/// field, from names read once per connection.
+struct Lookup {
+    path: &'static str,
+    model: &'static str,
+    name: &'static str,
+}
+
+const UNIT: Lookup = Lookup {
+    path: "unit",
+    model: "product.uom",
+    name: "symbol",
+};
+const CURRENCY: Lookup = Lookup {
+    path: "currency",
+    model: "currency.currency",
+    name: "code",
+};
 
 const DATES: [&str; 2] = ["write_date", "create_date"];
 
@@ -458,12 +487,14 @@ fn model(entity: Entity) -> Model {
             fields: &["name", "code", "active"],
             domain: || json!([["type", "=", "warehouse"]]),
             template: false,
+            lookups: &[],
         },
         Entity::Customers => Model {
             name: "party.party",
             fields: &["code", "name", "active", "tax_identifier.code"],
             domain: everything,
             template: false,
+            lookups: &[],
         },
         Entity::Addresses => Model {
             name: "party.address",
@@ -473,20 +504,33 @@ fn model(entity: Entity) -> Model {
                 "street",
                 "postal_code",
                 "city",
-                "subdivision.name",
-                "country.name",
+                "subdivision",
+                "country",
                 "invoice",
                 "delivery",
                 "active",
             ],
             domain: everything,
             template: false,
+            lookups: &[
+                Lookup {
+                    path: "subdivision",
+                    model: "country.subdivision",
+                    name: "name",
+                },
+                Lookup {
+                    path: "country",
+                    model: "country.country",
+                    name: "name",
+                },
+            ],
         },
         Entity::Contacts => Model {
             name: "party.contact_mechanism",
             fields: &["party", "type", "value", "name", "active"],
             domain: everything,
             template: false,
+            lookups: &[],
         },
         Entity::Products => Model {
             name: "product.product",
@@ -494,15 +538,18 @@ fn model(entity: Entity) -> Model {
                 "code",
                 "description",
                 "active",
-                "list_price",
+                "list_price_used",
                 "template.name",
-                "template.default_uom.symbol",
-                "template.list_price",
+                "template.default_uom",
                 "template.salable",
                 "template.active",
             ],
             domain: everything,
             template: true,
+            lookups: &[Lookup {
+                path: "template.default_uom",
+                ..UNIT
+            }],
         },
         Entity::Orders => Model {
             name: "sale.sale",
@@ -512,13 +559,14 @@ fn model(entity: Entity) -> Model {
                 "reference",
                 "state",
                 "sale_date",
-                "currency.code",
+                "currency",
                 "untaxed_amount",
                 "tax_amount",
                 "total_amount",
             ],
             domain: everything,
             template: false,
+            lookups: &[CURRENCY],
         },
         Entity::OrderLines => Model {
             name: "sale.line",
@@ -527,12 +575,13 @@ fn model(entity: Entity) -> Model {
                 "product",
                 "description",
                 "quantity",
-                "unit.symbol",
+                "unit",
                 "unit_price",
                 "amount",
             ],
             domain: || json!([["type", "=", "line"]]),
             template: false,
+            lookups: &[UNIT],
         },
         Entity::Invoices => Model {
             name: "account.invoice",
@@ -541,7 +590,7 @@ fn model(entity: Entity) -> Model {
                 "party",
                 "invoice_date",
                 "state",
-                "currency.code",
+                "currency",
                 "total_amount",
                 "amount_to_pay",
                 "lines_to_pay",
@@ -553,6 +602,7 @@ fn model(entity: Entity) -> Model {
                 ])
             },
             template: false,
+            lookups: &[CURRENCY],
         },
         Entity::Payments => Model {
             name: "account.move.line",
@@ -573,6 +623,7 @@ fn model(entity: Entity) -> Model {
                 ])
             },
             template: false,
+            lookups: &[],
         },
     }
 }
@@ -618,6 +669,98 @@ fn ids(result: Value) -> Result<Vec<ErpId>, ErpError> {
             .collect(),
         other => Err(ErpError::Protocol(format!("expected ids, got {other}"))),
     }
+}
+
+impl Tryton {
+    /// Fills in each lookup's `path.name` in `rows`, reading the names not
+    /// yet known in one call per model.
+    async fn fill_lookups(&self, rows: &mut [Row], lookups: &[Lookup]) -> Result<(), ErpError> {
+        for lookup in lookups {
+            let (relations, field) = match lookup.path.rsplit_once('.') {
+                Some((relations, field)) => (relations.split('.').collect::<Vec<_>>(), field),
+                None => (Vec::new(), lookup.path),
+            };
+            let mut wanted = BTreeSet::new();
+            for row in rows.iter_mut() {
+                if let Some(id) = related(row, &relations)
+                    .and_then(|related| related.get(field))
+                    .and_then(Value::as_i64)
+                {
+                    wanted.insert(id);
+                }
+            }
+            let names = self.names_of(lookup, &wanted).await?;
+            for row in rows.iter_mut() {
+                let Some(related) = related_mut(row, &relations) else {
+                    continue;
+                };
+                let Some(id) = related.get(field).and_then(Value::as_i64) else {
+                    continue;
+                };
+                let name = names.get(&id).cloned().unwrap_or(Value::Null);
+                let mut filled = Row::new();
+                filled.insert("id".into(), json!(id));
+                filled.insert(lookup.name.into(), name);
+                related.insert(format!("{field}."), Value::Object(filled));
+            }
+        }
+        Ok(())
+    }
+
+    /// The `lookup.name` of each id, from what this connection has read
+    /// before or from one `read` of the rest.
+    async fn names_of(
+        &self,
+        lookup: &Lookup,
+        ids: &BTreeSet<ErpId>,
+    ) -> Result<HashMap<ErpId, Value>, ErpError> {
+        let mut known = self.names.lock().await;
+        let missing: Vec<ErpId> = ids
+            .iter()
+            .copied()
+            .filter(|id| !known.contains_key(&(lookup.model, *id)))
+            .collect();
+        if !missing.is_empty() {
+            let context = self.context_with(json!({"active_test": false}));
+            for row in self
+                .read(lookup.model, &missing, &[lookup.name], context)
+                .await?
+            {
+                let fields = Fields {
+                    model: lookup.model,
+                    row: &row,
+                };
+                let name = row.get(lookup.name).cloned().unwrap_or(Value::Null);
+                known.insert((lookup.model, fields.id()?), name);
+            }
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                known
+                    .get(&(lookup.model, *id))
+                    .map(|name| (*id, name.clone()))
+            })
+            .collect())
+    }
+}
+
+/// The related record reached from `row` through `relations` (each read
+/// as Tryton returns a dotted field, under "relation.").
+fn related<'a>(row: &'a Row, relations: &[&str]) -> Option<&'a Row> {
+    let mut current = row;
+    for relation in relations {
+        current = current.get(&format!("{relation}."))?.as_object()?;
+    }
+    Some(current)
+}
+
+fn related_mut<'a>(row: &'a mut Row, relations: &[&str]) -> Option<&'a mut Row> {
+    let mut current = row;
+    for relation in relations {
+        current = current.get_mut(&format!("{relation}."))?.as_object_mut()?;
+    }
+    Some(current)
 }
 
 /// How many products one call of the module's stock method is asked for.
@@ -722,7 +865,7 @@ impl Erp for Tryton {
             }
             None => self.context.clone(),
         };
-        let rows = self
+        let mut rows = self
             .search_read(
                 model.name,
                 json!(domain),
@@ -731,6 +874,7 @@ impl Erp for Tryton {
                 context,
             )
             .await?;
+        self.fill_lookups(&mut rows, model.lookups).await?;
         let due_dates = if entity == Entity::Invoices {
             self.due_dates(&rows).await?
         } else {
