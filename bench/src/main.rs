@@ -424,7 +424,7 @@ async fn replay_timed(
         .into_iter()
         .map(|(key, (count, time))| (key, count, time))
         .collect();
-    rows.sort_by(|a, b| b.2.cmp(&a.2));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.2));
     Ok((rows, all))
 }
 

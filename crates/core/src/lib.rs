@@ -12,10 +12,12 @@
 //!   shown to a salesperson carries its age, computed from this.
 
 mod age;
+mod drafts;
 mod entity;
 mod records;
 
 pub use age::{Age, age_between};
+pub use drafts::{DraftError, DraftLine, PRICE_DIGITS, SaleDraft, SaleKind};
 pub use entity::Entity;
 pub use records::*;
 

@@ -12,7 +12,8 @@ mod error;
 pub mod tryton;
 
 use chrono::{DateTime, Utc};
-use fieldbook_core::{Credit, Entity, ErpId, Records, StockLevel};
+use fieldbook_core::{Credit, Entity, ErpId, Records, SaleDraft, StockLevel};
+use rust_decimal::Decimal;
 use std::future::Future;
 
 pub use error::ErpError;
@@ -26,6 +27,19 @@ pub struct PullRequest {
     /// Only records with a larger ERP id: pages are ordered by id.
     pub after_id: ErpId,
     pub limit: usize,
+}
+
+/// What the ERP made of a quote or order sent to it: its record, number,
+/// state and totals, which replace the laptop's estimates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SentSale {
+    pub erp_id: ErpId,
+    pub number: Option<String>,
+    /// The ERP's word for it (Tryton: quotation, confirmed, processing, ...).
+    pub state: String,
+    pub untaxed: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
 }
 
 /// What the sync engine needs from an ERP.
@@ -79,4 +93,17 @@ pub trait Erp: Send + Sync {
         &self,
         since: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<ErpId>, ErpError>> + Send;
+
+    /// Sends a quote or order written offline, identified by the client's
+    /// `uuid`. Sending the same uuid again never makes a second sale: the
+    /// ERP's record is found by it and taken on from where it stopped.
+    /// `acknowledged_warning` names a warning the salesperson has accepted,
+    /// skipped once. Rejections and warnings come back as
+    /// [`ErpError::Rejected`] and [`ErpError::Warning`], in the ERP's words.
+    fn send_sale(
+        &self,
+        uuid: &str,
+        draft: &SaleDraft,
+        acknowledged_warning: Option<&str>,
+    ) -> impl Future<Output = Result<SentSale, ErpError>> + Send;
 }

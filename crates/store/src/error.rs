@@ -45,6 +45,10 @@ pub enum StoreError {
     #[error("cache migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
 
+    /// A change the cache refuses, with what is wrong and what to do.
+    #[error("{0}")]
+    Invalid(String),
+
     #[error(
         "the cache holds a value it cannot read ({0}): move it away and run `fieldbook init` again"
     )]

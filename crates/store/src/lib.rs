@@ -13,12 +13,14 @@
 mod apply;
 mod error;
 mod open;
+mod outbox;
 mod read;
 mod search;
 
 pub use apply::{Figure, PageEffects, PullCursor};
 pub use error::StoreError;
 pub use open::{CacheKey, SCHEMA_VERSION, Store};
+pub use outbox::{EntryPayload, EntryState, ErpWarning, OutboxEntry};
 pub use read::{
     CustomerView, EntityStatus, ErpLink, OrderSummary, ProductView, Status, StockRow, Synced,
 };

@@ -10,6 +10,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_short_terms.sql"),
+    include_str!("../migrations/0003_outbox.sql"),
 ];
 
 /// Migration `index` (from 0), with the Rust it runs after its SQL.

@@ -320,7 +320,7 @@ fn derived_figures_replace_the_old_ones_and_leave_the_queue() {
         receivable: dec!(800),
     };
     store
-        .apply_credit(&[1, 99], &[credit.clone()], at(6))
+        .apply_credit(&[1, 99], std::slice::from_ref(&credit), at(6))
         .unwrap();
     let view = store.customer("C-HUAWEI").unwrap().unwrap();
     let synced = view.credit.unwrap();

@@ -16,6 +16,8 @@
 
 mod engine;
 mod plan;
+mod push;
 
 pub use engine::{Progress, SyncError, SyncOptions, SyncReport, pull};
 pub use plan::{Step, advance, checks_deletions, page_effects, plan, removed_ids};
+pub use push::{PushOptions, PushReport, backoff, push};

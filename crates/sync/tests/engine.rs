@@ -4,8 +4,11 @@
 //! made to fail, deterministically.)
 
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
-use fieldbook_core::{Credit, Customer, Entity, ErpId, Product, Records, StockLevel, Warehouse};
-use fieldbook_erp::{Erp, ErpError, PullRequest};
+use fieldbook_core::{
+    Credit, Customer, DraftLine, Entity, ErpId, Product, Records, SaleDraft, SaleKind, StockLevel,
+    Warehouse,
+};
+use fieldbook_erp::{Erp, ErpError, PullRequest, SentSale};
 use fieldbook_store::Store;
 use fieldbook_sync::{SyncOptions, pull};
 use rust_decimal::Decimal;
@@ -28,6 +31,14 @@ struct World {
     products: BTreeMap<ErpId, (String, DateTime<Utc>)>,
     stock: BTreeMap<ErpId, Decimal>,
     stock_moved: BTreeMap<ErpId, DateTime<Utc>>,
+    /// Sales by the client's uuid, as the ERP holds them.
+    sales: BTreeMap<String, SentSale>,
+    /// Sales of this customer are refused (as over a credit limit).
+    refuse_customer: Option<ErpId>,
+    /// Sales of this customer raise a warning until it is acknowledged.
+    warn_customer: Option<ErpId>,
+    /// How many of the next sales are made but their answer lost.
+    lose_answers: usize,
 }
 
 /// An ERP in memory. `fail_at` makes the n-th call (counting from 0) fail
@@ -199,6 +210,47 @@ impl Erp for FakeErp {
         let _world = self.call()?;
         Ok(vec![])
     }
+
+    async fn send_sale(
+        &self,
+        uuid: &str,
+        draft: &SaleDraft,
+        acknowledged_warning: Option<&str>,
+    ) -> Result<SentSale, ErpError> {
+        let mut world = self.call()?;
+        if let Some(sale) = world.sales.get(uuid) {
+            return Ok(sale.clone());
+        }
+        if world.refuse_customer == Some(draft.customer_id) {
+            return Err(ErpError::Rejected {
+                message: "The party will exceed their CNY 5000.00 credit limit.".into(),
+                description: None,
+            });
+        }
+        if world.warn_customer == Some(draft.customer_id)
+            && acknowledged_warning != Some("credit_limit")
+        {
+            return Err(ErpError::Warning {
+                name: "credit_limit".into(),
+                message: "The party will exceed their credit limit.".into(),
+            });
+        }
+        let total = draft.estimated_total(2);
+        let sent = SentSale {
+            erp_id: 1000 + world.sales.len() as ErpId,
+            number: Some(format!("SO{:04}", world.sales.len() + 1)),
+            state: "confirmed".into(),
+            untaxed: total,
+            tax: Decimal::ZERO,
+            total,
+        };
+        world.sales.insert(uuid.to_owned(), sent.clone());
+        if world.lose_answers > 0 {
+            world.lose_answers -= 1;
+            return Err(ErpError::Timeout { url: "fake".into() });
+        }
+        Ok(sent)
+    }
 }
 
 fn world() -> World {
@@ -333,4 +385,194 @@ async fn deletions_deactivations_and_stock_moves_arrive_with_a_delta() {
     let stock = store.product("P5").unwrap().unwrap().stock;
     assert_eq!(stock[0].level.on_hand, Decimal::from(999));
     assert_eq!(store.local_ids(Entity::Customers).unwrap().len(), 19);
+}
+
+// --- Push: the outbox reaches the ERP exactly once -------------------------
+
+fn order(customer_id: ErpId, quantity: i64) -> SaleDraft {
+    SaleDraft {
+        kind: SaleKind::Order,
+        customer_id,
+        invoice_address_id: None,
+        shipment_address_id: None,
+        warehouse_id: None,
+        requested_date: None,
+        reference: None,
+        note: Some(format!("{quantity} boxes")),
+        lines: vec![DraftLine {
+            product_id: 1,
+            quantity: Decimal::from(quantity),
+            unit_price: Decimal::from(10),
+            discount: Decimal::ZERO,
+        }],
+    }
+}
+
+/// A cache holding customers 1 to 3 and product 1, synced from `erp`.
+async fn cache_with_outbox(erp: &Arc<FakeErp>, orders: &[(ErpId, i64)]) -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    sync(erp, &mut store).await.unwrap();
+    for (index, (customer, quantity)) in orders.iter().enumerate() {
+        store
+            .add_sale(
+                &format!("uuid-{index}"),
+                &order(*customer, *quantity),
+                None,
+                epoch(),
+            )
+            .unwrap();
+    }
+    store
+}
+
+fn now() -> DateTime<Utc> {
+    epoch() + Span::hours(1)
+}
+
+const NOW: fieldbook_sync::PushOptions = fieldbook_sync::PushOptions {
+    respect_backoff: false,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_entry_reaches_the_erp_once_whatever_is_cut_or_lost() {
+    let orders = [(1, 1), (2, 2), (3, 3), (1, 4)];
+    // The push cut at each of its calls, then run again; and answers lost
+    // after the ERP made the sale.
+    for cut in 0..orders.len() as u64 {
+        for lost in 0..2 {
+            let erp = FakeErp::new(world(), None);
+            let mut store = cache_with_outbox(&erp, &orders).await;
+            let before = erp.calls.load(Ordering::SeqCst);
+            let cut_erp = Arc::new(FakeErp {
+                world: Mutex::new(std::mem::take(&mut *erp.world.lock().unwrap())),
+                calls: AtomicU64::new(before),
+                fail_at: Some(before + cut),
+            });
+            cut_erp.world.lock().unwrap().lose_answers = lost;
+            let first = fieldbook_sync::push(&*cut_erp, &mut store, NOW, &now).await;
+            assert!(first.unwrap_err().is_transient(), "cut {cut}");
+            // Pushed again until it goes through (a lost answer and a cut
+            // may each stop one push).
+            let mut tries = 0;
+            let report = loop {
+                tries += 1;
+                match fieldbook_sync::push(&*cut_erp, &mut store, NOW, &now).await {
+                    Ok(report) => break report,
+                    Err(error) => assert!(error.is_transient() && tries < 3, "cut {cut}: {error}"),
+                }
+            };
+            assert!(report.rejected.is_empty(), "cut {cut}: {report:?}");
+            let world = cut_erp.world.lock().unwrap();
+            assert_eq!(
+                world.sales.len(),
+                orders.len(),
+                "cut {cut}, lost {lost}: one sale per entry"
+            );
+            for entry in store.outbox().unwrap() {
+                assert_eq!(entry.state, fieldbook_store::EntryState::Done, "cut {cut}");
+                let sale = &world.sales[&entry.uuid];
+                assert_eq!(entry.erp_number, sale.number, "cut {cut}");
+                assert_eq!(entry.erp_id, Some(sale.erp_id));
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_entry_stops_only_itself_and_a_warning_goes_once_acknowledged() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[(1, 1), (2, 2), (3, 3)]).await;
+    erp.world.lock().unwrap().refuse_customer = Some(2);
+    erp.world.lock().unwrap().warn_customer = Some(3);
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted.len(), 1);
+    assert_eq!(report.rejected.len(), 1);
+    assert!(report.rejected[0].1.contains("credit limit"), "{report:?}");
+    assert_eq!(report.warnings.len(), 1);
+    let entries = store.outbox().unwrap();
+    assert_eq!(entries[1].state, fieldbook_store::EntryState::Rejected);
+    assert_eq!(
+        entries[1].payload,
+        fieldbook_store::EntryPayload::Sale(order(2, 2))
+    );
+    assert_eq!(
+        entries[2].warning.as_ref().map(|w| w.name.as_str()),
+        Some("credit_limit")
+    );
+
+    // Nothing more goes until the salesperson acts.
+    let again = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(again, fieldbook_sync::PushReport::default());
+    // They acknowledge the warning and resend; the refused one stays refused.
+    store.retry(entries[2].seq, now()).unwrap();
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    assert_eq!(erp.world.lock().unwrap().sales.len(), 2);
+    // The ERP lets customer 2 buy again; the refused entry is resent as typed.
+    erp.world.lock().unwrap().refuse_customer = None;
+    store.retry(entries[1].seq, now()).unwrap();
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted.len(), 1);
+    assert_eq!(erp.world.lock().unwrap().sales.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_passing_failure_an_entry_waits_its_back_off_in_the_background() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[(1, 1)]).await;
+    let calls = erp.calls.load(Ordering::SeqCst);
+    let down = Arc::new(FakeErp {
+        world: Mutex::new(std::mem::take(&mut *erp.world.lock().unwrap())),
+        calls: AtomicU64::new(calls),
+        fail_at: Some(calls),
+    });
+    assert!(
+        fieldbook_sync::push(&*down, &mut store, NOW, &now)
+            .await
+            .is_err()
+    );
+    let entry = &store.outbox().unwrap()[0];
+    assert_eq!(entry.attempts, 1);
+    assert!(
+        entry
+            .erp_message
+            .as_deref()
+            .unwrap()
+            .contains("cannot reach the ERP")
+    );
+    let background = fieldbook_sync::PushOptions {
+        respect_backoff: true,
+    };
+    // Within the back-off the background loop leaves it; after, it goes.
+    let report = fieldbook_sync::push(&*down, &mut store, background, &now)
+        .await
+        .unwrap();
+    assert!(report.accepted.is_empty());
+    let later = || now() + Span::hours(1);
+    let report = fieldbook_sync::push(&*down, &mut store, background, &later)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted.len(), 1);
+}
+
+#[test]
+fn back_off_doubles_up_to_half_an_hour_and_differs_between_entries() {
+    let waits: Vec<i64> = (0..10)
+        .map(|attempt| fieldbook_sync::backoff("a", attempt).num_seconds())
+        .collect();
+    assert!(waits.windows(2).all(|pair| pair[0] <= pair[1]), "{waits:?}");
+    assert!(waits[0] >= 30 && waits[0] <= 36, "{waits:?}");
+    assert!(waits[9] >= 1800 && waits[9] <= 2160, "{waits:?}");
+    assert_ne!(
+        fieldbook_sync::backoff("a", 3),
+        fieldbook_sync::backoff("b", 3)
+    );
 }

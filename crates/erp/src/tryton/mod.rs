@@ -14,13 +14,14 @@
 //! fields (and the template's) and the derived figures are read only for
 //! the records that moved.
 
+mod push;
 mod rpc;
 mod values;
 
 use chrono::{DateTime, Utc};
 use fieldbook_core::{
     Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Order, OrderLine, Payment, Product,
-    Records, StockLevel, Warehouse,
+    Records, SaleDraft, StockLevel, Warehouse,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -842,6 +843,16 @@ impl Tryton {
 }
 
 impl Erp for Tryton {
+    async fn send_sale(
+        &self,
+        uuid: &str,
+        draft: &SaleDraft,
+        acknowledged_warning: Option<&str>,
+    ) -> Result<crate::SentSale, ErpError> {
+        self.send_sale_to_tryton(uuid, draft, acknowledged_warning)
+            .await
+    }
+
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
         // Any answer carries the server's Date header; the version call is
         // the cheapest there is.

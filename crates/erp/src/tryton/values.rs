@@ -10,6 +10,11 @@ use crate::ErpError;
 
 pub(crate) type Row = Map<String, Value>;
 
+/// A date as Tryton's JSON-RPC encodes it.
+pub(crate) fn encode_date(date: NaiveDate) -> Value {
+    serde_json::json!({"__class__": "date", "year": date.year(), "month": date.month(), "day": date.day()})
+}
+
 /// A datetime as Tryton wants it: naive UTC, all seven keys.
 pub fn encode_datetime(time: DateTime<Utc>) -> Value {
     json!({

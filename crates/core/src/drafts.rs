@@ -1,0 +1,266 @@
+//! What a salesperson writes offline, before the ERP has seen it.
+//!
+//! A draft holds exactly what was typed (prices before discount, the
+//! discount, the note), so a rejected entry can be shown, edited and sent
+//! again with nothing lost. Totals computed here are *estimates*: the ERP's
+//! own figures replace them once it has accepted the sale.
+
+use crate::ErpId;
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+/// Digits the ERP keeps for a unit price (Tryton's `price_digits`).
+pub const PRICE_DIGITS: u32 = 4;
+
+/// A quotation (the ERP records it, nothing ships) or an order (sent to be
+/// confirmed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaleKind {
+    Quote,
+    Order,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SaleDraft {
+    pub kind: SaleKind,
+    pub customer_id: ErpId,
+    pub invoice_address_id: Option<ErpId>,
+    pub shipment_address_id: Option<ErpId>,
+    /// The warehouse it ships from.
+    pub warehouse_id: Option<ErpId>,
+    /// The delivery date the customer asked for.
+    pub requested_date: Option<NaiveDate>,
+    /// The customer's own reference (their purchase order number).
+    pub reference: Option<String>,
+    pub note: Option<String>,
+    pub lines: Vec<DraftLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftLine {
+    pub product_id: ErpId,
+    pub quantity: Decimal,
+    /// Price per unit before discount: the cached list price unless the
+    /// salesperson changed it.
+    pub unit_price: Decimal,
+    /// Fraction taken off the unit price: 0.1 is 10 %.
+    #[serde(default)]
+    pub discount: Decimal,
+}
+
+impl DraftLine {
+    /// The price per unit after discount, to the ERP's price digits.
+    pub fn net_unit_price(&self) -> Decimal {
+        (self.unit_price * (Decimal::ONE - self.discount))
+            .round_dp_with_strategy(PRICE_DIGITS, RoundingStrategy::MidpointNearestEven)
+    }
+
+    /// Quantity times net price, to the currency's digits, as the ERP
+    /// computes a line's amount.
+    pub fn amount(&self, currency_digits: u32) -> Decimal {
+        (self.quantity * self.net_unit_price())
+            .round_dp_with_strategy(currency_digits, RoundingStrategy::MidpointNearestEven)
+    }
+}
+
+/// What is wrong with a draft, said so the salesperson can fix it. Lines
+/// count from 1.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DraftError {
+    #[error("a quote or order needs at least one line: add a product")]
+    NoLines,
+    #[error("line {line}: the quantity must be more than zero (got {quantity})")]
+    Quantity { line: usize, quantity: Decimal },
+    #[error("line {line}: the unit price cannot be negative (got {price})")]
+    NegativePrice { line: usize, price: Decimal },
+    #[error(
+        "line {line}: the unit price {price} has more decimals than the currency allows ({digits}); use {rounded}"
+    )]
+    PriceDigits {
+        line: usize,
+        price: Decimal,
+        digits: u32,
+        rounded: Decimal,
+    },
+    #[error("line {line}: the discount must be from 0 to 100 % (got {percent} %)")]
+    Discount { line: usize, percent: Decimal },
+}
+
+impl SaleDraft {
+    /// Checks what can be checked without the cache: every line has a
+    /// positive quantity, a price the currency can hold (`currency_digits`
+    /// decimals at most) and a discount from 0 to 100 %.
+    pub fn validate(&self, currency_digits: u32) -> Result<(), DraftError> {
+        if self.lines.is_empty() {
+            return Err(DraftError::NoLines);
+        }
+        for (index, line) in self.lines.iter().enumerate() {
+            let number = index + 1;
+            if line.quantity <= Decimal::ZERO {
+                return Err(DraftError::Quantity {
+                    line: number,
+                    quantity: line.quantity,
+                });
+            }
+            if line.unit_price.is_sign_negative() && !line.unit_price.is_zero() {
+                return Err(DraftError::NegativePrice {
+                    line: number,
+                    price: line.unit_price,
+                });
+            }
+            if line.unit_price.normalize().scale() > currency_digits {
+                return Err(DraftError::PriceDigits {
+                    line: number,
+                    price: line.unit_price,
+                    digits: currency_digits,
+                    rounded: line.unit_price.round_dp_with_strategy(
+                        currency_digits,
+                        RoundingStrategy::MidpointNearestEven,
+                    ),
+                });
+            }
+            if line.discount < Decimal::ZERO || line.discount > Decimal::ONE {
+                return Err(DraftError::Discount {
+                    line: number,
+                    percent: (line.discount * Decimal::ONE_HUNDRED).normalize(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The sum of the lines' amounts: an estimate until the ERP answers
+    /// (taxes are the ERP's to compute).
+    pub fn estimated_total(&self, currency_digits: u32) -> Decimal {
+        self.lines
+            .iter()
+            .map(|line| line.amount(currency_digits))
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn line(quantity: Decimal, unit_price: Decimal, discount: Decimal) -> DraftLine {
+        DraftLine {
+            product_id: 1,
+            quantity,
+            unit_price,
+            discount,
+        }
+    }
+
+    fn draft(lines: Vec<DraftLine>) -> SaleDraft {
+        SaleDraft {
+            kind: SaleKind::Order,
+            customer_id: 4,
+            invoice_address_id: None,
+            shipment_address_id: None,
+            warehouse_id: None,
+            requested_date: None,
+            reference: None,
+            note: None,
+            lines,
+        }
+    }
+
+    #[test]
+    fn amounts_follow_the_erps_rounding() {
+        let cases = [
+            // quantity, price, discount, net price, amount (2 digits)
+            (dec!(3), dec!(168), dec!(0), dec!(168), dec!(504)),
+            (dec!(2.5), dec!(19.99), dec!(0), dec!(19.99), dec!(49.98)), // 49.975 to even
+            (dec!(1), dec!(10), dec!(0.125), dec!(8.75), dec!(8.75)),
+            (dec!(3), dec!(0.33335), dec!(0), dec!(0.3334), dec!(1.00)), // price to 4 digits first
+            (dec!(7), dec!(100), dec!(1), dec!(0), dec!(0)),
+        ];
+        for (quantity, price, discount, net, amount) in cases {
+            let line = line(quantity, price, discount);
+            assert_eq!(line.net_unit_price(), net, "{line:?}");
+            assert_eq!(line.amount(2), amount, "{line:?}");
+        }
+        let order = draft(vec![
+            line(dec!(3), dec!(168), dec!(0)),
+            line(dec!(1), dec!(10), dec!(0.125)),
+        ]);
+        assert_eq!(order.estimated_total(2), dec!(512.75));
+    }
+
+    #[test]
+    fn bad_lines_are_refused_with_the_line_and_the_fix() {
+        let cases = [
+            (vec![], DraftError::NoLines),
+            (
+                vec![
+                    line(dec!(1), dec!(1), dec!(0)),
+                    line(dec!(0), dec!(1), dec!(0)),
+                ],
+                DraftError::Quantity {
+                    line: 2,
+                    quantity: dec!(0),
+                },
+            ),
+            (
+                vec![line(dec!(-2), dec!(1), dec!(0))],
+                DraftError::Quantity {
+                    line: 1,
+                    quantity: dec!(-2),
+                },
+            ),
+            (
+                vec![line(dec!(1), dec!(-0.01), dec!(0))],
+                DraftError::NegativePrice {
+                    line: 1,
+                    price: dec!(-0.01),
+                },
+            ),
+            (
+                vec![line(dec!(1), dec!(9.999), dec!(0))],
+                DraftError::PriceDigits {
+                    line: 1,
+                    price: dec!(9.999),
+                    digits: 2,
+                    rounded: dec!(10.00),
+                },
+            ),
+            (
+                vec![line(dec!(1), dec!(9.99), dec!(1.5))],
+                DraftError::Discount {
+                    line: 1,
+                    percent: dec!(150),
+                },
+            ),
+        ];
+        for (lines, error) in cases {
+            assert_eq!(draft(lines).validate(2), Err(error));
+        }
+        // Trailing zeros are not extra decimals.
+        assert_eq!(
+            draft(vec![line(dec!(1), dec!(9.9900), dec!(0.05))]).validate(2),
+            Ok(())
+        );
+        assert_eq!(
+            DraftError::PriceDigits {
+                line: 1,
+                price: dec!(9.999),
+                digits: 2,
+                rounded: dec!(10.00)
+            }
+            .to_string(),
+            "line 1: the unit price 9.999 has more decimals than the currency allows (2); use 10.00"
+        );
+    }
+
+    #[test]
+    fn a_draft_round_trips_through_json_with_exact_decimals() {
+        let order = draft(vec![line(dec!(2.5), dec!(19.99), dec!(0.1))]);
+        let text = serde_json::to_string(&order).unwrap();
+        assert!(text.contains("\"19.99\""), "{text}");
+        assert_eq!(serde_json::from_str::<SaleDraft>(&text).unwrap(), order);
+    }
+}

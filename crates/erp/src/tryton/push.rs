@@ -1,0 +1,265 @@
+//! Sending what the salesperson wrote offline: a sale carries the client's
+//! UUID (`fieldbook_uuid`, unique in the ERP through Fieldbook's Tryton
+//! module) and is looked up by it before anything is created, so sending
+//! the same entry again, after a lost answer or a crash, continues the sale
+//! already made instead of making a second one.
+
+use super::Tryton;
+use super::values::{Fields, decode_decimal, encode_date};
+use crate::{ErpError, SentSale};
+use fieldbook_core::{ErpId, SaleDraft, SaleKind};
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap};
+
+/// States of `sale.sale` in which a sale has gone as far as each kind of
+/// entry asks.
+const QUOTED: &[&str] = &["quotation", "confirmed", "processing", "done"];
+const CONFIRMED: &[&str] = &["confirmed", "processing", "done"];
+
+impl Tryton {
+    pub(crate) async fn send_sale_to_tryton(
+        &self,
+        uuid: &str,
+        draft: &SaleDraft,
+        acknowledged_warning: Option<&str>,
+    ) -> Result<SentSale, ErpError> {
+        if !self.module {
+            return Err(ErpError::Protocol(
+                "Fieldbook's Tryton module is not activated on this ERP, so a resent order could arrive twice: \
+                 ask the administrator to install it (see erp/tryton/modules/fieldbook/README.md); nothing was sent"
+                    .into(),
+            ));
+        }
+        if let Some(name) = acknowledged_warning {
+            self.rpc
+                .call(
+                    "model.res.user.warning.skip",
+                    json!([name, false, self.context]),
+                )
+                .await?;
+        }
+        let target = match draft.kind {
+            SaleKind::Quote => QUOTED,
+            SaleKind::Order => CONFIRMED,
+        };
+        let context = self.context_with(json!({"active_test": false}));
+        let found = self
+            .search_read(
+                "sale.sale",
+                json!([["fieldbook_uuid", "=", uuid]]),
+                Some(1),
+                &["state"],
+                context,
+            )
+            .await?;
+        let sale = match found.first() {
+            Some(row) => {
+                let fields = Fields {
+                    model: "sale.sale",
+                    row,
+                };
+                let sale = fields.id()?;
+                let state = fields.text("state")?;
+                if target.contains(&state.as_str()) {
+                    // Sent before; only the answer was lost.
+                    return self.sent_sale(sale).await;
+                }
+                match state.as_str() {
+                    "cancelled" => {
+                        return Err(ErpError::Rejected {
+                            message: "this sale was cancelled in the ERP".into(),
+                            description: None,
+                        });
+                    }
+                    "quotation" => self.button("sale.sale", "draft", sale).await?,
+                    _ => {}
+                }
+                // Made before but stopped short (refused at confirmation,
+                // or the laptop stopped between two calls): bring it up to
+                // date with what the salesperson has now, then go on.
+                self.rewrite_sale(sale, draft).await?;
+                sale
+            }
+            None => self.create_sale(uuid, draft).await?,
+        };
+        self.button("sale.sale", "quote", sale).await?;
+        if draft.kind == SaleKind::Order {
+            self.button("sale.sale", "confirm", sale).await?;
+        }
+        self.sent_sale(sale).await
+    }
+
+    async fn button(&self, model: &str, name: &str, id: ErpId) -> Result<(), ErpError> {
+        self.rpc
+            .call(
+                &format!("model.{model}.{name}"),
+                json!([[id], self.context]),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The sale's fields (without lines) as the draft gives them.
+    async fn sale_values(
+        &self,
+        draft: &SaleDraft,
+    ) -> Result<serde_json::Map<String, Value>, ErpError> {
+        let party = self
+            .read(
+                "party.party",
+                &[draft.customer_id],
+                &["customer_payment_term"],
+                self.context.clone(),
+            )
+            .await?;
+        let payment_term = party
+            .first()
+            .and_then(|row| row.get("customer_payment_term"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let mut values = serde_json::Map::new();
+        values.insert("party".into(), json!(draft.customer_id));
+        values.insert("invoice_address".into(), json!(draft.invoice_address_id));
+        values.insert("shipment_address".into(), json!(draft.shipment_address_id));
+        values.insert("warehouse".into(), json!(draft.warehouse_id));
+        values.insert("payment_term".into(), payment_term);
+        values.insert("reference".into(), json!(draft.reference));
+        values.insert("comment".into(), json!(draft.note));
+        values.insert(
+            "shipping_date".into(),
+            draft.requested_date.map(encode_date).unwrap_or(Value::Null),
+        );
+        Ok(values)
+    }
+
+    /// The lines to create, with the unit and description the Tryton client
+    /// would fill in from each product.
+    async fn line_values(&self, draft: &SaleDraft) -> Result<Vec<Value>, ErpError> {
+        let ids: Vec<ErpId> = draft
+            .lines
+            .iter()
+            .map(|line| line.product_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let rows = self
+            .read(
+                "product.product",
+                &ids,
+                &["default_uom", "rec_name"],
+                self.context.clone(),
+            )
+            .await?;
+        let mut products = HashMap::new();
+        for row in &rows {
+            let fields = Fields {
+                model: "product.product",
+                row,
+            };
+            products.insert(
+                fields.id()?,
+                (fields.req_id("default_uom")?, fields.text("rec_name")?),
+            );
+        }
+        draft
+            .lines
+            .iter()
+            .map(|line| {
+                let (unit, name) = products.get(&line.product_id).ok_or_else(|| ErpError::Rejected {
+                    message: format!("product {} no longer exists in the ERP", line.product_id),
+                    description: None,
+                })?;
+                Ok(json!({
+                    "type": "line",
+                    "product": line.product_id,
+                    "quantity": line.quantity.to_f64(),
+                    "unit": unit,
+                    "unit_price": {"__class__": "Decimal", "decimal": line.net_unit_price().to_string()},
+                    "description": name,
+                }))
+            })
+            .collect()
+    }
+
+    async fn create_sale(&self, uuid: &str, draft: &SaleDraft) -> Result<ErpId, ErpError> {
+        let mut values = self.sale_values(draft).await?;
+        values.insert("fieldbook_uuid".into(), json!(uuid));
+        values.insert(
+            "lines".into(),
+            json!([["create", self.line_values(draft).await?]]),
+        );
+        let created = self
+            .rpc
+            .call("model.sale.sale.create", json!([[values], self.context]))
+            .await?;
+        created
+            .get(0)
+            .and_then(Value::as_i64)
+            .ok_or_else(|| ErpError::Protocol(format!("expected the new sale's id, got {created}")))
+    }
+
+    async fn rewrite_sale(&self, sale: ErpId, draft: &SaleDraft) -> Result<(), ErpError> {
+        let current = self
+            .read("sale.sale", &[sale], &["lines"], self.context.clone())
+            .await?;
+        let old_lines = current
+            .first()
+            .and_then(|row| row.get("lines"))
+            .cloned()
+            .unwrap_or(json!([]));
+        let mut values = self.sale_values(draft).await?;
+        values.insert(
+            "lines".into(),
+            json!([
+                ["delete", old_lines],
+                ["create", self.line_values(draft).await?]
+            ]),
+        );
+        self.rpc
+            .call(
+                "model.sale.sale.write",
+                json!([[sale], values, self.context]),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The ERP's view of a sale: number, state and totals.
+    async fn sent_sale(&self, sale: ErpId) -> Result<SentSale, ErpError> {
+        let rows = self
+            .read(
+                "sale.sale",
+                &[sale],
+                &[
+                    "number",
+                    "state",
+                    "untaxed_amount",
+                    "tax_amount",
+                    "total_amount",
+                ],
+                self.context.clone(),
+            )
+            .await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| ErpError::Protocol(format!("sale {sale} vanished after sending")))?;
+        let fields = Fields {
+            model: "sale.sale",
+            row,
+        };
+        let amount = |name: &str| {
+            row.get(name)
+                .and_then(decode_decimal)
+                .ok_or_else(|| ErpError::Protocol(format!("sale.sale.{name}: expected an amount")))
+        };
+        Ok(SentSale {
+            erp_id: sale,
+            number: fields.opt_text("number")?,
+            state: fields.text("state")?,
+            untaxed: amount("untaxed_amount")?,
+            tax: amount("tax_amount")?,
+            total: amount("total_amount")?,
+        })
+    }
+}

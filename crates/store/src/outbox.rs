@@ -1,0 +1,439 @@
+//! The outbox: changes written offline, waiting for the ERP, in order.
+//!
+//! Each entry is written in the same transaction as the change it carries
+//! and keeps what the salesperson typed until it is discarded, so nothing is
+//! lost whatever the ERP answers. The engine that sends entries lives in
+//! `fieldbook-sync`; this module only records what happened to each.
+
+use crate::apply::time;
+use crate::read::parse_time;
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use fieldbook_core::{ErpId, SaleDraft};
+use rusqlite::{OptionalExtension, Row, params};
+use rust_decimal::Decimal;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryState {
+    /// Waiting to be sent (again).
+    Pending,
+    /// The ERP accepted it.
+    Done,
+    /// The ERP refused it, or raised a warning to acknowledge; it waits to be
+    /// edited and resent, or discarded.
+    Rejected,
+}
+
+impl EntryState {
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryState::Pending => "pending",
+            EntryState::Done => "done",
+            EntryState::Rejected => "rejected",
+        }
+    }
+
+    fn from_name(name: &str) -> Result<EntryState, StoreError> {
+        Ok(match name {
+            "pending" => EntryState::Pending,
+            "done" => EntryState::Done,
+            "rejected" => EntryState::Rejected,
+            other => return Err(StoreError::BadValue(format!("outbox state {other:?}"))),
+        })
+    }
+}
+
+/// What an entry carries.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EntryPayload {
+    /// A new quote or order.
+    Sale(SaleDraft),
+}
+
+impl EntryPayload {
+    fn kind(&self) -> &'static str {
+        match self {
+            EntryPayload::Sale(_) => "sale",
+        }
+    }
+}
+
+/// A warning the ERP raised about an entry: its name in the ERP (to skip it
+/// once acknowledged) and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErpWarning {
+    pub name: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxEntry {
+    /// Sending order.
+    pub seq: i64,
+    /// The client's id for the record, sent to the ERP with it.
+    pub uuid: String,
+    pub payload: EntryPayload,
+    pub customer_id: Option<ErpId>,
+    /// An entry that must be accepted first.
+    pub depends_on: Option<String>,
+    pub state: EntryState,
+    /// Sending attempts that failed for a passing reason (ERP down, ...).
+    pub attempts: u32,
+    /// Not before this time, after a passing failure.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The ERP's words: why it refused the entry, or the latest passing
+    /// failure.
+    pub erp_message: Option<String>,
+    pub warning: Option<ErpWarning>,
+    /// The ERP's record and number, once accepted.
+    pub erp_id: Option<ErpId>,
+    pub erp_number: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "seq, uuid, kind, payload, customer_id, depends_on, state, attempts, next_attempt_at, \
+                       erp_message, warning_name, warning_text, erp_id, erp_number, created_at, updated_at";
+
+fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
+    let kind: String = row.get(2)?;
+    let payload: String = row.get(3)?;
+    let payload = match kind.as_str() {
+        "sale" => EntryPayload::Sale(
+            serde_json::from_str(&payload)
+                .map_err(|error| StoreError::BadValue(format!("outbox sale {error}")))?,
+        ),
+        other => return Err(StoreError::BadValue(format!("outbox kind {other:?}"))),
+    };
+    let optional_time = |text: Option<String>| text.as_deref().map(parse_time).transpose();
+    let warning = match (
+        row.get::<_, Option<String>>(10)?,
+        row.get::<_, Option<String>>(11)?,
+    ) {
+        (Some(name), Some(text)) => Some(ErpWarning { name, text }),
+        _ => None,
+    };
+    Ok(OutboxEntry {
+        seq: row.get(0)?,
+        uuid: row.get(1)?,
+        payload,
+        customer_id: row.get(4)?,
+        depends_on: row.get(5)?,
+        state: EntryState::from_name(&row.get::<_, String>(6)?)?,
+        attempts: row.get(7)?,
+        next_attempt_at: optional_time(row.get(8)?)?,
+        erp_message: row.get(9)?,
+        warning,
+        erp_id: row.get(12)?,
+        erp_number: row.get(13)?,
+        created_at: parse_time(&row.get::<_, String>(14)?)?,
+        updated_at: parse_time(&row.get::<_, String>(15)?)?,
+    })
+}
+
+impl Store {
+    /// Writes a new quote or order and its outbox entry, in one
+    /// transaction. The customer, every product and the addresses must be in
+    /// the cache (the addresses the customer's own, the products for sale);
+    /// the draft's own figures are checked by [`SaleDraft::validate`] first.
+    /// `depends_on` names an entry that must reach the ERP first (the
+    /// customer's own, for a customer created offline). Returns the entry's
+    /// sending order.
+    pub fn add_sale(
+        &mut self,
+        uuid: &str,
+        draft: &SaleDraft,
+        depends_on: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        if let Some(first) = depends_on {
+            let known: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE uuid = ?1)",
+                [first],
+                |row| row.get(0),
+            )?;
+            if !known {
+                return Err(StoreError::Invalid(format!(
+                    "the entry {first} this one depends on is not in the outbox"
+                )));
+            }
+        }
+        let customer: Option<String> = tx
+            .query_row(
+                "SELECT coalesce(code, name) FROM customers WHERE erp_id = ?1",
+                [draft.customer_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(customer) = customer else {
+            return Err(StoreError::Invalid(format!(
+                "customer {} is not in the cache (no longer active in the ERP?): choose another customer, or sync first",
+                draft.customer_id
+            )));
+        };
+        for (field, address) in [
+            ("invoice address", draft.invoice_address_id),
+            ("shipment address", draft.shipment_address_id),
+        ] {
+            let Some(address) = address else { continue };
+            let owner: Option<ErpId> = tx
+                .query_row(
+                    "SELECT customer_id FROM addresses WHERE erp_id = ?1",
+                    [address],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if owner != Some(draft.customer_id) {
+                return Err(StoreError::Invalid(format!(
+                    "{field}: address {address} is not one of {customer}'s addresses: pick one from `fieldbook customer {customer}`"
+                )));
+            }
+        }
+        if let Some(warehouse) = draft.warehouse_id {
+            let known: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM warehouses WHERE erp_id = ?1)",
+                [warehouse],
+                |row| row.get(0),
+            )?;
+            if !known {
+                return Err(StoreError::Invalid(format!(
+                    "warehouse {warehouse} is not in the cache: pick one from `fieldbook status`"
+                )));
+            }
+        }
+        for (index, line) in draft.lines.iter().enumerate() {
+            let product: Option<(String, bool)> = tx
+                .query_row(
+                    "SELECT coalesce(code, name), salable FROM products WHERE erp_id = ?1",
+                    [line.product_id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            match product {
+                None => {
+                    return Err(StoreError::Invalid(format!(
+                        "line {}: product {} is not in the cache (no longer active in the ERP?): choose another product",
+                        index + 1,
+                        line.product_id
+                    )));
+                }
+                Some((code, false)) => {
+                    return Err(StoreError::Invalid(format!(
+                        "line {}: product {code} is not for sale: choose another product",
+                        index + 1
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        let payload = EntryPayload::Sale(draft.clone());
+        let text = serde_json::to_string(draft)
+            .map_err(|error| StoreError::BadValue(error.to_string()))?;
+        let at = time(at);
+        let inserted = tx.execute(
+            "INSERT INTO outbox (uuid, kind, payload, customer_id, depends_on, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![uuid, payload.kind(), text, draft.customer_id, depends_on, at],
+        );
+        match inserted {
+            Err(error)
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
+            {
+                return Err(StoreError::Invalid(format!(
+                    "an outbox entry {uuid} already exists"
+                )));
+            }
+            other => other?,
+        };
+        let seq = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// Every entry, in sending order.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox ORDER BY seq"))?;
+        let mut rows = statement.query([])?;
+        let mut entries = Vec::new();
+        while let Some(row) = rows.next()? {
+            entries.push(entry(row)?);
+        }
+        Ok(entries)
+    }
+
+    pub fn outbox_entry(&self, seq: i64) -> Result<Option<OutboxEntry>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE seq = ?1"))?;
+        let mut rows = statement.query([seq])?;
+        rows.next()?.map(entry).transpose()
+    }
+
+    /// The entries to send, in order: pending, and not held by an entry
+    /// they depend on that the ERP has not accepted. With `backoff_at`, not
+    /// those waiting out a back-off at that time either.
+    pub fn sendable(
+        &self,
+        backoff_at: Option<DateTime<Utc>>,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbox AS entry
+             WHERE state = 'pending' AND (?1 IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= ?1)
+               AND (depends_on IS NULL
+                    OR EXISTS (SELECT 1 FROM outbox AS first WHERE first.uuid = entry.depends_on AND first.state = 'done'))
+             ORDER BY seq"
+        ))?;
+        let mut rows = statement.query([backoff_at.map(time)])?;
+        let mut entries = Vec::new();
+        while let Some(row) = rows.next()? {
+            entries.push(entry(row)?);
+        }
+        Ok(entries)
+    }
+
+    /// How many entries wait (pending) and how many the ERP refused.
+    pub fn outbox_counts(&self) -> Result<(u64, u64), StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'rejected') FROM outbox",
+            [],
+            |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+
+    /// The ERP accepted the entry as its record `erp_id`, numbered `number`.
+    pub fn record_accepted(
+        &mut self,
+        seq: i64,
+        erp_id: ErpId,
+        number: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.update_entry(
+            seq,
+            "state = 'done', erp_id = ?2, erp_number = ?3, erp_message = NULL, warning_name = NULL,
+             warning_text = NULL, next_attempt_at = NULL, updated_at = ?4",
+            params![seq, erp_id, number, time(at)],
+        )
+    }
+
+    /// The ERP refused the entry, in its own words.
+    pub fn record_rejected(
+        &mut self,
+        seq: i64,
+        message: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.update_entry(
+            seq,
+            "state = 'rejected', erp_message = ?2, next_attempt_at = NULL, updated_at = ?3",
+            params![seq, message, time(at)],
+        )
+    }
+
+    /// The ERP raised a warning the salesperson must acknowledge.
+    pub fn record_warning(
+        &mut self,
+        seq: i64,
+        warning: &ErpWarning,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.update_entry(
+            seq,
+            "state = 'rejected', warning_name = ?2, warning_text = ?3, erp_message = NULL, next_attempt_at = NULL,
+             updated_at = ?4",
+            params![seq, warning.name, warning.text, time(at)],
+        )
+    }
+
+    /// A passing failure (ERP down, timeout): try again after `retry_at`.
+    pub fn record_failed_attempt(
+        &mut self,
+        seq: i64,
+        message: &str,
+        retry_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.update_entry(
+            seq,
+            "attempts = attempts + 1, erp_message = ?2, next_attempt_at = ?3, updated_at = ?4",
+            params![seq, message, time(retry_at), time(at)],
+        )
+    }
+
+    /// The salesperson asks to send a refused entry again (after editing it,
+    /// or after acknowledging its warning, which is then skipped once).
+    pub fn retry(&mut self, seq: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, erp_message = NULL, updated_at = ?2
+             WHERE seq = ?1 AND state != 'done'",
+            params![seq, time(at)],
+        )?;
+        self.require_changed(seq, changed)
+    }
+
+    /// Drops an entry the ERP has not accepted, and whatever waits on it.
+    pub fn discard(&mut self, seq: i64) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let uuid: Option<String> = tx
+            .query_row(
+                "SELECT uuid FROM outbox WHERE seq = ?1 AND state != 'done'",
+                [seq],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(uuid) = uuid else {
+            return Err(StoreError::Invalid(format!(
+                "no outbox entry {seq} waiting: see `fieldbook outbox list` (an entry the ERP accepted cannot be discarded)"
+            )));
+        };
+        let removed = tx.execute(
+            "WITH RECURSIVE held(uuid) AS (SELECT ?1 UNION SELECT outbox.uuid FROM outbox JOIN held ON outbox.depends_on = held.uuid)
+             DELETE FROM outbox WHERE uuid IN held AND state != 'done'",
+            [uuid],
+        )?;
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// The estimated total of this customer's quotes and orders the ERP has
+    /// not accepted yet, to count against their available credit.
+    pub fn unsent_sales_total(
+        &self,
+        customer_id: ErpId,
+        currency_digits: u32,
+    ) -> Result<Decimal, StoreError> {
+        let mut total = Decimal::ZERO;
+        for entry in self.outbox()? {
+            let EntryPayload::Sale(draft) = &entry.payload;
+            if entry.state != EntryState::Done && draft.customer_id == customer_id {
+                total += draft.estimated_total(currency_digits);
+            }
+        }
+        Ok(total)
+    }
+
+    /// Changes entry `seq` (parameter 1) with `set`; an entry the ERP has
+    /// accepted no longer changes.
+    fn update_entry(
+        &mut self,
+        seq: i64,
+        set: &str,
+        values: impl rusqlite::Params,
+    ) -> Result<(), StoreError> {
+        let sql = format!("UPDATE outbox SET {set} WHERE seq = ?1 AND state != 'done'");
+        let changed = self.conn.execute(&sql, values)?;
+        self.require_changed(seq, changed)
+    }
+
+    fn require_changed(&self, seq: i64, changed: usize) -> Result<(), StoreError> {
+        if changed == 0 {
+            return Err(StoreError::Invalid(format!(
+                "no outbox entry {seq} to change: see `fieldbook outbox list`"
+            )));
+        }
+        Ok(())
+    }
+}

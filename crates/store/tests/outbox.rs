@@ -1,0 +1,314 @@
+//! The outbox: a change and its entry are written together, entries keep
+//! what was typed, and each answer of the ERP is recorded.
+
+use chrono::{DateTime, TimeZone, Utc};
+use fieldbook_core::{
+    Address, Customer, DraftLine, Product, Records, SaleDraft, SaleKind, Warehouse,
+};
+use fieldbook_store::{
+    EntryPayload, EntryState, ErpWarning, PageEffects, PullCursor, Store, StoreError,
+};
+use rust_decimal::{Decimal, dec};
+
+fn at(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, minute, 0).unwrap()
+}
+
+fn apply(store: &mut Store, records: Records) {
+    store
+        .apply_page(
+            &records,
+            &PullCursor::default(),
+            &PageEffects::default(),
+            at(0),
+        )
+        .unwrap();
+}
+
+fn product(erp_id: i64, code: &str, salable: bool) -> Product {
+    Product {
+        erp_id,
+        code: Some(code.into()),
+        name: format!("Product {code}"),
+        description: None,
+        unit: "u".into(),
+        list_price: Some(dec!(168)),
+        salable,
+        active: true,
+    }
+}
+
+fn address(erp_id: i64, customer_id: i64) -> Address {
+    Address {
+        erp_id,
+        customer_id,
+        name: None,
+        street: Some("科技园 1号".into()),
+        postal_code: None,
+        city: Some("深圳".into()),
+        subdivision: None,
+        country: Some("China".into()),
+        invoice: true,
+        delivery: true,
+        active: true,
+    }
+}
+
+fn seeded() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    apply(
+        &mut store,
+        Records::Customers(
+            [(4, "C-HUAWEI"), (5, "C-ACME")]
+                .map(|(erp_id, code)| Customer {
+                    erp_id,
+                    code: Some(code.into()),
+                    name: code.into(),
+                    tax_id: None,
+                    active: true,
+                })
+                .to_vec(),
+        ),
+    );
+    apply(
+        &mut store,
+        Records::Addresses(vec![address(40, 4), address(50, 5)]),
+    );
+    apply(
+        &mut store,
+        Records::Warehouses(vec![Warehouse {
+            erp_id: 5,
+            code: Some("WH".into()),
+            name: "上海仓".into(),
+            active: true,
+        }]),
+    );
+    apply(
+        &mut store,
+        Records::Products(vec![
+            product(1, "P-TEA", true),
+            product(2, "P-SAMPLE", false),
+        ]),
+    );
+    store
+}
+
+fn order(customer_id: i64, quantity: Decimal) -> SaleDraft {
+    SaleDraft {
+        kind: SaleKind::Order,
+        customer_id,
+        invoice_address_id: Some(40),
+        shipment_address_id: Some(40),
+        warehouse_id: Some(5),
+        requested_date: None,
+        reference: Some("PO-778".into()),
+        note: Some("请周五前送达".into()),
+        lines: vec![DraftLine {
+            product_id: 1,
+            quantity,
+            unit_price: dec!(168),
+            discount: dec!(0.1),
+        }],
+    }
+}
+
+#[test]
+fn an_order_is_written_with_its_entry_and_kept_as_typed() {
+    let mut store = seeded();
+    let draft = order(4, dec!(3));
+    let seq = store
+        .add_sale("7f0c1f4e-0000-4000-8000-000000000001", &draft, None, at(1))
+        .unwrap();
+    let entries = store.outbox().unwrap();
+    assert_eq!(entries.len(), 1);
+    let entry = &entries[0];
+    assert_eq!(entry.seq, seq);
+    assert_eq!(entry.uuid, "7f0c1f4e-0000-4000-8000-000000000001");
+    assert_eq!(entry.payload, EntryPayload::Sale(draft));
+    assert_eq!(entry.state, EntryState::Pending);
+    assert_eq!(entry.customer_id, Some(4));
+    assert_eq!(entry.created_at, at(1));
+    assert_eq!(store.outbox_counts().unwrap(), (1, 0));
+    // 3 × 168 × 0.9
+    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), dec!(453.60));
+    assert_eq!(store.unsent_sales_total(5, 2).unwrap(), Decimal::ZERO);
+}
+
+#[test]
+fn a_draft_naming_what_the_cache_does_not_hold_is_refused_and_nothing_is_written() {
+    let mut store = seeded();
+    let mut unknown_customer = order(99, dec!(1));
+    unknown_customer.invoice_address_id = None;
+    unknown_customer.shipment_address_id = None;
+    let mut foreign_address = order(5, dec!(1));
+    foreign_address.shipment_address_id = Some(50);
+    let mut unknown_product = order(4, dec!(1));
+    unknown_product.lines[0].product_id = 77;
+    let mut not_for_sale = order(4, dec!(1));
+    not_for_sale.lines.push(DraftLine {
+        product_id: 2,
+        quantity: dec!(1),
+        unit_price: dec!(1),
+        discount: Decimal::ZERO,
+    });
+    let mut unknown_warehouse = order(4, dec!(1));
+    unknown_warehouse.warehouse_id = Some(99);
+    let cases = [
+        (unknown_customer, "customer 99 is not in the cache"),
+        (unknown_warehouse, "warehouse 99 is not in the cache"),
+        (
+            foreign_address,
+            "invoice address: address 40 is not one of C-ACME's addresses",
+        ),
+        (unknown_product, "line 1: product 77 is not in the cache"),
+        (not_for_sale, "line 2: product P-SAMPLE is not for sale"),
+    ];
+    for (index, (draft, message)) in cases.into_iter().enumerate() {
+        let error = store
+            .add_sale(&format!("uuid-{index}"), &draft, None, at(1))
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Invalid(_)), "{error:?}");
+        assert!(error.to_string().starts_with(message), "{error}");
+    }
+    assert!(store.outbox().unwrap().is_empty());
+    // The same uuid twice is one entry.
+    store
+        .add_sale("twice", &order(4, dec!(1)), None, at(1))
+        .unwrap();
+    let error = store
+        .add_sale("twice", &order(4, dec!(2)), None, at(2))
+        .unwrap_err();
+    assert!(error.to_string().contains("already exists"), "{error}");
+    assert_eq!(store.outbox().unwrap().len(), 1);
+}
+
+#[test]
+fn each_answer_of_the_erp_is_recorded_and_a_refused_entry_waits_for_the_salesperson() {
+    let mut store = seeded();
+    let first = store
+        .add_sale("a", &order(4, dec!(1)), None, at(1))
+        .unwrap();
+    let second = store
+        .add_sale("b", &order(4, dec!(2)), None, at(2))
+        .unwrap();
+    let third = store
+        .add_sale("c", &order(4, dec!(3)), None, at(3))
+        .unwrap();
+    let seqs = |entries: Vec<fieldbook_store::OutboxEntry>| {
+        entries.iter().map(|e| e.seq).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        seqs(store.sendable(Some(at(4))).unwrap()),
+        [first, second, third]
+    );
+
+    // ERP down: the first waits out its back-off; the others are still in order.
+    store
+        .record_failed_attempt(first, "the ERP is unreachable", at(10), at(4))
+        .unwrap();
+    assert_eq!(seqs(store.sendable(Some(at(5))).unwrap()), [second, third]);
+    assert_eq!(
+        seqs(store.sendable(Some(at(10))).unwrap()),
+        [first, second, third]
+    );
+    assert_eq!(store.outbox_entry(first).unwrap().unwrap().attempts, 1);
+
+    store
+        .record_accepted(first, 901, Some("SO0042"), at(11))
+        .unwrap();
+    store
+        .record_rejected(
+            second,
+            "The party \"C-HUAWEI\" will exceed their CNY 5000.00 credit limit.",
+            at(11),
+        )
+        .unwrap();
+    let warning = ErpWarning {
+        name: "credit_limit_4".into(),
+        text: "Credit limit exceeded".into(),
+    };
+    store.record_warning(third, &warning, at(11)).unwrap();
+    assert!(store.sendable(Some(at(12))).unwrap().is_empty());
+    assert_eq!(store.outbox_counts().unwrap(), (0, 2));
+
+    let accepted = store.outbox_entry(first).unwrap().unwrap();
+    assert_eq!(
+        (
+            accepted.state,
+            accepted.erp_id,
+            accepted.erp_number.as_deref()
+        ),
+        (EntryState::Done, Some(901), Some("SO0042"))
+    );
+    let refused = store.outbox_entry(second).unwrap().unwrap();
+    assert_eq!(refused.state, EntryState::Rejected);
+    assert!(refused.erp_message.unwrap().contains("credit limit"));
+    assert_eq!(
+        refused.payload,
+        EntryPayload::Sale(order(4, dec!(2))),
+        "what was typed is kept"
+    );
+    assert_eq!(
+        store.outbox_entry(third).unwrap().unwrap().warning,
+        Some(warning)
+    );
+    // Accepted sales no longer count against credit; refused ones still do.
+    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), dec!(756.00));
+
+    // An accepted entry cannot change or be discarded.
+    assert!(store.record_rejected(first, "late", at(13)).is_err());
+    assert!(store.discard(first).is_err());
+    // The salesperson resends one and discards the other.
+    store.retry(second, at(14)).unwrap();
+    assert_eq!(seqs(store.sendable(Some(at(14))).unwrap()), [second]);
+    assert_eq!(store.discard(third).unwrap(), 1);
+    assert_eq!(seqs(store.outbox().unwrap()), [first, second]);
+    assert!(store.retry(third, at(15)).is_err());
+}
+
+#[test]
+fn an_entry_waits_for_the_one_it_depends_on() {
+    let mut store = seeded();
+    let first = store
+        .add_sale("first", &order(4, dec!(1)), None, at(1))
+        .unwrap();
+    let second = store
+        .add_sale("second", &order(4, dec!(1)), Some("first"), at(2))
+        .unwrap();
+    let error = store
+        .add_sale("third", &order(4, dec!(1)), Some("nowhere"), at(2))
+        .unwrap_err();
+    assert!(error.to_string().contains("nowhere"), "{error}");
+    let seqs = |store: &Store, now| {
+        store
+            .sendable(Some(now))
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(seqs(&store, at(3)), [first]);
+    store.record_rejected(first, "no", at(4)).unwrap();
+    assert_eq!(seqs(&store, at(5)), Vec::<i64>::new());
+    // Discarding the first discards what waits on it.
+    assert_eq!(store.discard(first).unwrap(), 2);
+    assert!(store.outbox().unwrap().is_empty());
+    assert!(store.outbox_entry(second).unwrap().is_none());
+    // Once the first is accepted, the second may go.
+    let first = store
+        .add_sale("first-again", &order(4, dec!(1)), None, at(6))
+        .unwrap();
+    let second = store
+        .add_sale(
+            "second-again",
+            &order(4, dec!(1)),
+            Some("first-again"),
+            at(6),
+        )
+        .unwrap();
+    assert_eq!(seqs(&store, at(7)), [first]);
+    store
+        .record_accepted(first, 900, Some("SO1"), at(8))
+        .unwrap();
+    assert_eq!(seqs(&store, at(9)), [second]);
+}

@@ -1,0 +1,134 @@
+//! Sending the outbox: each entry that may go now, in order, once; the
+//! ERP's answer recorded on the entry.
+//!
+//! Exactly once rests on two things: the entry's UUID travels with the
+//! record and the ERP is asked for it before anything is created (see
+//! [`Erp::send_sale`]), and an entry is marked accepted only after the
+//! ERP's answer is in hand. A crash between the two leaves the entry
+//! pending; sending it again finds the record the ERP already has.
+
+use crate::SyncError;
+use chrono::{DateTime, Duration, Utc};
+use fieldbook_erp::{Erp, ErpError, SentSale};
+use fieldbook_store::{EntryPayload, ErpWarning, OutboxEntry, Store};
+
+/// What a push did, entry by entry (by sending order).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PushReport {
+    pub accepted: Vec<(i64, SentSale)>,
+    /// Refused by the ERP, with its words; each waits for the salesperson.
+    pub rejected: Vec<(i64, String)>,
+    /// Warnings the salesperson must acknowledge before the entry is resent.
+    pub warnings: Vec<(i64, String)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct PushOptions {
+    /// Skip entries still waiting out their back-off after a passing
+    /// failure (the background loop); a person asking to sync now sends
+    /// them anyway.
+    pub respect_backoff: bool,
+}
+
+/// The wait before entry `uuid` is tried again after `attempts` passing
+/// failures: doubling from 30 s up to 30 min, spread by up to a fifth so
+/// that many laptops coming back online do not all retry at once. The
+/// spread comes from the uuid, so it differs between entries and devices
+/// without a random source.
+pub fn backoff(uuid: &str, attempts: u32) -> Duration {
+    let base = 30i64.saturating_mul(1i64 << attempts.min(6)).min(30 * 60);
+    let spread = uuid.bytes().fold(0u32, |hash, byte| {
+        hash.wrapping_mul(31).wrapping_add(u32::from(byte))
+    }) % 1000;
+    Duration::milliseconds(base * 1000 + base * i64::from(spread) / 5)
+}
+
+/// Sends every entry that may go now. Stops at the first passing failure
+/// (the ERP is down or slow: the rest would fail the same way) and returns
+/// it, after recording it on the entry; a rejection or warning only stops
+/// that entry and what depends on it.
+pub async fn push<E: Erp>(
+    erp: &E,
+    store: &mut Store,
+    options: PushOptions,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+) -> Result<PushReport, SyncError> {
+    let mut report = PushReport::default();
+    loop {
+        let entries = store.sendable(options.respect_backoff.then(now))?;
+        let mut progressed = false;
+        for entry in entries {
+            // Every answer but a passing failure (which ends the push) takes
+            // the entry out of the pending state, so no entry is sent twice
+            // in one push.
+            progressed |= send(erp, store, &entry, now, &mut report).await?;
+        }
+        if !progressed {
+            return Ok(report);
+        }
+    }
+}
+
+/// Sends one entry and records the answer. Returns whether the entry left
+/// the pending state (so entries waiting on it may go now).
+async fn send<E: Erp>(
+    erp: &E,
+    store: &mut Store,
+    entry: &OutboxEntry,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+    report: &mut PushReport,
+) -> Result<bool, SyncError> {
+    let acknowledged = entry.warning.as_ref().map(|warning| warning.name.as_str());
+    let answer = match &entry.payload {
+        EntryPayload::Sale(draft) => erp.send_sale(&entry.uuid, draft, acknowledged).await,
+    };
+    match answer {
+        Ok(sent) => {
+            store.record_accepted(entry.seq, sent.erp_id, sent.number.as_deref(), now())?;
+            report.accepted.push((entry.seq, sent));
+            Ok(true)
+        }
+        Err(ErpError::Warning { name, message }) if acknowledged != Some(name.as_str()) => {
+            store.record_warning(
+                entry.seq,
+                &ErpWarning {
+                    name,
+                    text: message.clone(),
+                },
+                now(),
+            )?;
+            report.warnings.push((entry.seq, message));
+            Ok(true)
+        }
+        Err(
+            error @ (ErpError::Rejected { .. } | ErpError::Warning { .. } | ErpError::Concurrent),
+        ) => {
+            let message = match &error {
+                ErpError::Rejected {
+                    message,
+                    description,
+                } => match description {
+                    Some(description) if !description.is_empty() => {
+                        format!("{message} ({description})")
+                    }
+                    _ => message.clone(),
+                },
+                other => other.to_string(),
+            };
+            store.record_rejected(entry.seq, &message, now())?;
+            report.rejected.push((entry.seq, message));
+            Ok(true)
+        }
+        Err(error) if error.is_transient() => {
+            let at = now();
+            store.record_failed_attempt(
+                entry.seq,
+                &error.to_string(),
+                at + backoff(&entry.uuid, entry.attempts),
+                at,
+            )?;
+            Err(error.into())
+        }
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,230 @@
+//! The outbox against the real Tryton: what was written offline reaches the
+//! ERP exactly once, and the ERP's answer comes back to the entry.
+
+use chrono::Utc;
+use fieldbook_core::{DraftLine, Entity, ErpId, SaleDraft, SaleKind};
+use fieldbook_erp::Erp;
+use fieldbook_erp::tryton::{RawSession, Tryton};
+use fieldbook_store::{EntryState, Store};
+use fieldbook_sync::{PushOptions, push};
+use fieldbook_testkit::{Dataset, TrytonServer};
+use fieldbook_tests::sync_with;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const NOW: PushOptions = PushOptions {
+    respect_backoff: false,
+};
+
+async fn call(session: &RawSession, method: &str, mut params: Vec<Value>) -> Value {
+    params.push(session.context().clone());
+    session
+        .call(method, Value::Array(params))
+        .await
+        .unwrap_or_else(|error| panic!("{method}: {error}"))
+}
+
+/// Sales in Tryton carrying this Fieldbook UUID: (id, number, state).
+async fn sales_with(admin: &RawSession, uuid: &str) -> Vec<(i64, Option<String>, String)> {
+    let rows = call(
+        admin,
+        "model.sale.sale.search_read",
+        vec![
+            json!([["fieldbook_uuid", "=", uuid]]),
+            json!(0),
+            json!(null),
+            json!(null),
+            json!(["number", "state"]),
+        ],
+    )
+    .await;
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["id"].as_i64().unwrap(),
+                row["number"].as_str().map(str::to_owned),
+                row["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// An order for the cached customer `code`: `quantity` of P-TEA at its list
+/// price, to the customer's first address, from the first warehouse.
+fn order(store: &Store, code: &str, quantity: i64) -> SaleDraft {
+    let customer = store.customer(code).unwrap().unwrap();
+    let tea = store.product("P-TEA").unwrap().unwrap();
+    let address = customer.addresses[0].erp_id;
+    SaleDraft {
+        kind: SaleKind::Order,
+        customer_id: customer.customer.value.erp_id,
+        invoice_address_id: Some(address),
+        shipment_address_id: Some(address),
+        warehouse_id: store
+            .local_ids(Entity::Warehouses)
+            .unwrap()
+            .first()
+            .copied(),
+        requested_date: Some(Utc::now().date_naive() + chrono::Days::new(7)),
+        reference: Some("PO-2026-118".into()),
+        note: Some("请周五前送达 / deliver before Friday".into()),
+        lines: vec![DraftLine {
+            product_id: tea.product.value.erp_id,
+            quantity: quantity.into(),
+            unit_price: tea.product.value.list_price.unwrap(),
+            discount: rust_decimal::Decimal::ZERO,
+        }],
+    }
+}
+
+async fn synced(server: &TrytonServer) -> (Arc<Tryton>, Store) {
+    let erp = Arc::new(Tryton::connect(server.sales_config()).await.unwrap());
+    let mut store = Store::open_in_memory().unwrap();
+    sync_with(&erp, &mut store).await.unwrap();
+    (erp, store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_written_while_the_erp_is_down_arrives_once_with_the_erps_number() {
+    let mut server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    let uuid = "5a0e2b7c-4c4f-4f55-9d37-3c2f6e0b0001";
+    let seq = store
+        .add_sale(uuid, &order(&store, "C-ACME", 2), None, Utc::now())
+        .unwrap();
+
+    server.stop();
+    let error = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap_err();
+    assert!(error.is_transient(), "{error}");
+    let waiting = store.outbox_entry(seq).unwrap().unwrap();
+    assert_eq!((waiting.state, waiting.attempts), (EntryState::Pending, 1));
+
+    server.resume().unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    let sales = sales_with(&admin, uuid).await;
+    assert_eq!(sales.len(), 1, "exactly one sale: {sales:?}");
+    let (sale, number, state) = &sales[0];
+    assert!(
+        ["confirmed", "processing"].contains(&state.as_str()),
+        "{state}"
+    );
+    let done = store.outbox_entry(seq).unwrap().unwrap();
+    assert_eq!(done.state, EntryState::Done);
+    assert_eq!((done.erp_id, &done.erp_number), (Some(*sale), number));
+    assert!(number.is_some());
+    // 2 × 168 with no taxes: the ERP's total, not the estimate, came back.
+    assert_eq!(report.accepted[0].1.total.to_string(), "336.00");
+
+    // The answer lost and the entry sent again (a second device replaying
+    // it, or a crash before the entry was marked): still one sale.
+    let draft = order(&store, "C-ACME", 2);
+    let again = erp.send_sale(uuid, &draft, None).await.unwrap();
+    assert_eq!(again.erp_id, *sale);
+    assert_eq!(sales_with(&admin, uuid).await.len(), 1);
+    // Push, then pull: the cache shows the ERP's view of the order.
+    sync_with(&erp, &mut store).await.unwrap();
+    let acme = store.customer("C-ACME").unwrap().unwrap();
+    assert!(
+        acme.recent_orders
+            .iter()
+            .any(|order| order.value.number == *number),
+        "{:?}",
+        acme.recent_orders
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_made_before_a_crash_is_taken_on_not_made_again() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    let uuid = "5a0e2b7c-4c4f-4f55-9d37-3c2f6e0b0002";
+    let draft = order(&store, "C-ACME", 3);
+    // The laptop created the sale, then stopped before confirming it.
+    let sales = RawSession::connect(server.sales_config()).await.unwrap();
+    call(
+        &sales,
+        "model.sale.sale.create",
+        vec![json!([{
+            "party": draft.customer_id,
+            "warehouse": draft.warehouse_id,
+            "fieldbook_uuid": uuid,
+        }])],
+    )
+    .await;
+    store.add_sale(uuid, &draft, None, Utc::now()).unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    let found = sales_with(&admin, uuid).await;
+    assert_eq!(found.len(), 1);
+    let lines = call(
+        &admin,
+        "model.sale.line.search_read",
+        vec![
+            json!([["sale", "=", found[0].0]]),
+            json!(0),
+            json!(null),
+            json!(null),
+            json!(["quantity", "unit_price"]),
+        ],
+    )
+    .await;
+    assert_eq!(lines.as_array().unwrap().len(), 1, "{lines}");
+    assert_eq!(lines[0]["quantity"].as_f64(), Some(3.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_order_keeps_its_fields_lets_later_ones_through_and_goes_once_resent() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    // C-LIMIT may owe 5,000 and already owes 4,200: 10 × 168 goes over.
+    let over = order(&store, "C-LIMIT", 10);
+    let refused = store.add_sale("limit-1", &over, None, Utc::now()).unwrap();
+    let fine = store
+        .add_sale("acme-1", &order(&store, "C-ACME", 1), None, Utc::now())
+        .unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(
+        report
+            .accepted
+            .iter()
+            .map(|(seq, _)| *seq)
+            .collect::<Vec<_>>(),
+        [fine]
+    );
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    let entry = store.outbox_entry(refused).unwrap().unwrap();
+    assert_eq!(entry.state, EntryState::Rejected);
+    let message = entry.erp_message.clone().unwrap();
+    assert!(
+        message.contains("credit limit"),
+        "Tryton's own words: {message}"
+    );
+    assert_eq!(
+        entry.payload,
+        fieldbook_store::EntryPayload::Sale(over.clone())
+    );
+
+    // The credit manager raises the limit; the salesperson resends.
+    let limit: ErpId = over.customer_id;
+    call(
+        &admin,
+        "model.party.party.write",
+        vec![
+            json!([limit]),
+            json!({"credit_limit_amount": {"__class__": "Decimal", "decimal": "100000"}}),
+        ],
+    )
+    .await;
+    store.retry(refused, Utc::now()).unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    let sales = sales_with(&admin, "limit-1").await;
+    assert_eq!(sales.len(), 1, "{sales:?}");
+    assert!(["confirmed", "processing"].contains(&sales[0].2.as_str()));
+}
