@@ -4,10 +4,12 @@
 //! JSON with `--json`, in the shapes of `output.rs`).
 
 mod output;
+mod write;
 
 use anyhow::Context;
 use chrono::Utc;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use fieldbook_core::SaleKind;
 use fieldbook_erp::ErpError;
 use fieldbook_erp::tryton::{Tryton, TrytonConfig};
 use fieldbook_store::{CacheKey, ErpLink, Store, StoreError};
@@ -45,7 +47,8 @@ enum Command {
         #[arg(long)]
         user: String,
     },
-    /// Bring the cache up to date with the ERP (resumes an interrupted sync).
+    /// Send what was written offline, then bring the cache up to date with
+    /// the ERP (resumes an interrupted sync).
     Sync {
         /// Records per request.
         #[arg(long, default_value_t = SyncOptions::default().page_size)]
@@ -66,6 +69,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Quotes written offline (the ERP records them as quotations).
+    Quote {
+        #[command(subcommand)]
+        action: SaleAction,
+    },
+    /// Orders written offline (sent to the ERP to be confirmed).
+    Order {
+        #[command(subcommand)]
+        action: SaleAction,
+    },
+    /// What was written offline and what the ERP answered.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
+    },
     /// A customer: addresses, contacts, credit, open invoices, recent orders.
     Customer {
         /// The customer's code (or ERP id).
@@ -82,11 +100,78 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum SaleAction {
+    /// Write one offline; it goes to the ERP with the next sync.
+    New(SaleArgs),
+    /// One written earlier, by its outbox entry number.
+    Show {
+        entry: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct SaleArgs {
+    /// The customer's code.
+    #[arg(long, required_unless_present = "from")]
+    customer: Option<String>,
+    /// A line, PRODUCT:QUANTITY[:UNIT_PRICE[:DISCOUNT_PERCENT]] (the unit
+    /// price is the list price if left out); repeat for more lines.
+    #[arg(long = "line", required_unless_present = "from")]
+    lines: Vec<String>,
+    /// Invoice address (its id, from `fieldbook customer`) [default: the
+    /// customer's first invoice address].
+    #[arg(long)]
+    invoice_address: Option<i64>,
+    /// Shipment address [default: the customer's first delivery address].
+    #[arg(long)]
+    shipment_address: Option<i64>,
+    /// Warehouse code [default: the first warehouse].
+    #[arg(long)]
+    warehouse: Option<String>,
+    /// Requested delivery date, YYYY-MM-DD.
+    #[arg(long)]
+    date: Option<chrono::NaiveDate>,
+    /// The customer's own reference (their purchase order number).
+    #[arg(long)]
+    reference: Option<String>,
+    #[arg(long)]
+    note: Option<String>,
+    /// Read it from a JSON file instead (shape in the README).
+    #[arg(long, conflicts_with_all = ["customer", "lines", "invoice_address", "shipment_address", "warehouse", "date", "reference", "note"])]
+    from: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum OutboxAction {
+    /// Every entry with its state (the default).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One entry, with what was typed.
+    Show {
+        entry: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a refused entry again (after acknowledging its warning, or once
+    /// the ERP's reason is gone).
+    Retry { entry: i64 },
+    /// Drop an entry the ERP has not accepted (and what waits on it).
+    Discard { entry: i64 },
+}
+
 /// Exit codes, documented in the README.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Exit {
     Ok = 0,
     Failure = 1,
+    BadInput = 2,
     NotFound = 3,
     ErpUnavailable = 4,
     ErpRefused = 5,
@@ -177,11 +262,98 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 output::customer(view, Utc::now(), json)
             }))
         }
+        Command::Quote { action } => sale(&cache_path, SaleKind::Quote, action),
+        Command::Order { action } => sale(&cache_path, SaleKind::Order, action),
+        Command::Outbox { action } => {
+            let mut store = open(&cache_path)?;
+            let now = Utc::now();
+            match action.unwrap_or(OutboxAction::List { json: false }) {
+                OutboxAction::List { json } => write::outbox(&store, &store.outbox()?, now, json)?,
+                OutboxAction::Show { entry, json } => return show_entry(&store, entry, json),
+                OutboxAction::Retry { entry } => {
+                    store.retry(entry, now)?;
+                    println!("Entry {entry} will be sent again with the next `fieldbook sync`.");
+                }
+                OutboxAction::Discard { entry } => {
+                    let removed = store.discard(entry)?;
+                    println!(
+                        "Discarded {removed} entr{} (nothing of it was sent to the ERP).",
+                        if removed == 1 { "y" } else { "ies" }
+                    );
+                }
+            }
+            Ok(Exit::Ok)
+        }
         Command::Product { code, json } => {
             let store = open(&cache_path)?;
             Ok(show("product", &code, store.product(&code)?, |view| {
                 output::product(view, Utc::now(), json)
             }))
+        }
+    }
+}
+
+/// `quote new|show` and `order new|show`.
+fn sale(cache_path: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result<Exit> {
+    let mut store = open(cache_path)?;
+    let args = match action {
+        SaleAction::Show { entry, json } => return show_entry(&store, entry, json),
+        SaleAction::New(args) => args,
+    };
+    let form = match &args.from {
+        Some(path) => write::read_form(path),
+        None => args
+            .lines
+            .iter()
+            .map(|line| write::LineForm::parse(line))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|lines| write::SaleForm {
+                customer: args.customer.clone().unwrap_or_default(),
+                lines,
+                invoice_address: args.invoice_address,
+                shipment_address: args.shipment_address,
+                warehouse: args.warehouse.clone(),
+                requested_date: args.date,
+                reference: args.reference.clone(),
+                note: args.note.clone(),
+            }),
+    };
+    let draft = match form.and_then(|form| write::draft(&store, kind, &form)) {
+        Ok(draft) => draft,
+        Err(error) => {
+            eprintln!("error: {error}; nothing was saved");
+            return Ok(match error {
+                write::FormError::NotFound(_) => Exit::NotFound,
+                write::FormError::Bad(_) => Exit::BadInput,
+            });
+        }
+    };
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let seq = match store.add_sale(&uuid, &draft, None, Utc::now()) {
+        Ok(seq) => seq,
+        Err(StoreError::Invalid(message)) => {
+            eprintln!("error: {message}; nothing was saved");
+            return Ok(Exit::BadInput);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let entry = store
+        .outbox_entry(seq)?
+        .context("the entry just saved is gone")?;
+    let checks = write::checks(&store, &draft, Utc::now())?;
+    write::saved(&entry, &draft, &checks, args.json)?;
+    Ok(Exit::Ok)
+}
+
+fn show_entry(store: &Store, entry: i64, json: bool) -> anyhow::Result<Exit> {
+    match store.outbox_entry(entry)? {
+        Some(found) => {
+            write::entry(store, &found, Utc::now(), json)?;
+            Ok(Exit::Ok)
+        }
+        None => {
+            eprintln!("error: no outbox entry {entry}: see `fieldbook outbox list`");
+            Ok(Exit::NotFound)
         }
     }
 }
@@ -291,9 +463,20 @@ async fn sync(
             output::progress(&event);
         }
     };
+    // Push first, then pull, so the cache shows the ERP's view of what was
+    // just sent.
+    let pushed = fieldbook_sync::push(
+        &*erp,
+        &mut store,
+        fieldbook_sync::PushOptions {
+            respect_backoff: false,
+        },
+        &Utc::now,
+    )
+    .await?;
     let report =
         fieldbook_sync::pull(&erp, &mut store, &options, &Utc::now, &mut on_progress).await?;
-    output::sync_report(&report, erp.calls(), json)?;
+    output::sync_report(&pushed, &report, erp.calls(), json)?;
     Ok(Exit::Ok)
 }
 

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use fieldbook_core::{Entity, age_between};
 use fieldbook_store::{CustomerView, ProductView, SearchHit, Status};
-use fieldbook_sync::{Progress, SyncReport};
+use fieldbook_sync::{Progress, PushReport, SyncReport};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -501,6 +501,10 @@ pub fn progress(event: &Progress) {
 
 #[derive(Serialize)]
 struct SyncJson {
+    /// Outbox entries the ERP accepted in this sync.
+    sent: Vec<SentJson>,
+    /// Outbox entries the ERP refused or warned about, with its words.
+    refused: Vec<RefusedJson>,
     pulled: BTreeMap<&'static str, u64>,
     removed: BTreeMap<&'static str, u64>,
     stock_refreshed: u64,
@@ -508,9 +512,49 @@ struct SyncJson {
     requests: u64,
 }
 
-pub fn sync_report(report: &SyncReport, requests: u64, json: bool) -> anyhow::Result<()> {
+#[derive(Serialize)]
+struct SentJson {
+    entry: i64,
+    erp_id: i64,
+    number: Option<String>,
+    state: String,
+    total: Decimal,
+}
+
+#[derive(Serialize)]
+struct RefusedJson {
+    entry: i64,
+    message: String,
+}
+
+pub fn sync_report(
+    pushed: &PushReport,
+    report: &SyncReport,
+    requests: u64,
+    json: bool,
+) -> anyhow::Result<()> {
     if json {
         return print_json(&SyncJson {
+            sent: pushed
+                .accepted
+                .iter()
+                .map(|(entry, sale)| SentJson {
+                    entry: *entry,
+                    erp_id: sale.erp_id,
+                    number: sale.number.clone(),
+                    state: sale.state.clone(),
+                    total: sale.total,
+                })
+                .collect(),
+            refused: pushed
+                .rejected
+                .iter()
+                .chain(&pushed.warnings)
+                .map(|(entry, message)| RefusedJson {
+                    entry: *entry,
+                    message: message.clone(),
+                })
+                .collect(),
             pulled: report
                 .pulled
                 .iter()
@@ -526,6 +570,22 @@ pub fn sync_report(report: &SyncReport, requests: u64, json: bool) -> anyhow::Re
             requests,
         });
     }
+    for (entry, sale) in &pushed.accepted {
+        println!(
+            "Sent entry {entry}: the ERP accepted it as {} ({}, total {}).",
+            sale.number.as_deref().unwrap_or("a record without number"),
+            sale.state,
+            sale.total
+        );
+    }
+    for (entry, message) in &pushed.rejected {
+        println!("Refused entry {entry}: {message} (see `fieldbook outbox show {entry}`)");
+    }
+    for (entry, message) in &pushed.warnings {
+        println!(
+            "Warning on entry {entry}: {message} (to go ahead: `fieldbook outbox retry {entry}`)"
+        );
+    }
     let pulled: u64 = report.pulled.values().sum();
     let removed: u64 = report.removed.values().sum();
     println!(
@@ -540,7 +600,7 @@ fn label(entity: Entity) -> &'static str {
 }
 
 /// A time as a person reads it: local time and age.
-fn when(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
+pub(crate) fn when(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!(
         "{} ({})",
         age_between(time, now),
@@ -549,7 +609,7 @@ fn when(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// `12345.6` in CNY → `12,345.60 CNY`.
-fn money(amount: Decimal, currency: &str) -> String {
+pub(crate) fn money(amount: Decimal, currency: &str) -> String {
     let rounded = amount.round_dp(2);
     let text = format!("{:.2}", rounded.abs());
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
@@ -564,7 +624,7 @@ fn money(amount: Decimal, currency: &str) -> String {
     format!("{sign}{grouped}.{fraction} {currency}")
 }
 
-fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+pub(crate) fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }

@@ -370,3 +370,220 @@ fn a_sync_killed_at_random_points_resumes_and_ends_equal_to_a_clean_one() {
     ok(&clean.run(&["sync"]));
     assert_eq!(cli.snapshot(), clean.snapshot());
 }
+
+#[test]
+fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
+    let mut server = TrytonServer::start(Dataset::TEST).unwrap();
+    let cli = Cli::new();
+    ok(&cli.init(&server));
+    ok(&cli.run(&["sync"]));
+
+    // Written with the ERP down: saved, with what the salesperson should know.
+    server.stop();
+    let saved: serde_json::Value = serde_json::from_str(&ok(&cli.run(&[
+        "order",
+        "new",
+        "--customer",
+        "C-ACME",
+        "--line",
+        "P-TEA:2",
+        "--line",
+        "P-TEA:1:150:10",
+        "--reference",
+        "PO-118",
+        "--note",
+        "周五前送达",
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(saved["kind"], "order");
+    assert_eq!(saved["estimated_total"], "471.00"); // 2 × 168 + 150 × 0.9
+    let notes = saved["notes"].to_string();
+    assert!(
+        notes.contains("P-TEA: ") && notes.contains("left to promise at"),
+        "{notes}"
+    );
+    let entry = saved["entry"].as_i64().unwrap().to_string();
+    let listed = ok(&cli.run(&["outbox"]));
+    assert!(listed.contains("waiting to be sent"), "{listed}");
+    check(&cli.run(&["sync"]), 4, "cannot reach the ERP");
+    let listed = ok(&cli.run(&["outbox", "list"]));
+    assert!(
+        listed.contains("order for C-ACME") && listed.contains("waiting to be sent"),
+        "{listed}"
+    );
+
+    // The ERP is back: the next sync sends it, once, and reads it back.
+    server.resume().unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    let number = report["sent"][0]["number"].as_str().unwrap().to_owned();
+    assert_eq!(report["sent"][0]["total"], "471.00");
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["order", "show", &entry, "--json"]))).unwrap();
+    assert_eq!(shown["state"], "done");
+    assert_eq!(shown["erp_number"], number.as_str());
+    assert_eq!(shown["draft"]["note"], "周五前送达");
+    let customer = ok(&cli.run(&["customer", "C-ACME"]));
+    assert!(
+        customer.contains(&number),
+        "the pulled order shows: {customer}"
+    );
+    // A second sync sends nothing again.
+    let again: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    assert_eq!(again["sent"].as_array().unwrap().len(), 0);
+
+    // A quote for a customer over their credit limit: a warning now, the
+    // ERP's refusal (its own words) at sync, and nothing blocks the rest.
+    let quote = ok(&cli.run(&[
+        "order",
+        "new",
+        "--customer",
+        "C-LIMIT",
+        "--line",
+        "P-TEA:10",
+    ]));
+    assert!(quote.contains("Warning: over the credit limit"), "{quote}");
+    assert!(quote.contains("credit left after this: -"), "{quote}");
+    let report = ok(&cli.run(&["sync"]));
+    assert!(
+        report.contains("Refused entry") && report.contains("credit limit"),
+        "{report}"
+    );
+    let listed = ok(&cli.run(&["outbox"]));
+    assert!(listed.contains("REFUSED by the ERP"), "{listed}");
+    let refused = listed
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    ok(&cli.run(&["outbox", "discard", &refused]));
+    assert!(!ok(&cli.run(&["outbox"])).contains("REFUSED"));
+}
+
+#[test]
+fn a_bad_quote_or_order_is_refused_with_the_field_and_the_fix_and_nothing_is_saved() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let cli = Cli::new();
+    ok(&cli.init(&server));
+    ok(&cli.run(&["sync"]));
+    let other_address = {
+        let huawei: serde_json::Value =
+            serde_json::from_str(&ok(&cli.run(&["customer", "C-HUAWEI", "--json"]))).unwrap();
+        huawei["addresses"][0]["erp_id"]
+            .as_i64()
+            .unwrap()
+            .to_string()
+    };
+    let bad_file = cli.dir.path().join("bad.json");
+    std::fs::write(
+        &bad_file,
+        r#"{"customer": "C-ACME", "lines": [{"product": "P-TEA", "quantity": 2,}]}"#,
+    )
+    .unwrap();
+    let unknown_field = cli.dir.path().join("unknown.json");
+    std::fs::write(
+        &unknown_field,
+        r#"{"customer": "C-ACME", "lines": [{"product": "P-TEA", "qty": "2"}]}"#,
+    )
+    .unwrap();
+    let cases: [(&[&str], i32, &str); 9] = [
+        (
+            &[
+                "order",
+                "new",
+                "--customer",
+                "C-NOBODY",
+                "--line",
+                "P-TEA:1",
+            ],
+            3,
+            "no customer with code \"C-NOBODY\"",
+        ),
+        (
+            &[
+                "order",
+                "new",
+                "--customer",
+                "C-ACME",
+                "--line",
+                "P-NOTHING:1",
+            ],
+            3,
+            "line 1: no product with code \"P-NOTHING\"",
+        ),
+        (
+            &["order", "new", "--customer", "C-ACME", "--line", "P-TEA:0"],
+            2,
+            "line 1: the quantity must be more than zero",
+        ),
+        (
+            &["quote", "new", "--customer", "C-ACME", "--line", "P-TEA:-3"],
+            2,
+            "line 1: the quantity must be more than zero (got -3)",
+        ),
+        (
+            &[
+                "order",
+                "new",
+                "--customer",
+                "C-ACME",
+                "--line",
+                "P-TEA:1:9.999",
+            ],
+            2,
+            "more decimals than the currency allows (2); use 10.00",
+        ),
+        (
+            &[
+                "order",
+                "new",
+                "--customer",
+                "C-ACME",
+                "--line",
+                "P-TEA:two",
+            ],
+            2,
+            "the quantity \"two\" is not a number",
+        ),
+        (
+            &[
+                "order",
+                "new",
+                "--customer",
+                "C-ACME",
+                "--line",
+                "P-TEA:1",
+                "--shipment-address",
+                &other_address,
+            ],
+            2,
+            "is not one of C-ACME's addresses",
+        ),
+        (
+            &["order", "new", "--from", bad_file.to_str().unwrap()],
+            2,
+            "is not a valid quote or order",
+        ),
+        (
+            &["order", "new", "--from", unknown_field.to_str().unwrap()],
+            2,
+            "unknown field `qty`",
+        ),
+    ];
+    for (args, code, words) in cases {
+        let stderr = check(&cli.run(args), code, words);
+        assert!(stderr.contains("nothing was saved"), "{stderr}");
+    }
+    assert!(ok(&cli.run(&["outbox"])).contains("The outbox is empty"));
+    check(&cli.run(&["outbox", "show", "42"]), 3, "no outbox entry 42");
+    check(
+        &cli.run(&["outbox", "retry", "42"]),
+        6,
+        "no outbox entry 42",
+    );
+}

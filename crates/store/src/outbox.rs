@@ -417,6 +417,40 @@ impl Store {
 
     /// Changes entry `seq` (parameter 1) with `set`; an entry the ERP has
     /// accepted no longer changes.
+    /// How much of a product the quotes and orders not yet accepted by the
+    /// ERP take from a warehouse, to count against what it can promise.
+    pub fn unsent_quantity(
+        &self,
+        product_id: ErpId,
+        warehouse_id: ErpId,
+    ) -> Result<Decimal, StoreError> {
+        let mut quantity = Decimal::ZERO;
+        for entry in self.outbox()? {
+            let EntryPayload::Sale(draft) = &entry.payload;
+            if entry.state != EntryState::Done && draft.warehouse_id == Some(warehouse_id) {
+                quantity += draft
+                    .lines
+                    .iter()
+                    .filter(|line| line.product_id == product_id)
+                    .map(|line| line.quantity)
+                    .sum::<Decimal>();
+            }
+        }
+        Ok(quantity)
+    }
+
+    /// The ERP id of the warehouse with this code (any case).
+    pub fn warehouse_id(&self, code: &str) -> Result<Option<ErpId>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT erp_id FROM warehouses WHERE lower(code) = lower(?1) ORDER BY erp_id LIMIT 1",
+                [code],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     fn update_entry(
         &mut self,
         seq: i64,
