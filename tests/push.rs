@@ -228,3 +228,139 @@ async fn a_refused_order_keeps_its_fields_lets_later_ones_through_and_goes_once_
     assert_eq!(sales.len(), 1, "{sales:?}");
     assert!(["confirmed", "processing"].contains(&sales[0].2.as_str()));
 }
+
+/// A TCP proxy in front of Tryton that forwards every request and, for the
+/// first request whose body names one of `methods`, drops Tryton's answer:
+/// the ERP did the work, the laptop never hears of it.
+async fn lossy_proxy(
+    target: u16,
+    methods: &'static [&'static str],
+) -> (u16, Arc<std::sync::Mutex<Vec<&'static str>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let pending: Arc<std::sync::Mutex<Vec<&'static str>>> =
+        Arc::new(std::sync::Mutex::new(methods.to_vec()));
+    let dropped = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reported = Arc::clone(&dropped);
+    tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await else {
+                continue;
+            };
+            let (mut client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            let drop_next = Arc::new(std::sync::Mutex::new(None::<&'static str>));
+            let (pending, flag) = (Arc::clone(&pending), Arc::clone(&drop_next));
+            tokio::spawn(async move {
+                let mut buffer = vec![0; 65536];
+                while let Ok(n) = client_read.read(&mut buffer).await {
+                    if n == 0 {
+                        break;
+                    }
+                    {
+                        let text = String::from_utf8_lossy(&buffer[..n]);
+                        let mut pending = pending.lock().unwrap();
+                        if let Some(index) = pending
+                            .iter()
+                            .position(|method| text.contains(&format!("\"{method}\"")))
+                        {
+                            *flag.lock().unwrap() = Some(pending.remove(index));
+                        }
+                    }
+                    if server_write.write_all(&buffer[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let dropped = Arc::clone(&dropped);
+            tokio::spawn(async move {
+                let mut buffer = vec![0; 65536];
+                while let Ok(n) = server_read.read(&mut buffer).await {
+                    if n == 0 {
+                        break;
+                    }
+                    let lost = drop_next.lock().unwrap().take();
+                    if let Some(method) = lost {
+                        // The answer is read and thrown away; the laptop's
+                        // connection is cut.
+                        dropped.lock().unwrap().push(method);
+                        let _ = client_write.shutdown().await;
+                        return;
+                    }
+                    if client_write.write_all(&buffer[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (port, reported)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_lost_on_the_way_back_never_make_a_second_sale() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (_, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    let (port, dropped) = lossy_proxy(
+        server.port(),
+        &["model.sale.sale.create", "model.sale.sale.confirm"],
+    )
+    .await;
+    let mut config = server.sales_config();
+    config.url = format!("http://127.0.0.1:{port}/");
+    let erp = Tryton::connect(config).await.unwrap();
+    let first = store
+        .add_sale("lost-create", &order(&store, "C-ACME", 1), None, Utc::now())
+        .unwrap();
+    let second = store
+        .add_sale(
+            "lost-confirm",
+            &order(&store, "C-HUAWEI", 2),
+            None,
+            Utc::now(),
+        )
+        .unwrap();
+
+    // Each lost answer ends a push as a passing failure; pushing again
+    // takes the ERP's sale on instead of making another. (The first order
+    // meets both: its create's answer is lost, then, taken on, its
+    // confirm's.)
+    let mut failures = 0;
+    let report = loop {
+        match push(&erp, &mut store, NOW, &Utc::now).await {
+            Ok(report) => break report,
+            Err(error) => {
+                assert!(error.is_transient(), "{error}");
+                failures += 1;
+                // A cut connection may also fail the next request sent on it.
+                assert!(failures <= 4, "{error}");
+            }
+        }
+    };
+    assert!(
+        failures >= 2,
+        "both answers were lost: {:?}",
+        dropped.lock().unwrap()
+    );
+    assert_eq!(
+        *dropped.lock().unwrap(),
+        ["model.sale.sale.create", "model.sale.sale.confirm"]
+    );
+    assert!(report.rejected.is_empty(), "{report:?}");
+    for (seq, uuid) in [(first, "lost-create"), (second, "lost-confirm")] {
+        let sales = sales_with(&admin, uuid).await;
+        assert_eq!(sales.len(), 1, "{uuid}: {sales:?}");
+        assert!(
+            ["confirmed", "processing"].contains(&sales[0].2.as_str()),
+            "{uuid}: {sales:?}"
+        );
+        let entry = store.outbox_entry(seq).unwrap().unwrap();
+        assert_eq!(entry.state, EntryState::Done);
+        assert_eq!(entry.erp_id, Some(sales[0].0));
+    }
+}

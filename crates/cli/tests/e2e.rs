@@ -587,3 +587,74 @@ fn a_bad_quote_or_order_is_refused_with_the_field_and_the_fix_and_nothing_is_sav
         "no outbox entry 42",
     );
 }
+
+#[test]
+fn syncs_killed_at_random_points_while_sending_leave_every_order_in_tryton_exactly_once() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let cli = Cli::new();
+    ok(&cli.init(&server));
+    ok(&cli.run(&["sync"]));
+    let customers = ["C-ACME", "C-HUAWEI", "C000003", "C000004"];
+    // Deterministic "random" delays over connecting, sending and pulling.
+    let mut state: u64 = 0x0ddba11;
+    for round in 0..50 {
+        let customer = customers[round % customers.len()];
+        let quantity = format!("P-TEA:{}", 1 + round % 3);
+        ok(&cli.run(&["order", "new", "--customer", customer, "--line", &quantity]));
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = Duration::from_millis(50 + (state >> 33) % 900);
+        let mut child = cli
+            .command(&["sync"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+        if round % 10 == 9 {
+            // Whatever the moment, the cache opens and answers.
+            ok(&cli.run(&["outbox", "list"]));
+        }
+    }
+    ok(&cli.run(&["sync"]));
+
+    let entries: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["outbox", "list", "--json"]))).unwrap();
+    let entries = entries.as_array().unwrap();
+    assert_eq!(entries.len(), 50);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sales = runtime.block_on(async {
+        let admin = server.admin().await.unwrap();
+        admin
+            .call(
+                "model.sale.sale.search_read",
+                serde_json::json!([
+                    [["fieldbook_uuid", "!=", null]],
+                    0,
+                    null,
+                    null,
+                    ["fieldbook_uuid", "number", "state"],
+                    admin.context()
+                ]),
+            )
+            .await
+            .unwrap()
+    });
+    let sales = sales.as_array().unwrap();
+    assert_eq!(sales.len(), 50, "one sale per order, no more, no fewer");
+    for entry in entries {
+        assert_eq!(entry["state"], "done", "{entry}");
+        let sale = sales
+            .iter()
+            .find(|sale| sale["fieldbook_uuid"] == entry["uuid"])
+            .unwrap_or_else(|| panic!("no sale for {entry}"));
+        assert_eq!(sale["number"], entry["erp_number"]);
+        assert!(
+            ["confirmed", "processing"].contains(&sale["state"].as_str().unwrap()),
+            "{sale}"
+        );
+    }
+}
