@@ -41,6 +41,12 @@ pub fn demo(_args: &[String]) -> anyhow::Result<()> {
     cli(&["search", "华为"])?;
     cli(&["customer", "C-LIMIT"])?;
     cli(&["product", "P-TEA"])?;
+    // Writing offline: an order waits in the outbox, the next sync sends it
+    // and the customer view shows it with Tryton's number.
+    cli(&["order", "new", "--customer", "C-ACME", "--line", "P-TEA:2", "--note", "demo order 演示订单"])?;
+    cli(&["outbox"])?;
+    cli(&["sync"])?;
+    cli(&["outbox"])?;
     println!(
         "\nTryton is running at {url} (database {}, login {SALES_LOGIN}, password {SALES_PASSWORD}).",
         server.database()

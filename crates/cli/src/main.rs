@@ -320,11 +320,12 @@ fn sale(cache_path: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result
     };
     let draft = match form.and_then(|form| write::draft(&store, kind, &form)) {
         Ok(draft) => draft,
+        Err(write::FormError::Cache(error)) => return Err(error.into()),
         Err(error) => {
             eprintln!("error: {error}; nothing was saved");
             return Ok(match error {
                 write::FormError::NotFound(_) => Exit::NotFound,
-                write::FormError::Bad(_) => Exit::BadInput,
+                _ => Exit::BadInput,
             });
         }
     };

@@ -49,14 +49,16 @@ pub struct LineForm {
     pub discount_percent: Option<Decimal>,
 }
 
-/// Why a form cannot become a draft. `NotFound` exits with 3, the rest
-/// with 2 (bad input).
+/// Why a form cannot become a draft. `NotFound` exits with 3, `Bad` with
+/// 2 (bad input), and a cache that cannot be read as every cache error does.
 #[derive(Debug, thiserror::Error)]
 pub enum FormError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Bad(String),
+    #[error(transparent)]
+    Cache(#[from] fieldbook_store::StoreError),
 }
 
 impl LineForm {
@@ -105,15 +107,12 @@ pub fn read_form(path: &Path) -> Result<SaleForm, FormError> {
 /// defaults (list prices, the customer's first invoice and delivery
 /// addresses, the first warehouse).
 pub fn draft(store: &Store, kind: SaleKind, form: &SaleForm) -> Result<SaleDraft, FormError> {
-    let customer = store
-        .customer(&form.customer)
-        .map_err(|error| FormError::Bad(error.to_string()))?
-        .ok_or_else(|| {
-            FormError::NotFound(format!(
-                "no customer with code {:?} in the cache: try `fieldbook search {}`, or sync",
-                form.customer, form.customer
-            ))
-        })?;
+    let customer = store.customer(&form.customer)?.ok_or_else(|| {
+        FormError::NotFound(format!(
+            "no customer with code {:?} in the cache: try `fieldbook search {}`, or sync",
+            form.customer, form.customer
+        ))
+    })?;
     let default_address = |invoice: bool| {
         customer
             .addresses
@@ -129,27 +128,18 @@ pub fn draft(store: &Store, kind: SaleKind, form: &SaleForm) -> Result<SaleDraft
             .map(|address| address.erp_id)
     };
     let warehouse = match &form.warehouse {
-        None => store
-            .local_ids(Entity::Warehouses)
-            .map_err(|error| FormError::Bad(error.to_string()))?
-            .first()
-            .copied(),
-        Some(code) => Some(
-            store
-                .warehouse_id(code)
-                .map_err(|error| FormError::Bad(error.to_string()))?
-                .ok_or_else(|| {
-                    FormError::NotFound(format!(
-                        "no warehouse with code {code:?}: see `fieldbook status`"
-                    ))
-                })?,
-        ),
+        None => store.local_ids(Entity::Warehouses)?.first().copied(),
+        Some(code) => Some(store.warehouse_id(code)?.ok_or_else(|| {
+            FormError::NotFound(format!(
+                "no warehouse with code {code:?}: see `fieldbook status`"
+            ))
+        })?),
     };
     let mut lines = Vec::new();
     for (index, line) in form.lines.iter().enumerate() {
         let product = store
             .product(&line.product)
-            .map_err(|error| FormError::Bad(error.to_string()))?
+            ?
             .ok_or_else(|| {
                 FormError::NotFound(format!(
                     "line {}: no product with code {:?} in the cache: try `fieldbook search {}`, or sync",
