@@ -364,3 +364,69 @@ async fn answers_lost_on_the_way_back_never_make_a_second_sale() {
         assert_eq!(entry.erp_id, Some(sales[0].0));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_for_a_product_no_longer_sold_is_refused_with_tryton_words() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    // Another product than P-TEA, taken out of sale in Tryton after the order
+    // was written on the laptop.
+    let other = store
+        .local_ids(Entity::Products)
+        .unwrap()
+        .into_iter()
+        .find(|id| {
+            store.product(&id.to_string()).unwrap().is_some_and(|view| {
+                view.product.value.salable && view.product.value.code.as_deref() != Some("P-TEA")
+            })
+        })
+        .unwrap();
+    let mut gone = order(&store, "C-ACME", 1);
+    gone.lines[0].product_id = other;
+    gone.lines[0].unit_price = rust_decimal::Decimal::from(10);
+    let refused = store.add_sale("not-sold", &gone, None, Utc::now()).unwrap();
+    let fine = store
+        .add_sale(
+            "still-fine",
+            &order(&store, "C-HUAWEI", 1),
+            None,
+            Utc::now(),
+        )
+        .unwrap();
+    // Tryton 8.2 accepts a sale line for a deactivated product, but not for
+    // one no longer sold: the product's template stops being salable.
+    let template = call(
+        &admin,
+        "model.product.product.read",
+        vec![json!([other]), json!(["template"])],
+    )
+    .await[0]["template"]
+        .as_i64()
+        .unwrap();
+    call(
+        &admin,
+        "model.product.template.write",
+        vec![json!([template]), json!({"salable": false})],
+    )
+    .await;
+
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(
+        report
+            .accepted
+            .iter()
+            .map(|(seq, _)| *seq)
+            .collect::<Vec<_>>(),
+        [fine]
+    );
+    let entry = store.outbox_entry(refused).unwrap().unwrap();
+    assert_eq!(entry.state, EntryState::Rejected, "{entry:?}");
+    let message = entry.erp_message.unwrap();
+    assert!(
+        !message.is_empty() && !message.contains("Fieldbook"),
+        "Tryton's own words: {message}"
+    );
+    assert!(sales_with(&admin, "not-sold").await.len() <= 1);
+    assert_eq!(entry.payload, fieldbook_store::EntryPayload::Sale(gone));
+}

@@ -43,7 +43,16 @@ pub fn demo(_args: &[String]) -> anyhow::Result<()> {
     cli(&["product", "P-TEA"])?;
     // Writing offline: an order waits in the outbox, the next sync sends it
     // and the customer view shows it with Tryton's number.
-    cli(&["order", "new", "--customer", "C-ACME", "--line", "P-TEA:2", "--note", "demo order 演示订单"])?;
+    cli(&[
+        "order",
+        "new",
+        "--customer",
+        "C-ACME",
+        "--line",
+        "P-TEA:2",
+        "--note",
+        "demo order 演示订单",
+    ])?;
     cli(&["outbox"])?;
     cli(&["sync"])?;
     cli(&["outbox"])?;
