@@ -5,6 +5,8 @@
 //! `cargo xtask bench` runs it on the benchmark data (10,000 customers,
 //! 50,000 products, ~20,000 sale lines); `--quick` on the tests' small data.
 
+mod push;
+
 use anyhow::Context;
 use chrono::Utc;
 use fieldbook_core::Entity;
@@ -34,6 +36,18 @@ async fn main() -> anyhow::Result<()> {
             opened.elapsed().as_secs_f64()
         );
         println!("{}", measure_search(&store)?);
+        return Ok(());
+    }
+    if let Some(at) = args.iter().position(|arg| arg == "--push") {
+        let orders = match args.get(at + 1) {
+            Some(count) => count.parse().context("--push takes a number of orders")?,
+            None => 1000,
+        };
+        let report = push::run(orders).await?;
+        let out = fieldbook_testkit::target_dir().join("bench");
+        std::fs::create_dir_all(&out)?;
+        std::fs::write(out.join("push.md"), &report)?;
+        println!("{report}");
         return Ok(());
     }
     let quick = args.iter().any(|arg| arg == "--quick");

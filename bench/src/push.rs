@@ -1,0 +1,195 @@
+//! `fieldbook-bench --push [N]`: N quotes-turned-orders of 5 lines each
+//! (1,000 by default) queued offline, then pushed to Tryton; against Tryton
+//! alone creating, quoting and confirming the same orders with bare
+//! JSON-RPC calls; and the outbox's cost per entry when nothing is to send.
+
+use anyhow::Context;
+use chrono::Utc;
+use fieldbook_core::{DraftLine, Entity, SaleDraft, SaleKind};
+use fieldbook_erp::tryton::{RawSession, Tryton};
+use fieldbook_store::Store;
+use fieldbook_sync::{PushOptions, SyncOptions, push};
+use fieldbook_testkit::{Dataset, TrytonServer};
+use serde_json::json;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+pub async fn run(orders: usize) -> anyhow::Result<String> {
+    let dataset = Dataset::TEST;
+    let mut report = String::new();
+    writeln!(
+        report,
+        "### Push of {orders} orders of 5 lines (data: {dataset:?})\n"
+    )?;
+    eprintln!("bench: starting Tryton with {dataset:?} ...");
+    let server = TrytonServer::start(dataset)?;
+    let erp = std::sync::Arc::new(Tryton::connect(server.sales_config()).await?);
+    let mut store = Store::open_in_memory()?;
+    fieldbook_sync::pull(
+        &erp,
+        &mut store,
+        &SyncOptions::default(),
+        &Utc::now,
+        &mut |_| {},
+    )
+    .await?;
+
+    // A customer with room on its credit, five products for sale with stock.
+    let customer = store
+        .customer("C-ACME")?
+        .context("C-ACME is not in the cache")?;
+    let address = customer.addresses[0].erp_id;
+    let warehouse = store.local_ids(Entity::Warehouses)?[0];
+    let mut products = Vec::new();
+    for id in store.local_ids(Entity::Products)? {
+        let Some(view) = store.product(&id.to_string())? else {
+            continue;
+        };
+        if let (true, Some(price)) = (view.product.value.salable, view.product.value.list_price) {
+            products.push((id, price));
+        }
+        if products.len() == 5 {
+            break;
+        }
+    }
+    let draft = SaleDraft {
+        kind: SaleKind::Order,
+        customer_id: customer.customer.value.erp_id,
+        invoice_address_id: Some(address),
+        shipment_address_id: Some(address),
+        warehouse_id: Some(warehouse),
+        requested_date: None,
+        reference: None,
+        note: None,
+        lines: products
+            .iter()
+            .map(|(id, price)| DraftLine {
+                product_id: *id,
+                quantity: 1.into(),
+                unit_price: *price,
+                discount: Default::default(),
+            })
+            .collect(),
+    };
+    for index in 0..orders {
+        store.add_sale(&format!("bench-push-{index}"), &draft, None, Utc::now())?;
+    }
+
+    eprintln!("bench: pushing {orders} orders ...");
+    let calls_before = erp.calls();
+    let start = Instant::now();
+    let pushed = push(
+        &*erp,
+        &mut store,
+        PushOptions {
+            respect_backoff: false,
+        },
+        &Utc::now,
+    )
+    .await?;
+    let push_time = start.elapsed();
+    let push_calls = erp.calls() - calls_before;
+    anyhow::ensure!(
+        pushed.accepted.len() == orders,
+        "only {} of {orders} accepted: {:?}",
+        pushed.accepted.len(),
+        pushed.rejected.first()
+    );
+
+    eprintln!("bench: Tryton alone creating and confirming {orders} orders ...");
+    let bare = RawSession::connect(server.sales_config()).await?;
+    let context = bare.context().clone();
+    let units = bare
+        .call(
+            "model.product.product.read",
+            json!([
+                products.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+                ["default_uom", "rec_name"],
+                context
+            ]),
+        )
+        .await?;
+    let payment_term = bare
+        .call(
+            "model.party.party.read",
+            json!([[draft.customer_id], ["customer_payment_term"], context]),
+        )
+        .await?[0]["customer_payment_term"]
+        .clone();
+    let lines: Vec<_> = products
+        .iter()
+        .zip(units.as_array().context("product units")?)
+        .map(|((id, price), unit)| {
+            json!({"type": "line", "product": id, "quantity": 1.0, "unit": unit["default_uom"],
+                   "unit_price": {"__class__": "Decimal", "decimal": price.to_string()},
+                   "description": unit["rec_name"]})
+        })
+        .collect();
+    let start = Instant::now();
+    for _ in 0..orders {
+        let created = bare
+            .call(
+                "model.sale.sale.create",
+                json!([[{"party": draft.customer_id, "invoice_address": address, "shipment_address": address,
+                          "warehouse": warehouse, "payment_term": payment_term,
+                          "lines": [["create", lines]]}], context]),
+            )
+            .await?;
+        for button in ["quote", "confirm"] {
+            bare.call(
+                &format!("model.sale.sale.{button}"),
+                json!([created, context]),
+            )
+            .await?;
+        }
+    }
+    let bare_time = start.elapsed();
+
+    eprintln!("bench: pushes with nothing to send ...");
+    let rounds = 100;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        let nothing = push(
+            &*erp,
+            &mut store,
+            PushOptions {
+                respect_backoff: true,
+            },
+            &Utc::now,
+        )
+        .await?;
+        anyhow::ensure!(
+            nothing.accepted.is_empty(),
+            "a push with nothing to send sent something"
+        );
+    }
+    let idle = start.elapsed() / rounds;
+
+    writeln!(report, "| | time | per order | requests |")?;
+    writeln!(report, "|---|---|---|---|")?;
+    writeln!(
+        report,
+        "| Fieldbook push | {:.1} s | {:.0} ms | {push_calls} |",
+        push_time.as_secs_f64(),
+        per(push_time, orders)
+    )?;
+    writeln!(
+        report,
+        "| Tryton alone: create, quote, confirm | {:.1} s | {:.0} ms | {} |",
+        bare_time.as_secs_f64(),
+        per(bare_time, orders),
+        orders * 3
+    )?;
+    writeln!(
+        report,
+        "\npush / Tryton alone = {:.2}. A push with nothing to send, over an outbox of {orders} accepted entries: {:.2} ms ({:.2} µs per entry).",
+        push_time.as_secs_f64() / bare_time.as_secs_f64(),
+        idle.as_secs_f64() * 1000.0,
+        idle.as_secs_f64() * 1e6 / orders as f64
+    )?;
+    Ok(report)
+}
+
+fn per(total: Duration, count: usize) -> f64 {
+    total.as_secs_f64() * 1000.0 / count as f64
+}
