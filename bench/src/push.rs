@@ -34,10 +34,19 @@ pub async fn run(orders: usize) -> anyhow::Result<String> {
     )
     .await?;
 
-    // A customer with room on its credit, five products for sale with stock.
+    // A customer with room on its credit for both runs, five products for sale.
     let customer = store
         .customer("C-ACME")?
         .context("C-ACME is not in the cache")?;
+    let admin = server.admin().await?;
+    admin
+        .call(
+            "model.party.party.write",
+            json!([[customer.customer.value.erp_id],
+                   {"credit_limit_amount": {"__class__": "Decimal", "decimal": "1000000000"}},
+                   admin.context()]),
+        )
+        .await?;
     let address = customer.addresses[0].erp_id;
     let warehouse = store.local_ids(Entity::Warehouses)?[0];
     let mut products = Vec::new();

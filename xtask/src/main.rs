@@ -29,7 +29,9 @@ fn main() {
         Some("demo") => demo::demo(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask demo | test | bench [--quick]");
+            eprintln!(
+                "usage: cargo xtask demo | test | bench [--quick | --push [ORDERS] | --search-in CACHE]"
+            );
             std::process::exit(2);
         }
     };
