@@ -165,34 +165,47 @@ pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
         .to_string_lossy();
     let layers = format!("{base_name}-with-module-");
     let dir = cache_dir().join(format!("{layers}{module}"));
+    let built_now = build_once(&dir, |building| {
+        let built = building.join(format!("{DATABASE}.sqlite"));
+        std::fs::copy(&base, &built)?;
+        let config = write_config(building, None)?;
+        run(
+            Command::new(venv.join("bin/trytond-admin"))
+                .arg("--config")
+                .arg(&config)
+                .args(["--database", DATABASE])
+                .args(["--update", "fieldbook", "--activate-dependencies"]),
+            "activating Fieldbook's Tryton module",
+        )
+    })?;
+    if built_now {
+        remove_stale(&layers, &dir);
+    }
+    Ok(dir.join(format!("{DATABASE}.sqlite")))
+}
+
+/// Builds `dir/DATABASE.sqlite` once: `build` makes it in a fresh folder
+/// beside `dir`, and it is moved into place only when whole. Concurrent
+/// callers wait for the first and reuse its file. Returns whether this call
+/// built it.
+fn build_once(dir: &Path, build: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<bool> {
     let file = dir.join(format!("{DATABASE}.sqlite"));
     if file.exists() {
-        return Ok(file);
+        return Ok(false);
     }
     let _lock = exclusive(&dir.with_extension("lock"))?;
     if file.exists() {
-        return Ok(file);
+        return Ok(false);
     }
     let building = tempfile::Builder::new()
         .prefix("building-")
         .tempdir_in(cache_dir())?;
-    let built = building.path().join(format!("{DATABASE}.sqlite"));
-    std::fs::copy(&base, &built)?;
-    let config = write_config(building.path(), None)?;
-    run(
-        Command::new(venv.join("bin/trytond-admin"))
-            .arg("--config")
-            .arg(&config)
-            .args(["--database", DATABASE])
-            .args(["--update", "fieldbook", "--activate-dependencies"]),
-        "activating Fieldbook's Tryton module",
-    )?;
-    std::fs::create_dir_all(&dir)?;
+    build(building.path())?;
+    std::fs::create_dir_all(dir)?;
     let partial = dir.join("partial.sqlite");
-    std::fs::copy(&built, &partial)?;
+    std::fs::copy(building.path().join(format!("{DATABASE}.sqlite")), &partial)?;
     std::fs::rename(&partial, &file)?;
-    remove_stale(&layers, &dir);
-    Ok(file)
+    Ok(true)
 }
 
 /// The seeded database for `dataset` as Tryton's own modules leave it,
@@ -212,47 +225,36 @@ pub fn ensure_seeded(dataset: Dataset) -> anyhow::Result<PathBuf> {
     );
     let hash = short_hex(hasher);
     let dir = cache_dir().join(format!("{family}{hash}"));
-    let file = dir.join(format!("{DATABASE}.sqlite"));
-    if file.exists() {
-        return Ok(file);
+    let built_now = build_once(&dir, |building| {
+        eprintln!("fieldbook-testkit: seeding Tryton ({dataset:?}); built once, then reused ...");
+        let config = write_config(building, None)?;
+        let python = venv.join("bin/python");
+        run(
+            Command::new(&python)
+                .arg(tryton_dir().join("create_db.py"))
+                .arg("--config")
+                .arg(&config)
+                .args(["--database", DATABASE, "--admin-password", ADMIN_PASSWORD]),
+            "creating the Tryton database",
+        )?;
+        run(
+            Command::new(&python)
+                .arg(tryton_dir().join("seed.py"))
+                .arg("--config")
+                .arg(&config)
+                .args(["--database", DATABASE])
+                .args(["--customers", &dataset.customers.to_string()])
+                .args(["--products", &dataset.products.to_string()])
+                .args(["--sales", &dataset.sales.to_string()])
+                .args(["--seed", &dataset.seed.to_string()]),
+            "seeding the Tryton database",
+        )
+    })?;
+    if built_now {
+        // Older seeds of this dataset, and the module layers built on them.
+        remove_stale(&family, &dir);
     }
-    let _lock = exclusive(&dir.with_extension("lock"))?;
-    if file.exists() {
-        return Ok(file);
-    }
-    eprintln!("fieldbook-testkit: seeding Tryton ({dataset:?}); built once, then reused ...");
-    let building = tempfile::Builder::new()
-        .prefix("building-")
-        .tempdir_in(cache_dir())?;
-    let config = write_config(building.path(), None)?;
-    let python = venv.join("bin/python");
-    run(
-        Command::new(&python)
-            .arg(tryton_dir().join("create_db.py"))
-            .arg("--config")
-            .arg(&config)
-            .args(["--database", DATABASE, "--admin-password", ADMIN_PASSWORD]),
-        "creating the Tryton database",
-    )?;
-    run(
-        Command::new(&python)
-            .arg(tryton_dir().join("seed.py"))
-            .arg("--config")
-            .arg(&config)
-            .args(["--database", DATABASE])
-            .args(["--customers", &dataset.customers.to_string()])
-            .args(["--products", &dataset.products.to_string()])
-            .args(["--sales", &dataset.sales.to_string()])
-            .args(["--seed", &dataset.seed.to_string()]),
-        "seeding the Tryton database",
-    )?;
-    std::fs::create_dir_all(&dir)?;
-    let partial = dir.join("partial.sqlite");
-    std::fs::copy(building.path().join(format!("{DATABASE}.sqlite")), &partial)?;
-    std::fs::rename(&partial, &file)?;
-    // Older seeds of this dataset, and the module layers built on them.
-    remove_stale(&family, &dir);
-    Ok(file)
+    Ok(dir.join(format!("{DATABASE}.sqlite")))
 }
 
 /// Copies Fieldbook's Tryton module into the virtualenv's
