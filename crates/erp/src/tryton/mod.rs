@@ -673,6 +673,20 @@ fn ids(result: Value) -> Result<Vec<ErpId>, ErpError> {
 }
 
 impl Tryton {
+    /// The distinct ids that `field` of the `model` records matching
+    /// `domain` point to, ascending.
+    async fn referenced_ids(
+        &self,
+        model: &'static str,
+        domain: Value,
+        field: &str,
+    ) -> Result<Vec<ErpId>, ErpError> {
+        let rows = self
+            .search_read(model, domain, None, &[field], self.context.clone())
+            .await?;
+        distinct(rows.iter().map(|row| Fields { model, row }.req_id(field)))
+    }
+
     /// Fills in each lookup's `path.name` in `rows`, reading the names not
     /// yet known in one call per model.
     async fn fill_lookups(&self, rows: &mut [Row], lookups: &[Lookup]) -> Result<(), ErpError> {
@@ -984,22 +998,12 @@ impl Erp for Tryton {
     }
 
     async fn products_moved_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
-        let rows = self
-            .search_read(
-                "stock.move",
-                json!([changed_since(since, false)]),
-                None,
-                &["product"],
-                self.context.clone(),
-            )
-            .await?;
-        distinct(rows.iter().map(|row| {
-            Fields {
-                model: "stock.move",
-                row,
-            }
-            .req_id("product")
-        }))
+        self.referenced_ids(
+            "stock.move",
+            json!([changed_since(since, false)]),
+            "product",
+        )
+        .await
     }
 
     async fn customers_with_receivables_since(
@@ -1011,22 +1015,8 @@ impl Erp for Tryton {
             ["account.type.receivable", "=", true],
             changed_since(since, false)
         ]);
-        let rows = self
-            .search_read(
-                "account.move.line",
-                domain,
-                None,
-                &["party"],
-                self.context.clone(),
-            )
-            .await?;
-        distinct(rows.iter().map(|row| {
-            Fields {
-                model: "account.move.line",
-                row,
-            }
-            .req_id("party")
-        }))
+        self.referenced_ids("account.move.line", domain, "party")
+            .await
     }
 }
 
