@@ -191,33 +191,12 @@ async fn a_full_sync_holds_what_tryton_returns() {
         "confirmed unshipped sales make forecast differ"
     );
 
-    // Prices and units of every product, and the names of every address's
-    // country and subdivision, as Tryton itself reads them (the client reads
-    // units and names by id, once per sync).
-    let products = erp_rows(
-        &server,
-        "product.product",
-        json!([]),
-        &["list_price_used", "template.default_uom.symbol"],
-        json!({}),
-    )
-    .await
-    .unwrap();
-    for product in &products {
-        let view = store.product(&id(product).to_string()).unwrap().unwrap();
-        let price = match &product["list_price_used"] {
-            Value::Null => None,
-            price => Some(decimal(price)),
-        };
-        assert_eq!(view.product.value.list_price, price, "{product}");
-        assert_eq!(
-            view.product.value.unit,
-            product["template."]["default_uom."]["symbol"]
-                .as_str()
-                .unwrap(),
-            "{product}"
-        );
-    }
+    // Prices and units of every product, the amount of every order line,
+    // and the names of every address's country and subdivision, as Tryton
+    // itself reads them (the client reads units and names by id, once per
+    // sync, list prices through the module, and computes line amounts).
+    assert_products_as_tryton_reads(&server, &store).await;
+    assert_line_amounts_as_tryton_reads(&server, &store).await;
     let addresses = erp_rows(
         &server,
         "party.address",
@@ -355,6 +334,24 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
         ],
     )
     .await;
+    // A price of its own for one variant, which then wins over its
+    // template's (Tryton's `list_price_used`, which the module's
+    // `fieldbook_list_price` must follow).
+    let variant = find_one(
+        &admin,
+        "product.product",
+        json!([["code", "!=", "P-TEA"], ["active", "=", true]]),
+    )
+    .await;
+    admin_call(
+        &admin,
+        "model.product.product.write",
+        vec![
+            json!([variant]),
+            json!({"list_price": {"__class__": "Decimal", "decimal": "77.1234"}}),
+        ],
+    )
+    .await;
     // Ten more tins arrive in the first warehouse.
     let supplier = find_one(&admin, "stock.location", json!([["type", "=", "supplier"]])).await;
     let warehouse = before.stock[0].warehouse_id;
@@ -412,6 +409,17 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
         after.product.value.list_price,
         Some(rust_decimal::dec!(188.5))
     );
+    assert_eq!(
+        store
+            .product(&variant.to_string())
+            .unwrap()
+            .unwrap()
+            .product
+            .value
+            .list_price,
+        Some(rust_decimal::dec!(77.1234))
+    );
+    assert_products_as_tryton_reads(&server, &store).await;
     let shelf = |view: &fieldbook_store::ProductView| {
         view.stock
             .iter()
@@ -551,4 +559,66 @@ async fn a_tryton_without_fieldbooks_module_is_read_product_by_product() {
         .collect();
     stock.sort();
     assert_eq!(stock, ["300", "500"]);
+}
+
+/// Every product's list price and unit in the cache equal Tryton's own
+/// `list_price_used` and default unit.
+async fn assert_products_as_tryton_reads(server: &TrytonServer, store: &Store) {
+    let products = erp_rows(
+        server,
+        "product.product",
+        json!([]),
+        &["list_price_used", "template.default_uom.symbol"],
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert!(!products.is_empty());
+    for product in &products {
+        let view = store.product(&id(product).to_string()).unwrap().unwrap();
+        let price = match &product["list_price_used"] {
+            Value::Null => None,
+            price => Some(decimal(price)),
+        };
+        assert_eq!(view.product.value.list_price, price, "{product}");
+        assert_eq!(
+            view.product.value.unit,
+            product["template."]["default_uom."]["symbol"]
+                .as_str()
+                .unwrap(),
+            "{product}"
+        );
+    }
+}
+
+/// Every order line's amount in the cache equals Tryton's own `amount`.
+async fn assert_line_amounts_as_tryton_reads(server: &TrytonServer, store: &Store) {
+    let lines = erp_rows(
+        server,
+        "sale.line",
+        json!([["type", "=", "line"]]),
+        &["sale", "amount"],
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert!(lines.len() > 10, "the seed has order lines");
+    let mut by_order: BTreeMap<i64, Vec<&Value>> = BTreeMap::new();
+    for line in &lines {
+        by_order
+            .entry(line["sale"].as_i64().unwrap())
+            .or_default()
+            .push(line);
+    }
+    for (order, lines) in by_order {
+        let cached = store.order_lines(order).unwrap();
+        assert_eq!(cached.len(), lines.len(), "lines of order {order}");
+        for line in lines {
+            let row = cached
+                .iter()
+                .find(|row| row.value.erp_id == id(line))
+                .unwrap_or_else(|| panic!("line {line}"));
+            assert_eq!(row.value.amount, decimal(&line["amount"]), "{line}");
+        }
+    }
 }

@@ -5,7 +5,8 @@ use crate::apply::{Figure, table, time};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldbook_core::{
-    Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Payment, Product, StockLevel,
+    Address, Contact, Credit, Customer, Entity, ErpId, Invoice, OrderLine, Payment, Product,
+    StockLevel,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use rust_decimal::Decimal;
@@ -437,6 +438,45 @@ impl Store {
             });
         }
         Ok(Some(ProductView { product, stock }))
+    }
+
+    /// The lines of a synced order, as the ERP last sent them, in the
+    /// ERP's order.
+    pub fn order_lines(&self, order_id: ErpId) -> Result<Vec<Synced<OrderLine>>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT erp_id, product_id, description, quantity, unit, unit_price, amount, synced_at
+             FROM order_lines WHERE order_id = ?1 ORDER BY erp_id",
+        )?;
+        let rows = statement.query_map([order_id], |row| {
+            Ok((
+                row.get::<_, ErpId>(0)?,
+                row.get::<_, Option<ErpId>>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+                row.get::<_, String>(6)?,
+                row.get::<_, String>(7)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (erp_id, product_id, description, quantity, unit, unit_price, amount, synced_at) =
+                row?;
+            Ok(Synced {
+                value: OrderLine {
+                    erp_id,
+                    order_id,
+                    product_id,
+                    description,
+                    quantity: parse_decimal(&quantity)?,
+                    unit,
+                    unit_price: unit_price.as_deref().map(parse_decimal).transpose()?,
+                    amount: parse_decimal(&amount)?,
+                },
+                synced_at: parse_time(&synced_at)?,
+            })
+        })
+        .collect()
     }
 
     /// Ids of every cached record of an entity whose table is named by it;

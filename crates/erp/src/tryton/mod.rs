@@ -23,7 +23,7 @@ use fieldbook_core::{
     Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Order, OrderLine, Payment, Product,
     Records, SaleDraft, StockLevel, Warehouse,
 };
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 
@@ -40,13 +40,14 @@ pub struct Tryton {
     company_currency: String,
     /// Whether Fieldbook's Tryton module (`erp/tryton/modules/fieldbook`)
     /// is activated on this database: it serves stock for many products
-    /// in one cheap call.
+    /// in one cheap call, and list prices a page at a time.
     module: bool,
     /// Names of small reference records (units, countries, subdivisions,
-    /// currencies) by model and id, read once per connection: asking for
+    /// currencies and their rounding) by model, field and id, read once per
+    /// connection: asking for
     /// them through dotted fields on every row costs Tryton more than
     /// reading the rows.
-    names: tokio::sync::Mutex<HashMap<(&'static str, ErpId), Value>>,
+    names: tokio::sync::Mutex<HashMap<(&'static str, &'static str, ErpId), Value>>,
 }
 
 impl Tryton {
@@ -276,7 +277,7 @@ impl Tryton {
         rows: &[Row],
         due_dates: &HashMap<ErpId, chrono::NaiveDate>,
     ) -> Result<Records, ErpError> {
-        let model = model(entity).name;
+        let model = model(entity, self.module).name;
         let each = |row| Fields { model, row };
         let currency = |fields: &Fields| -> Result<String, ErpError> {
             Ok(fields
@@ -356,7 +357,7 @@ impl Tryton {
                             name: f.text("template.name")?,
                             description: f.opt_text("description")?,
                             unit: f.text("template.default_uom.symbol")?,
-                            list_price: f.opt_decimal("list_price_used")?,
+                            list_price: f.opt_decimal(list_price_field(self.module))?,
                             salable: f.boolean("template.salable")?,
                             active: f.boolean("active")? && f.boolean("template.active")?,
                         })
@@ -394,7 +395,13 @@ impl Tryton {
                             quantity: f.decimal("quantity")?,
                             unit: f.opt_text("unit.symbol")?,
                             unit_price: f.opt_decimal("unit_price")?,
-                            amount: f.decimal("amount")?,
+                            // Tryton's `amount` is computed line by line
+                            // on every read; it is this, as Tryton's
+                            // `SaleLine.on_change_with_amount` computes it.
+                            amount: round_to_currency(
+                                f.decimal("quantity")? * f.decimal("unit_price")?,
+                                f.opt_decimal("sale.currency.rounding")?,
+                            ),
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -480,7 +487,32 @@ const CURRENCY: Lookup = Lookup {
 
 const DATES: [&str; 2] = ["write_date", "create_date"];
 
-fn model(entity: Entity) -> Model {
+/// The field that holds the list price Tryton uses for a product: the
+/// module's one-query-per-page `fieldbook_list_price` where it is
+/// installed, else Tryton's own `list_price_used`, computed product by
+/// product (the same figure; tests/pull.rs checks every product).
+fn list_price_field(module: bool) -> &'static str {
+    if module {
+        "fieldbook_list_price"
+    } else {
+        "list_price_used"
+    }
+}
+
+/// `amount` rounded as Tryton's `Currency.round` rounds it: to a multiple
+/// of the currency's rounding factor, half to even. Without a factor the
+/// amount stays as it is, as in Tryton.
+fn round_to_currency(amount: Decimal, factor: Option<Decimal>) -> Decimal {
+    match factor {
+        Some(factor) if !factor.is_zero() => {
+            (amount / factor).round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven)
+                * factor
+        }
+        _ => amount,
+    }
+}
+
+fn model(entity: Entity, module: bool) -> Model {
     let everything: fn() -> Value = || json!([]);
     match entity {
         Entity::Warehouses => Model {
@@ -535,16 +567,29 @@ fn model(entity: Entity) -> Model {
         },
         Entity::Products => Model {
             name: "product.product",
-            fields: &[
-                "code",
-                "description",
-                "active",
-                "list_price_used",
-                "template.name",
-                "template.default_uom",
-                "template.salable",
-                "template.active",
-            ],
+            fields: if module {
+                &[
+                    "code",
+                    "description",
+                    "active",
+                    "fieldbook_list_price",
+                    "template.name",
+                    "template.default_uom",
+                    "template.salable",
+                    "template.active",
+                ]
+            } else {
+                &[
+                    "code",
+                    "description",
+                    "active",
+                    "list_price_used",
+                    "template.name",
+                    "template.default_uom",
+                    "template.salable",
+                    "template.active",
+                ]
+            },
             domain: everything,
             template: true,
             lookups: &[Lookup {
@@ -573,16 +618,23 @@ fn model(entity: Entity) -> Model {
             name: "sale.line",
             fields: &[
                 "sale",
+                "sale.currency",
                 "product",
                 "description",
                 "quantity",
                 "unit",
                 "unit_price",
-                "amount",
             ],
             domain: || json!([["type", "=", "line"]]),
             template: false,
-            lookups: &[UNIT],
+            lookups: &[
+                UNIT,
+                Lookup {
+                    path: "sale.currency",
+                    model: "currency.currency",
+                    name: "rounding",
+                },
+            ],
         },
         Entity::Invoices => Model {
             name: "account.invoice",
@@ -733,7 +785,7 @@ impl Tryton {
         let missing: Vec<ErpId> = ids
             .iter()
             .copied()
-            .filter(|id| !known.contains_key(&(lookup.model, *id)))
+            .filter(|id| !known.contains_key(&(lookup.model, lookup.name, *id)))
             .collect();
         if !missing.is_empty() {
             let context = self.context_with(json!({"active_test": false}));
@@ -746,14 +798,14 @@ impl Tryton {
                     row: &row,
                 };
                 let name = row.get(lookup.name).cloned().unwrap_or(Value::Null);
-                known.insert((lookup.model, fields.id()?), name);
+                known.insert((lookup.model, lookup.name, fields.id()?), name);
             }
         }
         Ok(ids
             .iter()
             .filter_map(|id| {
                 known
-                    .get(&(lookup.model, *id))
+                    .get(&(lookup.model, lookup.name, *id))
                     .map(|name| (*id, name.clone()))
             })
             .collect())
@@ -879,7 +931,7 @@ impl Erp for Tryton {
     }
 
     async fn pull(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
-        let model = model(entity);
+        let model = model(entity, self.module);
         let mut domain = vec![(model.domain)(), json!([["id", ">", request.after_id]])];
         // A delta includes deactivated records, so they leave the cache; a
         // full pull reads live records only.
@@ -909,7 +961,7 @@ impl Erp for Tryton {
     }
 
     async fn count(&self, entity: Entity) -> Result<u64, ErpError> {
-        let model = model(entity);
+        let model = model(entity, self.module);
         let count = self
             .rpc
             .call(
@@ -923,7 +975,7 @@ impl Erp for Tryton {
     }
 
     async fn ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
-        let model = model(entity);
+        let model = model(entity, self.module);
         let result = self
             .rpc
             .call(
@@ -1057,5 +1109,45 @@ impl RawSession {
 
     pub fn calls(&self) -> u64 {
         self.rpc.calls()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_to_currency;
+    use rust_decimal::dec;
+
+    #[test]
+    fn amounts_round_as_trytons_currency_round() {
+        // Decimal('12.345') / Decimal('0.01') quantized half-even, times 0.01.
+        assert_eq!(
+            round_to_currency(dec!(12.345), Some(dec!(0.01))),
+            dec!(12.34)
+        );
+        assert_eq!(
+            round_to_currency(dec!(12.355), Some(dec!(0.01))),
+            dec!(12.36)
+        );
+        assert_eq!(
+            round_to_currency(dec!(-12.345), Some(dec!(0.01))),
+            dec!(-12.34)
+        );
+        // A factor that is not a power of ten (Swiss rappen).
+        assert_eq!(
+            round_to_currency(dec!(12.37), Some(dec!(0.05))),
+            dec!(12.35)
+        );
+        assert_eq!(
+            round_to_currency(dec!(12.375), Some(dec!(0.05))),
+            dec!(12.40)
+        );
+        // Yen: whole units.
+        assert_eq!(round_to_currency(dec!(1234.5), Some(dec!(1))), dec!(1234));
+        // No factor: unrounded, as Tryton leaves it.
+        assert_eq!(round_to_currency(dec!(1.23456), None), dec!(1.23456));
+        assert_eq!(
+            round_to_currency(dec!(1.23456), Some(dec!(0))),
+            dec!(1.23456)
+        );
     }
 }

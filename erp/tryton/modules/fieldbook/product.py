@@ -1,4 +1,4 @@
-"""Stock per warehouse for many products in one call.
+"""Stock per warehouse and list prices for many products in one call.
 
 Reading `quantity` and `forecast_quantity` on `product.product` costs about
 2 ms per product and warehouse: Tryton's own query is one SQL statement, but
@@ -8,25 +8,89 @@ ERP's time. `fieldbook_stock` runs the same query as those fields
 (`stock.move.compute_quantities_query`, a warehouse with its children, the
 same dates and forecast flag) and rounds with the units read in one query,
 so its figures are Tryton's own, for every product at once.
+
+`list_price_used` costs about half a millisecond per product: the price is
+company-dependent (`product.list_price`, a row for the variant or for its
+template), and Tryton finds it by instantiating each product, its template
+and their price rows. `fieldbook_list_price` reads the same rows for a whole
+page of products at once and picks the one `list_price_used` would pick.
 """
 import datetime
 from collections import defaultdict
 
 from sql import Null
 
+from trytond import backend
 from trytond.model import fields
+from trytond.modules.product import price_digits
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 
 class Product(metaclass=PoolMeta):
     __name__ = 'product.product'
 
+    fieldbook_list_price = fields.Function(
+        fields.Numeric("List Price (Fieldbook)", digits=price_digits),
+        'get_fieldbook_list_price')
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls.__rpc__['fieldbook_stock'] = RPC(readonly=True)
+
+    @classmethod
+    def get_fieldbook_list_price(cls, products, name):
+        """`list_price_used` for many products at once.
+
+        As `Product.get_list_price_used` does through `get_multivalue`: the
+        first of the variant's own price rows (`product` set) for the
+        context's company or for no company, company rows first, then by id;
+        when there is none or its price is empty, the first of the
+        template's rows without a variant, in the same order.
+        """
+        pool = Pool()
+        ListPrice = pool.get('product.list_price')
+        company = Transaction().context.get('company')
+        ids = [p.id for p in products]
+        template_of = {
+            row['id']: row['template'] for row in cls.read(ids, ['template'])}
+        of_company = [('company', '=', None)]
+        if company is not None:
+            of_company = ['OR', ('company', '=', company)] + of_company
+        size = backend.MAX_QUERY_PARAMS // 2
+        rows = []
+        for key, values in [
+                ('product', ids),
+                ('template', sorted(set(template_of.values()))),
+                ]:
+            for chunk in grouped_slice(values, size):
+                found = ListPrice.search([
+                        (key, 'in', list(chunk)),
+                        of_company,
+                        ] + ([('product', '=', None)]
+                        if key == 'template' else []),
+                    order=[('id', 'ASC')])
+                rows.extend(ListPrice.read(
+                        [r.id for r in found],
+                        ['template', 'product', 'company', 'list_price']))
+        # Rows for a company before rows for none; by id within each.
+        rows.sort(key=lambda r: (r['company'] is None, r['id']))
+        variant_price, template_price = {}, {}
+        for row in rows:
+            if row['product'] is not None:
+                variant_price.setdefault(row['product'], row['list_price'])
+            else:
+                template_price.setdefault(row['template'], row['list_price'])
+        prices = {}
+        for product_id in ids:
+            price = variant_price.get(product_id)
+            if price is None:
+                price = template_price.get(template_of[product_id])
+            prices[product_id] = price
+        return prices
 
     @classmethod
     def fieldbook_stock(cls, warehouse_ids, product_ids=None):
