@@ -8,21 +8,13 @@ use fieldbook_erp::tryton::{RawSession, Tryton};
 use fieldbook_store::{EntryState, Store};
 use fieldbook_sync::{PushOptions, push};
 use fieldbook_testkit::{Dataset, TrytonServer};
-use fieldbook_tests::sync_with;
+use fieldbook_tests::{call, sync_with, synced};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
 const NOW: PushOptions = PushOptions {
     respect_backoff: false,
 };
-
-async fn call(session: &RawSession, method: &str, mut params: Vec<Value>) -> Value {
-    params.push(session.context().clone());
-    session
-        .call(method, Value::Array(params))
-        .await
-        .unwrap_or_else(|error| panic!("{method}: {error}"))
-}
 
 /// Sales in Tryton carrying this Fieldbook UUID: (id, number, state).
 async fn sales_with(admin: &RawSession, uuid: &str) -> Vec<(i64, Option<String>, String)> {
@@ -77,13 +69,6 @@ fn order(store: &Store, code: &str, quantity: i64) -> SaleDraft {
             discount: rust_decimal::Decimal::ZERO,
         }],
     }
-}
-
-async fn synced(server: &TrytonServer) -> (Arc<Tryton>, Store) {
-    let erp = Arc::new(Tryton::connect(server.sales_config()).await.unwrap());
-    let mut store = Store::open_in_memory().unwrap();
-    sync_with(&erp, &mut store).await.unwrap();
-    (erp, store)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -429,4 +414,156 @@ async fn an_order_for_a_product_no_longer_sold_is_refused_with_tryton_words() {
     );
     assert!(sales_with(&admin, "not-sold").await.len() <= 1);
     assert_eq!(entry.payload, fieldbook_store::EntryPayload::Sale(gone));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_order_edited_to_fit_goes_through_as_one_sale_with_the_new_lines() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    // C-LIMIT may owe 5,000 and owes 4,200: 10 × 168 is refused, 4 × 168
+    // fits.
+    let over = order(&store, "C-LIMIT", 10);
+    let seq = store
+        .add_sale("limit-edit", &over, None, Utc::now())
+        .unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    // The refusal came at confirmation: Tryton holds the sale already.
+    assert_eq!(sales_with(&admin, "limit-edit").await.len(), 1);
+
+    let mut smaller = over.clone();
+    smaller.lines[0].quantity = 4.into();
+    smaller.note = Some("4 boxes for now".into());
+    store.replace_sale(seq, &smaller, Utc::now()).unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    assert_eq!(report.accepted[0].1.total.to_string(), "672.00");
+    let sales = sales_with(&admin, "limit-edit").await;
+    assert_eq!(sales.len(), 1, "{sales:?}");
+    assert!(["confirmed", "processing"].contains(&sales[0].2.as_str()));
+    let sale = call(
+        &admin,
+        "model.sale.sale.read",
+        vec![json!([sales[0].0]), json!(["comment", "lines.quantity"])],
+    )
+    .await;
+    assert_eq!(sale[0]["comment"], "4 boxes for now");
+    let lines = sale[0]["lines."].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "the old lines were replaced: {lines:?}");
+    assert_eq!(lines[0]["quantity"].as_f64(), Some(4.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quote_goes_as_a_quotation_and_later_becomes_an_order_once() {
+    use fieldbook_core::{QuoteToOrder, SaleRef};
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    let mut quote = order(&store, "C-ACME", 2);
+    quote.kind = SaleKind::Quote;
+    let quote_seq = store.add_sale("quote-1", &quote, None, Utc::now()).unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    let sales = sales_with(&admin, "quote-1").await;
+    assert_eq!(sales.len(), 1);
+    assert_eq!(sales[0].2, "quotation");
+    assert!(sales[0].1.is_some(), "a quotation is numbered");
+
+    // Later, the customer says yes.
+    let change = QuoteToOrder {
+        sale: SaleRef::Entry("quote-1".into()),
+        customer_id: quote.customer_id,
+        label: format!("quote {}", sales[0].1.as_deref().unwrap()),
+        estimated_total: quote.estimated_total(2),
+    };
+    let confirm = store
+        .add_quote_to_order("confirm-1", &change, Utc::now())
+        .unwrap();
+    assert_eq!(
+        store.outbox_entry(confirm).unwrap().unwrap().depends_on,
+        None,
+        "the quote is in the ERP already"
+    );
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    let sales_after = sales_with(&admin, "quote-1").await;
+    assert_eq!(sales_after.len(), 1);
+    assert_eq!(sales_after[0].0, sales[0].0, "the same sale, confirmed");
+    assert!(["confirmed", "processing"].contains(&sales_after[0].2.as_str()));
+    let done = store.outbox_entry(confirm).unwrap().unwrap();
+    assert_eq!(done.erp_id, Some(sales[0].0));
+    assert_eq!(
+        store.outbox_entry(quote_seq).unwrap().unwrap().state,
+        EntryState::Done
+    );
+    // The answer lost and the confirmation sent again: no error, no change.
+    let again = erp.confirm_sale(&change.sale, None).await.unwrap();
+    assert_eq!(
+        (again.erp_id, &again.state),
+        (sales[0].0, &sales_after[0].2)
+    );
+
+    // A quotation made in the ERP itself, synced to the laptop, is turned
+    // into an order from there.
+    let sales_session = RawSession::connect(server.sales_config()).await.unwrap();
+    let huawei = store.customer("C-HUAWEI").unwrap().unwrap();
+    let tea = store.product("P-TEA").unwrap().unwrap();
+    let created = call(
+        &sales_session,
+        "model.sale.sale.create",
+        vec![json!([{
+            "party": huawei.customer.value.erp_id,
+            "warehouse": quote.warehouse_id,
+            "invoice_address": huawei.addresses[0].erp_id,
+            "shipment_address": huawei.addresses[0].erp_id,
+            "lines": [["create", [{
+                "type": "line", "product": tea.product.value.erp_id, "quantity": 1.0,
+                "unit": call(&sales_session, "model.product.product.read",
+                    vec![json!([tea.product.value.erp_id]), json!(["default_uom"])]).await[0]["default_uom"],
+                "unit_price": {"__class__": "Decimal", "decimal": "168.0000"},
+            }]]],
+        }])],
+    )
+    .await;
+    let made_in_erp = created[0].as_i64().unwrap();
+    call(
+        &sales_session,
+        "model.sale.sale.quote",
+        vec![json!([made_in_erp])],
+    )
+    .await;
+    sync_with(&erp, &mut store).await.unwrap();
+    let number = call(
+        &admin,
+        "model.sale.sale.read",
+        vec![json!([made_in_erp]), json!(["number"])],
+    )
+    .await[0]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cached = store.order_by_number(&number).unwrap().unwrap();
+    assert_eq!(
+        (cached.value.erp_id, cached.value.state.as_str()),
+        (made_in_erp, "quotation")
+    );
+    let change = QuoteToOrder {
+        sale: SaleRef::Erp(made_in_erp),
+        customer_id: cached.value.customer_id,
+        label: format!("quote {number}"),
+        estimated_total: cached.value.total,
+    };
+    store
+        .add_quote_to_order("confirm-2", &change, Utc::now())
+        .unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    assert!(["confirmed", "processing"].contains(&report.accepted[0].1.state.as_str()));
+    sync_with(&erp, &mut store).await.unwrap();
+    let cached = store.order_by_number(&number).unwrap().unwrap();
+    assert_ne!(
+        cached.value.state, "quotation",
+        "the pull shows the ERP's view"
+    );
 }

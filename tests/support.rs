@@ -1,7 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 
 use chrono::Utc;
-use fieldbook_erp::tryton::Tryton;
+use fieldbook_erp::tryton::{RawSession, Tryton};
 use fieldbook_store::Store;
 use fieldbook_sync::{SyncOptions, SyncReport};
 use fieldbook_testkit::TrytonServer;
@@ -51,4 +51,22 @@ pub async fn erp_rows(
 
 pub fn decimal(value: &Value) -> rust_decimal::Decimal {
     fieldbook_erp::tryton::decode_decimal(value).unwrap_or_else(|| panic!("not a decimal: {value}"))
+}
+
+/// Calls `method` with `params` and the session's context; panics with the
+/// ERP's words if it refuses.
+pub async fn call(session: &RawSession, method: &str, mut params: Vec<Value>) -> Value {
+    params.push(session.context().clone());
+    session
+        .call(method, Value::Array(params))
+        .await
+        .unwrap_or_else(|error| panic!("{method}: {error}"))
+}
+
+/// The salesperson's connection and a cache synced through it.
+pub async fn synced(server: &TrytonServer) -> (Arc<Tryton>, Store) {
+    let erp = Arc::new(Tryton::connect(server.sales_config()).await.unwrap());
+    let mut store = Store::open_in_memory().unwrap();
+    sync_with(&erp, &mut store).await.unwrap();
+    (erp, store)
 }

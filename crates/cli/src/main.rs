@@ -3,6 +3,7 @@
 //! calls the engine, and prints what it got (as text for people, or as
 //! JSON with `--json`, in the shapes of `output.rs`).
 
+mod customers;
 mod output;
 mod write;
 
@@ -69,10 +70,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Quotes written offline (the ERP records them as quotations).
+    /// Quotes written offline (the ERP records them as quotations), and
+    /// quotes turned into orders.
     Quote {
         #[command(subcommand)]
-        action: SaleAction,
+        action: QuoteAction,
     },
     /// Orders written offline (sent to the ERP to be confirmed).
     Order {
@@ -84,10 +86,15 @@ enum Command {
         #[command(subcommand)]
         action: Option<OutboxAction>,
     },
-    /// A customer: addresses, contacts, credit, open invoices, recent orders.
+    /// A customer: addresses, contacts, credit, open invoices, recent
+    /// orders; or `customer new` / `customer edit CODE` to write changes
+    /// offline.
+    #[command(args_conflicts_with_subcommands = true)]
     Customer {
+        #[command(subcommand)]
+        action: Option<CustomerAction>,
         /// The customer's code (or ERP id).
-        code: String,
+        code: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -110,6 +117,99 @@ enum SaleAction {
         #[arg(long)]
         json: bool,
     },
+    /// Change one the ERP has not accepted (refused, or not sent yet) and
+    /// queue it to be sent again. Fields given replace the entry's; lines
+    /// given replace all its lines.
+    Edit(EditArgs),
+}
+
+#[derive(Subcommand)]
+enum CustomerAction {
+    /// A new customer, written offline; the ERP gives it its code with the
+    /// next sync (until then it is NEW-1, NEW-2, ...).
+    New {
+        /// The customer's name.
+        #[arg(long, required_unless_present = "from")]
+        name: Option<String>,
+        /// An address, STREET|CITY[|POSTAL_CODE[|COUNTRY]] (country as an
+        /// ISO code, e.g. CN); repeat for more.
+        #[arg(long = "address")]
+        addresses: Vec<String>,
+        /// A phone number; repeat for more.
+        #[arg(long = "phone")]
+        phones: Vec<String>,
+        #[arg(long = "mobile")]
+        mobiles: Vec<String>,
+        #[arg(long = "email")]
+        emails: Vec<String>,
+        /// Read it from a JSON file instead (shape in the README).
+        #[arg(long, conflicts_with_all = ["name", "addresses", "phones", "mobiles", "emails"])]
+        from: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a customer offline: its name, a contact, an address; add
+    /// addresses and contacts. Ids come from `fieldbook customer CODE`.
+    Edit {
+        /// The customer's code (or ERP id).
+        code: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// A contact's new value, CONTACT_ID=VALUE; repeat for more.
+        #[arg(long = "contact")]
+        contacts: Vec<String>,
+        /// An address's new street, ADDRESS_ID=STREET.
+        #[arg(long = "street")]
+        streets: Vec<String>,
+        /// An address's new postal code, ADDRESS_ID=CODE.
+        #[arg(long = "postal-code")]
+        postal_codes: Vec<String>,
+        /// An address's new city, ADDRESS_ID=CITY.
+        #[arg(long = "city")]
+        cities: Vec<String>,
+        /// A new address, STREET|CITY[|POSTAL_CODE[|COUNTRY]].
+        #[arg(long = "add-address")]
+        add_addresses: Vec<String>,
+        #[arg(long = "add-phone")]
+        add_phones: Vec<String>,
+        #[arg(long = "add-mobile")]
+        add_mobiles: Vec<String>,
+        #[arg(long = "add-email")]
+        add_emails: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuoteAction {
+    #[command(flatten)]
+    Sale(SaleAction),
+    /// Turn a quote into an order: the ERP confirms it with the next sync.
+    Send {
+        /// The quote's outbox entry number, or the ERP's quotation number.
+        quote: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct EditArgs {
+    /// The outbox entry number.
+    entry: i64,
+    /// A line, PRODUCT:QUANTITY[:UNIT_PRICE[:DISCOUNT_PERCENT]]; when any
+    /// is given, they replace all the entry's lines.
+    #[arg(long = "line")]
+    lines: Vec<String>,
+    #[command(flatten)]
+    fields: SaleFields,
+    /// Replace the whole entry with a JSON file (the shape `new` reads; the
+    /// customer must stay the same).
+    #[arg(long, conflicts_with_all = ["lines", "invoice_address", "shipment_address", "warehouse", "date", "reference", "note"])]
+    from: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -121,29 +221,39 @@ struct SaleArgs {
     /// price is the list price if left out); repeat for more lines.
     #[arg(long = "line", required_unless_present = "from")]
     lines: Vec<String>,
-    /// Invoice address (its id, from `fieldbook customer`) [default: the
-    /// customer's first invoice address].
-    #[arg(long)]
-    invoice_address: Option<i64>,
-    /// Shipment address [default: the customer's first delivery address].
-    #[arg(long)]
-    shipment_address: Option<i64>,
-    /// Warehouse code [default: the first warehouse].
-    #[arg(long)]
-    warehouse: Option<String>,
-    /// Requested delivery date, YYYY-MM-DD.
-    #[arg(long)]
-    date: Option<chrono::NaiveDate>,
-    /// The customer's own reference (their purchase order number).
-    #[arg(long)]
-    reference: Option<String>,
-    #[arg(long)]
-    note: Option<String>,
+    #[command(flatten)]
+    fields: SaleFields,
     /// Read it from a JSON file instead (shape in the README).
     #[arg(long, conflicts_with_all = ["customer", "lines", "invoice_address", "shipment_address", "warehouse", "date", "reference", "note"])]
     from: Option<PathBuf>,
     #[arg(long)]
     json: bool,
+}
+
+/// The fields of a quote or order besides customer and lines, as `new`
+/// and `edit` take them.
+#[derive(Args)]
+struct SaleFields {
+    /// Invoice address (its id, from `fieldbook customer`) [new: the
+    /// customer's first invoice address].
+    #[arg(long)]
+    invoice_address: Option<i64>,
+    /// Shipment address [new: the customer's first delivery address].
+    #[arg(long)]
+    shipment_address: Option<i64>,
+    /// Warehouse code [new: the first warehouse].
+    #[arg(long)]
+    warehouse: Option<String>,
+    /// Requested delivery date, YYYY-MM-DD.
+    #[arg(long)]
+    date: Option<chrono::NaiveDate>,
+    /// The customer's own reference (their purchase order number; "" clears
+    /// it in `edit`).
+    #[arg(long)]
+    reference: Option<String>,
+    /// A note ("" clears it in `edit`).
+    #[arg(long)]
+    note: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -215,8 +325,13 @@ fn exit_code(error: &anyhow::Error) -> Exit {
                 SyncError::Store(_) => Exit::Cache,
             };
         }
-        if cause.downcast_ref::<StoreError>().is_some() {
-            return Exit::Cache;
+        if let Some(error) = cause.downcast_ref::<StoreError>() {
+            // A change the cache refuses as given (an accepted entry to
+            // discard, ...) is the caller's to fix, not a broken cache.
+            return match error {
+                StoreError::Invalid(_) => Exit::BadInput,
+                _ => Exit::Cache,
+            };
         }
     }
     Exit::Failure
@@ -256,18 +371,48 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             output::search(&store.search(&text, limit)?, json)?;
             Ok(Exit::Ok)
         }
-        Command::Customer { code, json } => {
+        Command::Customer {
+            action: Some(action),
+            ..
+        } => customer_change(&cache_path, action),
+        Command::Customer {
+            action: None,
+            code: None,
+            ..
+        } => {
+            eprintln!(
+                "error: give a customer's code (`fieldbook customer C-ACME`), or `customer new` / `customer edit CODE`"
+            );
+            Ok(Exit::BadInput)
+        }
+        Command::Customer {
+            action: None,
+            code: Some(code),
+            json,
+        } => {
             let store = open(&cache_path)?;
             Ok(show("customer", &code, store.customer(&code)?, |view| {
                 output::customer(view, Utc::now(), json)
             }))
         }
-        Command::Quote { action } => sale(&cache_path, SaleKind::Quote, action),
+        Command::Quote {
+            action: QuoteAction::Sale(action),
+        } => sale(&cache_path, SaleKind::Quote, action),
+        Command::Quote {
+            action: QuoteAction::Send { quote, json },
+        } => send_quote(&cache_path, &quote, json),
         Command::Order { action } => sale(&cache_path, SaleKind::Order, action),
         Command::Outbox { action } => {
             let mut store = open(&cache_path)?;
             let now = Utc::now();
-            match action.unwrap_or(OutboxAction::List { json: false }) {
+            let action = action.unwrap_or(OutboxAction::List { json: false });
+            if let OutboxAction::Retry { entry } | OutboxAction::Discard { entry } = action
+                && store.outbox_entry(entry)?.is_none()
+            {
+                eprintln!("error: no outbox entry {entry}: see `fieldbook outbox list`");
+                return Ok(Exit::NotFound);
+            }
+            match action {
                 OutboxAction::List { json } => write::outbox(&store, &store.outbox()?, now, json)?,
                 OutboxAction::Show { entry, json } => return show_entry(&store, entry, json),
                 OutboxAction::Retry { entry } => {
@@ -293,11 +438,12 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
-/// `quote new|show` and `order new|show`.
+/// `quote new|show|edit` and `order new|show|edit`.
 fn sale(cache_path: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result<Exit> {
     let mut store = open(cache_path)?;
     let args = match action {
         SaleAction::Show { entry, json } => return show_entry(&store, entry, json),
+        SaleAction::Edit(args) => return edit_sale(&mut store, kind, args),
         SaleAction::New(args) => args,
     };
     let form = match &args.from {
@@ -310,33 +456,25 @@ fn sale(cache_path: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result
             .map(|lines| write::SaleForm {
                 customer: args.customer.clone().unwrap_or_default(),
                 lines,
-                invoice_address: args.invoice_address,
-                shipment_address: args.shipment_address,
-                warehouse: args.warehouse.clone(),
-                requested_date: args.date,
-                reference: args.reference.clone(),
-                note: args.note.clone(),
+                invoice_address: args.fields.invoice_address,
+                shipment_address: args.fields.shipment_address,
+                warehouse: args.fields.warehouse.clone(),
+                requested_date: args.fields.date,
+                reference: args.fields.reference.clone(),
+                note: args.fields.note.clone(),
             }),
     };
     let draft = match form.and_then(|form| write::draft(&store, kind, &form)) {
         Ok(draft) => draft,
-        Err(write::FormError::Cache(error)) => return Err(error.into()),
-        Err(error) => {
-            eprintln!("error: {error}; nothing was saved");
-            return Ok(match error {
-                write::FormError::NotFound(_) => Exit::NotFound,
-                _ => Exit::BadInput,
-            });
-        }
+        Err(error) => return refused(error, "nothing was saved"),
     };
     let uuid = uuid::Uuid::new_v4().to_string();
-    let seq = match store.add_sale(&uuid, &draft, None, Utc::now()) {
+    let seq = match store
+        .add_sale(&uuid, &draft, None, Utc::now())
+        .map_err(write::FormError::from)
+    {
         Ok(seq) => seq,
-        Err(StoreError::Invalid(message)) => {
-            eprintln!("error: {message}; nothing was saved");
-            return Ok(Exit::BadInput);
-        }
-        Err(error) => return Err(error.into()),
+        Err(error) => return refused(error, "nothing was saved"),
     };
     let entry = store
         .outbox_entry(seq)?
@@ -344,6 +482,205 @@ fn sale(cache_path: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result
     let checks = write::checks(&store, &draft, Utc::now())?;
     write::saved(&entry, &draft, &checks, args.json)?;
     Ok(Exit::Ok)
+}
+
+/// `quote edit` and `order edit`.
+fn edit_sale(store: &mut Store, kind: SaleKind, args: EditArgs) -> anyhow::Result<Exit> {
+    let Some(entry) = store.outbox_entry(args.entry)? else {
+        eprintln!(
+            "error: no outbox entry {}: see `fieldbook outbox list`",
+            args.entry
+        );
+        return Ok(Exit::NotFound);
+    };
+    let old = match &entry.payload {
+        fieldbook_store::EntryPayload::Sale(draft) => draft.clone(),
+        fieldbook_store::EntryPayload::QuoteToOrder(_) => {
+            eprintln!(
+                "error: outbox entry {} turns a quote into an order and has nothing to edit: edit the quote itself",
+                entry.seq
+            );
+            return Ok(Exit::BadInput);
+        }
+        fieldbook_store::EntryPayload::NewCustomer(_)
+        | fieldbook_store::EntryPayload::CustomerEdit(_) => {
+            eprintln!(
+                "error: outbox entry {} is a customer change, not a quote or order",
+                entry.seq
+            );
+            return Ok(Exit::BadInput);
+        }
+    };
+    let draft = match &args.from {
+        Some(path) => write::read_form(path).and_then(|form| write::draft(store, kind, &form)),
+        None => args
+            .lines
+            .iter()
+            .map(|line| write::LineForm::parse(line))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|lines| {
+                let edits = write::Edits {
+                    lines,
+                    invoice_address: args.fields.invoice_address,
+                    shipment_address: args.fields.shipment_address,
+                    warehouse: args.fields.warehouse.clone(),
+                    requested_date: args.fields.date,
+                    reference: args.fields.reference.clone(),
+                    note: args.fields.note.clone(),
+                };
+                if edits.is_empty() {
+                    return Err(write::FormError::Bad(
+                        "nothing to change: give the fields to change (e.g. --line P-TEA:5), or --from FILE".into(),
+                    ));
+                }
+                write::edited(store, &old, &edits).map(|mut draft| {
+                    draft.kind = kind;
+                    draft
+                })
+            }),
+    };
+    let draft = match draft {
+        Ok(draft) => draft,
+        Err(error) => return refused(error, "the entry is unchanged"),
+    };
+    if let Err(error) = store.replace_sale(entry.seq, &draft, Utc::now()) {
+        return refused(error.into(), "the entry is unchanged");
+    }
+    let entry = store
+        .outbox_entry(entry.seq)?
+        .context("the entry just edited is gone")?;
+    let checks = write::checks(store, &draft, Utc::now())?;
+    write::saved(&entry, &draft, &checks, args.json)?;
+    Ok(Exit::Ok)
+}
+
+/// `customer new` and `customer edit`.
+fn customer_change(cache_path: &Path, action: CustomerAction) -> anyhow::Result<Exit> {
+    let mut store = open(cache_path)?;
+    let refused = |error| refused(error, "nothing was saved");
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let (saved, json, new) = match action {
+        CustomerAction::New {
+            name,
+            addresses,
+            phones,
+            mobiles,
+            emails,
+            from,
+            json,
+        } => {
+            let form = match from {
+                Some(path) => customers::read_form(&path),
+                None => addresses
+                    .iter()
+                    .map(|text| customers::AddressForm::parse("--address", text))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|addresses| customers::CustomerForm {
+                        name: name.unwrap_or_default(),
+                        addresses,
+                        contacts: Vec::new(),
+                    }),
+            };
+            let draft = match form.and_then(|form| form.draft()) {
+                Ok(mut draft) => {
+                    draft
+                        .contacts
+                        .extend(customers::contacts(&phones, &mobiles, &emails));
+                    if let Err(error) = draft.validate() {
+                        return refused(write::FormError::Bad(error.to_string()));
+                    }
+                    draft
+                }
+                Err(error) => return refused(error),
+            };
+            (
+                store
+                    .add_customer(&uuid, &draft, Utc::now())
+                    .map(|new| (new.seq, new.customer_id)),
+                json,
+                true,
+            )
+        }
+        CustomerAction::Edit {
+            code,
+            name,
+            contacts,
+            streets,
+            postal_codes,
+            cities,
+            add_addresses,
+            add_phones,
+            add_mobiles,
+            add_emails,
+            json,
+        } => {
+            let Some(view) = store.customer(&code)? else {
+                return refused(write::FormError::NotFound(format!(
+                    "no customer with code {code:?} in the cache: try `fieldbook search {code}`, or sync"
+                )));
+            };
+            let form = customers::EditForm {
+                name,
+                contacts,
+                streets,
+                postal_codes,
+                cities,
+                add_addresses,
+                add_contacts: customers::contacts(&add_phones, &add_mobiles, &add_emails),
+            };
+            let edit = match customers::edit(&view, &form) {
+                Ok(edit) => edit,
+                Err(error) => return refused(error),
+            };
+            (
+                store
+                    .edit_customer(&uuid, &edit, Utc::now())
+                    .map(|seq| (seq, edit.customer_id)),
+                json,
+                false,
+            )
+        }
+    };
+    let (seq, customer_id) = match saved {
+        Ok(saved) => saved,
+        Err(error) => return refused(error.into()),
+    };
+    customers::saved(&store, seq, customer_id, new, json)?;
+    Ok(Exit::Ok)
+}
+
+/// `quote send`.
+fn send_quote(cache_path: &Path, quote: &str, json: bool) -> anyhow::Result<Exit> {
+    let mut store = open(cache_path)?;
+    let change = match write::quote_to_order(&store, quote) {
+        Ok(change) => change,
+        Err(error) => return refused(error, "nothing was saved"),
+    };
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let seq = match store
+        .add_quote_to_order(&uuid, &change, Utc::now())
+        .map_err(write::FormError::from)
+    {
+        Ok(seq) => seq,
+        Err(error) => return refused(error, "nothing was saved"),
+    };
+    let entry = store
+        .outbox_entry(seq)?
+        .context("the entry just saved is gone")?;
+    write::quote_sent(&store, &entry, &change, Utc::now(), json)?;
+    Ok(Exit::Ok)
+}
+
+/// Says why a form was refused and what became of it (`outcome`), with
+/// the exit code for the reason.
+fn refused(error: write::FormError, outcome: &str) -> anyhow::Result<Exit> {
+    let code = match &error {
+        write::FormError::Cache(_) => return Err(error.into()),
+        write::FormError::NotFound(_) => Exit::NotFound,
+        write::FormError::Bad(_) => Exit::BadInput,
+    };
+    eprintln!("error: {error}; {outcome}");
+    Ok(code)
 }
 
 fn show_entry(store: &Store, entry: i64, json: bool) -> anyhow::Result<Exit> {

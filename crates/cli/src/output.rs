@@ -503,6 +503,8 @@ pub fn progress(event: &Progress) {
 struct SyncJson {
     /// Outbox entries the ERP accepted in this sync.
     sent: Vec<SentJson>,
+    /// Customer changes the ERP took in this sync.
+    customers: Vec<CustomerSentJson>,
     /// Outbox entries the ERP refused or warned about, with its words.
     refused: Vec<RefusedJson>,
     pulled: BTreeMap<&'static str, u64>,
@@ -519,6 +521,15 @@ struct SentJson {
     number: Option<String>,
     state: String,
     total: Decimal,
+}
+
+#[derive(Serialize)]
+struct CustomerSentJson {
+    entry: i64,
+    erp_id: i64,
+    code: Option<String>,
+    /// Fields where the ERP's value stayed, in plain words.
+    conflicts: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -544,6 +555,16 @@ pub fn sync_report(
                     number: sale.number.clone(),
                     state: sale.state.clone(),
                     total: sale.total,
+                })
+                .collect(),
+            customers: pushed
+                .customers
+                .iter()
+                .map(|(entry, sent)| CustomerSentJson {
+                    entry: *entry,
+                    erp_id: sent.erp_id,
+                    code: sent.code.clone(),
+                    conflicts: sent.conflicts.iter().map(|c| c.describe()).collect(),
                 })
                 .collect(),
             refused: pushed
@@ -577,6 +598,15 @@ pub fn sync_report(
             sale.state,
             sale.total
         );
+    }
+    for (entry, sent) in &pushed.customers {
+        println!(
+            "Sent entry {entry}: the ERP has customer {}.",
+            sent.code.as_deref().unwrap_or("(without code)")
+        );
+        for conflict in &sent.conflicts {
+            println!("  The ERP kept its own value: {}", conflict.describe());
+        }
     }
     for (entry, message) in &pushed.rejected {
         println!("Refused entry {entry}: {message} (see `fieldbook outbox show {entry}`)");

@@ -6,7 +6,10 @@
 use crate::output::{money, print_json, when};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldbook_core::{DraftLine, Entity, ErpId, SaleDraft, SaleKind};
+use fieldbook_core::customers::{
+    AddressDraft, Conflict, ContactDraft, CustomerDraft, CustomerEdit,
+};
+use fieldbook_core::{DraftLine, Entity, ErpId, QuoteToOrder, SaleDraft, SaleKind, SaleRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, Store};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -58,7 +61,18 @@ pub enum FormError {
     #[error("{0}")]
     Bad(String),
     #[error(transparent)]
-    Cache(#[from] fieldbook_store::StoreError),
+    Cache(fieldbook_store::StoreError),
+}
+
+impl From<fieldbook_store::StoreError> for FormError {
+    /// A change the cache refuses as given is bad input, said in the
+    /// cache's words; any other cache error stays one.
+    fn from(error: fieldbook_store::StoreError) -> FormError {
+        match error {
+            fieldbook_store::StoreError::Invalid(message) => FormError::Bad(message),
+            other => FormError::Cache(other),
+        }
+    }
 }
 
 impl LineForm {
@@ -135,8 +149,87 @@ pub fn draft(store: &Store, kind: SaleKind, form: &SaleForm) -> Result<SaleDraft
             ))
         })?),
     };
+    let draft = SaleDraft {
+        kind,
+        customer_id: customer.customer.value.erp_id,
+        invoice_address_id: form.invoice_address.or_else(|| default_address(true)),
+        shipment_address_id: form.shipment_address.or_else(|| default_address(false)),
+        warehouse_id: warehouse,
+        requested_date: form.requested_date,
+        reference: form.reference.clone(),
+        note: form.note.clone(),
+        lines: draft_lines(store, &form.lines)?,
+    };
+    draft
+        .validate(CURRENCY_DIGITS)
+        .map_err(|error| FormError::Bad(error.to_string()))?;
+    Ok(draft)
+}
+
+/// What `quote edit` and `order edit` change: each field given replaces
+/// the entry's; lines given replace all its lines.
+#[derive(Debug, Default)]
+pub struct Edits {
+    pub lines: Vec<LineForm>,
+    pub invoice_address: Option<ErpId>,
+    pub shipment_address: Option<ErpId>,
+    pub warehouse: Option<String>,
+    pub requested_date: Option<NaiveDate>,
+    pub reference: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Edits {
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+            && self.invoice_address.is_none()
+            && self.shipment_address.is_none()
+            && self.warehouse.is_none()
+            && self.requested_date.is_none()
+            && self.reference.is_none()
+            && self.note.is_none()
+    }
+}
+
+/// The draft of an entry with the salesperson's edits applied.
+pub fn edited(store: &Store, old: &SaleDraft, edits: &Edits) -> Result<SaleDraft, FormError> {
+    let mut draft = old.clone();
+    if !edits.lines.is_empty() {
+        draft.lines = draft_lines(store, &edits.lines)?;
+    }
+    if let Some(address) = edits.invoice_address {
+        draft.invoice_address_id = Some(address);
+    }
+    if let Some(address) = edits.shipment_address {
+        draft.shipment_address_id = Some(address);
+    }
+    if let Some(code) = &edits.warehouse {
+        draft.warehouse_id = Some(store.warehouse_id(code)?.ok_or_else(|| {
+            FormError::NotFound(format!(
+                "no warehouse with code {code:?}: see `fieldbook status`"
+            ))
+        })?);
+    }
+    if let Some(date) = edits.requested_date {
+        draft.requested_date = Some(date);
+    }
+    if let Some(reference) = &edits.reference {
+        draft.reference = Some(reference.clone()).filter(|text| !text.is_empty());
+    }
+    if let Some(note) = &edits.note {
+        draft.note = Some(note.clone()).filter(|text| !text.is_empty());
+    }
+    draft
+        .validate(CURRENCY_DIGITS)
+        .map_err(|error| FormError::Bad(error.to_string()))?;
+    Ok(draft)
+}
+
+/// Lines as typed (product codes, optional prices and discounts) as a
+/// draft holds them: the cached list price where no price was given.
+fn draft_lines(store: &Store, forms: &[LineForm]) -> Result<Vec<DraftLine>, FormError> {
     let mut lines = Vec::new();
-    for (index, line) in form.lines.iter().enumerate() {
+    for (index, line) in forms.iter().enumerate() {
         let product = store
             .product(&line.product)
             ?
@@ -165,21 +258,55 @@ pub fn draft(store: &Store, kind: SaleKind, form: &SaleForm) -> Result<SaleDraft
             discount: line.discount_percent.unwrap_or_default() / Decimal::ONE_HUNDRED,
         });
     }
-    let draft = SaleDraft {
-        kind,
-        customer_id: customer.customer.value.erp_id,
-        invoice_address_id: form.invoice_address.or_else(|| default_address(true)),
-        shipment_address_id: form.shipment_address.or_else(|| default_address(false)),
-        warehouse_id: warehouse,
-        requested_date: form.requested_date,
-        reference: form.reference.clone(),
-        note: form.note.clone(),
-        lines,
+    Ok(lines)
+}
+
+/// The quote `reference` names, as a change to send: an outbox entry
+/// number (a quote written here) or, failing that, the ERP's number of a
+/// synced quotation.
+pub fn quote_to_order(store: &Store, reference: &str) -> Result<QuoteToOrder, FormError> {
+    let reference = reference.trim();
+    if let Some(entry) = reference
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .map(|seq| store.outbox_entry(seq))
+        .transpose()?
+        .flatten()
+    {
+        return match &entry.payload {
+            EntryPayload::Sale(draft) if draft.kind == SaleKind::Quote => Ok(QuoteToOrder {
+                sale: SaleRef::Entry(entry.uuid.clone()),
+                customer_id: draft.customer_id,
+                label: match &entry.erp_number {
+                    Some(number) => format!("quote {number}"),
+                    None => format!("the quote of outbox entry {}", entry.seq),
+                },
+                estimated_total: draft.estimated_total(CURRENCY_DIGITS),
+            }),
+            _ => Err(FormError::Bad(format!(
+                "outbox entry {} is not a quote: `quote send` turns a quote into an order",
+                entry.seq
+            ))),
+        };
+    }
+    let Some(order) = store.order_by_number(reference)? else {
+        return Err(FormError::NotFound(format!(
+            "no quote {reference:?}: give its outbox entry number (`fieldbook outbox list`) or the ERP's quotation number (`fieldbook customer CODE` lists them)"
+        )));
     };
-    draft
-        .validate(CURRENCY_DIGITS)
-        .map_err(|error| FormError::Bad(error.to_string()))?;
-    Ok(draft)
+    let order = order.value;
+    match order.state.as_str() {
+        "draft" | "quotation" => Ok(QuoteToOrder {
+            sale: SaleRef::Erp(order.erp_id),
+            customer_id: order.customer_id,
+            label: format!("quote {reference}"),
+            estimated_total: order.total,
+        }),
+        state => Err(FormError::Bad(format!(
+            "{reference} is not a quote any more (the ERP has it as {state} as of the last sync)"
+        ))),
+    }
 }
 
 /// What the salesperson should know before the ERP answers, after this
@@ -194,8 +321,20 @@ pub struct Checks {
 
 pub fn checks(store: &Store, draft: &SaleDraft, now: DateTime<Utc>) -> anyhow::Result<Checks> {
     let mut checks = Checks::default();
+    credit_checks(store, draft.customer_id, now, &mut checks)?;
+    stock_checks(store, draft, now, &mut checks)?;
+    Ok(checks)
+}
+
+/// Credit left to the customer after everything not yet accepted.
+fn credit_checks(
+    store: &Store,
+    customer_id: ErpId,
+    now: DateTime<Utc>,
+    checks: &mut Checks,
+) -> anyhow::Result<()> {
     let customer = store
-        .customer(&draft.customer_id.to_string())?
+        .customer(&customer_id.to_string())?
         .context("the customer left the cache")?;
     let credit = customer.credit.as_ref().and_then(|credit| {
         credit
@@ -205,7 +344,7 @@ pub fn checks(store: &Store, draft: &SaleDraft, now: DateTime<Utc>) -> anyhow::R
     });
     if let Some((credit, available)) = credit {
         // The unsent total already includes this draft once it is saved.
-        let unsent = store.unsent_sales_total(draft.customer_id, CURRENCY_DIGITS)?;
+        let unsent = store.unsent_sales_total(customer_id, CURRENCY_DIGITS)?;
         let left = available - unsent;
         checks.notes.push(format!(
             "credit left after this: {} (available {} as of {}, minus {} not yet accepted by the ERP)",
@@ -224,6 +363,16 @@ pub fn checks(store: &Store, draft: &SaleDraft, now: DateTime<Utc>) -> anyhow::R
             ));
         }
     }
+    Ok(())
+}
+
+/// Stock left to promise in the draft's warehouse, product by product.
+fn stock_checks(
+    store: &Store,
+    draft: &SaleDraft,
+    now: DateTime<Utc>,
+    checks: &mut Checks,
+) -> anyhow::Result<()> {
     if let Some(warehouse) = draft.warehouse_id {
         let products: std::collections::BTreeSet<ErpId> =
             draft.lines.iter().map(|line| line.product_id).collect();
@@ -267,7 +416,7 @@ pub fn checks(store: &Store, draft: &SaleDraft, now: DateTime<Utc>) -> anyhow::R
             }
         }
     }
-    Ok(checks)
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -312,6 +461,55 @@ pub fn saved(
     Ok(())
 }
 
+/// Says what `quote send` queued, with the credit (and for a quote written
+/// here, the stock) it will take once the ERP confirms it.
+pub fn quote_sent(
+    store: &Store,
+    entry: &OutboxEntry,
+    change: &QuoteToOrder,
+    now: DateTime<Utc>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut checks = Checks::default();
+    credit_checks(store, change.customer_id, now, &mut checks)?;
+    if let SaleRef::Entry(uuid) = &change.sale {
+        let quote = store
+            .outbox()?
+            .into_iter()
+            .find(|other| other.uuid == *uuid);
+        if let Some(EntryPayload::Sale(draft)) = quote.map(|quote| quote.payload) {
+            stock_checks(store, &draft, now, &mut checks)?;
+        }
+    }
+    if json {
+        return print_json(&SavedJson {
+            entry: entry.seq,
+            uuid: &entry.uuid,
+            kind: "quote_to_order",
+            estimated_total: change.estimated_total,
+            notes: &checks.notes,
+            warnings: &checks.warnings,
+        });
+    }
+    println!(
+        "Saved as outbox entry {}: {} becomes an order with the next `fieldbook sync`{}.",
+        entry.seq,
+        change.label,
+        if entry.depends_on.is_some() {
+            ", once the quote itself has reached the ERP"
+        } else {
+            ""
+        }
+    );
+    for note in &checks.notes {
+        println!("  {note}");
+    }
+    for warning in &checks.warnings {
+        println!("Warning: {warning}");
+    }
+    Ok(())
+}
+
 fn kind_name(kind: SaleKind) -> &'static str {
     match kind {
         SaleKind::Quote => "quote",
@@ -334,15 +532,47 @@ pub struct EntryJson {
     estimated_total: Decimal,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-    draft: SaleDraft,
+    /// A quote's or order's draft, as typed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draft: Option<SaleDraft>,
+    /// For a quote to become an order: which quote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quote_to_order: Option<QuoteToOrder>,
+    /// A new customer, as typed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer_new: Option<CustomerDraft>,
+    /// Changes to a customer, as typed (each with the value it replaced).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer_edit: Option<CustomerEdit>,
+    /// For an accepted customer edit: where the ERP's value stayed.
+    conflicts: Vec<String>,
 }
 
 fn entry_json(entry: &OutboxEntry) -> EntryJson {
-    let EntryPayload::Sale(draft) = &entry.payload;
+    let (mut draft, mut quote_to_order, mut customer_new, mut customer_edit) =
+        (None, None, None, None);
+    let (kind, estimated_total) = match &entry.payload {
+        EntryPayload::Sale(sale) => {
+            draft = Some(sale.clone());
+            (kind_name(sale.kind), sale.estimated_total(CURRENCY_DIGITS))
+        }
+        EntryPayload::QuoteToOrder(change) => {
+            quote_to_order = Some(change.clone());
+            ("quote_to_order", change.estimated_total)
+        }
+        EntryPayload::NewCustomer(new) => {
+            customer_new = Some(new.clone());
+            ("customer_new", Decimal::ZERO)
+        }
+        EntryPayload::CustomerEdit(edit) => {
+            customer_edit = Some(edit.clone());
+            ("customer_edit", Decimal::ZERO)
+        }
+    };
     EntryJson {
         entry: entry.seq,
         uuid: entry.uuid.clone(),
-        kind: kind_name(draft.kind),
+        kind,
         customer_id: entry.customer_id,
         state: entry.state.name(),
         attempts: entry.attempts,
@@ -350,10 +580,14 @@ fn entry_json(entry: &OutboxEntry) -> EntryJson {
         warning: entry.warning.as_ref().map(|warning| warning.text.clone()),
         erp_id: entry.erp_id,
         erp_number: entry.erp_number.clone(),
-        estimated_total: draft.estimated_total(CURRENCY_DIGITS),
+        estimated_total,
         created_at: entry.created_at,
         updated_at: entry.updated_at,
-        draft: draft.clone(),
+        draft,
+        quote_to_order,
+        customer_new,
+        customer_edit,
+        conflicts: entry.conflicts.iter().map(Conflict::describe).collect(),
     }
 }
 
@@ -384,9 +618,38 @@ pub fn entry(
     if json {
         return print_json(&entry_json(entry));
     }
-    let EntryPayload::Sale(draft) = &entry.payload;
     println!("{}", line(store, entry, now)?);
     println!("  uuid {}", entry.uuid);
+    if let Some(waits) = &entry.depends_on {
+        println!("  waits for entry {waits} to reach the ERP first");
+    }
+    for conflict in &entry.conflicts {
+        println!("  the ERP kept its own value: {}", conflict.describe());
+    }
+    let draft = match &entry.payload {
+        EntryPayload::Sale(draft) => draft,
+        EntryPayload::QuoteToOrder(change) => {
+            println!("  turns {} into an order", change.label);
+            return Ok(());
+        }
+        EntryPayload::NewCustomer(new) => {
+            println!("  name: {}", new.name);
+            print_added(&new.addresses, &new.contacts);
+            return Ok(());
+        }
+        EntryPayload::CustomerEdit(edit) => {
+            for change in &edit.fields {
+                println!(
+                    "  {}: {} → {}",
+                    change.field.describe(),
+                    change.base.as_deref().unwrap_or("(empty)"),
+                    change.value.as_deref().unwrap_or("(empty)")
+                );
+            }
+            print_added(&edit.new_addresses, &edit.new_contacts);
+            return Ok(());
+        }
+    };
     for (index, item) in draft.lines.iter().enumerate() {
         let product = store
             .product(&item.product_id.to_string())?
@@ -410,19 +673,63 @@ pub fn entry(
     Ok(())
 }
 
+fn print_added(addresses: &[AddressDraft], contacts: &[ContactDraft]) {
+    for address in addresses {
+        let parts: Vec<&str> = [
+            &address.street,
+            &address.postal_code,
+            &address.city,
+            &address.country,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+        println!("  address: {}", parts.join(", "));
+    }
+    for contact in contacts {
+        println!("  {}: {}", contact.kind, contact.value);
+    }
+}
+
 fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Result<String> {
-    let EntryPayload::Sale(draft) = &entry.payload;
+    let customer_id = entry.customer_id.unwrap_or_default();
     let customer = store
-        .customer(&draft.customer_id.to_string())?
+        .customer(&customer_id.to_string())?
         .map(|view| view.customer.value.code.unwrap_or(view.customer.value.name))
-        .unwrap_or_else(|| format!("customer {} (no longer cached)", draft.customer_id));
-    let what = format!(
-        "{:>4}  {} for {customer}, estimated {}",
-        entry.seq,
-        kind_name(draft.kind),
-        draft.estimated_total(CURRENCY_DIGITS)
-    );
+        .unwrap_or_else(|| format!("customer {customer_id} (no longer cached)"));
+    let what = match &entry.payload {
+        EntryPayload::Sale(draft) => format!(
+            "{:>4}  {} for {customer}, estimated {}",
+            entry.seq,
+            kind_name(draft.kind),
+            draft.estimated_total(CURRENCY_DIGITS)
+        ),
+        EntryPayload::QuoteToOrder(change) => format!(
+            "{:>4}  {} to become an order, for {customer}, {}",
+            entry.seq, change.label, change.estimated_total
+        ),
+        EntryPayload::NewCustomer(new) => {
+            format!("{:>4}  new customer {} ({customer})", entry.seq, new.name)
+        }
+        EntryPayload::CustomerEdit(edit) => format!(
+            "{:>4}  changes to {customer} ({} fields, {} addresses and {} contacts added)",
+            entry.seq,
+            edit.fields.len(),
+            edit.new_addresses.len(),
+            edit.new_contacts.len()
+        ),
+    };
     let state = match entry.state {
+        EntryState::Done if !entry.conflicts.is_empty() => format!(
+            "accepted; the ERP kept its own value where it had changed since your last sync: {}",
+            entry
+                .conflicts
+                .iter()
+                .map(Conflict::describe)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
         EntryState::Done => format!(
             "accepted as {} (ERP id {})",
             entry.erp_number.as_deref().unwrap_or("-"),
@@ -433,12 +740,27 @@ fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Resul
                 "WARNING from the ERP: {} — to go ahead: `fieldbook outbox retry {}`",
                 warning.text, entry.seq
             ),
-            None => format!(
-                "REFUSED by the ERP: {} — fix and `fieldbook outbox retry {}`, or `fieldbook outbox discard {}`",
-                entry.erp_message.as_deref().unwrap_or("-"),
-                entry.seq,
-                entry.seq
-            ),
+            None => {
+                let fix = match &entry.payload {
+                    EntryPayload::Sale(draft) => format!(
+                        "edit it (`fieldbook {} edit {}`, which queues it again) or clear the reason in the ERP and `fieldbook outbox retry {}`",
+                        kind_name(draft.kind),
+                        entry.seq,
+                        entry.seq
+                    ),
+                    EntryPayload::QuoteToOrder(_)
+                    | EntryPayload::NewCustomer(_)
+                    | EntryPayload::CustomerEdit(_) => format!(
+                        "clear the reason in the ERP and `fieldbook outbox retry {}`",
+                        entry.seq
+                    ),
+                };
+                format!(
+                    "REFUSED by the ERP: {} — {fix}; or `fieldbook outbox discard {}`",
+                    entry.erp_message.as_deref().unwrap_or("-"),
+                    entry.seq
+                )
+            }
         },
         EntryState::Pending => match &entry.erp_message {
             Some(message) => format!(

@@ -461,8 +461,62 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
         .next()
         .unwrap()
         .to_owned();
-    ok(&cli.run(&["outbox", "discard", &refused]));
+    assert!(
+        listed.contains(&format!("fieldbook order edit {refused}")),
+        "the fix is named: {listed}"
+    );
+    // Edited to fit the credit left (800): queued again, sent, accepted.
+    let edited = ok(&cli.run(&["order", "edit", &refused, "--line", "P-TEA:4"]));
+    assert!(edited.contains("estimated total 672.00"), "{edited}");
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    assert_eq!(report["sent"][0]["total"], "672.00", "{report}");
     assert!(!ok(&cli.run(&["outbox"])).contains("REFUSED"));
+    // Accepted, it is the ERP's to change now.
+    check(
+        &cli.run(&["order", "edit", &refused, "--line", "P-TEA:1"]),
+        2,
+        "can no longer be edited",
+    );
+
+    // A quote goes as a quotation, then becomes an order.
+    let quote: serde_json::Value = serde_json::from_str(&ok(&cli.run(&[
+        "quote",
+        "new",
+        "--customer",
+        "C-HUAWEI",
+        "--line",
+        "P-TEA:3",
+        "--json",
+    ])))
+    .unwrap();
+    let quote_entry = quote["entry"].as_i64().unwrap().to_string();
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    assert_eq!(report["sent"][0]["state"], "quotation", "{report}");
+    let quotation = report["sent"][0]["number"].as_str().unwrap().to_owned();
+    check(&cli.run(&["quote", "send", &entry]), 2, "is not a quote");
+    check(
+        &cli.run(&["quote", "send", "Q-NOWHERE"]),
+        3,
+        "no quote \"Q-NOWHERE\"",
+    );
+    let sent = ok(&cli.run(&["quote", "send", &quote_entry]));
+    assert!(
+        sent.contains(&format!("quote {quotation} becomes an order")),
+        "{sent}"
+    );
+    check(
+        &cli.run(&["quote", "send", &quote_entry]),
+        2,
+        "already on its way to become an order",
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    assert_eq!(report["sent"][0]["number"], quotation.as_str(), "{report}");
+    assert_ne!(report["sent"][0]["state"], "quotation", "{report}");
+    let customer = ok(&cli.run(&["customer", "C-HUAWEI"]));
+    assert!(customer.contains(&quotation), "{customer}");
 }
 
 #[test]
@@ -583,7 +637,12 @@ fn a_bad_quote_or_order_is_refused_with_the_field_and_the_fix_and_nothing_is_sav
     check(&cli.run(&["outbox", "show", "42"]), 3, "no outbox entry 42");
     check(
         &cli.run(&["outbox", "retry", "42"]),
-        6,
+        3,
+        "no outbox entry 42",
+    );
+    check(
+        &cli.run(&["order", "edit", "42", "--line", "P-TEA:1"]),
+        3,
         "no outbox entry 42",
     );
 }
@@ -657,4 +716,116 @@ fn syncs_killed_at_random_points_while_sending_leave_every_order_in_tryton_exact
             "{sale}"
         );
     }
+}
+
+#[test]
+fn customers_written_offline_reach_the_erp_and_bad_customer_input_is_refused() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let cli = Cli::new();
+    ok(&cli.init(&server));
+    ok(&cli.run(&["sync"]));
+
+    let before = cli.snapshot();
+    let cases: [(&[&str], i32, &str); 7] = [
+        (
+            &["customer", "new", "--name", " "],
+            2,
+            "the customer needs a name",
+        ),
+        (
+            &["customer", "new", "--name", "X", "--email", "nobody"],
+            2,
+            "\"nobody\" is not an e-mail address",
+        ),
+        (
+            &[
+                "customer",
+                "new",
+                "--name",
+                "X",
+                "--address",
+                "only-a-street",
+            ],
+            2,
+            "write STREET|CITY",
+        ),
+        (
+            &[
+                "customer",
+                "new",
+                "--name",
+                "X",
+                "--address",
+                "路 1号|深圳|518000|China",
+            ],
+            2,
+            "not a two-letter ISO code",
+        ),
+        (
+            &["customer", "edit", "C-NOBODY", "--name", "X"],
+            3,
+            "no customer with code \"C-NOBODY\"",
+        ),
+        (
+            &["customer", "edit", "C-ACME", "--contact", "999999=+86 1"],
+            3,
+            "C-ACME has no contact 999999",
+        ),
+        (&["customer", "edit", "C-ACME"], 2, "nothing to change"),
+    ];
+    for (args, code, words) in cases {
+        let stderr = check(&cli.run(args), code, words);
+        assert!(stderr.contains("nothing was saved"), "{stderr}");
+    }
+    assert_eq!(cli.snapshot(), before, "nothing was written");
+
+    let saved: serde_json::Value = serde_json::from_str(&ok(&cli.run(&[
+        "customer",
+        "new",
+        "--name",
+        "杭州新茶贸易有限公司",
+        "--address",
+        "西湖区文三路 90号|杭州|310012|CN",
+        "--phone",
+        "+86 571 8888 0001",
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(saved["code"], "NEW-1");
+    let found = ok(&cli.run(&["search", "新茶"]));
+    assert!(found.contains("NEW-1"), "{found}");
+    let order = ok(&cli.run(&["order", "new", "--customer", "NEW-1", "--line", "P-TEA:1"]));
+    assert!(order.contains("Saved order"), "{order}");
+    let acme: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["customer", "C-ACME", "--json"]))).unwrap();
+    let address = acme["addresses"][0]["erp_id"].as_i64().unwrap();
+    let edited = ok(&cli.run(&[
+        "customer",
+        "edit",
+        "C-ACME",
+        "--city",
+        &format!("{address}=上海市"),
+        "--add-email",
+        "orders@acme.example.cn",
+    ]));
+    assert!(edited.contains("Saved changes to C-ACME"), "{edited}");
+
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    assert_eq!(report["customers"].as_array().unwrap().len(), 2, "{report}");
+    assert_eq!(report["sent"].as_array().unwrap().len(), 1, "{report}");
+    let code = report["customers"][0]["code"].as_str().unwrap().to_owned();
+    assert_ne!(code, "NEW-1");
+    let customer = ok(&cli.run(&["customer", &code]));
+    assert!(
+        customer.contains("杭州新茶贸易有限公司")
+            && customer.contains(report["sent"][0]["number"].as_str().unwrap()),
+        "{customer}"
+    );
+    let acme = ok(&cli.run(&["customer", "C-ACME"]));
+    assert!(
+        acme.contains("上海市") && acme.contains("orders@acme.example.cn"),
+        "{acme}"
+    );
+    assert!(!ok(&cli.run(&["outbox"])).contains("waiting"));
 }

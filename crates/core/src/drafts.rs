@@ -65,6 +65,29 @@ impl DraftLine {
     }
 }
 
+/// A sale as the outbox names it: a quote written on this laptop (by its
+/// outbox entry's uuid, which the ERP keeps with the sale) or one the ERP
+/// already had when the cache was last synced (by the ERP's id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaleRef {
+    Entry(String),
+    Erp(ErpId),
+}
+
+/// A quote turned into an order: the ERP confirms the quotation it holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuoteToOrder {
+    pub sale: SaleRef,
+    pub customer_id: ErpId,
+    /// What the salesperson knows the quote by (its ERP number, or its
+    /// outbox entry), to show while the order waits.
+    pub label: String,
+    /// The quote's total as last known, counted against the customer's
+    /// credit until the ERP has confirmed the order.
+    pub estimated_total: Decimal,
+}
+
 /// What is wrong with a draft, said so the salesperson can fix it. Lines
 /// count from 1.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

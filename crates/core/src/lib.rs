@@ -12,12 +12,13 @@
 //!   shown to a salesperson carries its age, computed from this.
 
 mod age;
+pub mod customers;
 mod drafts;
 mod entity;
 mod records;
 
 pub use age::{Age, age_between};
-pub use drafts::{DraftError, DraftLine, PRICE_DIGITS, SaleDraft, SaleKind};
+pub use drafts::{DraftError, DraftLine, PRICE_DIGITS, QuoteToOrder, SaleDraft, SaleKind, SaleRef};
 pub use entity::Entity;
 pub use records::*;
 

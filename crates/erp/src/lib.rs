@@ -12,7 +12,8 @@ mod error;
 pub mod tryton;
 
 use chrono::{DateTime, Utc};
-use fieldbook_core::{Credit, Entity, ErpId, Records, SaleDraft, StockLevel};
+use fieldbook_core::customers::{Conflict, CustomerDraft, CustomerEdit};
+use fieldbook_core::{Credit, Entity, ErpId, Records, SaleDraft, SaleRef, StockLevel};
 use rust_decimal::Decimal;
 use std::future::Future;
 
@@ -40,6 +41,17 @@ pub struct SentSale {
     pub untaxed: Decimal,
     pub tax: Decimal,
     pub total: Decimal,
+}
+
+/// What the ERP made of a customer change: the customer's record and code,
+/// its ids for the records the change created (by the uuids they were sent
+/// with), and the edits where its own value won.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SentCustomer {
+    pub erp_id: ErpId,
+    pub code: Option<String>,
+    pub ids: Vec<(String, ErpId)>,
+    pub conflicts: Vec<Conflict>,
 }
 
 /// What the sync engine needs from an ERP.
@@ -106,4 +118,33 @@ pub trait Erp: Send + Sync {
         draft: &SaleDraft,
         acknowledged_warning: Option<&str>,
     ) -> impl Future<Output = Result<SentSale, ErpError>> + Send;
+
+    /// Turns a quotation into an order: the ERP confirms it. Confirming a
+    /// sale the ERP has confirmed already is not an error (the answer to an
+    /// earlier try was lost): its state comes back as it is. A sale the ERP
+    /// cancelled or no longer has is [`ErpError::Rejected`].
+    fn confirm_sale(
+        &self,
+        sale: &SaleRef,
+        acknowledged_warning: Option<&str>,
+    ) -> impl Future<Output = Result<SentSale, ErpError>> + Send;
+
+    /// Creates a customer written offline, with its addresses and
+    /// contacts, identified by the client's `uuid` (each address and
+    /// contact by its own): sent again, the customer the ERP already has is
+    /// found, never made twice.
+    fn create_customer(
+        &self,
+        uuid: &str,
+        draft: &CustomerDraft,
+    ) -> impl Future<Output = Result<SentCustomer, ErpError>> + Send;
+
+    /// Applies a customer edit (its ids the ERP's). A field whose ERP value
+    /// is still the edit's `base` takes the new value; one the ERP changed
+    /// since keeps the ERP's value and comes back as a conflict. Added
+    /// addresses and contacts are found by their uuids before any is made.
+    fn edit_customer(
+        &self,
+        edit: &CustomerEdit,
+    ) -> impl Future<Output = Result<SentCustomer, ErpError>> + Send;
 }

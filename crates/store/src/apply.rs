@@ -152,7 +152,7 @@ impl Store {
             Figure::Credit => "customers",
         };
         self.conn.execute(
-            &format!("INSERT OR IGNORE INTO refresh_queue (figure, erp_id) SELECT ?1, erp_id FROM {source}"),
+            &format!("INSERT OR IGNORE INTO refresh_queue (figure, erp_id) SELECT ?1, erp_id FROM {source} WHERE erp_id > 0"),
             [figure.name()],
         )?;
         Ok(())
@@ -264,7 +264,12 @@ impl Store {
 
     /// The ERP ids the cache holds for an entity.
     pub fn local_ids(&self, entity: Entity) -> Result<Vec<ErpId>, StoreError> {
-        let sql = format!("SELECT erp_id FROM {} ORDER BY erp_id", table(entity));
+        // Records written here and not yet accepted by the ERP have
+        // provisional (negative) ids: not the ERP's to compare with.
+        let sql = format!(
+            "SELECT erp_id FROM {} WHERE erp_id > 0 ORDER BY erp_id",
+            table(entity)
+        );
         let mut statement = self.conn.prepare(&sql)?;
         let ids = statement.query_map([], |row| row.get(0))?;
         Ok(ids.collect::<Result<_, _>>()?)
@@ -363,7 +368,11 @@ fn remove_one(
     Ok(tx.prepare_cached(&sql)?.execute([erp_id])?)
 }
 
-fn apply_records(tx: &Transaction, records: &Records, synced_at: &str) -> Result<(), StoreError> {
+pub(crate) fn apply_records(
+    tx: &Transaction,
+    records: &Records,
+    synced_at: &str,
+) -> Result<(), StoreError> {
     let mut reindex = BTreeSet::new();
     let dec = |value: rust_decimal::Decimal| value.to_string();
     match records {

@@ -11,6 +11,7 @@
 //! queue* lists records whose derived figures (stock, credit) must be re-read.
 
 mod apply;
+mod changes;
 mod error;
 mod open;
 mod outbox;
@@ -18,6 +19,7 @@ mod read;
 mod search;
 
 pub use apply::{Figure, PageEffects, PullCursor};
+pub use changes::{AcceptedCustomer, NewCustomer};
 pub use error::StoreError;
 pub use open::{CacheKey, SCHEMA_VERSION, Store};
 pub use outbox::{EntryPayload, EntryState, ErpWarning, OutboxEntry};

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_short_terms.sql"),
     include_str!("../migrations/0003_outbox.sql"),
+    include_str!("../migrations/0004_customer_changes.sql"),
 ];
 
 /// Migration `index` (from 0), with the Rust it runs after its SQL.

@@ -9,7 +9,8 @@ use crate::apply::time;
 use crate::read::parse_time;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use fieldbook_core::{ErpId, SaleDraft};
+use fieldbook_core::customers::{Conflict, CustomerDraft, CustomerEdit};
+use fieldbook_core::{ErpId, QuoteToOrder, SaleDraft, SaleKind, SaleRef};
 use rusqlite::{OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 
@@ -48,13 +49,46 @@ impl EntryState {
 pub enum EntryPayload {
     /// A new quote or order.
     Sale(SaleDraft),
+    /// A quote to be confirmed as an order.
+    QuoteToOrder(QuoteToOrder),
+    /// A new customer (cached under provisional ids until the ERP has it).
+    NewCustomer(CustomerDraft),
+    /// Changes to a customer.
+    CustomerEdit(CustomerEdit),
 }
 
 impl EntryPayload {
     fn kind(&self) -> &'static str {
         match self {
             EntryPayload::Sale(_) => "sale",
+            EntryPayload::QuoteToOrder(_) => "quote_to_order",
+            EntryPayload::NewCustomer(_) => "customer_new",
+            EntryPayload::CustomerEdit(_) => "customer_edit",
         }
+    }
+
+    fn to_json(&self) -> Result<String, StoreError> {
+        match self {
+            EntryPayload::Sale(draft) => serde_json::to_string(draft),
+            EntryPayload::QuoteToOrder(change) => serde_json::to_string(change),
+            EntryPayload::NewCustomer(draft) => serde_json::to_string(draft),
+            EntryPayload::CustomerEdit(edit) => serde_json::to_string(edit),
+        }
+        .map_err(|error| StoreError::BadValue(error.to_string()))
+    }
+
+    fn from_json(kind: &str, text: &str) -> Result<EntryPayload, StoreError> {
+        let bad =
+            |error: serde_json::Error| StoreError::BadValue(format!("outbox {kind}: {error}"));
+        Ok(match kind {
+            "sale" => EntryPayload::Sale(serde_json::from_str(text).map_err(bad)?),
+            "quote_to_order" => {
+                EntryPayload::QuoteToOrder(serde_json::from_str(text).map_err(bad)?)
+            }
+            "customer_new" => EntryPayload::NewCustomer(serde_json::from_str(text).map_err(bad)?),
+            "customer_edit" => EntryPayload::CustomerEdit(serde_json::from_str(text).map_err(bad)?),
+            other => return Err(StoreError::BadValue(format!("outbox kind {other:?}"))),
+        })
     }
 }
 
@@ -88,23 +122,18 @@ pub struct OutboxEntry {
     /// The ERP's record and number, once accepted.
     pub erp_id: Option<ErpId>,
     pub erp_number: Option<String>,
+    /// For an accepted customer edit: the fields where the ERP's value won.
+    pub conflicts: Vec<Conflict>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "seq, uuid, kind, payload, customer_id, depends_on, state, attempts, next_attempt_at, \
-                       erp_message, warning_name, warning_text, erp_id, erp_number, created_at, updated_at";
+                       erp_message, warning_name, warning_text, erp_id, erp_number, created_at, updated_at, conflicts";
 
 fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
     let kind: String = row.get(2)?;
-    let payload: String = row.get(3)?;
-    let payload = match kind.as_str() {
-        "sale" => EntryPayload::Sale(
-            serde_json::from_str(&payload)
-                .map_err(|error| StoreError::BadValue(format!("outbox sale {error}")))?,
-        ),
-        other => return Err(StoreError::BadValue(format!("outbox kind {other:?}"))),
-    };
+    let payload = EntryPayload::from_json(&kind, &row.get::<_, String>(3)?)?;
     let optional_time = |text: Option<String>| text.as_deref().map(parse_time).transpose();
     let warning = match (
         row.get::<_, Option<String>>(10)?,
@@ -128,6 +157,11 @@ fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
         erp_number: row.get(13)?,
         created_at: parse_time(&row.get::<_, String>(14)?)?,
         updated_at: parse_time(&row.get::<_, String>(15)?)?,
+        conflicts: match row.get::<_, Option<String>>(16)? {
+            None => Vec::new(),
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|error| StoreError::BadValue(format!("outbox conflicts: {error}")))?,
+        },
     })
 }
 
@@ -147,106 +181,165 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let tx = self.conn.transaction()?;
-        if let Some(first) = depends_on {
+        check_sale(&tx, draft)?;
+        // A sale for a customer or to an address written here and not yet
+        // in the ERP waits for the entry that creates them.
+        let waits_for = match depends_on {
+            Some(first) => Some(first.to_owned()),
+            None => crate::changes::creating_entry(
+                &tx,
+                [
+                    Some(draft.customer_id),
+                    draft.invoice_address_id,
+                    draft.shipment_address_id,
+                ]
+                .into_iter()
+                .flatten(),
+            )?,
+        };
+        let seq = insert_entry(
+            &tx,
+            uuid,
+            &EntryPayload::Sale(draft.clone()),
+            Some(draft.customer_id),
+            waits_for.as_deref(),
+            at,
+        )?;
+        tx.commit()?;
+        Ok(seq)
+    }
+    /// Replaces what a quote or order not yet accepted by the ERP carries
+    /// (the salesperson edited it, typically after a refusal) and queues it
+    /// to be sent again. A warning acknowledged for the old content no
+    /// longer counts: the ERP judges the new one afresh. The entry keeps its
+    /// uuid, so the ERP updates the sale it may already hold.
+    pub fn replace_sale(
+        &mut self,
+        seq: i64,
+        draft: &SaleDraft,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let current = tx
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM outbox WHERE seq = ?1"),
+                [seq],
+                |row| Ok(entry(row)),
+            )
+            .optional()?
+            .transpose()?;
+        let current = match current {
+            Some(current) if current.state != EntryState::Done => current,
+            Some(_) => {
+                return Err(StoreError::Invalid(format!(
+                    "outbox entry {seq} was accepted by the ERP and can no longer be edited: change it in the ERP"
+                )));
+            }
+            None => {
+                return Err(StoreError::Invalid(format!(
+                    "no outbox entry {seq}: see `fieldbook outbox list`"
+                )));
+            }
+        };
+        match &current.payload {
+            EntryPayload::Sale(old)
+                if old.kind == draft.kind && old.customer_id == draft.customer_id => {}
+            EntryPayload::Sale(old) if old.kind != draft.kind => {
+                return Err(StoreError::Invalid(format!(
+                    "outbox entry {seq} is {} {}, not {} {}: edit it with `fieldbook {} edit {seq}`",
+                    article(old.kind),
+                    kind_word(old.kind),
+                    article(draft.kind),
+                    kind_word(draft.kind),
+                    kind_word(old.kind)
+                )));
+            }
+            EntryPayload::Sale(_) => {
+                return Err(StoreError::Invalid(format!(
+                    "outbox entry {seq} is for another customer: a sale cannot change customer; discard it and write a new one"
+                )));
+            }
+            EntryPayload::QuoteToOrder(_) => {
+                return Err(StoreError::Invalid(format!(
+                    "outbox entry {seq} turns a quote into an order and has nothing to edit: edit the quote instead"
+                )));
+            }
+            EntryPayload::NewCustomer(_) | EntryPayload::CustomerEdit(_) => {
+                return Err(StoreError::Invalid(format!(
+                    "outbox entry {seq} is a customer change, not a quote or order"
+                )));
+            }
+        }
+        check_sale(&tx, draft)?;
+        tx.execute(
+            "UPDATE outbox SET payload = ?2, state = 'pending', attempts = 0, next_attempt_at = NULL,
+             erp_message = NULL, warning_name = NULL, warning_text = NULL, updated_at = ?3
+             WHERE seq = ?1",
+            params![seq, EntryPayload::Sale(draft.clone()).to_json()?, time(at)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Queues turning a quote into an order. A quote written here that the
+    /// ERP has not accepted yet is waited for; a sale already on its way to
+    /// becoming an order is refused, naming the entry that carries it.
+    pub fn add_quote_to_order(
+        &mut self,
+        uuid: &str,
+        change: &QuoteToOrder,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut depends_on = None;
+        let mut statement = tx.prepare(&format!("SELECT {COLUMNS} FROM outbox ORDER BY seq"))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let other = entry(row)?;
+            match (&other.payload, &change.sale) {
+                (EntryPayload::QuoteToOrder(earlier), _) if earlier.sale == change.sale => {
+                    return Err(StoreError::Invalid(format!(
+                        "{} is already on its way to become an order: outbox entry {}",
+                        change.label, other.seq
+                    )));
+                }
+                (EntryPayload::Sale(draft), SaleRef::Entry(quote)) if other.uuid == *quote => {
+                    if draft.kind != SaleKind::Quote {
+                        return Err(StoreError::Invalid(format!(
+                            "outbox entry {} is an order already, not a quote",
+                            other.seq
+                        )));
+                    }
+                    if other.state != EntryState::Done {
+                        depends_on = Some(other.uuid.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        drop(rows);
+        drop(statement);
+        if let SaleRef::Entry(quote) = &change.sale {
             let known: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM outbox WHERE uuid = ?1)",
-                [first],
+                [quote],
                 |row| row.get(0),
             )?;
             if !known {
                 return Err(StoreError::Invalid(format!(
-                    "the entry {first} this one depends on is not in the outbox"
+                    "the quote {} is not in the outbox",
+                    change.label
                 )));
             }
         }
-        let customer: Option<String> = tx
-            .query_row(
-                "SELECT coalesce(code, name) FROM customers WHERE erp_id = ?1",
-                [draft.customer_id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let Some(customer) = customer else {
-            return Err(StoreError::Invalid(format!(
-                "customer {} is not in the cache (no longer active in the ERP?): choose another customer, or sync first",
-                draft.customer_id
-            )));
-        };
-        for (field, address) in [
-            ("invoice address", draft.invoice_address_id),
-            ("shipment address", draft.shipment_address_id),
-        ] {
-            let Some(address) = address else { continue };
-            let owner: Option<ErpId> = tx
-                .query_row(
-                    "SELECT customer_id FROM addresses WHERE erp_id = ?1",
-                    [address],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            if owner != Some(draft.customer_id) {
-                return Err(StoreError::Invalid(format!(
-                    "{field}: address {address} is not one of {customer}'s addresses: pick one from `fieldbook customer {customer}`"
-                )));
-            }
-        }
-        if let Some(warehouse) = draft.warehouse_id {
-            let known: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM warehouses WHERE erp_id = ?1)",
-                [warehouse],
-                |row| row.get(0),
-            )?;
-            if !known {
-                return Err(StoreError::Invalid(format!(
-                    "warehouse {warehouse} is not in the cache: pick one from `fieldbook status`"
-                )));
-            }
-        }
-        for (index, line) in draft.lines.iter().enumerate() {
-            let product: Option<(String, bool)> = tx
-                .query_row(
-                    "SELECT coalesce(code, name), salable FROM products WHERE erp_id = ?1",
-                    [line.product_id],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            match product {
-                None => {
-                    return Err(StoreError::Invalid(format!(
-                        "line {}: product {} is not in the cache (no longer active in the ERP?): choose another product",
-                        index + 1,
-                        line.product_id
-                    )));
-                }
-                Some((code, false)) => {
-                    return Err(StoreError::Invalid(format!(
-                        "line {}: product {code} is not for sale: choose another product",
-                        index + 1
-                    )));
-                }
-                Some(_) => {}
-            }
-        }
-        let payload = EntryPayload::Sale(draft.clone());
-        let text = serde_json::to_string(draft)
-            .map_err(|error| StoreError::BadValue(error.to_string()))?;
-        let at = time(at);
-        let inserted = tx.execute(
-            "INSERT INTO outbox (uuid, kind, payload, customer_id, depends_on, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![uuid, payload.kind(), text, draft.customer_id, depends_on, at],
-        );
-        match inserted {
-            Err(error)
-                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
-            {
-                return Err(StoreError::Invalid(format!(
-                    "an outbox entry {uuid} already exists"
-                )));
-            }
-            other => other?,
-        };
-        let seq = tx.last_insert_rowid();
+        let seq = insert_entry(
+            &tx,
+            uuid,
+            &EntryPayload::QuoteToOrder(change.clone()),
+            Some(change.customer_id),
+            depends_on.as_deref(),
+            at,
+        )?;
         tx.commit()?;
         Ok(seq)
     }
@@ -398,36 +491,45 @@ impl Store {
         Ok(removed)
     }
 
-    /// The estimated total of this customer's quotes and orders the ERP has
-    /// not accepted yet, to count against their available credit.
+    /// The estimated total of this customer's orders the ERP has not
+    /// accepted yet (new orders, and quotes on their way to become orders),
+    /// to count against their available credit. A quote alone commits
+    /// nothing, in the ERP as here.
     pub fn unsent_sales_total(
         &self,
         customer_id: ErpId,
         currency_digits: u32,
     ) -> Result<Decimal, StoreError> {
+        let customer_id = crate::changes::canonical(&self.conn, customer_id)?;
         let mut total = Decimal::ZERO;
-        for entry in self.outbox()? {
-            let EntryPayload::Sale(draft) = &entry.payload;
-            if entry.state != EntryState::Done && draft.customer_id == customer_id {
-                total += draft.estimated_total(currency_digits);
+        for order in self.unsent_orders()? {
+            if crate::changes::canonical(&self.conn, order.customer_id())? == customer_id {
+                total += match &order {
+                    UnsentOrder::Draft(draft) => draft.estimated_total(currency_digits),
+                    UnsentOrder::Quote(change, _) => change.estimated_total,
+                };
             }
         }
         Ok(total)
     }
 
-    /// Changes entry `seq` (parameter 1) with `set`; an entry the ERP has
-    /// accepted no longer changes.
-    /// How much of a product the quotes and orders not yet accepted by the
-    /// ERP take from a warehouse, to count against what it can promise.
+    /// How much of a product the orders not yet accepted by the ERP take
+    /// from a warehouse, to count against what it can promise. (A quotation
+    /// the ERP already held is counted by the ERP's forecast once
+    /// confirmed; its lines are not known here per warehouse.)
     pub fn unsent_quantity(
         &self,
         product_id: ErpId,
         warehouse_id: ErpId,
     ) -> Result<Decimal, StoreError> {
         let mut quantity = Decimal::ZERO;
-        for entry in self.outbox()? {
-            let EntryPayload::Sale(draft) = &entry.payload;
-            if entry.state != EntryState::Done && draft.warehouse_id == Some(warehouse_id) {
+        for order in self.unsent_orders()? {
+            let draft = match &order {
+                UnsentOrder::Draft(draft) => draft,
+                UnsentOrder::Quote(_, Some(quote)) => quote,
+                UnsentOrder::Quote(_, None) => continue,
+            };
+            if draft.warehouse_id == Some(warehouse_id) {
                 quantity += draft
                     .lines
                     .iter()
@@ -437,6 +539,39 @@ impl Store {
             }
         }
         Ok(quantity)
+    }
+
+    /// The orders written here that the ERP has not accepted yet.
+    fn unsent_orders(&self) -> Result<Vec<UnsentOrder>, StoreError> {
+        let entries = self.outbox()?;
+        let quotes: std::collections::HashMap<&str, &SaleDraft> = entries
+            .iter()
+            .filter_map(|entry| match &entry.payload {
+                EntryPayload::Sale(draft) => Some((entry.uuid.as_str(), draft)),
+                _ => None,
+            })
+            .collect();
+        Ok(entries
+            .iter()
+            .filter(|entry| entry.state != EntryState::Done)
+            .filter_map(|entry| match &entry.payload {
+                EntryPayload::Sale(draft) if draft.kind == SaleKind::Order => {
+                    Some(UnsentOrder::Draft(draft.clone()))
+                }
+                EntryPayload::Sale(_)
+                | EntryPayload::NewCustomer(_)
+                | EntryPayload::CustomerEdit(_) => None,
+                EntryPayload::QuoteToOrder(change) => {
+                    let quote = match &change.sale {
+                        SaleRef::Entry(uuid) => {
+                            quotes.get(uuid.as_str()).map(|draft| (*draft).clone())
+                        }
+                        SaleRef::Erp(_) => None,
+                    };
+                    Some(UnsentOrder::Quote(change.clone(), quote))
+                }
+            })
+            .collect())
     }
 
     /// The ERP id of the warehouse with this code (any case).
@@ -451,6 +586,8 @@ impl Store {
             .optional()?)
     }
 
+    /// Changes entry `seq` (parameter 1) with `set`; an entry the ERP has
+    /// accepted no longer changes.
     fn update_entry(
         &mut self,
         seq: i64,
@@ -469,5 +606,159 @@ impl Store {
             )));
         }
         Ok(())
+    }
+}
+
+/// An order not yet accepted by the ERP: written as one, or a quote on its
+/// way to become one (with the quote's draft when it was written here).
+enum UnsentOrder {
+    Draft(SaleDraft),
+    Quote(QuoteToOrder, Option<SaleDraft>),
+}
+
+impl UnsentOrder {
+    fn customer_id(&self) -> ErpId {
+        match self {
+            UnsentOrder::Draft(draft) => draft.customer_id,
+            UnsentOrder::Quote(change, _) => change.customer_id,
+        }
+    }
+}
+
+fn kind_word(kind: SaleKind) -> &'static str {
+    match kind {
+        SaleKind::Quote => "quote",
+        SaleKind::Order => "order",
+    }
+}
+
+fn article(kind: SaleKind) -> &'static str {
+    match kind {
+        SaleKind::Quote => "a",
+        SaleKind::Order => "an",
+    }
+}
+
+/// Checks a draft against the cache: the customer, every product and the
+/// addresses must be there (the addresses the customer's own, the products
+/// for sale), and the warehouse known.
+fn check_sale(tx: &rusqlite::Transaction, draft: &SaleDraft) -> Result<(), StoreError> {
+    let customer: Option<String> = tx
+        .query_row(
+            "SELECT coalesce(code, name) FROM customers WHERE erp_id = ?1",
+            [draft.customer_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(customer) = customer else {
+        return Err(StoreError::Invalid(format!(
+            "customer {} is not in the cache (no longer active in the ERP?): choose another customer, or sync first",
+            draft.customer_id
+        )));
+    };
+    for (field, address) in [
+        ("invoice address", draft.invoice_address_id),
+        ("shipment address", draft.shipment_address_id),
+    ] {
+        let Some(address) = address else { continue };
+        let owner: Option<ErpId> = tx
+            .query_row(
+                "SELECT customer_id FROM addresses WHERE erp_id = ?1",
+                [address],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if owner != Some(draft.customer_id) {
+            return Err(StoreError::Invalid(format!(
+                "{field}: address {address} is not one of {customer}'s addresses: pick one from `fieldbook customer {customer}`"
+            )));
+        }
+    }
+    if let Some(warehouse) = draft.warehouse_id {
+        let known: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM warehouses WHERE erp_id = ?1)",
+            [warehouse],
+            |row| row.get(0),
+        )?;
+        if !known {
+            return Err(StoreError::Invalid(format!(
+                "warehouse {warehouse} is not in the cache: pick one from `fieldbook status`"
+            )));
+        }
+    }
+    for (index, line) in draft.lines.iter().enumerate() {
+        let product: Option<(String, bool)> = tx
+            .query_row(
+                "SELECT coalesce(code, name), salable FROM products WHERE erp_id = ?1",
+                [line.product_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        match product {
+            None => {
+                return Err(StoreError::Invalid(format!(
+                    "line {}: product {} is not in the cache (no longer active in the ERP?): choose another product",
+                    index + 1,
+                    line.product_id
+                )));
+            }
+            Some((code, false)) => {
+                return Err(StoreError::Invalid(format!(
+                    "line {}: product {code} is not for sale: choose another product",
+                    index + 1
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Inserts an entry (after its change is written, in the same transaction).
+pub(crate) fn insert_entry(
+    tx: &rusqlite::Transaction,
+    uuid: &str,
+    payload: &EntryPayload,
+    customer_id: Option<ErpId>,
+    depends_on: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    if let Some(first) = depends_on {
+        let known: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE uuid = ?1)",
+            [first],
+            |row| row.get(0),
+        )?;
+        if !known {
+            return Err(StoreError::Invalid(format!(
+                "the entry {first} this one depends on is not in the outbox"
+            )));
+        }
+    }
+    let at = time(at);
+    let inserted = tx.execute(
+        "INSERT INTO outbox (uuid, kind, payload, customer_id, depends_on, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![
+            uuid,
+            payload.kind(),
+            payload.to_json()?,
+            customer_id,
+            depends_on,
+            at
+        ],
+    );
+    match inserted {
+        Err(error)
+            if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
+        {
+            Err(StoreError::Invalid(format!(
+                "an outbox entry {uuid} already exists"
+            )))
+        }
+        other => {
+            other?;
+            Ok(tx.last_insert_rowid())
+        }
     }
 }

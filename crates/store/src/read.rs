@@ -37,6 +37,7 @@ pub struct CustomerView {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderSummary {
     pub erp_id: ErpId,
+    pub customer_id: ErpId,
     pub number: Option<String>,
     pub state: String,
     pub order_date: Option<NaiveDate>,
@@ -311,28 +312,61 @@ impl Store {
         customer_id: ErpId,
         limit: usize,
     ) -> Result<Vec<Synced<OrderSummary>>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
+        self.orders_where(
+            "o.customer_id = ?1 ORDER BY o.order_date DESC, o.erp_id DESC LIMIT ?2",
+            params![customer_id, limit as i64],
+        )
+    }
+
+    /// A synced order or quotation by its ERP number (any case).
+    pub fn order_by_number(
+        &self,
+        number: &str,
+    ) -> Result<Option<Synced<OrderSummary>>, StoreError> {
+        Ok(self
+            .orders_where(
+                "lower(o.number) = lower(?1) ORDER BY o.erp_id LIMIT 1",
+                params![number],
+            )?
+            .pop())
+    }
+
+    fn orders_where(
+        &self,
+        condition: &str,
+        values: impl rusqlite::Params,
+    ) -> Result<Vec<Synced<OrderSummary>>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
             "SELECT o.erp_id, o.number, o.state, o.order_date, o.currency, o.total, o.synced_at,
-                    (SELECT count(*) FROM order_lines l WHERE l.order_id = o.erp_id)
-             FROM orders o WHERE o.customer_id = ?1 ORDER BY o.order_date DESC, o.erp_id DESC LIMIT ?2",
-        )?;
-        let rows = statement.query_map(params![customer_id, limit as i64], |row| {
+                    (SELECT count(*) FROM order_lines l WHERE l.order_id = o.erp_id), o.customer_id
+             FROM orders o WHERE {condition}"
+        ))?;
+        let rows = statement.query_map(values, |row| {
             Ok((
-                row.get::<_, ErpId>(0)?,
-                row.get::<_, Option<String>>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, Option<String>>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, String>(5)?,
-                row.get::<_, String>(6)?,
-                row.get::<_, i64>(7)?,
+                (
+                    row.get::<_, ErpId>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                ),
+                (
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, i64>(7)?,
+                    row.get::<_, ErpId>(8)?,
+                ),
             ))
         })?;
         rows.map(|row| {
-            let (erp_id, number, state, order_date, currency, total, synced_at, line_count) = row?;
+            let (
+                (erp_id, number, state, order_date),
+                (currency, total, synced_at, line_count, customer_id),
+            ) = row?;
             Ok(Synced {
                 value: OrderSummary {
                     erp_id,
+                    customer_id,
                     number,
                     state,
                     order_date: order_date.as_deref().map(parse_date).transpose()?,

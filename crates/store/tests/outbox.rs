@@ -312,3 +312,136 @@ fn an_entry_waits_for_the_one_it_depends_on() {
         .unwrap();
     assert_eq!(seqs(&store, at(9)), [second]);
 }
+
+#[test]
+fn a_refused_sale_is_edited_and_queued_again_keeping_its_uuid() {
+    let mut store = seeded();
+    let seq = store
+        .add_sale("refused", &order(4, dec!(30)), None, at(1))
+        .unwrap();
+    store
+        .record_warning(
+            seq,
+            &ErpWarning {
+                name: "credit_limit".into(),
+                text: "over the limit".into(),
+            },
+            at(2),
+        )
+        .unwrap();
+    let smaller = order(4, dec!(3));
+    store.replace_sale(seq, &smaller, at(3)).unwrap();
+    let entry = store.outbox_entry(seq).unwrap().unwrap();
+    assert_eq!(entry.uuid, "refused", "the ERP finds its sale by it");
+    assert_eq!(entry.payload, EntryPayload::Sale(smaller));
+    assert_eq!(entry.state, EntryState::Pending);
+    assert_eq!(entry.warning, None, "the new content is judged afresh");
+    assert_eq!(entry.updated_at, at(3));
+    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), dec!(453.60));
+
+    // What the cache does not hold, another customer or another kind is
+    // refused, and the entry stays as it was.
+    let before = store.outbox_entry(seq).unwrap().unwrap();
+    let mut unknown_product = order(4, dec!(1));
+    unknown_product.lines[0].product_id = 77;
+    let mut quote = order(4, dec!(1));
+    quote.kind = SaleKind::Quote;
+    for (bad, says) in [
+        (unknown_product, "product 77 is not in the cache"),
+        (order(5, dec!(1)), "another customer"),
+        (quote, "fieldbook order edit"),
+    ] {
+        let error = store.replace_sale(seq, &bad, at(4)).unwrap_err();
+        assert!(error.to_string().contains(says), "{error}");
+        assert_eq!(store.outbox_entry(seq).unwrap().unwrap(), before);
+    }
+
+    // Once the ERP has accepted it, it is the ERP's to change.
+    store.record_accepted(seq, 900, Some("SO9"), at(5)).unwrap();
+    let error = store
+        .replace_sale(seq, &order(4, dec!(1)), at(6))
+        .unwrap_err();
+    assert!(error.to_string().contains("accepted"), "{error}");
+    assert!(store.replace_sale(999, &order(4, dec!(1)), at(6)).is_err());
+}
+
+#[test]
+fn a_quote_becomes_an_order_after_the_quote_itself_and_only_once() {
+    use fieldbook_core::{QuoteToOrder, SaleRef};
+    let mut store = seeded();
+    let mut quote = order(4, dec!(3));
+    quote.kind = SaleKind::Quote;
+    let quote_seq = store.add_sale("quote", &quote, None, at(1)).unwrap();
+    // A quote alone commits no credit and no stock.
+    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), Decimal::ZERO);
+    assert_eq!(store.unsent_quantity(1, 5).unwrap(), Decimal::ZERO);
+
+    let change = QuoteToOrder {
+        sale: SaleRef::Entry("quote".into()),
+        customer_id: 4,
+        label: "the quote of outbox entry 1".into(),
+        estimated_total: dec!(453.60),
+    };
+    let confirm = store.add_quote_to_order("confirm", &change, at(2)).unwrap();
+    let entry = store.outbox_entry(confirm).unwrap().unwrap();
+    assert_eq!(entry.payload, EntryPayload::QuoteToOrder(change.clone()));
+    assert_eq!(entry.depends_on.as_deref(), Some("quote"));
+    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), dec!(453.60));
+    assert_eq!(store.unsent_quantity(1, 5).unwrap(), dec!(3));
+
+    // Twice is refused, naming the entry already on its way.
+    let error = store
+        .add_quote_to_order("again", &change, at(3))
+        .unwrap_err();
+    assert!(
+        error.to_string().contains(&format!("entry {confirm}")),
+        "{error}"
+    );
+
+    // The confirmation waits for the quote.
+    let sendable = |store: &Store| {
+        store
+            .sendable(None)
+            .unwrap()
+            .iter()
+            .map(|entry| entry.seq)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sendable(&store), [quote_seq]);
+    store
+        .record_accepted(quote_seq, 900, Some("SO9"), at(4))
+        .unwrap();
+    assert_eq!(sendable(&store), [confirm]);
+    store
+        .record_accepted(confirm, 900, Some("SO9"), at(5))
+        .unwrap();
+    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), Decimal::ZERO);
+
+    // A quotation the ERP already had waits for nothing; an order is no
+    // quote.
+    let synced = QuoteToOrder {
+        sale: SaleRef::Erp(321),
+        customer_id: 5,
+        label: "quote SO321".into(),
+        estimated_total: dec!(10),
+    };
+    let seq = store.add_quote_to_order("synced", &synced, at(6)).unwrap();
+    assert_eq!(store.outbox_entry(seq).unwrap().unwrap().depends_on, None);
+    assert_eq!(store.unsent_sales_total(5, 2).unwrap(), dec!(10));
+    store
+        .add_sale("an-order", &order(4, dec!(1)), None, at(7))
+        .unwrap();
+    let not_a_quote = QuoteToOrder {
+        sale: SaleRef::Entry("an-order".into()),
+        ..change.clone()
+    };
+    let error = store
+        .add_quote_to_order("nope", &not_a_quote, at(8))
+        .unwrap_err();
+    assert!(error.to_string().contains("not a quote"), "{error}");
+    let unknown = QuoteToOrder {
+        sale: SaleRef::Entry("nowhere".into()),
+        ..change
+    };
+    assert!(store.add_quote_to_order("nope", &unknown, at(8)).is_err());
+}

@@ -9,13 +9,16 @@
 
 use crate::SyncError;
 use chrono::{DateTime, Duration, Utc};
-use fieldbook_erp::{Erp, ErpError, SentSale};
-use fieldbook_store::{EntryPayload, ErpWarning, OutboxEntry, Store};
+use fieldbook_erp::{Erp, ErpError, SentCustomer, SentSale};
+use fieldbook_store::{AcceptedCustomer, EntryPayload, ErpWarning, OutboxEntry, Store};
 
 /// What a push did, entry by entry (by sending order).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PushReport {
+    /// Quotes and orders the ERP accepted, with its number and totals.
     pub accepted: Vec<(i64, SentSale)>,
+    /// Customer changes the ERP took, with the edits where its value won.
+    pub customers: Vec<(i64, SentCustomer)>,
     /// Refused by the ERP, with its words; each waits for the salesperson.
     pub rejected: Vec<(i64, String)>,
     /// Warnings the salesperson must acknowledge before the entry is resent.
@@ -80,12 +83,45 @@ async fn send<E: Erp>(
 ) -> Result<bool, SyncError> {
     let acknowledged = entry.warning.as_ref().map(|warning| warning.name.as_str());
     let answer = match &entry.payload {
-        EntryPayload::Sale(draft) => erp.send_sale(&entry.uuid, draft, acknowledged).await,
+        EntryPayload::Sale(draft) => {
+            // Ids of records written here are the ERP's by now: the entry
+            // waited for the one that created them.
+            let draft = store.resolved_sale(draft)?;
+            erp.send_sale(&entry.uuid, &draft, acknowledged)
+                .await
+                .map(Answer::Sale)
+        }
+        EntryPayload::QuoteToOrder(change) => erp
+            .confirm_sale(&change.sale, acknowledged)
+            .await
+            .map(Answer::Sale),
+        EntryPayload::NewCustomer(draft) => erp
+            .create_customer(&entry.uuid, draft)
+            .await
+            .map(Answer::Customer),
+        EntryPayload::CustomerEdit(edit) => {
+            let edit = store.resolved_edit(edit)?;
+            erp.edit_customer(&edit).await.map(Answer::Customer)
+        }
     };
     match answer {
-        Ok(sent) => {
+        Ok(Answer::Sale(sent)) => {
             store.record_accepted(entry.seq, sent.erp_id, sent.number.as_deref(), now())?;
             report.accepted.push((entry.seq, sent));
+            Ok(true)
+        }
+        Ok(Answer::Customer(sent)) => {
+            store.record_customer_accepted(
+                entry.seq,
+                &AcceptedCustomer {
+                    customer_id: sent.erp_id,
+                    code: sent.code.clone(),
+                    ids: sent.ids.clone(),
+                    conflicts: sent.conflicts.clone(),
+                },
+                now(),
+            )?;
+            report.customers.push((entry.seq, sent));
             Ok(true)
         }
         Err(ErpError::Warning { name, message }) if acknowledged != Some(name.as_str()) => {
@@ -131,4 +167,10 @@ async fn send<E: Erp>(
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// The ERP's answer to an entry it took.
+enum Answer {
+    Sale(SentSale),
+    Customer(SentCustomer),
 }

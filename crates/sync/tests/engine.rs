@@ -5,10 +5,10 @@
 
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use fieldbook_core::{
-    Credit, Customer, DraftLine, Entity, ErpId, Product, Records, SaleDraft, SaleKind, StockLevel,
-    Warehouse,
+    Credit, Customer, DraftLine, Entity, ErpId, Product, Records, SaleDraft, SaleKind, SaleRef,
+    StockLevel, Warehouse,
 };
-use fieldbook_erp::{Erp, ErpError, PullRequest, SentSale};
+use fieldbook_erp::{Erp, ErpError, PullRequest, SentCustomer, SentSale};
 use fieldbook_store::Store;
 use fieldbook_sync::{SyncOptions, pull};
 use rust_decimal::Decimal;
@@ -39,6 +39,12 @@ struct World {
     warn_customer: Option<ErpId>,
     /// How many of the next sales are made but their answer lost.
     lose_answers: usize,
+    /// How many times a quotation became an order.
+    confirmations: usize,
+    /// Records made from customer entries, by the client's uuid.
+    made: BTreeMap<String, ErpId>,
+    /// The customer each sale was sent for, by the sale's uuid.
+    sale_customers: BTreeMap<String, ErpId>,
 }
 
 /// An ERP in memory. `fail_at` makes the n-th call (counting from 0) fail
@@ -221,6 +227,9 @@ impl Erp for FakeErp {
         if let Some(sale) = world.sales.get(uuid) {
             return Ok(sale.clone());
         }
+        world
+            .sale_customers
+            .insert(uuid.to_owned(), draft.customer_id);
         if world.refuse_customer == Some(draft.customer_id) {
             return Err(ErpError::Rejected {
                 message: "The party will exceed their CNY 5000.00 credit limit.".into(),
@@ -239,7 +248,11 @@ impl Erp for FakeErp {
         let sent = SentSale {
             erp_id: 1000 + world.sales.len() as ErpId,
             number: Some(format!("SO{:04}", world.sales.len() + 1)),
-            state: "confirmed".into(),
+            state: match draft.kind {
+                SaleKind::Quote => "quotation",
+                SaleKind::Order => "confirmed",
+            }
+            .into(),
             untaxed: total,
             tax: Decimal::ZERO,
             total,
@@ -250,6 +263,76 @@ impl Erp for FakeErp {
             return Err(ErpError::Timeout { url: "fake".into() });
         }
         Ok(sent)
+    }
+
+    async fn confirm_sale(
+        &self,
+        sale: &SaleRef,
+        _acknowledged_warning: Option<&str>,
+    ) -> Result<SentSale, ErpError> {
+        let mut world = self.call()?;
+        let world = &mut *world;
+        let found = world.sales.iter_mut().find(|(uuid, sent)| match sale {
+            SaleRef::Entry(wanted) => *uuid == wanted,
+            SaleRef::Erp(id) => sent.erp_id == *id,
+        });
+        let Some((_, sent)) = found else {
+            return Err(ErpError::Rejected {
+                message: "the quotation is no longer in the ERP".into(),
+                description: None,
+            });
+        };
+        if sent.state == "quotation" {
+            sent.state = "confirmed".into();
+            world.confirmations += 1;
+        }
+        Ok(sent.clone())
+    }
+
+    async fn create_customer(
+        &self,
+        uuid: &str,
+        draft: &fieldbook_core::customers::CustomerDraft,
+    ) -> Result<SentCustomer, ErpError> {
+        let mut world = self.call()?;
+        let uuids = std::iter::once(uuid.to_owned())
+            .chain(draft.addresses.iter().map(|a| a.uuid.clone()))
+            .chain(draft.contacts.iter().map(|c| c.uuid.clone()));
+        Ok(world.make(uuids))
+    }
+
+    async fn edit_customer(
+        &self,
+        edit: &fieldbook_core::customers::CustomerEdit,
+    ) -> Result<SentCustomer, ErpError> {
+        let mut world = self.call()?;
+        assert!(edit.customer_id > 0, "sent with the ERP's id");
+        let uuids = edit
+            .new_addresses
+            .iter()
+            .map(|a| a.uuid.clone())
+            .chain(edit.new_contacts.iter().map(|c| c.uuid.clone()));
+        let mut sent = world.make(uuids);
+        sent.erp_id = edit.customer_id;
+        Ok(sent)
+    }
+}
+
+impl World {
+    /// Records for these uuids, found if made before, else made now.
+    fn make(&mut self, uuids: impl Iterator<Item = String>) -> SentCustomer {
+        let mut ids = Vec::new();
+        for uuid in uuids {
+            let next = 5000 + self.made.len() as ErpId;
+            let id = *self.made.entry(uuid.clone()).or_insert(next);
+            ids.push((uuid, id));
+        }
+        SentCustomer {
+            erp_id: ids.first().map(|(_, id)| *id).unwrap_or_default(),
+            code: Some("C-NEW".into()),
+            ids,
+            conflicts: Vec::new(),
+        }
     }
 }
 
@@ -332,15 +415,14 @@ async fn changes_made_while_a_full_pull_runs_arrive_with_the_next_delta() {
             done: 10,
             ..
         } = event
+            && !renamed
         {
-            if !renamed {
-                let mut world = erp_for_progress.world.lock().unwrap();
-                let now = world.now;
-                let customer = world.customers.get_mut(&2).unwrap();
-                customer.name = "Renamed during the pull".into();
-                customer.changed = now;
-                renamed = true;
-            }
+            let mut world = erp_for_progress.world.lock().unwrap();
+            let now = world.now;
+            let customer = world.customers.get_mut(&2).unwrap();
+            customer.name = "Renamed during the pull".into();
+            customer.changed = now;
+            renamed = true;
         }
     };
     pull(&erp, &mut store, &options(), &now, &mut on_progress)
@@ -561,6 +643,152 @@ async fn after_a_passing_failure_an_entry_waits_its_back_off_in_the_background()
         .await
         .unwrap();
     assert_eq!(report.accepted.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quote_turned_into_an_order_is_confirmed_once_after_the_quote() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[]).await;
+    let mut quote = order(2, 5);
+    quote.kind = SaleKind::Quote;
+    store.add_sale("quote", &quote, None, epoch()).unwrap();
+    let change = fieldbook_core::QuoteToOrder {
+        sale: SaleRef::Entry("quote".into()),
+        customer_id: 2,
+        label: "the quote".into(),
+        estimated_total: Decimal::from(50),
+    };
+    let confirm = store
+        .add_quote_to_order("confirm", &change, epoch())
+        .unwrap();
+    // Cut at each call of the push, then pushed again: one quotation, one
+    // confirmation.
+    for cut in 0..4 {
+        let erp = FakeErp::new(world(), None);
+        let mut store = cache_with_outbox(&erp, &[]).await;
+        store.add_sale("quote", &quote, None, epoch()).unwrap();
+        store
+            .add_quote_to_order("confirm", &change, epoch())
+            .unwrap();
+        let calls = erp.calls.load(Ordering::SeqCst);
+        let cutting = Arc::new(FakeErp {
+            world: Mutex::new(std::mem::take(&mut *erp.world.lock().unwrap())),
+            calls: AtomicU64::new(calls),
+            fail_at: Some(calls + cut),
+        });
+        let _ = fieldbook_sync::push(&*cutting, &mut store, NOW, &now).await;
+        let healed = FakeErp::new(std::mem::take(&mut *cutting.world.lock().unwrap()), None);
+        fieldbook_sync::push(&*healed, &mut store, NOW, &now)
+            .await
+            .unwrap();
+        let world = healed.world.lock().unwrap();
+        assert_eq!(world.sales.len(), 1, "cut at {cut}");
+        assert_eq!(world.sales["quote"].state, "confirmed", "cut at {cut}");
+        assert_eq!(world.confirmations, 1, "cut at {cut}");
+        assert_eq!(store.outbox_counts().unwrap(), (0, 0), "cut at {cut}");
+    }
+
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted.len(), 2, "{report:?}");
+    assert_eq!(report.accepted[0].1.state, "quotation");
+    assert_eq!(report.accepted[1].0, confirm);
+    assert_eq!(report.accepted[1].1.state, "confirmed");
+    assert_eq!(
+        report.accepted[0].1.erp_id, report.accepted[1].1.erp_id,
+        "the same sale"
+    );
+
+    // A quotation the ERP no longer has is refused with the ERP's words.
+    let gone = fieldbook_core::QuoteToOrder {
+        sale: SaleRef::Erp(4242),
+        ..change
+    };
+    let seq = store.add_quote_to_order("gone", &gone, epoch()).unwrap();
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert!(
+        store
+            .outbox_entry(seq)
+            .unwrap()
+            .unwrap()
+            .erp_message
+            .unwrap()
+            .contains("no longer in the ERP")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids() {
+    use fieldbook_core::customers::{AddressDraft, CustomerDraft};
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[]).await;
+    let new = store
+        .add_customer(
+            "new-customer",
+            &CustomerDraft {
+                name: "新客户 New Customer Ltd.".into(),
+                addresses: vec![AddressDraft {
+                    uuid: "new-address".into(),
+                    street: Some("科技园 1号".into()),
+                    postal_code: None,
+                    city: Some("深圳".into()),
+                    country: Some("CN".into()),
+                    invoice: true,
+                    delivery: true,
+                }],
+                contacts: vec![],
+            },
+            epoch(),
+        )
+        .unwrap();
+    assert!(new.customer_id < 0);
+    let view = store.customer(&new.code).unwrap().unwrap();
+    let address = view.addresses[0].erp_id;
+    let mut draft = order(new.customer_id, 2);
+    draft.invoice_address_id = Some(address);
+    draft.shipment_address_id = Some(address);
+    let order_seq = store.add_sale("order-new", &draft, None, epoch()).unwrap();
+    assert_eq!(
+        store
+            .outbox_entry(order_seq)
+            .unwrap()
+            .unwrap()
+            .depends_on
+            .as_deref(),
+        Some("new-customer"),
+        "the order waits for its customer"
+    );
+    // A full pull meanwhile keeps what was written offline.
+    sync(&erp, &mut store).await.unwrap();
+    assert!(store.customer(&new.code).unwrap().is_some());
+
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.customers.len(), 1, "{report:?}");
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    let world = erp.world.lock().unwrap();
+    let customer = world.made["new-customer"];
+    assert_eq!(
+        world.sale_customers["order-new"], customer,
+        "sent with the ERP's id"
+    );
+    drop(world);
+    let view = store.customer(&customer.to_string()).unwrap().unwrap();
+    assert_eq!(view.customer.value.code.as_deref(), Some("C-NEW"));
+    assert_eq!(view.addresses.len(), 1);
+    assert!(view.addresses[0].erp_id > 0, "{:?}", view.addresses);
+    assert!(
+        store
+            .customer(&new.customer_id.to_string())
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.search("新客户", 5).unwrap()[0].erp_id, customer);
 }
 
 #[test]

@@ -14,6 +14,7 @@
 //! fields (and the template's) and the derived figures are read only for
 //! the records that moved.
 
+mod customers;
 mod push;
 mod rpc;
 mod values;
@@ -21,7 +22,7 @@ mod values;
 use chrono::{DateTime, Utc};
 use fieldbook_core::{
     Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Order, OrderLine, Payment, Product,
-    Records, SaleDraft, StockLevel, Warehouse,
+    Records, SaleDraft, SaleRef, StockLevel, Warehouse,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
@@ -917,6 +918,30 @@ impl Erp for Tryton {
     ) -> Result<crate::SentSale, ErpError> {
         self.send_sale_to_tryton(uuid, draft, acknowledged_warning)
             .await
+    }
+
+    async fn confirm_sale(
+        &self,
+        sale: &SaleRef,
+        acknowledged_warning: Option<&str>,
+    ) -> Result<crate::SentSale, ErpError> {
+        self.confirm_sale_in_tryton(sale, acknowledged_warning)
+            .await
+    }
+
+    async fn create_customer(
+        &self,
+        uuid: &str,
+        draft: &fieldbook_core::customers::CustomerDraft,
+    ) -> Result<crate::SentCustomer, ErpError> {
+        self.create_customer_in_tryton(uuid, draft).await
+    }
+
+    async fn edit_customer(
+        &self,
+        edit: &fieldbook_core::customers::CustomerEdit,
+    ) -> Result<crate::SentCustomer, ErpError> {
+        self.edit_customer_in_tryton(edit).await
     }
 
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {

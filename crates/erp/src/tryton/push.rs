@@ -7,7 +7,7 @@
 use super::Tryton;
 use super::values::{Fields, decode_decimal, encode_date};
 use crate::{ErpError, SentSale};
-use fieldbook_core::{ErpId, SaleDraft, SaleKind};
+use fieldbook_core::{ErpId, SaleDraft, SaleKind, SaleRef};
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -24,20 +24,9 @@ impl Tryton {
         draft: &SaleDraft,
         acknowledged_warning: Option<&str>,
     ) -> Result<SentSale, ErpError> {
-        if !self.module {
-            return Err(ErpError::Protocol(
-                "Fieldbook's Tryton module is not activated on this ERP, so a resent order could arrive twice: \
-                 ask the administrator to install it (see erp/tryton/modules/fieldbook/README.md); nothing was sent"
-                    .into(),
-            ));
-        }
+        self.require_module()?;
         if let Some(name) = acknowledged_warning {
-            self.rpc
-                .call(
-                    "model.res.user.warning.skip",
-                    json!([name, false, self.context]),
-                )
-                .await?;
+            self.skip_warning(name).await?;
         }
         let target = match draft.kind {
             SaleKind::Quote => QUOTED,
@@ -88,6 +77,77 @@ impl Tryton {
             self.button("sale.sale", "confirm", sale).await?;
         }
         self.sent_sale(sale).await
+    }
+
+    pub(crate) async fn confirm_sale_in_tryton(
+        &self,
+        sale: &SaleRef,
+        acknowledged_warning: Option<&str>,
+    ) -> Result<SentSale, ErpError> {
+        let domain = match sale {
+            SaleRef::Entry(uuid) => {
+                self.require_module()?;
+                json!([["fieldbook_uuid", "=", uuid]])
+            }
+            SaleRef::Erp(id) => json!([["id", "=", id]]),
+        };
+        if let Some(name) = acknowledged_warning {
+            self.skip_warning(name).await?;
+        }
+        let found = self
+            .search_read(
+                "sale.sale",
+                domain,
+                Some(1),
+                &["state"],
+                self.context_with(json!({"active_test": false})),
+            )
+            .await?;
+        let Some(row) = found.first() else {
+            return Err(ErpError::Rejected {
+                message: "the quotation is no longer in the ERP (deleted there?)".into(),
+                description: None,
+            });
+        };
+        let fields = Fields {
+            model: "sale.sale",
+            row,
+        };
+        let id = fields.id()?;
+        match fields.text("state")?.as_str() {
+            state if CONFIRMED.contains(&state) => return self.sent_sale(id).await,
+            "cancelled" => {
+                return Err(ErpError::Rejected {
+                    message: "this quotation was cancelled in the ERP".into(),
+                    description: None,
+                });
+            }
+            "draft" => self.button("sale.sale", "quote", id).await?,
+            _ => {}
+        }
+        self.button("sale.sale", "confirm", id).await?;
+        self.sent_sale(id).await
+    }
+
+    pub(super) fn require_module(&self) -> Result<(), ErpError> {
+        if self.module {
+            return Ok(());
+        }
+        Err(ErpError::Protocol(
+            "Fieldbook's Tryton module is not activated on this ERP, so a resent order could arrive twice: \
+             ask the administrator to install it (see erp/tryton/modules/fieldbook/README.md); nothing was sent"
+                .into(),
+        ))
+    }
+
+    async fn skip_warning(&self, name: &str) -> Result<(), ErpError> {
+        self.rpc
+            .call(
+                "model.res.user.warning.skip",
+                json!([name, false, self.context]),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn button(&self, model: &str, name: &str, id: ErpId) -> Result<(), ErpError> {

@@ -1,0 +1,491 @@
+//! Customer changes written offline: a new customer (cached under
+//! provisional ids until the ERP has it) and edits to a cached one (applied
+//! to the cache at once, so the salesperson sees them offline).
+//!
+//! Provisional ids are negative, so they never meet the ERP's; each is
+//! listed in `provisional_ids` with the uuid that travels to the ERP with
+//! its record. When the ERP accepts the entry, the cached records take the
+//! ERP's ids, and entries written against the provisional ones (an order for
+//! the new customer) are sent with the ERP's ([`Store::resolved_sale`]).
+
+use crate::apply::{apply_records, time};
+use crate::outbox::{EntryPayload, insert_entry};
+use crate::search::{customer_rowid, reindex_customers, unindex};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use fieldbook_core::customers::{
+    AddressDraft, Conflict, ContactDraft, CustomerDraft, CustomerEdit, EditField,
+};
+use fieldbook_core::{Address, Contact, Customer, ErpId, Records, SaleDraft};
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::BTreeSet;
+
+/// A customer just written offline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCustomer {
+    /// The outbox entry that sends it.
+    pub seq: i64,
+    /// Its provisional id and code (`NEW-1`, ...) until the ERP gives its own.
+    pub customer_id: ErpId,
+    pub code: String,
+}
+
+/// What the ERP made of a customer entry: its ids for the records the
+/// entry created (by their uuids), its code for the customer, and the
+/// edits where its own value won.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AcceptedCustomer {
+    pub customer_id: ErpId,
+    pub code: Option<String>,
+    pub ids: Vec<(String, ErpId)>,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl Store {
+    /// Writes a new customer with its addresses and contacts into the cache
+    /// under provisional ids, with its outbox entry, in one transaction.
+    pub fn add_customer(
+        &mut self,
+        uuid: &str,
+        draft: &CustomerDraft,
+        at: DateTime<Utc>,
+    ) -> Result<NewCustomer, StoreError> {
+        draft
+            .validate()
+            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        let tx = self.conn.transaction()?;
+        let customer_id = provisional(&tx, "customers", uuid, uuid)?;
+        let code = format!("NEW-{}", -customer_id);
+        let synced_at = time(at);
+        apply_records(
+            &tx,
+            &Records::Customers(vec![Customer {
+                erp_id: customer_id,
+                code: Some(code.clone()),
+                name: draft.name.trim().to_owned(),
+                tax_id: None,
+                active: true,
+            }]),
+            &synced_at,
+        )?;
+        add_addresses_and_contacts(
+            &tx,
+            customer_id,
+            uuid,
+            &draft.addresses,
+            &draft.contacts,
+            &synced_at,
+        )?;
+        let seq = insert_entry(
+            &tx,
+            uuid,
+            &EntryPayload::NewCustomer(draft.clone()),
+            Some(customer_id),
+            None,
+            at,
+        )?;
+        tx.commit()?;
+        Ok(NewCustomer {
+            seq,
+            customer_id,
+            code,
+        })
+    }
+
+    /// Writes a customer edit into the cache and its outbox entry, in one
+    /// transaction. Each field must belong to the customer; `base` is what
+    /// the field held when the salesperson changed it.
+    pub fn edit_customer(
+        &mut self,
+        uuid: &str,
+        edit: &CustomerEdit,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        edit.validate()
+            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        let tx = self.conn.transaction()?;
+        let known: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE erp_id = ?1)",
+            [edit.customer_id],
+            |row| row.get(0),
+        )?;
+        if !known {
+            return Err(StoreError::Invalid(format!(
+                "customer {} is not in the cache (no longer active in the ERP?): sync, then try again",
+                edit.customer_id
+            )));
+        }
+        let mut referenced = vec![edit.customer_id];
+        for change in &edit.fields {
+            let value = change.value.as_deref().map(str::trim);
+            let (sql, record) = match &change.field {
+                EditField::CustomerName => {
+                    ("UPDATE customers SET name = ?2 WHERE erp_id = ?1", None)
+                }
+                EditField::ContactValue { contact_id } => (
+                    "UPDATE contacts SET value = ?2 WHERE erp_id = ?1",
+                    Some(("contacts", *contact_id)),
+                ),
+                EditField::AddressStreet { address_id } => (
+                    "UPDATE addresses SET street = ?2 WHERE erp_id = ?1",
+                    Some(("addresses", *address_id)),
+                ),
+                EditField::AddressPostalCode { address_id } => (
+                    "UPDATE addresses SET postal_code = ?2 WHERE erp_id = ?1",
+                    Some(("addresses", *address_id)),
+                ),
+                EditField::AddressCity { address_id } => (
+                    "UPDATE addresses SET city = ?2 WHERE erp_id = ?1",
+                    Some(("addresses", *address_id)),
+                ),
+            };
+            let id = match record {
+                None => edit.customer_id,
+                Some((table, id)) => {
+                    let owner: Option<ErpId> = tx
+                        .query_row(
+                            &format!("SELECT customer_id FROM {table} WHERE erp_id = ?1"),
+                            [id],
+                            |row| row.get(0),
+                        )
+                        .optional()?;
+                    if owner != Some(edit.customer_id) {
+                        return Err(StoreError::Invalid(format!(
+                            "{} is not one of this customer's: pick one from `fieldbook customer {}`",
+                            change.field.describe(),
+                            edit.customer_id
+                        )));
+                    }
+                    referenced.push(id);
+                    id
+                }
+            };
+            tx.execute(sql, params![id, value])?;
+        }
+        let synced_at = time(at);
+        add_addresses_and_contacts(
+            &tx,
+            edit.customer_id,
+            uuid,
+            &edit.new_addresses,
+            &edit.new_contacts,
+            &synced_at,
+        )?;
+        reindex_customers(&tx, &BTreeSet::from([edit.customer_id]))?;
+        let waits_for = creating_entry(&tx, referenced)?;
+        let seq = insert_entry(
+            &tx,
+            uuid,
+            &EntryPayload::CustomerEdit(edit.clone()),
+            Some(edit.customer_id),
+            waits_for.as_deref(),
+            at,
+        )?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// The ERP accepted customer entry `seq`: the records it created take
+    /// the ERP's ids in the cache, and the entry is done, with the edits
+    /// where the ERP's value won.
+    pub fn record_customer_accepted(
+        &mut self,
+        seq: i64,
+        accepted: &AcceptedCustomer,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let conflicts = if accepted.conflicts.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&accepted.conflicts)
+                    .map_err(|error| StoreError::BadValue(error.to_string()))?,
+            )
+        };
+        let message = (!accepted.conflicts.is_empty()).then(|| {
+            accepted
+                .conflicts
+                .iter()
+                .map(Conflict::describe)
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
+        let changed = tx.execute(
+            "UPDATE outbox SET state = 'done', erp_id = ?2, erp_number = ?3, erp_message = ?4, conflicts = ?5,
+             warning_name = NULL, warning_text = NULL, next_attempt_at = NULL, updated_at = ?6
+             WHERE seq = ?1 AND state != 'done'",
+            params![
+                seq,
+                accepted.customer_id,
+                accepted.code,
+                message,
+                conflicts,
+                time(at)
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::Invalid(format!(
+                "no outbox entry {seq} to change: see `fieldbook outbox list`"
+            )));
+        }
+        let mut reindex = BTreeSet::new();
+        for (uuid, erp_id) in &accepted.ids {
+            let found: Option<(ErpId, String)> = tx
+                .query_row(
+                    "SELECT provisional, entity FROM provisional_ids WHERE uuid = ?1",
+                    [uuid],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((provisional, table)) = found else {
+                continue;
+            };
+            tx.execute(
+                "UPDATE provisional_ids SET erp_id = ?2 WHERE provisional = ?1",
+                params![provisional, erp_id],
+            )?;
+            rekey(&tx, &table, provisional, *erp_id, &mut reindex)?;
+        }
+        if let Some(code) = &accepted.code {
+            tx.execute(
+                "UPDATE customers SET code = ?2 WHERE erp_id = ?1",
+                params![accepted.customer_id, code],
+            )?;
+            reindex.insert(accepted.customer_id);
+        }
+        reindex_customers(&tx, &reindex)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The draft with every provisional id replaced by the ERP's, for
+    /// sending. Fails if a record it names has not reached the ERP yet
+    /// (the entry then waits for the one that creates it).
+    pub fn resolved_sale(&self, draft: &SaleDraft) -> Result<SaleDraft, StoreError> {
+        let mut resolved = draft.clone();
+        resolved.customer_id = self.resolve(draft.customer_id)?;
+        resolved.invoice_address_id = draft
+            .invoice_address_id
+            .map(|id| self.resolve(id))
+            .transpose()?;
+        resolved.shipment_address_id = draft
+            .shipment_address_id
+            .map(|id| self.resolve(id))
+            .transpose()?;
+        Ok(resolved)
+    }
+
+    /// The edit with every provisional id replaced by the ERP's.
+    pub fn resolved_edit(&self, edit: &CustomerEdit) -> Result<CustomerEdit, StoreError> {
+        let mut resolved = edit.clone();
+        resolved.customer_id = self.resolve(edit.customer_id)?;
+        for change in &mut resolved.fields {
+            match &mut change.field {
+                EditField::CustomerName => {}
+                EditField::ContactValue { contact_id: id }
+                | EditField::AddressStreet { address_id: id }
+                | EditField::AddressPostalCode { address_id: id }
+                | EditField::AddressCity { address_id: id } => *id = self.resolve(*id)?,
+            }
+        }
+        Ok(resolved)
+    }
+
+    /// The ERP's id for `id`: itself, or the id the ERP gave the record
+    /// cached under this provisional id.
+    pub fn resolve(&self, id: ErpId) -> Result<ErpId, StoreError> {
+        if id > 0 {
+            return Ok(id);
+        }
+        match given_id(&self.conn, id)? {
+            Some(Some(erp_id)) => Ok(erp_id),
+            Some(None) => Err(StoreError::Invalid(format!(
+                "record {id} was written offline and has not reached the ERP yet"
+            ))),
+            None => Err(StoreError::Invalid(format!("no record {id} in the cache"))),
+        }
+    }
+}
+
+/// The ERP's id for `id` where the ERP has given one, else `id` itself.
+pub(crate) fn canonical(conn: &rusqlite::Connection, id: ErpId) -> Result<ErpId, StoreError> {
+    if id > 0 {
+        return Ok(id);
+    }
+    Ok(given_id(conn, id)?.flatten().unwrap_or(id))
+}
+
+/// For a provisional id: whether it is known, and the ERP's id for it once
+/// the ERP has accepted its record.
+fn given_id(
+    conn: &rusqlite::Connection,
+    provisional: ErpId,
+) -> Result<Option<Option<ErpId>>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT erp_id FROM provisional_ids WHERE provisional = ?1",
+            [provisional],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// The latest entry not yet accepted that creates any of these records
+/// (those with provisional ids), which an entry naming them must wait for.
+pub(crate) fn creating_entry(
+    tx: &Transaction,
+    ids: impl IntoIterator<Item = ErpId>,
+) -> Result<Option<String>, StoreError> {
+    let mut latest: Option<(i64, String)> = None;
+    for id in ids.into_iter().filter(|id| *id < 0) {
+        let found: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT o.seq, o.uuid FROM provisional_ids p JOIN outbox o ON o.uuid = p.entry_uuid
+                 WHERE p.provisional = ?1 AND p.erp_id IS NULL AND o.state != 'done'",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        if let Some(found) = found
+            && latest.as_ref().is_none_or(|(seq, _)| found.0 > *seq)
+        {
+            latest = Some(found);
+        }
+    }
+    Ok(latest.map(|(_, uuid)| uuid))
+}
+
+/// A new provisional id for a record of `entity` with `uuid`, created by
+/// the entry `entry_uuid`.
+fn provisional(
+    tx: &Transaction,
+    entity: &str,
+    uuid: &str,
+    entry_uuid: &str,
+) -> Result<ErpId, StoreError> {
+    let id: ErpId = tx.query_row(
+        "SELECT coalesce(min(provisional), 0) - 1 FROM provisional_ids",
+        [],
+        |row| row.get(0),
+    )?;
+    let inserted = tx.execute(
+        "INSERT INTO provisional_ids (provisional, entity, uuid, entry_uuid) VALUES (?1, ?2, ?3, ?4)",
+        params![id, entity, uuid, entry_uuid],
+    );
+    match inserted {
+        Err(error)
+            if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
+        {
+            Err(StoreError::Invalid(format!(
+                "a record {uuid} was written already"
+            )))
+        }
+        other => {
+            other?;
+            Ok(id)
+        }
+    }
+}
+
+fn add_addresses_and_contacts(
+    tx: &Transaction,
+    customer_id: ErpId,
+    entry_uuid: &str,
+    addresses: &[AddressDraft],
+    contacts: &[ContactDraft],
+    synced_at: &str,
+) -> Result<(), StoreError> {
+    let mut address_rows = Vec::new();
+    for address in addresses {
+        let clean = |text: &Option<String>| {
+            text.as_deref()
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        address_rows.push(Address {
+            erp_id: provisional(tx, "addresses", &address.uuid, entry_uuid)?,
+            customer_id,
+            name: None,
+            street: clean(&address.street),
+            postal_code: clean(&address.postal_code),
+            city: clean(&address.city),
+            subdivision: None,
+            // The ERP's name for it comes with the next pull.
+            country: clean(&address.country).map(|code| code.to_uppercase()),
+            invoice: address.invoice,
+            delivery: address.delivery,
+            active: true,
+        });
+    }
+    let mut contact_rows = Vec::new();
+    for contact in contacts {
+        contact_rows.push(Contact {
+            erp_id: provisional(tx, "contacts", &contact.uuid, entry_uuid)?,
+            customer_id,
+            kind: contact.kind.clone(),
+            value: contact.value.trim().to_owned(),
+            name: None,
+            active: true,
+        });
+    }
+    if !address_rows.is_empty() {
+        apply_records(tx, &Records::Addresses(address_rows), synced_at)?;
+    }
+    if !contact_rows.is_empty() {
+        apply_records(tx, &Records::Contacts(contact_rows), synced_at)?;
+    }
+    Ok(())
+}
+
+/// Moves a cached record from its provisional id to the ERP's (or drops it
+/// where a pull already brought the ERP's record).
+fn rekey(
+    tx: &Transaction,
+    table: &str,
+    provisional: ErpId,
+    erp_id: ErpId,
+    reindex: &mut BTreeSet<ErpId>,
+) -> Result<(), StoreError> {
+    let taken: bool = tx.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE erp_id = ?1)"),
+        [erp_id],
+        |row| row.get(0),
+    )?;
+    if taken {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE erp_id = ?1"),
+            [provisional],
+        )?;
+    } else {
+        tx.execute(
+            &format!("UPDATE {table} SET erp_id = ?2 WHERE erp_id = ?1"),
+            params![provisional, erp_id],
+        )?;
+    }
+    if table == "customers" {
+        for owned in ["addresses", "contacts"] {
+            tx.execute(
+                &format!("UPDATE {owned} SET customer_id = ?2 WHERE customer_id = ?1"),
+                params![provisional, erp_id],
+            )?;
+        }
+        tx.execute(
+            "UPDATE outbox SET customer_id = ?2 WHERE customer_id = ?1",
+            params![provisional, erp_id],
+        )?;
+        unindex(tx, customer_rowid(provisional))?;
+        reindex.insert(erp_id);
+    } else {
+        let owner: Option<ErpId> = tx
+            .query_row(
+                &format!("SELECT customer_id FROM {table} WHERE erp_id = ?1"),
+                [erp_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        reindex.extend(owner);
+    }
+    Ok(())
+}
