@@ -7,7 +7,7 @@ use fieldbook_erp::{Erp, ErpError, PullRequest};
 use fieldbook_store::{Figure, PullCursor, Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
 #[derive(Clone, Debug)]
@@ -183,7 +183,9 @@ async fn pull_entity<E: Erp + 'static>(
     };
     let mut in_flight = fetch_page(erp, entity, request(&cursor));
     loop {
+        let waiting = Instant::now();
         let records = joined(in_flight).await?;
+        let waited = waiting.elapsed();
         let next = advance(&cursor, &records, options.page_size, now());
         let following = next
             .in_progress()
@@ -195,7 +197,15 @@ async fn pull_entity<E: Erp + 'static>(
                 .refresh_stock
                 .extend(store.local_ids(Entity::Products)?);
         }
+        let applying = Instant::now();
         store.apply_page(&records, &next, &effects, now())?;
+        tracing::debug!(
+            ?entity,
+            records = records.len(),
+            waited_ms = waited.as_millis() as u64,
+            applied_ms = applying.elapsed().as_millis() as u64,
+            "page"
+        );
         done += records.len() as u64;
         progress(Progress::Pulling {
             entity,
@@ -282,12 +292,22 @@ async fn refresh<E: Erp + 'static>(
     });
     let mut in_flight = chunks.next().map(fetch);
     while let Some(handle) = in_flight.take() {
+        let waiting = Instant::now();
         let (ids, figures) = joined(handle).await?;
+        let waited = waiting.elapsed();
         in_flight = chunks.next().map(fetch);
+        let applying = Instant::now();
         match figures {
             Figures::Stock(levels) => store.apply_stock(&ids, &levels, now())?,
             Figures::Credit(credits) => store.apply_credit(&ids, &credits, now())?,
         }
+        tracing::debug!(
+            ?figure,
+            records = ids.len(),
+            waited_ms = waited.as_millis() as u64,
+            applied_ms = applying.elapsed().as_millis() as u64,
+            "refresh"
+        );
         done += ids.len() as u64;
         progress(Progress::Refreshing {
             figure,

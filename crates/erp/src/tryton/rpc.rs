@@ -60,7 +60,14 @@ pub(crate) struct Rpc {
 impl Rpc {
     pub fn new(config: TrytonConfig) -> Result<Rpc, ErpError> {
         let base = normalize_url(&config.url)?;
+        // Answers come gzipped (Tryton compresses large ones when asked).
+        // Uncompressed, Tryton writes its JSON a few hundred bytes at a
+        // time, and receiving hundreds of thousands of tiny pieces cost both
+        // sides more than the work itself: a full sync at benchmark size
+        // took 218 s with 87 s of kernel time in the client; gzipped, 87 s
+        // with 2 s.
         let http = reqwest::Client::builder()
+            .gzip(true)
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(10))
             .build()
