@@ -315,3 +315,169 @@ async fn a_conflicting_edit_keeps_the_erps_value_and_the_salespersons_on_the_ent
     );
     assert!(after.contacts.iter().all(|c| c.erp_id > 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back() {
+    use fieldbook_core::requests::RequestDraft;
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    // A shipped order to complain about.
+    let shipped = call(
+        &admin,
+        "model.sale.sale.search_read",
+        vec![
+            json!([["state", "in", ["processing", "done"]]]),
+            json!(0),
+            json!(1),
+            json!([["id", "ASC"]]),
+            json!(["party"]),
+        ],
+    )
+    .await;
+    let (order, customer) = (
+        shipped[0]["id"].as_i64().unwrap(),
+        shipped[0]["party"].as_i64().unwrap(),
+    );
+    let about_order = RequestDraft {
+        customer_id: customer,
+        description: "三箱茶叶受潮 / three cases of tea arrived damp".into(),
+        order_id: Some(order),
+        invoice_id: None,
+    };
+    let first = store
+        .add_request("c0ffee00-req-1", &about_order, Utc::now())
+        .unwrap();
+    let alone = RequestDraft {
+        customer_id: customer,
+        description: "请安排上门培训 / please arrange on-site training".into(),
+        order_id: None,
+        invoice_id: None,
+    };
+    store
+        .add_request("c0ffee00-req-2", &alone, Utc::now())
+        .unwrap();
+    let before = store.customer(&customer.to_string()).unwrap().unwrap();
+    assert_eq!(
+        before
+            .requests
+            .iter()
+            .filter(|r| r.value.erp_id < 0)
+            .count(),
+        2,
+        "shown with the customer before they are sent"
+    );
+
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.requests.len(), 2, "{report:?}");
+    let complaints = call(
+        &admin,
+        "model.sale.complaint.search_read",
+        vec![
+            json!([["fieldbook_uuid", "in", ["c0ffee00-req-1", "c0ffee00-req-2"]]]),
+            json!(0),
+            json!(null),
+            json!([["id", "ASC"]]),
+            json!([
+                "state",
+                "origin",
+                "type.name",
+                "description",
+                "customer",
+                "number"
+            ]),
+        ],
+    )
+    .await;
+    let complaints = complaints.as_array().unwrap();
+    assert_eq!(complaints.len(), 2, "{complaints:?}");
+    assert_eq!(
+        complaints[0]["state"], "waiting",
+        "submitted for the after-sales team"
+    );
+    assert_eq!(complaints[0]["origin"], format!("sale.sale,{order}"));
+    assert_eq!(complaints[0]["customer"].as_i64(), Some(customer));
+    assert_eq!(complaints[1]["origin"], Value::Null);
+    assert_eq!(complaints[1]["type."]["name"], "Service request 服务请求");
+    let number = complaints[0]["number"].as_str().unwrap().to_owned();
+    assert_eq!(
+        store
+            .outbox_entry(first)
+            .unwrap()
+            .unwrap()
+            .erp_number
+            .as_deref(),
+        Some(number.as_str())
+    );
+
+    // Sent again after a lost answer: the same request, not a second.
+    let again = erp
+        .file_request("c0ffee00-req-1", &about_order)
+        .await
+        .unwrap();
+    assert_eq!(again.erp_id, complaints[0]["id"].as_i64().unwrap());
+    assert_eq!(
+        call(
+            &admin,
+            "model.sale.complaint.search_count",
+            vec![json!([["fieldbook_uuid", "=", "c0ffee00-req-1"]])],
+        )
+        .await,
+        1
+    );
+
+    // The after-sales team approves it in the ERP; the next sync shows it.
+    call(
+        &admin,
+        "model.sale.complaint.approve",
+        vec![json!([complaints[0]["id"]])],
+    )
+    .await;
+    sync_with(&erp, &mut store).await.unwrap();
+    let view = store.customer(&customer.to_string()).unwrap().unwrap();
+    let approved = view
+        .requests
+        .iter()
+        .find(|r| r.value.number.as_deref() == Some(number.as_str()))
+        .unwrap_or_else(|| panic!("{:?}", view.requests));
+    // Approved with nothing left to do, Tryton closes it at once.
+    let state = call(
+        &admin,
+        "model.sale.complaint.read",
+        vec![json!([complaints[0]["id"]]), json!(["state"])],
+    )
+    .await[0]["state"]
+        .clone();
+    assert!(
+        ["approved", "done"].contains(&state.as_str().unwrap()),
+        "{state}"
+    );
+    assert_eq!(approved.value.state, state.as_str().unwrap());
+    assert_eq!(approved.value.order_id, Some(order));
+    assert!(
+        view.requests.iter().all(|r| r.value.erp_id > 0),
+        "{:?}",
+        view.requests
+    );
+
+    // An order of another customer is refused before anything is saved.
+    let other = store
+        .customer("C-HUAWEI")
+        .unwrap()
+        .unwrap()
+        .customer
+        .value
+        .erp_id;
+    assert_ne!(other, customer);
+    let error = store
+        .add_request(
+            "c0ffee00-req-3",
+            &RequestDraft {
+                customer_id: other,
+                ..about_order
+            },
+            Utc::now(),
+        )
+        .unwrap_err();
+    assert!(error.to_string().contains("is not one of"), "{error}");
+}

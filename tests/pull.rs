@@ -197,6 +197,38 @@ async fn a_full_sync_holds_what_tryton_returns() {
     // sync, list prices through the module, and computes line amounts).
     assert_products_as_tryton_reads(&server, &store).await;
     assert_line_amounts_as_tryton_reads(&server, &store).await;
+    // After-sales requests with their states and what they are about.
+    let complaints = erp_rows(
+        &server,
+        "sale.complaint",
+        json!([]),
+        &["state", "origin"],
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert!(!complaints.is_empty(), "the seed files complaints");
+    assert_eq!(
+        store.count_where(Entity::Complaints, "1").unwrap(),
+        complaints.len() as u64
+    );
+    for complaint in &complaints {
+        let state = complaint["state"].as_str().unwrap();
+        let order = complaint["origin"]
+            .as_str()
+            .and_then(|origin| origin.strip_prefix("sale.sale,"))
+            .map(|id| id.to_owned())
+            .unwrap_or_else(|| "NULL".into());
+        let condition = format!(
+            "erp_id = {} AND state = '{state}' AND order_id IS {order}",
+            id(complaint)
+        );
+        assert_eq!(
+            store.count_where(Entity::Complaints, &condition).unwrap(),
+            1,
+            "{complaint}"
+        );
+    }
     let addresses = erp_rows(
         &server,
         "party.address",

@@ -81,6 +81,11 @@ enum Command {
         #[command(subcommand)]
         action: SaleAction,
     },
+    /// After-sales requests (complaints, service requests) filed offline.
+    Request {
+        #[command(subcommand)]
+        action: RequestAction,
+    },
     /// What was written offline and what the ERP answered.
     Outbox {
         #[command(subcommand)]
@@ -176,6 +181,28 @@ enum CustomerAction {
         add_mobiles: Vec<String>,
         #[arg(long = "add-email")]
         add_emails: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RequestAction {
+    /// File one offline; it goes to the ERP with the next sync, and its
+    /// state comes back with the customer.
+    New {
+        /// The customer's code.
+        #[arg(long)]
+        customer: String,
+        /// What the customer reports or asks for.
+        #[arg(long)]
+        description: String,
+        /// The order it is about (the ERP's number).
+        #[arg(long, conflicts_with = "invoice")]
+        order: Option<String>,
+        /// The invoice it is about (the ERP's number).
+        #[arg(long)]
+        invoice: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -402,6 +429,23 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             action: QuoteAction::Send { quote, json },
         } => send_quote(&cache_path, &quote, json),
         Command::Order { action } => sale(&cache_path, SaleKind::Order, action),
+        Command::Request {
+            action:
+                RequestAction::New {
+                    customer,
+                    description,
+                    order,
+                    invoice,
+                    json,
+                },
+        } => new_request(
+            &cache_path,
+            &customer,
+            description,
+            order.as_deref(),
+            invoice.as_deref(),
+            json,
+        ),
         Command::Outbox { action } => {
             let mut store = open(&cache_path)?;
             let now = Utc::now();
@@ -503,11 +547,9 @@ fn edit_sale(store: &mut Store, kind: SaleKind, args: EditArgs) -> anyhow::Resul
             return Ok(Exit::BadInput);
         }
         fieldbook_store::EntryPayload::NewCustomer(_)
-        | fieldbook_store::EntryPayload::CustomerEdit(_) => {
-            eprintln!(
-                "error: outbox entry {} is a customer change, not a quote or order",
-                entry.seq
-            );
+        | fieldbook_store::EntryPayload::CustomerEdit(_)
+        | fieldbook_store::EntryPayload::Request(_) => {
+            eprintln!("error: outbox entry {} is not a quote or order", entry.seq);
             return Ok(Exit::BadInput);
         }
     };
@@ -646,6 +688,69 @@ fn customer_change(cache_path: &Path, action: CustomerAction) -> anyhow::Result<
         Err(error) => return refused(error.into()),
     };
     customers::saved(&store, seq, customer_id, new, json)?;
+    Ok(Exit::Ok)
+}
+
+/// `request new`.
+fn new_request(
+    cache_path: &Path,
+    customer: &str,
+    description: String,
+    order: Option<&str>,
+    invoice: Option<&str>,
+    json: bool,
+) -> anyhow::Result<Exit> {
+    let mut store = open(cache_path)?;
+    let not_found =
+        |message: String| refused(write::FormError::NotFound(message), "nothing was saved");
+    let Some(view) = store.customer(customer)? else {
+        return not_found(format!(
+            "no customer with code {customer:?} in the cache: try `fieldbook search {customer}`, or sync"
+        ));
+    };
+    let order_id = match order {
+        None => None,
+        Some(number) => match store.order_by_number(number)? {
+            Some(order) => Some(order.value.erp_id),
+            None => {
+                return not_found(format!(
+                    "no order {number:?} in the cache: `fieldbook customer {customer}` lists the recent ones"
+                ));
+            }
+        },
+    };
+    let invoice_id = match invoice {
+        None => None,
+        Some(number) => match store.invoice_by_number(number)? {
+            Some((id, _)) => Some(id),
+            None => {
+                return not_found(format!(
+                    "no invoice {number:?} in the cache: `fieldbook customer {customer}` lists the open ones"
+                ));
+            }
+        },
+    };
+    let draft = fieldbook_core::requests::RequestDraft {
+        customer_id: view.customer.value.erp_id,
+        description,
+        order_id,
+        invoice_id,
+    };
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let seq = match store
+        .add_request(&uuid, &draft, Utc::now())
+        .map_err(write::FormError::from)
+    {
+        Ok(seq) => seq,
+        Err(error) => return refused(error, "nothing was saved"),
+    };
+    if json {
+        output::print_json(&serde_json::json!({"entry": seq, "uuid": uuid, "kind": "request"}))?;
+    } else {
+        println!(
+            "Saved the after-sales request offline as outbox entry {seq}; it goes to the ERP with the next `fieldbook sync`, and its state shows with the customer."
+        );
+    }
     Ok(Exit::Ok)
 }
 

@@ -139,6 +139,23 @@ struct CustomerJson<'a> {
     open_invoices: Vec<InvoiceJson<'a>>,
     recent_orders: Vec<OrderJson<'a>>,
     recent_payments: Vec<PaymentJson<'a>>,
+    requests: Vec<RequestJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct RequestJson<'a> {
+    /// Negative while the request waits in the outbox.
+    erp_id: i64,
+    number: Option<&'a str>,
+    date: Option<NaiveDate>,
+    state: &'a str,
+    /// Whether the ERP has it yet.
+    sent: bool,
+    kind: Option<&'a str>,
+    description: Option<&'a str>,
+    order_id: Option<i64>,
+    invoice_id: Option<i64>,
+    synced_at: DateTime<Utc>,
 }
 
 #[derive(Serialize)]
@@ -289,6 +306,22 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
                     synced_at: p.synced_at,
                 })
                 .collect(),
+            requests: view
+                .requests
+                .iter()
+                .map(|r| RequestJson {
+                    erp_id: r.value.erp_id,
+                    number: r.value.number.as_deref(),
+                    date: r.value.date,
+                    state: &r.value.state,
+                    sent: r.value.erp_id > 0,
+                    kind: r.value.kind.as_deref(),
+                    description: r.value.description.as_deref(),
+                    order_id: r.value.order_id,
+                    invoice_id: r.value.invoice_id,
+                    synced_at: r.synced_at,
+                })
+                .collect(),
         });
     }
     println!(
@@ -315,13 +348,16 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
             } else {
                 format!("  ({})", uses.join(", "))
             };
-            println!("  {}{uses}", address.one_line());
+            println!("  {}{uses}  [id {}]", address.one_line(), address.erp_id);
         }
     }
     if !view.contacts.is_empty() {
         println!("\nContacts");
         for contact in &view.contacts {
-            println!("  {:<8} {}", contact.kind, contact.value);
+            println!(
+                "  {:<8} {}  [id {}]",
+                contact.kind, contact.value, contact.erp_id
+            );
         }
     }
     println!();
@@ -391,6 +427,28 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
                 p.date,
                 money(p.amount, &p.currency),
                 p.description.as_deref().unwrap_or("")
+            );
+        }
+    }
+    if !view.requests.is_empty() {
+        println!("\nAfter-sales requests");
+        for request in &view.requests {
+            let r = &request.value;
+            let state = if r.erp_id < 0 {
+                "written offline, not sent yet".to_string()
+            } else {
+                format!("{} as of {}", r.state, when(request.synced_at, now))
+            };
+            println!(
+                "  {:<10} {:<10} {state}: {}",
+                r.number.as_deref().unwrap_or("-"),
+                r.date.map_or("-".to_string(), |date| date.to_string()),
+                r.description
+                    .as_deref()
+                    .unwrap_or("")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
             );
         }
     }
@@ -505,6 +563,8 @@ struct SyncJson {
     sent: Vec<SentJson>,
     /// Customer changes the ERP took in this sync.
     customers: Vec<CustomerSentJson>,
+    /// After-sales requests the ERP filed in this sync.
+    filed: Vec<RequestSentJson>,
     /// Outbox entries the ERP refused or warned about, with its words.
     refused: Vec<RefusedJson>,
     pulled: BTreeMap<&'static str, u64>,
@@ -530,6 +590,14 @@ struct CustomerSentJson {
     code: Option<String>,
     /// Fields where the ERP's value stayed, in plain words.
     conflicts: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct RequestSentJson {
+    entry: i64,
+    erp_id: i64,
+    number: Option<String>,
+    state: String,
 }
 
 #[derive(Serialize)]
@@ -565,6 +633,16 @@ pub fn sync_report(
                     erp_id: sent.erp_id,
                     code: sent.code.clone(),
                     conflicts: sent.conflicts.iter().map(|c| c.describe()).collect(),
+                })
+                .collect(),
+            filed: pushed
+                .requests
+                .iter()
+                .map(|(entry, sent)| RequestSentJson {
+                    entry: *entry,
+                    erp_id: sent.erp_id,
+                    number: sent.number.clone(),
+                    state: sent.state.clone(),
                 })
                 .collect(),
             refused: pushed
@@ -607,6 +685,13 @@ pub fn sync_report(
         for conflict in &sent.conflicts {
             println!("  The ERP kept its own value: {}", conflict.describe());
         }
+    }
+    for (entry, sent) in &pushed.requests {
+        println!(
+            "Sent entry {entry}: the ERP filed the after-sales request as {} ({}).",
+            sent.number.as_deref().unwrap_or("a request without number"),
+            sent.state
+        );
     }
     for (entry, message) in &pushed.rejected {
         println!("Refused entry {entry}: {message} (see `fieldbook outbox show {entry}`)");

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use fieldbook_core::customers::{
     AddressDraft, Conflict, ContactDraft, CustomerDraft, CustomerEdit,
 };
+use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{DraftLine, Entity, ErpId, QuoteToOrder, SaleDraft, SaleKind, SaleRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, Store};
 use rust_decimal::Decimal;
@@ -544,13 +545,16 @@ pub struct EntryJson {
     /// Changes to a customer, as typed (each with the value it replaced).
     #[serde(skip_serializing_if = "Option::is_none")]
     customer_edit: Option<CustomerEdit>,
+    /// An after-sales request, as typed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<RequestDraft>,
     /// For an accepted customer edit: where the ERP's value stayed.
     conflicts: Vec<String>,
 }
 
 fn entry_json(entry: &OutboxEntry) -> EntryJson {
-    let (mut draft, mut quote_to_order, mut customer_new, mut customer_edit) =
-        (None, None, None, None);
+    let (mut draft, mut quote_to_order, mut customer_new, mut customer_edit, mut request) =
+        (None, None, None, None, None);
     let (kind, estimated_total) = match &entry.payload {
         EntryPayload::Sale(sale) => {
             draft = Some(sale.clone());
@@ -567,6 +571,10 @@ fn entry_json(entry: &OutboxEntry) -> EntryJson {
         EntryPayload::CustomerEdit(edit) => {
             customer_edit = Some(edit.clone());
             ("customer_edit", Decimal::ZERO)
+        }
+        EntryPayload::Request(draft) => {
+            request = Some(draft.clone());
+            ("request", Decimal::ZERO)
         }
     };
     EntryJson {
@@ -587,6 +595,7 @@ fn entry_json(entry: &OutboxEntry) -> EntryJson {
         quote_to_order,
         customer_new,
         customer_edit,
+        request,
         conflicts: entry.conflicts.iter().map(Conflict::describe).collect(),
     }
 }
@@ -647,6 +656,10 @@ pub fn entry(
                 );
             }
             print_added(&edit.new_addresses, &edit.new_contacts);
+            return Ok(());
+        }
+        EntryPayload::Request(request) => {
+            println!("  {}", request.description);
             return Ok(());
         }
     };
@@ -719,6 +732,7 @@ fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Resul
             edit.new_addresses.len(),
             edit.new_contacts.len()
         ),
+        EntryPayload::Request(_) => format!("{:>4}  after-sales request for {customer}", entry.seq),
     };
     let state = match entry.state {
         EntryState::Done if !entry.conflicts.is_empty() => format!(
@@ -750,7 +764,8 @@ fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Resul
                     ),
                     EntryPayload::QuoteToOrder(_)
                     | EntryPayload::NewCustomer(_)
-                    | EntryPayload::CustomerEdit(_) => format!(
+                    | EntryPayload::CustomerEdit(_)
+                    | EntryPayload::Request(_) => format!(
                         "clear the reason in the ERP and `fieldbook outbox retry {}`",
                         entry.seq
                     ),

@@ -828,4 +828,55 @@ fn customers_written_offline_reach_the_erp_and_bad_customer_input_is_refused() {
         "{acme}"
     );
     assert!(!ok(&cli.run(&["outbox"])).contains("waiting"));
+
+    // An after-sales request: bad input refused, a good one filed and shown.
+    check(
+        &cli.run(&[
+            "request",
+            "new",
+            "--customer",
+            "C-ACME",
+            "--description",
+            " ",
+        ]),
+        2,
+        "the request needs a description",
+    );
+    check(
+        &cli.run(&[
+            "request",
+            "new",
+            "--customer",
+            "C-ACME",
+            "--description",
+            "x",
+            "--order",
+            "NOPE-1",
+        ]),
+        3,
+        "no order \"NOPE-1\"",
+    );
+    ok(&cli.run(&[
+        "request",
+        "new",
+        "--customer",
+        "C-ACME",
+        "--description",
+        "请安排上门培训 / please arrange training",
+    ]));
+    let acme = ok(&cli.run(&["customer", "C-ACME"]));
+    assert!(acme.contains("written offline, not sent yet"), "{acme}");
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    assert_eq!(report["filed"][0]["state"], "waiting", "{report}");
+    let acme: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["customer", "C-ACME", "--json"]))).unwrap();
+    let filed = acme["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["number"] == report["filed"][0]["number"])
+        .unwrap_or_else(|| panic!("{acme}"));
+    assert_eq!(filed["sent"], true);
+    assert_eq!(filed["state"], "waiting");
 }

@@ -15,10 +15,11 @@ pub enum Entity {
     OrderLines,
     Invoices,
     Payments,
+    Complaints,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 9] = [
+    pub const ALL: [Entity; 10] = [
         Entity::Warehouses,
         Entity::Customers,
         Entity::Addresses,
@@ -28,6 +29,7 @@ impl Entity {
         Entity::OrderLines,
         Entity::Invoices,
         Entity::Payments,
+        Entity::Complaints,
     ];
 
     /// A stable name, used as the key of sync cursors and in progress reports
@@ -43,6 +45,7 @@ impl Entity {
             Entity::OrderLines => "order_lines",
             Entity::Invoices => "invoices",
             Entity::Payments => "payments",
+            Entity::Complaints => "complaints",
         }
     }
 

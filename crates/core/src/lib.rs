@@ -16,6 +16,7 @@ pub mod customers;
 mod drafts;
 mod entity;
 mod records;
+pub mod requests;
 
 pub use age::{Age, age_between};
 pub use drafts::{DraftError, DraftLine, PRICE_DIGITS, QuoteToOrder, SaleDraft, SaleKind, SaleRef};

@@ -189,6 +189,25 @@ pub struct OrderLine {
     pub amount: Decimal,
 }
 
+/// An after-sales request (a complaint or a service request) about a
+/// customer, optionally about one of their orders or invoices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Complaint {
+    pub erp_id: ErpId,
+    pub customer_id: ErpId,
+    pub number: Option<String>,
+    pub date: Option<NaiveDate>,
+    /// The ERP's word: draft, waiting, approved, rejected, done, cancelled.
+    pub state: String,
+    /// The kind of request, in the ERP's words.
+    pub kind: Option<String>,
+    pub description: Option<String>,
+    /// The order it is about, if any.
+    pub order_id: Option<ErpId>,
+    /// The invoice it is about, if any.
+    pub invoice_id: Option<ErpId>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +315,7 @@ pub enum Records {
     OrderLines(Vec<OrderLine>),
     Invoices(Vec<Invoice>),
     Payments(Vec<Payment>),
+    Complaints(Vec<Complaint>),
 }
 
 impl Records {
@@ -310,6 +330,7 @@ impl Records {
             Records::OrderLines(records) => records.len(),
             Records::Invoices(records) => records.len(),
             Records::Payments(records) => records.len(),
+            Records::Complaints(records) => records.len(),
         }
     }
 
@@ -328,6 +349,7 @@ impl Records {
             Records::OrderLines(records) => max(records, |r| r.erp_id),
             Records::Invoices(records) => max(records, |r| r.erp_id),
             Records::Payments(records) => max(records, |r| r.erp_id),
+            Records::Complaints(records) => max(records, |r| r.erp_id),
         }
     }
 
@@ -347,6 +369,7 @@ impl Records {
             Records::OrderLines(_) => Entity::OrderLines,
             Records::Invoices(_) => Entity::Invoices,
             Records::Payments(_) => Entity::Payments,
+            Records::Complaints(_) => Entity::Complaints,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod tryton;
 
 use chrono::{DateTime, Utc};
 use fieldbook_core::customers::{Conflict, CustomerDraft, CustomerEdit};
+use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{Credit, Entity, ErpId, Records, SaleDraft, SaleRef, StockLevel};
 use rust_decimal::Decimal;
 use std::future::Future;
@@ -52,6 +53,15 @@ pub struct SentCustomer {
     pub code: Option<String>,
     pub ids: Vec<(String, ErpId)>,
     pub conflicts: Vec<Conflict>,
+}
+
+/// What the ERP made of an after-sales request: its record, number and
+/// state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentRequest {
+    pub erp_id: ErpId,
+    pub number: Option<String>,
+    pub state: String,
 }
 
 /// What the sync engine needs from an ERP.
@@ -147,4 +157,13 @@ pub trait Erp: Send + Sync {
         &self,
         edit: &CustomerEdit,
     ) -> impl Future<Output = Result<SentCustomer, ErpError>> + Send;
+
+    /// Files an after-sales request identified by the client's `uuid` (sent
+    /// again, the request the ERP already has is found) and submits it for
+    /// the ERP's after-sales team.
+    fn file_request(
+        &self,
+        uuid: &str,
+        draft: &RequestDraft,
+    ) -> impl Future<Output = Result<SentRequest, ErpError>> + Send;
 }

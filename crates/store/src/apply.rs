@@ -362,7 +362,7 @@ fn remove_one(
             tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
                 .execute([erp_id])?;
         }
-        Entity::OrderLines | Entity::Invoices | Entity::Payments => {}
+        Entity::OrderLines | Entity::Invoices | Entity::Payments | Entity::Complaints => {}
     }
     let sql = format!("DELETE FROM {} WHERE erp_id = ?1", table(entity));
     Ok(tx.prepare_cached(&sql)?.execute([erp_id])?)
@@ -558,6 +558,26 @@ pub(crate) fn apply_records(
                     payment.currency,
                     dec(payment.amount),
                     payment.description,
+                    synced_at
+                ])?;
+            }
+        }
+        Records::Complaints(complaints) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO complaints (erp_id, customer_id, number, date, state, kind, description,
+                     order_id, invoice_id, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for complaint in complaints {
+                upsert.execute(params![
+                    complaint.erp_id,
+                    complaint.customer_id,
+                    complaint.number,
+                    complaint.date.map(|date| date.to_string()),
+                    complaint.state,
+                    complaint.kind,
+                    complaint.description,
+                    complaint.order_id,
+                    complaint.invoice_id,
                     synced_at
                 ])?;
             }

@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 use fieldbook_core::customers::{
     AddressDraft, Conflict, ContactDraft, CustomerDraft, CustomerEdit, EditField,
 };
-use fieldbook_core::{Address, Contact, Customer, ErpId, Records, SaleDraft};
+use fieldbook_core::requests::RequestDraft;
+use fieldbook_core::{Address, Complaint, Contact, Customer, ErpId, Records, SaleDraft};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
 
@@ -104,17 +105,7 @@ impl Store {
         edit.validate()
             .map_err(|error| StoreError::Invalid(error.to_string()))?;
         let tx = self.conn.transaction()?;
-        let known: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM customers WHERE erp_id = ?1)",
-            [edit.customer_id],
-            |row| row.get(0),
-        )?;
-        if !known {
-            return Err(StoreError::Invalid(format!(
-                "customer {} is not in the cache (no longer active in the ERP?): sync, then try again",
-                edit.customer_id
-            )));
-        }
+        cached_customer(&tx, edit.customer_id)?;
         let mut referenced = vec![edit.customer_id];
         for change in &edit.fields {
             let value = change.value.as_deref().map(str::trim);
@@ -142,14 +133,7 @@ impl Store {
             let id = match record {
                 None => edit.customer_id,
                 Some((table, id)) => {
-                    let owner: Option<ErpId> = tx
-                        .query_row(
-                            &format!("SELECT customer_id FROM {table} WHERE erp_id = ?1"),
-                            [id],
-                            |row| row.get(0),
-                        )
-                        .optional()?;
-                    if owner != Some(edit.customer_id) {
+                    if owner(&tx, table, id)? != Some(edit.customer_id) {
                         return Err(StoreError::Invalid(format!(
                             "{} is not one of this customer's: pick one from `fieldbook customer {}`",
                             change.field.describe(),
@@ -257,6 +241,119 @@ impl Store {
         reindex_customers(&tx, &reindex)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Writes an after-sales request into the cache (under a provisional
+    /// id, shown with the customer) and its outbox entry, in one
+    /// transaction. The order or invoice must be the customer's.
+    pub fn add_request(
+        &mut self,
+        uuid: &str,
+        draft: &RequestDraft,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        draft
+            .validate()
+            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        let tx = self.conn.transaction()?;
+        let customer = cached_customer(&tx, draft.customer_id)?;
+        for (table, what, id) in [
+            ("orders", "order", draft.order_id),
+            ("invoices", "invoice", draft.invoice_id),
+        ] {
+            let Some(id) = id else { continue };
+            if owner(&tx, table, id)? != Some(draft.customer_id) {
+                return Err(StoreError::Invalid(format!(
+                    "{what} {id} is not one of {customer}'s: see `fieldbook customer {customer}`"
+                )));
+            }
+        }
+        let provisional = provisional(&tx, "complaints", uuid, uuid)?;
+        apply_records(
+            &tx,
+            &Records::Complaints(vec![Complaint {
+                erp_id: provisional,
+                customer_id: draft.customer_id,
+                number: None,
+                date: Some(at.date_naive()),
+                state: "draft".into(),
+                kind: None,
+                description: Some(draft.description.trim().to_owned()),
+                order_id: draft.order_id,
+                invoice_id: draft.invoice_id,
+            }]),
+            &time(at),
+        )?;
+        let waits_for = creating_entry(&tx, [draft.customer_id])?;
+        let seq = insert_entry(
+            &tx,
+            uuid,
+            &EntryPayload::Request(draft.clone()),
+            Some(draft.customer_id),
+            waits_for.as_deref(),
+            at,
+        )?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// The ERP took after-sales request entry `seq` as its record `erp_id`:
+    /// the cached request takes the ERP's id, number and state, and the
+    /// entry is done.
+    pub fn record_request_accepted(
+        &mut self,
+        seq: i64,
+        erp_id: ErpId,
+        number: Option<&str>,
+        state: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let uuid: Option<String> = tx
+            .query_row(
+                "SELECT uuid FROM outbox WHERE seq = ?1 AND state != 'done'",
+                [seq],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(uuid) = uuid else {
+            return Err(StoreError::Invalid(format!(
+                "no outbox entry {seq} to change: see `fieldbook outbox list`"
+            )));
+        };
+        tx.execute(
+            "UPDATE outbox SET state = 'done', erp_id = ?2, erp_number = ?3, erp_message = NULL,
+             warning_name = NULL, warning_text = NULL, next_attempt_at = NULL, updated_at = ?4
+             WHERE seq = ?1",
+            params![seq, erp_id, number, time(at)],
+        )?;
+        let provisional: Option<ErpId> = tx
+            .query_row(
+                "SELECT provisional FROM provisional_ids WHERE uuid = ?1",
+                [&uuid],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(provisional) = provisional {
+            tx.execute(
+                "UPDATE provisional_ids SET erp_id = ?2 WHERE provisional = ?1",
+                params![provisional, erp_id],
+            )?;
+            rekey(&tx, "complaints", provisional, erp_id, &mut BTreeSet::new())?;
+        }
+        tx.execute(
+            "UPDATE complaints SET number = ?2, state = ?3, synced_at = ?4 WHERE erp_id = ?1",
+            params![erp_id, number, state, time(at)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The request with every provisional id replaced by the ERP's.
+    pub fn resolved_request(&self, draft: &RequestDraft) -> Result<RequestDraft, StoreError> {
+        let mut resolved = draft.clone();
+        resolved.customer_id = self.resolve(draft.customer_id)?;
+        Ok(resolved)
     }
 
     /// The draft with every provisional id replaced by the ERP's, for
@@ -465,7 +562,7 @@ fn rekey(
         )?;
     }
     if table == "customers" {
-        for owned in ["addresses", "contacts"] {
+        for owned in ["addresses", "contacts", "complaints"] {
             tx.execute(
                 &format!("UPDATE {owned} SET customer_id = ?2 WHERE customer_id = ?1"),
                 params![provisional, erp_id],
@@ -488,4 +585,32 @@ fn rekey(
         reindex.extend(owner);
     }
     Ok(())
+}
+
+/// How the salesperson knows a cached customer (code, else name); a
+/// customer the cache does not hold is refused.
+pub(crate) fn cached_customer(tx: &Transaction, customer_id: ErpId) -> Result<String, StoreError> {
+    tx.query_row(
+        "SELECT coalesce(code, name) FROM customers WHERE erp_id = ?1",
+        [customer_id],
+        |row| row.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        StoreError::Invalid(format!(
+            "customer {customer_id} is not in the cache (no longer active in the ERP?): choose another customer, or sync first"
+        ))
+    })
+}
+
+/// The customer a cached address, contact, order or invoice (`table`)
+/// belongs to.
+pub(crate) fn owner(tx: &Transaction, table: &str, id: ErpId) -> Result<Option<ErpId>, StoreError> {
+    Ok(tx
+        .query_row(
+            &format!("SELECT customer_id FROM {table} WHERE erp_id = ?1"),
+            [id],
+            |row| row.get(0),
+        )
+        .optional()?)
 }

@@ -10,6 +10,7 @@ use crate::read::parse_time;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use fieldbook_core::customers::{Conflict, CustomerDraft, CustomerEdit};
+use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{ErpId, QuoteToOrder, SaleDraft, SaleKind, SaleRef};
 use rusqlite::{OptionalExtension, Row, params};
 use rust_decimal::Decimal;
@@ -55,6 +56,8 @@ pub enum EntryPayload {
     NewCustomer(CustomerDraft),
     /// Changes to a customer.
     CustomerEdit(CustomerEdit),
+    /// An after-sales request.
+    Request(RequestDraft),
 }
 
 impl EntryPayload {
@@ -64,6 +67,7 @@ impl EntryPayload {
             EntryPayload::QuoteToOrder(_) => "quote_to_order",
             EntryPayload::NewCustomer(_) => "customer_new",
             EntryPayload::CustomerEdit(_) => "customer_edit",
+            EntryPayload::Request(_) => "request",
         }
     }
 
@@ -73,6 +77,7 @@ impl EntryPayload {
             EntryPayload::QuoteToOrder(change) => serde_json::to_string(change),
             EntryPayload::NewCustomer(draft) => serde_json::to_string(draft),
             EntryPayload::CustomerEdit(edit) => serde_json::to_string(edit),
+            EntryPayload::Request(request) => serde_json::to_string(request),
         }
         .map_err(|error| StoreError::BadValue(error.to_string()))
     }
@@ -87,6 +92,7 @@ impl EntryPayload {
             }
             "customer_new" => EntryPayload::NewCustomer(serde_json::from_str(text).map_err(bad)?),
             "customer_edit" => EntryPayload::CustomerEdit(serde_json::from_str(text).map_err(bad)?),
+            "request" => EntryPayload::Request(serde_json::from_str(text).map_err(bad)?),
             other => return Err(StoreError::BadValue(format!("outbox kind {other:?}"))),
         })
     }
@@ -264,9 +270,11 @@ impl Store {
                     "outbox entry {seq} turns a quote into an order and has nothing to edit: edit the quote instead"
                 )));
             }
-            EntryPayload::NewCustomer(_) | EntryPayload::CustomerEdit(_) => {
+            EntryPayload::NewCustomer(_)
+            | EntryPayload::CustomerEdit(_)
+            | EntryPayload::Request(_) => {
                 return Err(StoreError::Invalid(format!(
-                    "outbox entry {seq} is a customer change, not a quote or order"
+                    "outbox entry {seq} is not a quote or order"
                 )));
             }
         }
@@ -560,7 +568,8 @@ impl Store {
                 }
                 EntryPayload::Sale(_)
                 | EntryPayload::NewCustomer(_)
-                | EntryPayload::CustomerEdit(_) => None,
+                | EntryPayload::CustomerEdit(_)
+                | EntryPayload::Request(_) => None,
                 EntryPayload::QuoteToOrder(change) => {
                     let quote = match &change.sale {
                         SaleRef::Entry(uuid) => {
@@ -643,32 +652,13 @@ fn article(kind: SaleKind) -> &'static str {
 /// addresses must be there (the addresses the customer's own, the products
 /// for sale), and the warehouse known.
 fn check_sale(tx: &rusqlite::Transaction, draft: &SaleDraft) -> Result<(), StoreError> {
-    let customer: Option<String> = tx
-        .query_row(
-            "SELECT coalesce(code, name) FROM customers WHERE erp_id = ?1",
-            [draft.customer_id],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let Some(customer) = customer else {
-        return Err(StoreError::Invalid(format!(
-            "customer {} is not in the cache (no longer active in the ERP?): choose another customer, or sync first",
-            draft.customer_id
-        )));
-    };
+    let customer = crate::changes::cached_customer(tx, draft.customer_id)?;
     for (field, address) in [
         ("invoice address", draft.invoice_address_id),
         ("shipment address", draft.shipment_address_id),
     ] {
         let Some(address) = address else { continue };
-        let owner: Option<ErpId> = tx
-            .query_row(
-                "SELECT customer_id FROM addresses WHERE erp_id = ?1",
-                [address],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if owner != Some(draft.customer_id) {
+        if crate::changes::owner(tx, "addresses", address)? != Some(draft.customer_id) {
             return Err(StoreError::Invalid(format!(
                 "{field}: address {address} is not one of {customer}'s addresses: pick one from `fieldbook customer {customer}`"
             )));

@@ -5,8 +5,8 @@ use crate::apply::{Figure, table, time};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldbook_core::{
-    Address, Contact, Credit, Customer, Entity, ErpId, Invoice, OrderLine, Payment, Product,
-    StockLevel,
+    Address, Complaint, Contact, Credit, Customer, Entity, ErpId, Invoice, OrderLine, Payment,
+    Product, StockLevel,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use rust_decimal::Decimal;
@@ -32,6 +32,10 @@ pub struct CustomerView {
     pub recent_orders: Vec<Synced<OrderSummary>>,
     /// Newest first.
     pub recent_payments: Vec<Synced<Payment>>,
+    /// After-sales requests, newest first: every one still open, and the
+    /// last closed ones. One written offline and not yet in the ERP has a
+    /// negative id.
+    pub requests: Vec<Synced<Complaint>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -193,7 +197,81 @@ impl Store {
             open_invoices: self.open_invoices(erp_id)?,
             recent_orders: self.recent_orders(erp_id, 10)?,
             recent_payments: self.recent_payments(erp_id, 10)?,
+            requests: self.requests(erp_id, 10)?,
         }))
+    }
+
+    fn requests(
+        &self,
+        customer_id: ErpId,
+        closed: usize,
+    ) -> Result<Vec<Synced<Complaint>>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT erp_id, number, date, state, kind, description, order_id, invoice_id, synced_at,
+                    state IN ('done', 'rejected', 'cancelled') AS closed
+             FROM complaints WHERE customer_id = ?1
+             ORDER BY erp_id < 0 DESC, date DESC, erp_id DESC",
+        )?;
+        let rows = statement.query_map([customer_id], |row| {
+            Ok((
+                (
+                    row.get::<_, ErpId>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                ),
+                (
+                    row.get::<_, Option<String>>(5)?,
+                    row.get::<_, Option<ErpId>>(6)?,
+                    row.get::<_, Option<ErpId>>(7)?,
+                    row.get::<_, String>(8)?,
+                    row.get::<_, bool>(9)?,
+                ),
+            ))
+        })?;
+        let mut requests = Vec::new();
+        let mut closed_kept = 0;
+        for row in rows {
+            let (
+                (erp_id, number, date, state, kind),
+                (description, order_id, invoice_id, synced_at, is_closed),
+            ) = row?;
+            if is_closed {
+                if closed_kept == closed {
+                    continue;
+                }
+                closed_kept += 1;
+            }
+            requests.push(Synced {
+                value: Complaint {
+                    erp_id,
+                    customer_id,
+                    number,
+                    date: date.as_deref().map(parse_date).transpose()?,
+                    state,
+                    kind,
+                    description,
+                    order_id,
+                    invoice_id,
+                },
+                synced_at: parse_time(&synced_at)?,
+            });
+        }
+        Ok(requests)
+    }
+
+    /// A synced invoice of a customer by its number (any case): its id and
+    /// customer.
+    pub fn invoice_by_number(&self, number: &str) -> Result<Option<(ErpId, ErpId)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT erp_id, customer_id FROM invoices WHERE lower(number) = lower(?1) ORDER BY erp_id LIMIT 1",
+                [number],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?)
     }
 
     fn addresses(&self, customer_id: ErpId) -> Result<Vec<Address>, StoreError> {
@@ -595,6 +673,7 @@ impl Store {
             "order_lines",
             "invoices",
             "payments",
+            "complaints",
         ] {
             let mut statement = self.conn.prepare(&format!("SELECT * FROM {table}"))?;
             let columns: Vec<usize> = statement

@@ -83,7 +83,8 @@ pub fn page_effects(records: &Records) -> PageEffects {
         Records::Warehouses(_)
         | Records::Addresses(_)
         | Records::Contacts(_)
-        | Records::OrderLines(_) => {}
+        | Records::OrderLines(_)
+        | Records::Complaints(_) => {}
     }
     effects
 }
@@ -195,7 +196,8 @@ mod tests {
                 Entity::Contacts,
                 Entity::Products,
                 Entity::Orders,
-                Entity::OrderLines
+                Entity::OrderLines,
+                Entity::Complaints
             ]
         );
     }

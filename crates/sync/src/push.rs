@@ -9,7 +9,7 @@
 
 use crate::SyncError;
 use chrono::{DateTime, Duration, Utc};
-use fieldbook_erp::{Erp, ErpError, SentCustomer, SentSale};
+use fieldbook_erp::{Erp, ErpError, SentCustomer, SentRequest, SentSale};
 use fieldbook_store::{AcceptedCustomer, EntryPayload, ErpWarning, OutboxEntry, Store};
 
 /// What a push did, entry by entry (by sending order).
@@ -19,6 +19,8 @@ pub struct PushReport {
     pub accepted: Vec<(i64, SentSale)>,
     /// Customer changes the ERP took, with the edits where its value won.
     pub customers: Vec<(i64, SentCustomer)>,
+    /// After-sales requests the ERP filed, with its number and state.
+    pub requests: Vec<(i64, SentRequest)>,
     /// Refused by the ERP, with its words; each waits for the salesperson.
     pub rejected: Vec<(i64, String)>,
     /// Warnings the salesperson must acknowledge before the entry is resent.
@@ -103,6 +105,12 @@ async fn send<E: Erp>(
             let edit = store.resolved_edit(edit)?;
             erp.edit_customer(&edit).await.map(Answer::Customer)
         }
+        EntryPayload::Request(request) => {
+            let request = store.resolved_request(request)?;
+            erp.file_request(&entry.uuid, &request)
+                .await
+                .map(Answer::Request)
+        }
     };
     match answer {
         Ok(Answer::Sale(sent)) => {
@@ -122,6 +130,17 @@ async fn send<E: Erp>(
                 now(),
             )?;
             report.customers.push((entry.seq, sent));
+            Ok(true)
+        }
+        Ok(Answer::Request(sent)) => {
+            store.record_request_accepted(
+                entry.seq,
+                sent.erp_id,
+                sent.number.as_deref(),
+                &sent.state,
+                now(),
+            )?;
+            report.requests.push((entry.seq, sent));
             Ok(true)
         }
         Err(ErpError::Warning { name, message }) if acknowledged != Some(name.as_str()) => {
@@ -173,4 +192,5 @@ async fn send<E: Erp>(
 enum Answer {
     Sale(SentSale),
     Customer(SentCustomer),
+    Request(SentRequest),
 }

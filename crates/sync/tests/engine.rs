@@ -143,6 +143,7 @@ impl Erp for FakeErp {
             Entity::OrderLines => Records::OrderLines(vec![]),
             Entity::Invoices => Records::Invoices(vec![]),
             Entity::Payments => Records::Payments(vec![]),
+            Entity::Complaints => Records::Complaints(vec![]),
         })
     }
 
@@ -315,6 +316,21 @@ impl Erp for FakeErp {
         let mut sent = world.make(uuids);
         sent.erp_id = edit.customer_id;
         Ok(sent)
+    }
+
+    async fn file_request(
+        &self,
+        uuid: &str,
+        draft: &fieldbook_core::requests::RequestDraft,
+    ) -> Result<fieldbook_erp::SentRequest, ErpError> {
+        let mut world = self.call()?;
+        assert!(draft.customer_id > 0, "sent with the ERP's id");
+        let sent = world.make(std::iter::once(uuid.to_owned()));
+        Ok(fieldbook_erp::SentRequest {
+            erp_id: sent.erp_id,
+            number: Some(format!("R{}", sent.erp_id)),
+            state: "waiting".into(),
+        })
     }
 }
 
@@ -752,6 +768,34 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
     draft.invoice_address_id = Some(address);
     draft.shipment_address_id = Some(address);
     let order_seq = store.add_sale("order-new", &draft, None, epoch()).unwrap();
+    let request_seq = store
+        .add_request(
+            "request-new",
+            &fieldbook_core::requests::RequestDraft {
+                customer_id: new.customer_id,
+                description: "想要样品 / wants samples".into(),
+                order_id: None,
+                invoice_id: None,
+            },
+            epoch(),
+        )
+        .unwrap();
+    assert_eq!(
+        store
+            .outbox_entry(request_seq)
+            .unwrap()
+            .unwrap()
+            .depends_on
+            .as_deref(),
+        Some("new-customer")
+    );
+    assert_eq!(
+        store.customer(&new.code).unwrap().unwrap().requests[0]
+            .value
+            .state,
+        "draft",
+        "shown with the customer at once"
+    );
     assert_eq!(
         store
             .outbox_entry(order_seq)
@@ -771,6 +815,7 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
         .unwrap();
     assert_eq!(report.customers.len(), 1, "{report:?}");
     assert_eq!(report.accepted.len(), 1, "{report:?}");
+    assert_eq!(report.requests.len(), 1, "{report:?}");
     let world = erp.world.lock().unwrap();
     let customer = world.made["new-customer"];
     assert_eq!(
@@ -789,6 +834,13 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
             .is_none()
     );
     assert_eq!(store.search("新客户", 5).unwrap()[0].erp_id, customer);
+    let request = &view.requests[0].value;
+    assert!(request.erp_id > 0, "{request:?}");
+    assert_eq!(
+        (request.state.as_str(), request.customer_id),
+        ("waiting", customer)
+    );
+    assert_eq!(request.number, Some(format!("R{}", request.erp_id)));
 }
 
 #[test]

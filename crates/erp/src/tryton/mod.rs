@@ -16,13 +16,14 @@
 
 mod customers;
 mod push;
+mod requests;
 mod rpc;
 mod values;
 
 use chrono::{DateTime, Utc};
 use fieldbook_core::{
-    Address, Contact, Credit, Customer, Entity, ErpId, Invoice, Order, OrderLine, Payment, Product,
-    Records, SaleDraft, SaleRef, StockLevel, Warehouse,
+    Address, Complaint, Contact, Credit, Customer, Entity, ErpId, Invoice, Order, OrderLine,
+    Payment, Product, Records, SaleDraft, SaleRef, StockLevel, Warehouse,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
@@ -447,6 +448,26 @@ impl Tryton {
                     })
                     .collect::<Result<_, ErpError>>()?,
             ),
+            Entity::Complaints => Records::Complaints(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        let (order_id, invoice_id) =
+                            requests::origin_ids(f.opt_text("origin")?.as_deref());
+                        Ok(Complaint {
+                            erp_id: f.id()?,
+                            customer_id: f.req_id("customer")?,
+                            number: f.opt_text("number")?,
+                            date: f.opt_date("date")?,
+                            state: f.text("state")?,
+                            kind: f.opt_text("type.name")?,
+                            description: f.opt_text("description")?,
+                            order_id,
+                            invoice_id,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
         })
     }
 }
@@ -678,6 +699,25 @@ fn model(entity: Entity, module: bool) -> Model {
             },
             template: false,
             lookups: &[],
+        },
+        Entity::Complaints => Model {
+            name: "sale.complaint",
+            fields: &[
+                "customer",
+                "number",
+                "date",
+                "state",
+                "type",
+                "description",
+                "origin",
+            ],
+            domain: everything,
+            template: false,
+            lookups: &[Lookup {
+                path: "type",
+                model: "sale.complaint.type",
+                name: "name",
+            }],
         },
     }
 }
@@ -942,6 +982,14 @@ impl Erp for Tryton {
         edit: &fieldbook_core::customers::CustomerEdit,
     ) -> Result<crate::SentCustomer, ErpError> {
         self.edit_customer_in_tryton(edit).await
+    }
+
+    async fn file_request(
+        &self,
+        uuid: &str,
+        draft: &fieldbook_core::requests::RequestDraft,
+    ) -> Result<crate::SentRequest, ErpError> {
+        self.file_request_in_tryton(uuid, draft).await
     }
 
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
