@@ -8,7 +8,7 @@
 //! ERP's ids, and entries written against the provisional ones (an order for
 //! the new customer) are sent with the ERP's ([`Store::resolved_sale`]).
 
-use crate::apply::{apply_records, time};
+use crate::apply::{apply_and_index, time};
 use crate::outbox::{EntryPayload, insert_entry};
 use crate::search::{customer_rowid, reindex_customers, unindex};
 use crate::{Store, StoreError};
@@ -58,7 +58,7 @@ impl Store {
         let customer_id = provisional(&tx, "customers", uuid, uuid)?;
         let code = format!("NEW-{}", -customer_id);
         let synced_at = time(at);
-        apply_records(
+        apply_and_index(
             &tx,
             &Records::Customers(vec![Customer {
                 erp_id: customer_id,
@@ -269,7 +269,7 @@ impl Store {
             }
         }
         let provisional = provisional(&tx, "complaints", uuid, uuid)?;
-        apply_records(
+        apply_and_index(
             &tx,
             &Records::Complaints(vec![Complaint {
                 erp_id: provisional,
@@ -528,10 +528,10 @@ fn add_addresses_and_contacts(
         });
     }
     if !address_rows.is_empty() {
-        apply_records(tx, &Records::Addresses(address_rows), synced_at)?;
+        apply_and_index(tx, &Records::Addresses(address_rows), synced_at)?;
     }
     if !contact_rows.is_empty() {
-        apply_records(tx, &Records::Contacts(contact_rows), synced_at)?;
+        apply_and_index(tx, &Records::Contacts(contact_rows), synced_at)?;
     }
     Ok(())
 }

@@ -227,6 +227,7 @@ fn a_page_and_its_cursor_and_refresh_queue_are_written_together() {
     let effects = PageEffects {
         refresh_stock: BTreeSet::from([100]),
         refresh_credit: BTreeSet::from([1, 2]),
+        index_later: false,
     };
     store
         .apply_page(
@@ -335,4 +336,29 @@ fn hard_deleted_records_are_removed_by_id() {
     assert_eq!(store.remove(Entity::Products, &[101, 555]).unwrap(), 1);
     assert_eq!(store.local_ids(Entity::Products).unwrap(), vec![100]);
     check(&store, "widget", &[]);
+}
+
+#[test]
+fn customers_applied_for_later_indexing_are_found_once_indexed() {
+    let mut store = Store::open_in_memory().unwrap();
+    let later = PageEffects {
+        index_later: true,
+        ..PageEffects::default()
+    };
+    store
+        .apply_page(
+            &Records::Customers(vec![customer(5, "C5", "深圳市华为技术有限公司")]),
+            &PullCursor::default(),
+            &later,
+            at(0),
+        )
+        .unwrap();
+    assert!(store.customer("C5").unwrap().is_some(), "cached at once");
+    assert!(
+        store.search("华为", 5).unwrap().is_empty(),
+        "not indexed yet"
+    );
+    assert_eq!(store.index_queued(1000).unwrap(), 1);
+    assert_eq!(store.search("华为", 5).unwrap()[0].erp_id, 5);
+    assert_eq!(store.index_queued(1000).unwrap(), 0, "the queue is empty");
 }

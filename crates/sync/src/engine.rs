@@ -104,6 +104,12 @@ pub async fn pull<E: Erp + 'static>(
                 let pulled =
                     pull_entity(erp, store, entity, started, options, now, progress).await?;
                 report.pulled.insert(entity, pulled);
+                if entity == Entity::Contacts {
+                    // Customers, addresses and contacts are in: index the
+                    // customers a first sync left for later (or a sync
+                    // stopped before it got here).
+                    while store.index_queued(2000)? > 0 {}
+                }
             }
             Step::RemoveDeleted(entity) => {
                 let removed = remove_deleted(erp, store, entity).await?;
@@ -191,6 +197,12 @@ async fn pull_entity<E: Erp + 'static>(
             .in_progress()
             .then(|| fetch_page(erp, entity, request(&next)));
         let mut effects = page_effects(&records);
+        // A first sync indexes customers once, after their contacts.
+        effects.index_later = cursor.since.is_none()
+            && matches!(
+                entity,
+                Entity::Customers | Entity::Addresses | Entity::Contacts
+            );
         if entity == Entity::Warehouses && !records.is_empty() && cursor.since.is_some() {
             // A new or changed warehouse: every product's stock there is news.
             effects

@@ -413,6 +413,15 @@ async fn a_sync_cut_at_any_call_resumes_and_ends_equal_to_an_uncut_one() {
         let resumed = FakeErp::new(world(), None);
         sync(&resumed, &mut store).await.unwrap();
         assert_eq!(store.snapshot().unwrap(), expected, "cut at call {cut}");
+        // Every live customer is found, whichever page the cut left to be
+        // indexed later.
+        for id in [1, 9, 11, 23] {
+            let hits = store.search(&format!("Customer {id}"), 30).unwrap();
+            assert!(
+                hits.iter().any(|hit| hit.erp_id == id),
+                "cut at call {cut}: customer {id} not found: {hits:?}"
+            );
+        }
     }
 }
 
