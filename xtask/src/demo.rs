@@ -53,9 +53,39 @@ pub fn demo(_args: &[String]) -> anyhow::Result<()> {
         "--note",
         "demo order 演示订单",
     ])?;
+    // A new customer with an order for it, a quote, and an after-sales
+    // request: all wait in the outbox and go with one sync.
+    cli(&[
+        "customer",
+        "new",
+        "--name",
+        "杭州新茶贸易有限公司 Hangzhou New Tea Trading",
+        "--address",
+        "西湖区文三路 90号|杭州|310012|CN",
+        "--phone",
+        "+86 571 8888 0001",
+    ])?;
+    cli(&["order", "new", "--customer", "NEW-1", "--line", "P-TEA:1"])?;
+    cli(&[
+        "quote",
+        "new",
+        "--customer",
+        "C-HUAWEI",
+        "--line",
+        "P-TEA:3",
+    ])?;
+    cli(&[
+        "request",
+        "new",
+        "--customer",
+        "C-ACME",
+        "--description",
+        "请安排上门培训 / please arrange training",
+    ])?;
     cli(&["outbox"])?;
     cli(&["sync"])?;
     cli(&["outbox"])?;
+    cli(&["customer", "C-ACME"])?;
     println!(
         "\nTryton is running at {url} (database {}, login {SALES_LOGIN}, password {SALES_PASSWORD}).",
         server.database()

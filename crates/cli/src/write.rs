@@ -267,34 +267,44 @@ fn draft_lines(store: &Store, forms: &[LineForm]) -> Result<Vec<DraftLine>, Form
 /// synced quotation.
 pub fn quote_to_order(store: &Store, reference: &str) -> Result<QuoteToOrder, FormError> {
     let reference = reference.trim();
-    if let Some(entry) = reference
+    // "#5" is always outbox entry 5; "5" is entry 5 if that is a quote,
+    // else the ERP's sale numbered 5 (Tryton numbers sales 1, 2, ...).
+    let forced = reference.starts_with('#');
+    let entry = reference
         .trim_start_matches('#')
         .parse::<i64>()
         .ok()
         .map(|seq| store.outbox_entry(seq))
         .transpose()?
-        .flatten()
+        .flatten();
+    if let Some(entry) = &entry
+        && let EntryPayload::Sale(draft) = &entry.payload
+        && draft.kind == SaleKind::Quote
     {
-        return match &entry.payload {
-            EntryPayload::Sale(draft) if draft.kind == SaleKind::Quote => Ok(QuoteToOrder {
-                sale: SaleRef::Entry(entry.uuid.clone()),
-                customer_id: draft.customer_id,
-                label: match &entry.erp_number {
-                    Some(number) => format!("quote {number}"),
-                    None => format!("the quote of outbox entry {}", entry.seq),
-                },
-                estimated_total: draft.estimated_total(CURRENCY_DIGITS),
-            }),
-            _ => Err(FormError::Bad(format!(
+        return Ok(QuoteToOrder {
+            sale: SaleRef::Entry(entry.uuid.clone()),
+            customer_id: draft.customer_id,
+            label: match &entry.erp_number {
+                Some(number) => format!("quote {number}"),
+                None => format!("the quote of outbox entry {}", entry.seq),
+            },
+            estimated_total: draft.estimated_total(CURRENCY_DIGITS),
+        });
+    }
+    let order = match forced {
+        true => None,
+        false => store.order_by_number(reference)?,
+    };
+    let Some(order) = order else {
+        return Err(match entry {
+            Some(entry) => FormError::Bad(format!(
                 "outbox entry {} is not a quote: `quote send` turns a quote into an order",
                 entry.seq
-            ))),
-        };
-    }
-    let Some(order) = store.order_by_number(reference)? else {
-        return Err(FormError::NotFound(format!(
-            "no quote {reference:?}: give its outbox entry number (`fieldbook outbox list`) or the ERP's quotation number (`fieldbook customer CODE` lists them)"
-        )));
+            )),
+            None => FormError::NotFound(format!(
+                "no quote {reference:?}: give its outbox entry number (`fieldbook outbox list`) or the ERP's quotation number (`fieldbook customer CODE` lists them)"
+            )),
+        });
     };
     let order = order.value;
     match order.state.as_str() {
