@@ -9,13 +9,12 @@ use fieldbook_core::customers::{
 };
 use fieldbook_core::{DraftLine, SaleDraft, SaleKind};
 use fieldbook_erp::Erp;
-use fieldbook_erp::tryton::{RawSession, Tryton};
-use fieldbook_store::{EntryState, Store};
+use fieldbook_erp::tryton::RawSession;
+use fieldbook_store::EntryState;
 use fieldbook_sync::{PushOptions, push};
 use fieldbook_testkit::{Dataset, TrytonServer};
 use fieldbook_tests::{call, sync_with, synced};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 const NOW: PushOptions = PushOptions {
     respect_backoff: false,
@@ -412,7 +411,7 @@ async fn an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back() 
 
     // Sent again after a lost answer: the same request, not a second.
     let again = erp
-        .file_request("c0ffee00-req-1", &about_order)
+        .file_request("c0ffee00-req-1", &about_order, None)
         .await
         .unwrap();
     assert_eq!(again.erp_id, complaints[0]["id"].as_i64().unwrap());

@@ -9,7 +9,7 @@ use fieldbook_store::{EntryState, Store};
 use fieldbook_sync::{PushOptions, push};
 use fieldbook_testkit::{Dataset, TrytonServer};
 use fieldbook_tests::{call, sync_with, synced};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 
 const NOW: PushOptions = PushOptions {

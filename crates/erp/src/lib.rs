@@ -160,10 +160,12 @@ pub trait Erp: Send + Sync {
 
     /// Files an after-sales request identified by the client's `uuid` (sent
     /// again, the request the ERP already has is found) and submits it for
-    /// the ERP's after-sales team.
+    /// the ERP's after-sales team. `acknowledged_warning` (a similar request
+    /// exists, ...) is skipped once, as for sales.
     fn file_request(
         &self,
         uuid: &str,
         draft: &RequestDraft,
+        acknowledged_warning: Option<&str>,
     ) -> impl Future<Output = Result<SentRequest, ErpError>> + Send;
 }

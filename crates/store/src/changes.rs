@@ -9,7 +9,7 @@
 //! the new customer) are sent with the ERP's ([`Store::resolved_sale`]).
 
 use crate::apply::{apply_and_index, time};
-use crate::outbox::{EntryPayload, insert_entry};
+use crate::outbox::{EntryPayload, OutboxEntry, insert_entry};
 use crate::search::{customer_rowid, reindex_customers, unindex};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -613,4 +613,55 @@ pub(crate) fn owner(tx: &Transaction, table: &str, id: ErpId) -> Result<Option<E
             |row| row.get(0),
         )
         .optional()?)
+}
+
+/// Takes back what a discarded entry wrote in the cache: the records it
+/// created under provisional ids, and the fields a customer edit changed
+/// (back to the value they had, where they still hold the edit's).
+pub(crate) fn undo_local_change(tx: &Transaction, entry: &OutboxEntry) -> Result<(), StoreError> {
+    let mut reindex = BTreeSet::new();
+    let created: Vec<(ErpId, String)> = {
+        let mut statement = tx.prepare(
+            "SELECT provisional, entity FROM provisional_ids WHERE entry_uuid = ?1 AND erp_id IS NULL",
+        )?;
+        let rows = statement.query_map([&entry.uuid], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (provisional, table) in created {
+        if table == "customers" {
+            unindex(tx, customer_rowid(provisional))?;
+        } else if let Some(customer) = owner(tx, &table, provisional)? {
+            // A customer that goes too loses its row when reindexed.
+            reindex.insert(customer);
+        }
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE erp_id = ?1"),
+            [provisional],
+        )?;
+        tx.execute(
+            "DELETE FROM provisional_ids WHERE provisional = ?1",
+            [provisional],
+        )?;
+    }
+    if let EntryPayload::CustomerEdit(edit) = &entry.payload {
+        for change in &edit.fields {
+            let (table, column, id) = match &change.field {
+                EditField::CustomerName => ("customers", "name", edit.customer_id),
+                EditField::ContactValue { contact_id } => ("contacts", "value", *contact_id),
+                EditField::AddressStreet { address_id } => ("addresses", "street", *address_id),
+                EditField::AddressPostalCode { address_id } => {
+                    ("addresses", "postal_code", *address_id)
+                }
+                EditField::AddressCity { address_id } => ("addresses", "city", *address_id),
+            };
+            let value = change.value.as_deref().map(str::trim);
+            tx.execute(
+                &format!("UPDATE {table} SET {column} = ?2 WHERE erp_id = ?1 AND {column} IS ?3"),
+                params![id, change.base, value],
+            )?;
+        }
+        reindex.insert(edit.customer_id);
+    }
+    reindex_customers(tx, &reindex)?;
+    Ok(())
 }

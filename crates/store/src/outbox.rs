@@ -235,6 +235,11 @@ impl Store {
             .optional()?
             .transpose()?;
         let current = match current {
+            Some(current) if current.state == EntryState::Pending && current.attempts > 0 => {
+                return Err(StoreError::Invalid(format!(
+                    "outbox entry {seq} may have reached the ERP already (its last sending got no answer): sync first, then edit it if the ERP refused it"
+                )));
+            }
             Some(current) if current.state != EntryState::Done => current,
             Some(_) => {
                 return Err(StoreError::Invalid(format!(
@@ -247,9 +252,17 @@ impl Store {
                 )));
             }
         };
+        // Records written offline that the ERP has accepted since are known
+        // by the ERP's ids now.
+        let canonical = |id: ErpId| crate::changes::canonical(&tx, id);
+        let mut draft = draft.clone();
+        draft.customer_id = canonical(draft.customer_id)?;
+        draft.invoice_address_id = draft.invoice_address_id.map(canonical).transpose()?;
+        draft.shipment_address_id = draft.shipment_address_id.map(canonical).transpose()?;
+        let draft = &draft;
         match &current.payload {
             EntryPayload::Sale(old)
-                if old.kind == draft.kind && old.customer_id == draft.customer_id => {}
+                if old.kind == draft.kind && canonical(old.customer_id)? == draft.customer_id => {}
             EntryPayload::Sale(old) if old.kind != draft.kind => {
                 return Err(StoreError::Invalid(format!(
                     "outbox entry {seq} is {} {}, not {} {}: edit it with `fieldbook {} edit {seq}`",
@@ -279,11 +292,26 @@ impl Store {
             }
         }
         check_sale(&tx, draft)?;
+        let waits_for = crate::changes::creating_entry(
+            &tx,
+            [
+                Some(draft.customer_id),
+                draft.invoice_address_id,
+                draft.shipment_address_id,
+            ]
+            .into_iter()
+            .flatten(),
+        )?;
         tx.execute(
             "UPDATE outbox SET payload = ?2, state = 'pending', attempts = 0, next_attempt_at = NULL,
-             erp_message = NULL, warning_name = NULL, warning_text = NULL, updated_at = ?3
+             erp_message = NULL, warning_name = NULL, warning_text = NULL, depends_on = coalesce(?4, depends_on), updated_at = ?3
              WHERE seq = ?1",
-            params![seq, EntryPayload::Sale(draft.clone()).to_json()?, time(at)],
+            params![
+                seq,
+                EntryPayload::Sale(draft.clone()).to_json()?,
+                time(at),
+                waits_for
+            ],
         )?;
         tx.commit()?;
         Ok(())
@@ -490,13 +518,24 @@ impl Store {
                 "no outbox entry {seq} waiting: see `fieldbook outbox list` (an entry the ERP accepted cannot be discarded)"
             )));
         };
-        let removed = tx.execute(
-            "WITH RECURSIVE held(uuid) AS (SELECT ?1 UNION SELECT outbox.uuid FROM outbox JOIN held ON outbox.depends_on = held.uuid)
-             DELETE FROM outbox WHERE uuid IN held AND state != 'done'",
-            [uuid],
-        )?;
+        let mut held = Vec::new();
+        {
+            let mut statement = tx.prepare(&format!(
+                "WITH RECURSIVE held(uuid) AS (SELECT ?1 UNION SELECT outbox.uuid FROM outbox JOIN held ON outbox.depends_on = held.uuid)
+                 SELECT {COLUMNS} FROM outbox WHERE uuid IN held AND state != 'done'"
+            ))?;
+            let mut rows = statement.query([&uuid])?;
+            while let Some(row) = rows.next()? {
+                held.push(entry(row)?);
+            }
+        }
+        for gone in &held {
+            // What the entry wrote in the cache goes with it.
+            crate::changes::undo_local_change(&tx, gone)?;
+            tx.execute("DELETE FROM outbox WHERE seq = ?1", [gone.seq])?;
+        }
         tx.commit()?;
-        Ok(removed)
+        Ok(held.len())
     }
 
     /// The estimated total of this customer's orders the ERP has not

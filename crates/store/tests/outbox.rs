@@ -445,3 +445,95 @@ fn a_quote_becomes_an_order_after_the_quote_itself_and_only_once() {
     };
     assert!(store.add_quote_to_order("nope", &unknown, at(8)).is_err());
 }
+
+#[test]
+fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
+    use fieldbook_core::customers::{
+        AddressDraft, CustomerDraft, CustomerEdit, EditField, FieldEdit,
+    };
+    let mut store = seeded();
+    let new = store
+        .add_customer(
+            "new",
+            &CustomerDraft {
+                name: "杭州新茶贸易".into(),
+                addresses: vec![AddressDraft {
+                    uuid: "new-address".into(),
+                    street: Some("文三路 90号".into()),
+                    postal_code: None,
+                    city: Some("杭州".into()),
+                    country: None,
+                    invoice: true,
+                    delivery: true,
+                }],
+                contacts: vec![],
+            },
+            at(1),
+        )
+        .unwrap();
+    let mut draft = order(new.customer_id, dec!(1));
+    let address = store.customer(&new.code).unwrap().unwrap().addresses[0].erp_id;
+    draft.invoice_address_id = Some(address);
+    draft.shipment_address_id = Some(address);
+    store.add_sale("for-new", &draft, None, at(2)).unwrap();
+    assert_eq!(store.search("新茶", 5).unwrap().len(), 1);
+    // The customer and the order waiting for it go; nothing of them stays.
+    assert_eq!(store.discard(new.seq).unwrap(), 2);
+    assert!(store.customer(&new.code).unwrap().is_none());
+    assert!(store.search("新茶", 5).unwrap().is_empty());
+    assert!(store.search("文三路", 5).unwrap().is_empty());
+
+    // A discarded edit puts back the value it replaced.
+    let edit = CustomerEdit {
+        customer_id: 4,
+        fields: vec![FieldEdit {
+            field: EditField::CustomerName,
+            base: Some("C-HUAWEI".into()),
+            value: Some("华为技术".into()),
+        }],
+        new_addresses: vec![],
+        new_contacts: vec![],
+    };
+    let seq = store.edit_customer("edit", &edit, at(3)).unwrap();
+    assert_eq!(
+        store
+            .customer("C-HUAWEI")
+            .unwrap()
+            .unwrap()
+            .customer
+            .value
+            .name,
+        "华为技术"
+    );
+    store.discard(seq).unwrap();
+    assert_eq!(
+        store
+            .customer("C-HUAWEI")
+            .unwrap()
+            .unwrap()
+            .customer
+            .value
+            .name,
+        "C-HUAWEI"
+    );
+    assert!(store.search("华为技术", 5).unwrap().is_empty());
+}
+
+#[test]
+fn an_entry_that_may_have_reached_the_erp_is_not_edited_before_a_sync() {
+    let mut store = seeded();
+    let seq = store
+        .add_sale("lost-answer", &order(4, dec!(3)), None, at(1))
+        .unwrap();
+    store
+        .record_failed_attempt(seq, "timed out", at(2), at(1))
+        .unwrap();
+    let error = store
+        .replace_sale(seq, &order(4, dec!(1)), at(3))
+        .unwrap_err();
+    assert!(error.to_string().contains("sync first"), "{error}");
+    assert_eq!(
+        store.outbox_entry(seq).unwrap().unwrap().payload,
+        EntryPayload::Sale(order(4, dec!(3)))
+    );
+}

@@ -10,7 +10,7 @@
 use crate::SyncError;
 use chrono::{DateTime, Duration, Utc};
 use fieldbook_erp::{Erp, ErpError, SentCustomer, SentRequest, SentSale};
-use fieldbook_store::{AcceptedCustomer, EntryPayload, ErpWarning, OutboxEntry, Store};
+use fieldbook_store::{AcceptedCustomer, EntryPayload, ErpWarning, OutboxEntry, Store, StoreError};
 
 /// What a push did, entry by entry (by sending order).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -84,15 +84,24 @@ async fn send<E: Erp>(
     report: &mut PushReport,
 ) -> Result<bool, SyncError> {
     let acknowledged = entry.warning.as_ref().map(|warning| warning.name.as_str());
+    // Ids of records written here are the ERP's by now when the entry
+    // waited for the one that created them; if that one was refused or
+    // discarded, this entry cannot go, and says why instead of stopping
+    // every later entry and the pull.
+    let unresolved = |error: StoreError| match error {
+        StoreError::Invalid(message) => Ok(format!(
+            "{message}: the entry that creates it was refused or discarded; fix it and resend, or edit this one"
+        )),
+        other => Err(SyncError::from(other)),
+    };
     let answer = match &entry.payload {
-        EntryPayload::Sale(draft) => {
-            // Ids of records written here are the ERP's by now: the entry
-            // waited for the one that created them.
-            let draft = store.resolved_sale(draft)?;
-            erp.send_sale(&entry.uuid, &draft, acknowledged)
+        EntryPayload::Sale(draft) => match store.resolved_sale(draft) {
+            Ok(draft) => erp
+                .send_sale(&entry.uuid, &draft, acknowledged)
                 .await
-                .map(Answer::Sale)
-        }
+                .map(Answer::Sale),
+            Err(error) => return refuse(store, entry, unresolved(error)?, now, report),
+        },
         EntryPayload::QuoteToOrder(change) => erp
             .confirm_sale(&change.sale, acknowledged)
             .await
@@ -101,16 +110,17 @@ async fn send<E: Erp>(
             .create_customer(&entry.uuid, draft)
             .await
             .map(Answer::Customer),
-        EntryPayload::CustomerEdit(edit) => {
-            let edit = store.resolved_edit(edit)?;
-            erp.edit_customer(&edit).await.map(Answer::Customer)
-        }
-        EntryPayload::Request(request) => {
-            let request = store.resolved_request(request)?;
-            erp.file_request(&entry.uuid, &request)
+        EntryPayload::CustomerEdit(edit) => match store.resolved_edit(edit) {
+            Ok(edit) => erp.edit_customer(&edit).await.map(Answer::Customer),
+            Err(error) => return refuse(store, entry, unresolved(error)?, now, report),
+        },
+        EntryPayload::Request(request) => match store.resolved_request(request) {
+            Ok(request) => erp
+                .file_request(&entry.uuid, &request, acknowledged)
                 .await
-                .map(Answer::Request)
-        }
+                .map(Answer::Request),
+            Err(error) => return refuse(store, entry, unresolved(error)?, now, report),
+        },
     };
     match answer {
         Ok(Answer::Sale(sent)) => {
@@ -170,9 +180,7 @@ async fn send<E: Erp>(
                 },
                 other => other.to_string(),
             };
-            store.record_rejected(entry.seq, &message, now())?;
-            report.rejected.push((entry.seq, message));
-            Ok(true)
+            refuse(store, entry, message, now, report)
         }
         Err(error) if error.is_transient() => {
             let at = now();
@@ -193,4 +201,17 @@ enum Answer {
     Sale(SentSale),
     Customer(SentCustomer),
     Request(SentRequest),
+}
+
+/// Stops an entry with the reason, for the salesperson to fix.
+fn refuse(
+    store: &mut Store,
+    entry: &OutboxEntry,
+    message: String,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+    report: &mut PushReport,
+) -> Result<bool, SyncError> {
+    store.record_rejected(entry.seq, &message, now())?;
+    report.rejected.push((entry.seq, message));
+    Ok(true)
 }

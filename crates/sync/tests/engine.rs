@@ -308,6 +308,16 @@ impl Erp for FakeErp {
     ) -> Result<SentCustomer, ErpError> {
         let mut world = self.call()?;
         assert!(edit.customer_id > 0, "sent with the ERP's id");
+        if edit
+            .new_addresses
+            .iter()
+            .any(|address| address.country.as_deref() == Some("XQ"))
+        {
+            return Err(ErpError::Rejected {
+                message: "address 1: the ERP knows no country with code XQ".into(),
+                description: None,
+            });
+        }
         let uuids = edit
             .new_addresses
             .iter()
@@ -322,6 +332,7 @@ impl Erp for FakeErp {
         &self,
         uuid: &str,
         draft: &fieldbook_core::requests::RequestDraft,
+        _acknowledged_warning: Option<&str>,
     ) -> Result<fieldbook_erp::SentRequest, ErpError> {
         let mut world = self.call()?;
         assert!(draft.customer_id > 0, "sent with the ERP's id");
@@ -850,6 +861,64 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
         ("waiting", customer)
     );
     assert_eq!(request.number, Some(format!("R{}", request.erp_id)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_naming_a_record_whose_creation_was_refused_is_refused_and_the_rest_goes_on() {
+    use fieldbook_core::customers::{AddressDraft, CustomerEdit};
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[]).await;
+    let address = |uuid: &str, country: &str| AddressDraft {
+        uuid: uuid.into(),
+        street: Some("科技园 1号".into()),
+        postal_code: None,
+        city: Some("深圳".into()),
+        country: Some(country.into()),
+        invoice: true,
+        delivery: true,
+    };
+    let edit = |addresses| CustomerEdit {
+        customer_id: 2,
+        fields: vec![],
+        new_addresses: addresses,
+        new_contacts: vec![],
+    };
+    // Two separate edits add an address each; the first will be refused.
+    store
+        .edit_customer("edit-refused", &edit(vec![address("a-bad", "XQ")]), epoch())
+        .unwrap();
+    store
+        .edit_customer("edit-fine", &edit(vec![address("a-good", "CN")]), epoch())
+        .unwrap();
+    let view = store.customer("2").unwrap().unwrap();
+    let id = |uuid_city: usize| view.addresses[uuid_city].erp_id;
+    let (bad, good) = (id(0).max(id(1)), id(0).min(id(1)));
+    assert!(bad < 0 && good < 0);
+    let mut draft = order(2, 1);
+    draft.invoice_address_id = Some(bad);
+    draft.shipment_address_id = Some(good);
+    let order_seq = store.add_sale("order-two", &draft, None, epoch()).unwrap();
+    let later = store
+        .add_sale("order-later", &order(3, 1), None, epoch())
+        .unwrap();
+
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .expect("a refused dependency stops only what needs it");
+    let refused: Vec<i64> = report.rejected.iter().map(|(seq, _)| *seq).collect();
+    assert!(refused.contains(&order_seq), "{report:?}");
+    assert!(
+        report.accepted.iter().any(|(seq, _)| *seq == later),
+        "{report:?}"
+    );
+    let entry = store.outbox_entry(order_seq).unwrap().unwrap();
+    assert!(
+        entry
+            .erp_message
+            .unwrap()
+            .contains("has not reached the ERP"),
+        "says why"
+    );
 }
 
 #[test]

@@ -988,8 +988,10 @@ impl Erp for Tryton {
         &self,
         uuid: &str,
         draft: &fieldbook_core::requests::RequestDraft,
+        acknowledged_warning: Option<&str>,
     ) -> Result<crate::SentRequest, ErpError> {
-        self.file_request_in_tryton(uuid, draft).await
+        self.file_request_in_tryton(uuid, draft, acknowledged_warning)
+            .await
     }
 
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {

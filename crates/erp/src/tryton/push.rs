@@ -140,7 +140,7 @@ impl Tryton {
         ))
     }
 
-    async fn skip_warning(&self, name: &str) -> Result<(), ErpError> {
+    pub(super) async fn skip_warning(&self, name: &str) -> Result<(), ErpError> {
         self.rpc
             .call(
                 "model.res.user.warning.skip",

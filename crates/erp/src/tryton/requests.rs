@@ -16,8 +16,12 @@ impl Tryton {
         &self,
         uuid: &str,
         draft: &RequestDraft,
+        acknowledged_warning: Option<&str>,
     ) -> Result<SentRequest, ErpError> {
         self.require_module()?;
+        if let Some(name) = acknowledged_warning {
+            self.skip_warning(name).await?;
+        }
         let context = self.context_with(json!({"active_test": false}));
         let found = self
             .search_read(
