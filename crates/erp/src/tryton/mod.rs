@@ -44,6 +44,9 @@ pub struct Tryton {
     /// is activated on this database: it serves stock for many products
     /// in one cheap call, and list prices a page at a time.
     module: bool,
+    /// Whether the ERP files after-sales requests (`sale_complaint`); without
+    /// it there are none to pull.
+    complaints: bool,
     /// Names of small reference records (units, countries, subdivisions,
     /// currencies and their rounding) by model, field and id, read once per
     /// connection: asking for
@@ -91,18 +94,35 @@ impl Tryton {
             .and_then(Value::as_str)
             .ok_or_else(|| ErpError::Protocol(format!("company currency in {rows}")))?
             .to_owned();
-        let module = rpc
+        let activated = rpc
             .call(
-                "model.ir.module.search_count",
+                "model.ir.module.search_read",
                 json!([
-                    [["name", "=", "fieldbook"], ["state", "=", "activated"]],
+                    [
+                        ["name", "in", ["fieldbook", "sale_complaint"]],
+                        ["state", "=", "activated"]
+                    ],
+                    0,
+                    null,
+                    null,
+                    ["name"],
                     context
                 ]),
             )
             .await?;
-        let module = module.as_u64().ok_or_else(|| {
-            ErpError::Protocol(format!("expected a count of modules, got {module}"))
-        })? > 0;
+        let activated: Vec<&str> = activated
+            .as_array()
+            .ok_or_else(|| ErpError::Protocol(format!("expected modules, got {activated}")))?
+            .iter()
+            .filter_map(|row| row.get("name").and_then(Value::as_str))
+            .collect();
+        let module = activated.contains(&"fieldbook");
+        let complaints = activated.contains(&"sale_complaint");
+        if !complaints {
+            tracing::info!(
+                "this ERP has no after-sales requests (sale_complaint is not activated)"
+            );
+        }
         if !module {
             tracing::info!(
                 "Fieldbook's Tryton module is not activated on this ERP; stock is read product by product"
@@ -113,6 +133,7 @@ impl Tryton {
             context,
             company_currency,
             module,
+            complaints,
             names: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
@@ -120,6 +141,12 @@ impl Tryton {
     /// Whether Fieldbook's Tryton module is activated on the ERP.
     pub fn has_module(&self) -> bool {
         self.module
+    }
+
+    /// Whether this ERP holds records of `entity` at all (after-sales
+    /// requests need `sale_complaint`).
+    fn serves(&self, entity: Entity) -> bool {
+        entity != Entity::Complaints || self.complaints
     }
 
     /// This connection, reading as if Fieldbook's Tryton module were not
@@ -1006,6 +1033,9 @@ impl Erp for Tryton {
     }
 
     async fn pull(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
+        if !self.serves(entity) {
+            return Ok(Records::Complaints(Vec::new()));
+        }
         let model = model(entity, self.module);
         let mut domain = vec![(model.domain)(), json!([["id", ">", request.after_id]])];
         // A delta includes deactivated records, so they leave the cache; a
@@ -1036,6 +1066,9 @@ impl Erp for Tryton {
     }
 
     async fn count(&self, entity: Entity) -> Result<u64, ErpError> {
+        if !self.serves(entity) {
+            return Ok(0);
+        }
         let model = model(entity, self.module);
         let count = self
             .rpc
@@ -1050,6 +1083,9 @@ impl Erp for Tryton {
     }
 
     async fn ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
+        if !self.serves(entity) {
+            return Ok(Vec::new());
+        }
         let model = model(entity, self.module);
         let result = self
             .rpc
