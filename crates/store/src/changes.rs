@@ -56,7 +56,15 @@ impl Store {
             .map_err(|error| StoreError::Invalid(error.to_string()))?;
         let tx = self.conn.transaction()?;
         let customer_id = provisional(&tx, "customers", uuid, uuid)?;
-        let code = format!("NEW-{}", -customer_id);
+        // NEW-1, NEW-2, ... among the customers not yet in the ERP (one the
+        // ERP has accepted carries the ERP's code).
+        let number: i64 = tx.query_row(
+            "SELECT coalesce(max(CAST(substr(code, 5) AS INTEGER)), 0) + 1 FROM customers
+             WHERE erp_id < 0 AND code LIKE 'NEW-%'",
+            [],
+            |row| row.get(0),
+        )?;
+        let code = format!("NEW-{number}");
         let synced_at = time(at);
         apply_and_index(
             &tx,

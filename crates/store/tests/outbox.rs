@@ -477,6 +477,24 @@ fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
     draft.shipment_address_id = Some(address);
     store.add_sale("for-new", &draft, None, at(2)).unwrap();
     assert_eq!(store.search("新茶", 5).unwrap().len(), 1);
+    // Customers written offline are numbered among themselves, whatever
+    // else was written under provisional ids in between.
+    let second = store
+        .add_customer(
+            "second",
+            &CustomerDraft {
+                name: "第二个新客户".into(),
+                addresses: vec![],
+                contacts: vec![],
+            },
+            at(2),
+        )
+        .unwrap();
+    assert_eq!(
+        (new.code.as_str(), second.code.as_str()),
+        ("NEW-1", "NEW-2")
+    );
+    store.discard(second.seq).unwrap();
     // The customer and the order waiting for it go; nothing of them stays.
     assert_eq!(store.discard(new.seq).unwrap(), 2);
     assert!(store.customer(&new.code).unwrap().is_none());
