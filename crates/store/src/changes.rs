@@ -317,14 +317,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let uuid: Option<String> = tx
-            .query_row(
-                "SELECT uuid FROM outbox WHERE seq = ?1 AND state != 'done'",
-                [seq],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let Some(uuid) = uuid else {
+        let Some(uuid) = crate::outbox::waiting_uuid(&tx, seq)? else {
             return Err(StoreError::Invalid(format!(
                 "no outbox entry {seq} to change: see `fieldbook outbox list`"
             )));

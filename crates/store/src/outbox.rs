@@ -192,16 +192,7 @@ impl Store {
         // in the ERP waits for the entry that creates them.
         let waits_for = match depends_on {
             Some(first) => Some(first.to_owned()),
-            None => crate::changes::creating_entry(
-                &tx,
-                [
-                    Some(draft.customer_id),
-                    draft.invoice_address_id,
-                    draft.shipment_address_id,
-                ]
-                .into_iter()
-                .flatten(),
-            )?,
+            None => crate::changes::creating_entry(&tx, records_named(draft))?,
         };
         let seq = insert_entry(
             &tx,
@@ -292,16 +283,7 @@ impl Store {
             }
         }
         check_sale(&tx, draft)?;
-        let waits_for = crate::changes::creating_entry(
-            &tx,
-            [
-                Some(draft.customer_id),
-                draft.invoice_address_id,
-                draft.shipment_address_id,
-            ]
-            .into_iter()
-            .flatten(),
-        )?;
+        let waits_for = crate::changes::creating_entry(&tx, records_named(draft))?;
         tx.execute(
             "UPDATE outbox SET payload = ?2, state = 'pending', attempts = 0, next_attempt_at = NULL,
              erp_message = NULL, warning_name = NULL, warning_text = NULL, depends_on = coalesce(?4, depends_on), updated_at = ?3
@@ -506,14 +488,7 @@ impl Store {
     /// Drops an entry the ERP has not accepted, and whatever waits on it.
     pub fn discard(&mut self, seq: i64) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
-        let uuid: Option<String> = tx
-            .query_row(
-                "SELECT uuid FROM outbox WHERE seq = ?1 AND state != 'done'",
-                [seq],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let Some(uuid) = uuid else {
+        let Some(uuid) = waiting_uuid(&tx, seq)? else {
             return Err(StoreError::Invalid(format!(
                 "no outbox entry {seq} waiting: see `fieldbook outbox list` (an entry the ERP accepted cannot be discarded)"
             )));
@@ -685,6 +660,31 @@ fn article(kind: SaleKind) -> &'static str {
         SaleKind::Quote => "a",
         SaleKind::Order => "an",
     }
+}
+
+/// The customer and addresses a sale names.
+fn records_named(draft: &SaleDraft) -> impl Iterator<Item = ErpId> {
+    [
+        Some(draft.customer_id),
+        draft.invoice_address_id,
+        draft.shipment_address_id,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The uuid of entry `seq` if the ERP has not accepted it yet.
+pub(crate) fn waiting_uuid(
+    tx: &rusqlite::Transaction,
+    seq: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT uuid FROM outbox WHERE seq = ?1 AND state != 'done'",
+            [seq],
+            |row| row.get(0),
+        )
+        .optional()?)
 }
 
 /// Checks a draft against the cache: the customer, every product and the
