@@ -598,6 +598,15 @@ impl Store {
     }
 
     /// The ERP id of the warehouse with this code (any case).
+    /// Every warehouse in the cache, by ERP id: `(id, code, name)`.
+    pub fn warehouses(&self) -> Result<Vec<(ErpId, Option<String>, String)>, StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT erp_id, code, name FROM warehouses WHERE erp_id > 0 ORDER BY erp_id",
+        )?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn warehouse_id(&self, code: &str) -> Result<Option<ErpId>, StoreError> {
         Ok(self
             .conn

@@ -1,0 +1,247 @@
+//! Errors as the window receives them: a stable dotted `code` that is also
+//! the translation key, the values the translation needs (`params`), and the
+//! English `message` the engine wrote, for logs and for codes the window
+//! has no words for.
+
+use fieldbook_core::DraftError;
+use fieldbook_core::requests::RequestError;
+use fieldbook_erp::ErpError;
+use fieldbook_store::StoreError;
+use fieldbook_sync::SyncError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[ts(export)]
+#[error("{message}")]
+pub struct AppError {
+    /// `errors.<area>.<what>`: the window's translation key.
+    pub code: String,
+    pub message: String,
+    /// Values the translation fills in (`{line}`, `{rounded}`, ...).
+    pub params: BTreeMap<String, String>,
+    /// Whether the same action may succeed later with nothing changed
+    /// (the ERP is down, the cache is busy).
+    pub transient: bool,
+}
+
+impl AppError {
+    pub fn new(code: &str, message: impl Into<String>) -> AppError {
+        AppError {
+            code: code.to_owned(),
+            message: message.into(),
+            params: BTreeMap::new(),
+            transient: false,
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: impl ToString) -> AppError {
+        self.params.insert(name.to_owned(), value.to_string());
+        self
+    }
+
+    pub(crate) fn transient(mut self) -> AppError {
+        self.transient = true;
+        self
+    }
+
+    pub fn not_found(what: &str, key: impl ToString) -> AppError {
+        let key = key.to_string();
+        AppError::new(
+            &format!("errors.not_found.{what}"),
+            format!("no {what} {key:?} in the cache: search again, or sync"),
+        )
+        .with("key", key)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> AppError {
+        AppError::new("errors.form.invalid", message)
+    }
+}
+
+impl From<ErpError> for AppError {
+    fn from(error: ErpError) -> AppError {
+        let message = error.to_string();
+        let code = match &error {
+            ErpError::Unreachable { .. } => "errors.erp.unreachable",
+            ErpError::Timeout { .. } => "errors.erp.timeout",
+            ErpError::NotAnErp { .. } => "errors.erp.not_an_erp",
+            ErpError::UnknownDatabase { .. } => "errors.erp.unknown_database",
+            ErpError::AuthRefused { .. } => "errors.erp.login_refused",
+            ErpError::TooManyLogins { .. } => "errors.erp.too_many_logins",
+            ErpError::SessionExpired => "errors.erp.session_expired",
+            ErpError::Rejected { .. } => "errors.erp.rejected",
+            ErpError::Warning { .. } => "errors.erp.warning",
+            ErpError::Concurrent => "errors.erp.concurrent",
+            ErpError::Server { .. } => "errors.erp.server",
+            ErpError::Protocol(_) => "errors.erp.protocol",
+        };
+        let app = AppError::new(code, message);
+        let app = match &error {
+            ErpError::Unreachable { url, .. }
+            | ErpError::Timeout { url }
+            | ErpError::NotAnErp { url, .. } => app.with("url", url),
+            ErpError::Server { status, .. } => app.with("status", status),
+            ErpError::UnknownDatabase { database, .. } => app.with("database", database),
+            ErpError::AuthRefused { login } | ErpError::TooManyLogins { login } => {
+                app.with("login", login)
+            }
+            ErpError::Rejected { message, .. } | ErpError::Warning { message, .. } => {
+                app.with("erp_message", message)
+            }
+            _ => app,
+        };
+        if error.is_transient() {
+            app.transient()
+        } else {
+            app
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        let message = error.to_string();
+        let code = match &error {
+            StoreError::Missing { .. } => "errors.cache.missing",
+            StoreError::AlreadyExists { .. } => "errors.cache.exists",
+            StoreError::WrongKeyOrNotACache { .. } => "errors.cache.wrong_key",
+            StoreError::Corrupt { .. } | StoreError::BadValue(_) => "errors.cache.damaged",
+            StoreError::Locked { .. } => "errors.cache.locked",
+            StoreError::TooNew { .. } => "errors.cache.too_new",
+            StoreError::Invalid(_) => "errors.form.invalid",
+            StoreError::EmptyKey | StoreError::Sqlite(_) | StoreError::Migration(_) => {
+                "errors.cache.other"
+            }
+        };
+        let app = AppError::new(code, message);
+        if error.is_transient() {
+            app.transient()
+        } else {
+            app
+        }
+    }
+}
+
+impl From<SyncError> for AppError {
+    fn from(error: SyncError) -> AppError {
+        match error {
+            SyncError::Erp(error) => error.into(),
+            SyncError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<DraftError> for AppError {
+    fn from(error: DraftError) -> AppError {
+        let message = error.to_string();
+        match error {
+            DraftError::NoLines => AppError::new("errors.draft.no_lines", message),
+            DraftError::Quantity { line, quantity } => {
+                AppError::new("errors.draft.quantity", message)
+                    .with("line", line)
+                    .with("quantity", quantity)
+            }
+            DraftError::NegativePrice { line, price } => {
+                AppError::new("errors.draft.negative_price", message)
+                    .with("line", line)
+                    .with("price", price)
+            }
+            DraftError::PriceDigits {
+                line,
+                price,
+                digits,
+                rounded,
+            } => AppError::new("errors.draft.price_digits", message)
+                .with("line", line)
+                .with("price", price)
+                .with("digits", digits)
+                .with("rounded", rounded),
+            DraftError::Discount { line, percent } => {
+                AppError::new("errors.draft.discount", message)
+                    .with("line", line)
+                    .with("percent", percent)
+            }
+        }
+    }
+}
+
+impl From<RequestError> for AppError {
+    fn from(error: RequestError) -> AppError {
+        let message = error.to_string();
+        match error {
+            RequestError::NoDescription => AppError::new("errors.request.no_description", message),
+            RequestError::OrderAndInvoice => {
+                AppError::new("errors.request.order_and_invoice", message)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    /// The window translates by code and fills in params: both are a
+    /// contract with `ui/src/lib/i18n`, pinned here exactly.
+    #[test]
+    fn errors_reach_the_window_as_code_params_and_message() {
+        let check = |error: AppError, expected: serde_json::Value| {
+            assert_eq!(serde_json::to_value(&error).unwrap(), expected);
+        };
+        check(
+            DraftError::PriceDigits {
+                line: 2,
+                price: dec!(1.234),
+                digits: 2,
+                rounded: dec!(1.23),
+            }
+            .into(),
+            serde_json::json!({
+                "code": "errors.draft.price_digits",
+                "message": "line 2: the unit price 1.234 has more decimals than the currency allows (2); use 1.23",
+                "params": {"digits": "2", "line": "2", "price": "1.234", "rounded": "1.23"},
+                "transient": false
+            }),
+        );
+        check(
+            ErpError::Unreachable {
+                url: "http://erp:8000/".into(),
+                detail: "connection refused".into(),
+            }
+            .into(),
+            serde_json::json!({
+                "code": "errors.erp.unreachable",
+                "message": "cannot reach the ERP at http://erp:8000/ (connection refused): check the address and your connection; Fieldbook works offline meanwhile",
+                "params": {"url": "http://erp:8000/"},
+                "transient": true
+            }),
+        );
+        check(
+            ErpError::AuthRefused {
+                login: "alice".into(),
+            }
+            .into(),
+            serde_json::json!({
+                "code": "errors.erp.login_refused",
+                "message": "the ERP refused the login \"alice\": check the login and the password",
+                "params": {"login": "alice"},
+                "transient": false
+            }),
+        );
+        check(
+            StoreError::Locked {
+                path: "/tmp/cache.db".into(),
+            }
+            .into(),
+            serde_json::json!({
+                "code": "errors.cache.locked",
+                "message": "the cache at /tmp/cache.db is in use by another program (another Fieldbook sync?): wait for it to finish and try again",
+                "params": {},
+                "transient": true
+            }),
+        );
+    }
+}

@@ -1,0 +1,366 @@
+//! What the desktop window does, without the window: each Tauri command in
+//! `src-tauri` is one call to a method of [`App`], so everything here is
+//! tested with no desktop (the Yaak and GitButler shape).
+//!
+//! Terms:
+//! - *session*: what the window needs when it opens: whether a cache is
+//!   ready to read, for which ERP, and the settings.
+//! - *secrets*: the ERP password and the cache's encryption key. They live
+//!   in the OS keyring ([`Secrets`]; `src-tauri` gives the real one), never
+//!   in a file or a log.
+//! - *connectivity*: whether the ERP answered the last sync, as the window's
+//!   offline badge shows it.
+//!
+//! **Architecture invariant:** nothing here knows Tauri. The window's types
+//! are in [`wire`]; the TypeScript for them is generated from it.
+
+mod error;
+mod read;
+mod sync;
+pub mod wire;
+mod write;
+
+pub use error::AppError;
+pub use sync::{Trigger, run_background};
+
+use chrono::Utc;
+use fieldbook_erp::tryton::{Tryton, TrytonConfig};
+use fieldbook_store::{CacheKey, ErpLink, Store};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use wire::{ConnectForm, Connectivity, ErpInfo, Session, Settings};
+
+/// Where secrets are kept: the OS keyring in the app, memory in tests.
+pub trait Secrets: Send + Sync {
+    fn get(&self, name: &str) -> Result<Option<String>, AppError>;
+    fn set(&self, name: &str, value: &str) -> Result<(), AppError>;
+    /// Removing a secret that is not there is not an error.
+    fn delete(&self, name: &str) -> Result<(), AppError>;
+}
+
+/// Secrets held in memory, for tests and for a window driven without a
+/// keyring.
+#[derive(Default)]
+pub struct MemorySecrets(Mutex<std::collections::HashMap<String, String>>);
+
+impl Secrets for MemorySecrets {
+    fn get(&self, name: &str) -> Result<Option<String>, AppError> {
+        Ok(self.lock().get(name).cloned())
+    }
+    fn set(&self, name: &str, value: &str) -> Result<(), AppError> {
+        self.lock().insert(name.to_owned(), value.to_owned());
+        Ok(())
+    }
+    fn delete(&self, name: &str) -> Result<(), AppError> {
+        self.lock().remove(name);
+        Ok(())
+    }
+}
+
+impl MemorySecrets {
+    fn lock(&self) -> MutexGuard<'_, std::collections::HashMap<String, String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The names secrets are kept under.
+pub const PASSWORD_SECRET: &str = "erp-password";
+pub const CACHE_KEY_SECRET: &str = "cache-key";
+
+/// The app's state: the cache the window reads, and the sync beside it.
+pub struct App {
+    data_dir: PathBuf,
+    secrets: Arc<dyn Secrets>,
+    /// The window's connection to the cache; `None` until set up. The sync
+    /// writes through a connection of its own, so reads never wait for a
+    /// sync (SQLite's WAL lets them run side by side).
+    store: Mutex<Option<Store>>,
+    /// One sync at a time.
+    sync_lock: tokio::sync::Mutex<()>,
+    connectivity: Mutex<Connectivity>,
+    /// The logged-in ERP connection, kept between syncs.
+    erp: tokio::sync::Mutex<Option<Arc<Tryton>>>,
+    /// Wakes the background sync (after something was written to send).
+    wake: tokio::sync::Notify,
+    erp_timeout: Duration,
+}
+
+impl App {
+    pub fn new(data_dir: PathBuf, secrets: Arc<dyn Secrets>) -> App {
+        App {
+            data_dir,
+            secrets,
+            store: Mutex::new(None),
+            sync_lock: tokio::sync::Mutex::new(()),
+            connectivity: Mutex::new(Connectivity::default()),
+            erp: tokio::sync::Mutex::new(None),
+            wake: tokio::sync::Notify::new(),
+            erp_timeout: Duration::from_secs(60),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    fn cache_path(&self) -> PathBuf {
+        self.data_dir.join("cache.db")
+    }
+
+    fn settings_path(&self) -> PathBuf {
+        self.data_dir.join("settings.json")
+    }
+
+    /// Opens the cache if it is there and its key is in the keyring, and
+    /// says where the app stands.
+    pub fn session(&self) -> Result<Session, AppError> {
+        let mut slot = self.store_slot();
+        if slot.is_none()
+            && self.cache_path().exists()
+            && let Some(key) = self.secrets.get(CACHE_KEY_SECRET)?
+        {
+            *slot = Some(Store::open(&self.cache_path(), &cache_key(key)?)?);
+        }
+        let erp = match slot.as_ref() {
+            Some(store) => store.erp_link()?.map(erp_info),
+            None => None,
+        };
+        Ok(Session {
+            needs_setup: slot.is_none(),
+            erp,
+            settings: self.settings()?,
+        })
+    }
+
+    /// First run (or after signing out): checks the address, database,
+    /// login and password against the ERP, then keeps the password and a
+    /// new random cache key in the keyring and creates the encrypted cache.
+    /// Nothing is written unless the ERP accepts the login.
+    pub async fn connect(&self, form: ConnectForm) -> Result<Session, AppError> {
+        for (field, value) in [
+            ("url", &form.url),
+            ("database", &form.database),
+            ("login", &form.login),
+            ("password", &form.password),
+        ] {
+            if value.trim().is_empty() {
+                return Err(AppError::new(
+                    "errors.connect.missing",
+                    format!("the {field} is missing: fill it in"),
+                )
+                .with("field", field));
+            }
+        }
+        if self.store_slot().is_some() {
+            return Err(AppError::new(
+                "errors.connect.already",
+                "Fieldbook is already connected: sign out in the settings first",
+            ));
+        }
+        let url = form.url.trim().to_owned();
+        let erp = Tryton::connect(TrytonConfig {
+            url: url.clone(),
+            database: form.database.trim().to_owned(),
+            login: form.login.trim().to_owned(),
+            password: form.password.clone(),
+            timeout: self.erp_timeout,
+        })
+        .await?;
+        // A cache left by signing out cannot be read without its key, which
+        // went with the sign-out: make way for a new one.
+        for suffix in ["", "-wal", "-shm"] {
+            let path = PathBuf::from(format!("{}{suffix}", self.cache_path().display()));
+            if path.exists() {
+                std::fs::remove_file(&path).map_err(|error| {
+                    AppError::new(
+                        "errors.cache.other",
+                        format!("cannot remove the old cache {}: {error}", path.display()),
+                    )
+                })?;
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir).map_err(|error| {
+            AppError::new(
+                "errors.cache.other",
+                format!(
+                    "cannot create the data folder {}: {error}",
+                    self.data_dir.display()
+                ),
+            )
+        })?;
+        let key = new_cache_key()?;
+        self.secrets.set(PASSWORD_SECRET, &form.password)?;
+        self.secrets.set(CACHE_KEY_SECRET, &key)?;
+        let created = Store::create(&self.cache_path(), &cache_key(key)?).and_then(|mut store| {
+            store.set_erp_link(&ErpLink {
+                url,
+                database: form.database.trim().to_owned(),
+                login: form.login.trim().to_owned(),
+                created_at: Utc::now(),
+            })?;
+            Ok(store)
+        });
+        let store = match created {
+            Ok(store) => store,
+            Err(error) => {
+                // No cache, so no secrets for it either.
+                let _ = self.secrets.delete(CACHE_KEY_SECRET);
+                let _ = self.secrets.delete(PASSWORD_SECRET);
+                return Err(error.into());
+            }
+        };
+        *self.store_slot() = Some(store);
+        *self.erp.lock().await = Some(Arc::new(erp));
+        self.session()
+    }
+
+    /// Forgets the password and the cache key (the keyring entries go; the
+    /// cache stays on disk, encrypted, and unreadable without them). Refused
+    /// while anything written here has not reached the ERP, since it would
+    /// be lost.
+    pub async fn sign_out(&self) -> Result<(), AppError> {
+        let _sync = self.sync_lock.lock().await;
+        {
+            let slot = self.store_slot();
+            if let Some(store) = slot.as_ref() {
+                let (pending, rejected) = store.outbox_counts()?;
+                if pending + rejected > 0 {
+                    return Err(AppError::new(
+                        "errors.sign_out.unsent",
+                        format!(
+                            "{} outbox entries have not reached the ERP and would be lost: sync them, or discard them, first",
+                            pending + rejected
+                        ),
+                    )
+                    .with("count", pending + rejected));
+                }
+            }
+        }
+        self.secrets.delete(PASSWORD_SECRET)?;
+        self.secrets.delete(CACHE_KEY_SECRET)?;
+        *self.store_slot() = None;
+        *self.erp.lock().await = None;
+        *self.connectivity_slot() = Connectivity::default();
+        Ok(())
+    }
+
+    pub fn settings(&self) -> Result<Settings, AppError> {
+        match std::fs::read_to_string(self.settings_path()) {
+            Ok(text) => serde_json::from_str(&text).map_err(|error| {
+                AppError::new(
+                    "errors.settings.unreadable",
+                    format!(
+                        "the settings file {} cannot be read ({error}): delete it to start from the defaults",
+                        self.settings_path().display()
+                    ),
+                )
+            }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(error) => Err(AppError::new(
+                "errors.settings.unreadable",
+                format!("cannot read {}: {error}", self.settings_path().display()),
+            )),
+        }
+    }
+
+    pub fn save_settings(&self, settings: Settings) -> Result<Settings, AppError> {
+        if let Some(language) = &settings.language
+            && !["zh-CN", "en"].contains(&language.as_str())
+        {
+            return Err(AppError::new(
+                "errors.settings.language",
+                format!("no language {language:?}: choose zh-CN or en"),
+            )
+            .with("language", language));
+        }
+        if !(30..=86_400).contains(&settings.sync_interval_seconds) {
+            return Err(AppError::new(
+                "errors.settings.interval",
+                "the sync interval must be from 30 seconds to 24 hours",
+            ));
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .and_then(|()| {
+                let text =
+                    serde_json::to_string_pretty(&settings).map_err(std::io::Error::other)?;
+                // Written whole, then renamed: a crash never leaves half a file.
+                let partial = self.settings_path().with_extension("json.partial");
+                std::fs::write(&partial, text)?;
+                std::fs::rename(&partial, self.settings_path())
+            })
+            .map_err(|error| {
+                AppError::new(
+                    "errors.settings.unwritable",
+                    format!(
+                        "cannot save the settings in {}: {error}",
+                        self.data_dir.display()
+                    ),
+                )
+            })?;
+        self.wake.notify_one();
+        Ok(settings)
+    }
+
+    pub fn connectivity(&self) -> Connectivity {
+        self.connectivity_slot().clone()
+    }
+
+    /// Runs `read` on the window's cache connection.
+    fn with_store<T>(
+        &self,
+        read: impl FnOnce(&mut Store) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut slot = self.store_slot();
+        let store = slot.as_mut().ok_or_else(|| {
+            AppError::new(
+                "errors.not_connected",
+                "Fieldbook is not connected to an ERP yet: connect first",
+            )
+        })?;
+        read(store)
+    }
+
+    fn store_slot(&self) -> MutexGuard<'_, Option<Store>> {
+        // A panic while holding the lock leaves the connection as SQLite
+        // left it: every write is one transaction, so it is still whole.
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn connectivity_slot(&self) -> MutexGuard<'_, Connectivity> {
+        self.connectivity
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn erp_info(link: ErpLink) -> ErpInfo {
+    ErpInfo {
+        url: link.url,
+        database: link.database,
+        login: link.login,
+    }
+}
+
+fn cache_key(key: String) -> Result<CacheKey, AppError> {
+    CacheKey::new(key).map_err(AppError::from)
+}
+
+/// 256 random bits from the OS, as hex: the cache's key, which nobody types.
+fn new_cache_key() -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| {
+        AppError::new(
+            "errors.cache.other",
+            format!("the system gave no random numbers for the cache key: {error}"),
+        )
+    })?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,345 @@
+//! What the window reads: all of it from the cache, so it works offline.
+
+use crate::wire::{
+    AddressRow, ContactRow, CreditPanel, CustomerDetail, EntryRow, Hit, Home, InvoiceRow, OrderRow,
+    PaymentRow, ProductDetail, RequestRow, SaleForm, StockRow, WarehouseRow,
+};
+use crate::write::{CURRENCY_DIGITS, sale_form};
+use crate::{App, AppError, erp_info};
+use chrono::{Local, Utc};
+use fieldbook_core::{Entity, ErpId};
+use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, Store};
+use std::collections::HashSet;
+
+/// The most search results the window lists.
+const SEARCH_LIMIT: usize = 50;
+
+impl App {
+    pub fn home(&self) -> Result<Home, AppError> {
+        let connectivity = self.connectivity();
+        self.with_store(|store| {
+            let status = store.status()?;
+            // The last sync that brought every entity up to date.
+            let last_sync_at = status
+                .entities
+                .iter()
+                .map(|entity| entity.last_complete_sync)
+                .collect::<Option<Vec<_>>>()
+                .and_then(|times| times.into_iter().min());
+            let count = |entity: Entity| {
+                status
+                    .entities
+                    .iter()
+                    .find(|e| e.entity == entity)
+                    .map_or(0, |e| e.records)
+            };
+            let (pending, _) = store.outbox_counts()?;
+            let entries = store.outbox()?;
+            let undone = undone(&entries);
+            let mut rejected = Vec::new();
+            for entry in entries.iter().rev() {
+                if entry.state == EntryState::Rejected {
+                    rejected.push(entry_row(store, entry, &undone)?);
+                }
+            }
+            Ok(Home {
+                erp: status.erp.map(erp_info),
+                connectivity,
+                last_sync_at,
+                customers: count(Entity::Customers),
+                products: count(Entity::Products),
+                pending,
+                rejected,
+            })
+        })
+    }
+
+    /// Customers and products matching every word, best first. `kind`
+    /// keeps only customers or only products.
+    pub fn search(&self, text: &str, kind: Option<&str>) -> Result<Vec<Hit>, AppError> {
+        self.with_store(|store| {
+            // Ask for more when filtering, so a page of one kind fills up.
+            let limit = if kind.is_some() {
+                SEARCH_LIMIT * 4
+            } else {
+                SEARCH_LIMIT
+            };
+            Ok(store
+                .search(text, limit)?
+                .into_iter()
+                .filter(|hit| kind.is_none_or(|kind| hit.kind.name() == kind))
+                .take(SEARCH_LIMIT)
+                .map(|hit| Hit {
+                    kind: hit.kind.name().to_owned(),
+                    erp_id: hit.erp_id,
+                    code: hit.code,
+                    name: hit.name,
+                })
+                .collect())
+        })
+    }
+
+    pub fn customer(&self, id: ErpId) -> Result<CustomerDetail, AppError> {
+        let today = Utc::now().with_timezone(&Local).date_naive();
+        self.with_store(|store| {
+            let view = store
+                .customer(&id.to_string())?
+                .ok_or_else(|| AppError::not_found("customer", id))?;
+            let customer = &view.customer.value;
+            let credit = match &view.credit {
+                None => None,
+                Some(credit) => {
+                    let unsent = store.unsent_sales_total(customer.erp_id, CURRENCY_DIGITS)?;
+                    Some(CreditPanel {
+                        currency: credit.value.currency.clone(),
+                        limit: credit.value.limit,
+                        used: credit.value.used,
+                        available: credit.value.available(),
+                        unsent,
+                        available_after_unsent: credit
+                            .value
+                            .available()
+                            .map(|available| available - unsent),
+                        receivable: credit.value.receivable,
+                        synced_at: credit.synced_at,
+                    })
+                }
+            };
+            let entries = store.outbox()?;
+            let undone = undone(&entries);
+            let mut unsent = Vec::new();
+            for entry in &entries {
+                if entry.state != EntryState::Done && entry.customer_id == Some(customer.erp_id) {
+                    unsent.push(entry_row(store, entry, &undone)?);
+                }
+            }
+            Ok(CustomerDetail {
+                erp_id: customer.erp_id,
+                code: customer.code.clone(),
+                name: customer.name.clone(),
+                tax_id: customer.tax_id.clone(),
+                synced_at: view.customer.synced_at,
+                provisional: customer.erp_id < 0,
+                addresses: view
+                    .addresses
+                    .iter()
+                    .map(|address| AddressRow {
+                        erp_id: address.erp_id,
+                        one_line: address.one_line(),
+                        invoice: address.invoice,
+                        delivery: address.delivery,
+                    })
+                    .collect(),
+                contacts: view
+                    .contacts
+                    .iter()
+                    .map(|contact| ContactRow {
+                        erp_id: contact.erp_id,
+                        kind: contact.kind.clone(),
+                        value: contact.value.clone(),
+                    })
+                    .collect(),
+                credit,
+                open_invoices: view
+                    .open_invoices
+                    .iter()
+                    .map(|invoice| InvoiceRow {
+                        erp_id: invoice.value.erp_id,
+                        number: invoice.value.number.clone(),
+                        invoice_date: invoice.value.invoice_date,
+                        due_date: invoice.value.due_date,
+                        overdue: invoice.value.is_overdue(today),
+                        currency: invoice.value.currency.clone(),
+                        total: invoice.value.total,
+                        amount_to_pay: invoice.value.amount_to_pay,
+                        synced_at: invoice.synced_at,
+                    })
+                    .collect(),
+                recent_orders: view
+                    .recent_orders
+                    .iter()
+                    .map(|order| OrderRow {
+                        erp_id: order.value.erp_id,
+                        number: order.value.number.clone(),
+                        state: order.value.state.clone(),
+                        order_date: order.value.order_date,
+                        currency: order.value.currency.clone(),
+                        total: order.value.total,
+                        lines: order.value.line_count,
+                        synced_at: order.synced_at,
+                    })
+                    .collect(),
+                recent_payments: view
+                    .recent_payments
+                    .iter()
+                    .map(|payment| PaymentRow {
+                        erp_id: payment.value.erp_id,
+                        date: payment.value.date,
+                        currency: payment.value.currency.clone(),
+                        amount: payment.value.amount,
+                        description: payment.value.description.clone(),
+                        synced_at: payment.synced_at,
+                    })
+                    .collect(),
+                requests: view
+                    .requests
+                    .iter()
+                    .map(|request| RequestRow {
+                        erp_id: request.value.erp_id,
+                        number: request.value.number.clone(),
+                        date: request.value.date,
+                        state: if request.value.erp_id < 0 {
+                            "unsent".to_owned()
+                        } else {
+                            request.value.state.clone()
+                        },
+                        kind: request.value.kind.clone(),
+                        description: request.value.description.clone(),
+                        synced_at: request.synced_at,
+                    })
+                    .collect(),
+                unsent,
+            })
+        })
+    }
+
+    pub fn product(&self, id: ErpId) -> Result<ProductDetail, AppError> {
+        self.with_store(|store| {
+            let view = store
+                .product(&id.to_string())?
+                .ok_or_else(|| AppError::not_found("product", id))?;
+            let product = &view.product.value;
+            let mut stock = Vec::new();
+            for row in &view.stock {
+                let unsent = store.unsent_quantity(product.erp_id, row.warehouse_id)?;
+                stock.push(StockRow {
+                    warehouse_id: row.warehouse_id,
+                    warehouse: row.warehouse.clone(),
+                    on_hand: row.level.on_hand,
+                    forecast: row.level.forecast,
+                    unsent,
+                    available_to_promise: row.level.forecast - unsent,
+                    synced_at: row.synced_at,
+                });
+            }
+            Ok(ProductDetail {
+                erp_id: product.erp_id,
+                code: product.code.clone(),
+                name: product.name.clone(),
+                description: product.description.clone(),
+                unit: product.unit.clone(),
+                list_price: product.list_price,
+                salable: product.salable,
+                synced_at: view.product.synced_at,
+                stock,
+            })
+        })
+    }
+
+    pub fn warehouses(&self) -> Result<Vec<WarehouseRow>, AppError> {
+        self.with_store(|store| {
+            Ok(store
+                .warehouses()?
+                .into_iter()
+                .map(|(erp_id, code, name)| WarehouseRow { erp_id, code, name })
+                .collect())
+        })
+    }
+
+    /// Every outbox entry, newest first.
+    pub fn outbox(&self) -> Result<Vec<EntryRow>, AppError> {
+        self.with_store(|store| {
+            let entries = store.outbox()?;
+            let undone = undone(&entries);
+            let mut rows = Vec::new();
+            for entry in entries.iter().rev() {
+                rows.push(entry_row(store, entry, &undone)?);
+            }
+            Ok(rows)
+        })
+    }
+
+    pub fn outbox_entry(&self, seq: i64) -> Result<EntryRow, AppError> {
+        self.with_store(|store| {
+            let entry = store
+                .outbox_entry(seq)?
+                .ok_or_else(|| AppError::not_found("entry", seq))?;
+            let entries = store.outbox()?;
+            entry_row(store, &entry, &undone(&entries))
+        })
+    }
+}
+
+/// The uuids of entries the ERP has not accepted: an entry that depends on
+/// one of them waits.
+pub(crate) fn undone(entries: &[OutboxEntry]) -> HashSet<&str> {
+    entries
+        .iter()
+        .filter(|entry| entry.state != EntryState::Done)
+        .map(|entry| entry.uuid.as_str())
+        .collect()
+}
+
+pub(crate) fn entry_row(
+    store: &Store,
+    entry: &OutboxEntry,
+    undone: &HashSet<&str>,
+) -> Result<EntryRow, AppError> {
+    let customer_name = match entry.customer_id {
+        Some(id) => store
+            .customer(&id.to_string())?
+            .map(|view| view.customer.value.name),
+        None => None,
+    };
+    let (kind, estimated_total, sale, description): (&str, _, Option<SaleForm>, _) = match &entry
+        .payload
+    {
+        EntryPayload::Sale(draft) => (
+            match draft.kind {
+                fieldbook_core::SaleKind::Quote => "quote",
+                fieldbook_core::SaleKind::Order => "order",
+            },
+            Some(draft.estimated_total(CURRENCY_DIGITS)),
+            Some(sale_form(draft)),
+            None,
+        ),
+        EntryPayload::QuoteToOrder(change) => (
+            "quote_to_order",
+            Some(change.estimated_total),
+            None,
+            Some(change.label.clone()),
+        ),
+        EntryPayload::NewCustomer(draft) => ("customer_new", None, None, Some(draft.name.clone())),
+        EntryPayload::CustomerEdit(_) => ("customer_edit", None, None, None),
+        EntryPayload::Request(draft) => ("request", None, None, Some(draft.description.clone())),
+    };
+    let waiting = entry.state == EntryState::Pending
+        && entry
+            .depends_on
+            .as_deref()
+            .is_some_and(|uuid| undone.contains(uuid));
+    Ok(EntryRow {
+        entry: entry.seq,
+        kind: kind.to_owned(),
+        customer_id: entry.customer_id,
+        customer_name,
+        state: entry.state.name().to_owned(),
+        waiting,
+        attempts: entry.attempts,
+        next_attempt_at: entry.next_attempt_at,
+        erp_message: entry.erp_message.clone(),
+        warning: entry.warning.as_ref().map(|warning| warning.text.clone()),
+        erp_id: entry.erp_id,
+        erp_number: entry.erp_number.clone(),
+        estimated_total,
+        conflicts: entry
+            .conflicts
+            .iter()
+            .map(|conflict| conflict.describe())
+            .collect(),
+        sale,
+        description,
+        created_at: entry.created_at,
+        updated_at: entry.updated_at,
+    })
+}

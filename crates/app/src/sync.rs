@@ -1,0 +1,251 @@
+//! Syncing from the window: on demand, and in the background while the app
+//! runs. A sync pushes the outbox first, then pulls, so the window shows
+//! the ERP's view of what was just sent. It writes through a cache
+//! connection of its own, so the window keeps reading while it runs.
+
+use crate::wire::{Answer, SyncEvent, SyncSummary};
+use crate::{App, AppError, CACHE_KEY_SECRET, PASSWORD_SECRET, cache_key};
+use chrono::Utc;
+use fieldbook_erp::tryton::{Tryton, TrytonConfig};
+use fieldbook_store::{Figure, Store};
+use fieldbook_sync::{Progress, PushOptions, SyncOptions};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How soon the background sync tries again while the ERP cannot be
+/// reached: often enough that the outbox drains soon after the connection
+/// is back, rarely enough to cost nothing (a refused connection is
+/// immediate).
+const OFFLINE_RETRY: Duration = Duration::from_secs(10);
+
+/// Whether a sync was asked for by the salesperson or runs by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// Sends every entry that may go now, back-off or not.
+    Person,
+    /// Respects each entry's back-off after a passing failure.
+    Background,
+}
+
+impl App {
+    /// One sync: push, then pull, reporting as it goes. Refused while
+    /// another runs.
+    pub async fn sync(
+        &self,
+        trigger: Trigger,
+        on_event: &(dyn Fn(SyncEvent) + Send + Sync),
+    ) -> Result<SyncSummary, AppError> {
+        let Ok(_running) = self.sync_lock.try_lock() else {
+            return Err(AppError::new(
+                "errors.sync.running",
+                "a sync is already running: it shows its progress on the home page",
+            )
+            .transient());
+        };
+        self.connectivity_slot().syncing = true;
+        on_event(SyncEvent::Started);
+        let result = self.sync_once(trigger, on_event).await;
+        {
+            let mut connectivity = self.connectivity_slot();
+            connectivity.syncing = false;
+            connectivity.last_attempt_at = Some(Utc::now());
+            match &result {
+                Ok(_) => {
+                    connectivity.online = Some(true);
+                    connectivity.last_error = None;
+                }
+                Err(error) => {
+                    // Only the ERP's silence means offline; a refusal is an
+                    // answer.
+                    if error.code.starts_with("errors.erp.") {
+                        connectivity.online = Some(!error.transient);
+                    }
+                    connectivity.last_error = Some(error.clone());
+                }
+            }
+        }
+        match &result {
+            Ok(summary) => on_event(SyncEvent::Finished {
+                summary: summary.clone(),
+            }),
+            Err(error) => {
+                if error.transient {
+                    // The next attempt logs in afresh.
+                    *self.erp.lock().await = None;
+                }
+                on_event(SyncEvent::Failed {
+                    error: error.clone(),
+                })
+            }
+        }
+        result
+    }
+
+    async fn sync_once(
+        &self,
+        trigger: Trigger,
+        on_event: &(dyn Fn(SyncEvent) + Send + Sync),
+    ) -> Result<SyncSummary, AppError> {
+        let key = self
+            .secrets
+            .get(CACHE_KEY_SECRET)?
+            .ok_or_else(not_connected)?;
+        if !self.cache_path().exists() {
+            return Err(not_connected());
+        }
+        let mut store = Store::open(&self.cache_path(), &cache_key(key)?)?;
+        let erp = self.erp_connection(&store).await?;
+        let pushed = fieldbook_sync::push(
+            &*erp,
+            &mut store,
+            PushOptions {
+                respect_backoff: trigger == Trigger::Background,
+            },
+            &Utc::now,
+        )
+        .await?;
+        let mut on_progress = |progress: Progress| {
+            on_event(match progress {
+                Progress::Pulling {
+                    entity,
+                    done,
+                    total,
+                } => SyncEvent::Pulling {
+                    entity: entity.name().to_owned(),
+                    done,
+                    total,
+                },
+                Progress::Removed { entity, count } => SyncEvent::Pulling {
+                    entity: entity.name().to_owned(),
+                    done: count,
+                    total: None,
+                },
+                Progress::Refreshing {
+                    figure,
+                    done,
+                    total,
+                } => SyncEvent::Refreshing {
+                    figure: match figure {
+                        Figure::Stock => "stock",
+                        Figure::Credit => "credit",
+                    }
+                    .to_owned(),
+                    done,
+                    total,
+                },
+            })
+        };
+        let report = fieldbook_sync::pull(
+            &erp,
+            &mut store,
+            &SyncOptions::default(),
+            &Utc::now,
+            &mut on_progress,
+        )
+        .await?;
+        let mut summary = SyncSummary {
+            pulled: report.pulled.values().sum(),
+            removed: report.removed.values().sum(),
+            finished_at: Some(Utc::now()),
+            ..SyncSummary::default()
+        };
+        for (entry, sale) in &pushed.accepted {
+            summary.accepted.push(Answer {
+                entry: *entry,
+                number: sale.number.clone(),
+                message: None,
+            });
+        }
+        for (entry, customer) in &pushed.customers {
+            summary.accepted.push(Answer {
+                entry: *entry,
+                number: customer.code.clone(),
+                message: None,
+            });
+        }
+        for (entry, request) in &pushed.requests {
+            summary.accepted.push(Answer {
+                entry: *entry,
+                number: request.number.clone(),
+                message: None,
+            });
+        }
+        for (entry, message) in pushed.rejected.iter().chain(&pushed.warnings) {
+            summary.refused.push(Answer {
+                entry: *entry,
+                number: None,
+                message: Some(message.clone()),
+            });
+        }
+        summary.accepted.sort_by_key(|answer| answer.entry);
+        summary.refused.sort_by_key(|answer| answer.entry);
+        Ok(summary)
+    }
+
+    /// The logged-in ERP connection, logging in with the keyring's password
+    /// when there is none yet.
+    async fn erp_connection(&self, store: &Store) -> Result<Arc<Tryton>, AppError> {
+        let mut slot = self.erp.lock().await;
+        if let Some(erp) = slot.as_ref() {
+            return Ok(erp.clone());
+        }
+        let link = store.erp_link()?.ok_or_else(not_connected)?;
+        let password = self.secrets.get(PASSWORD_SECRET)?.ok_or_else(|| {
+            AppError::new(
+                "errors.secrets.no_password",
+                "the ERP password is not in the keyring any more: sign out and connect again",
+            )
+        })?;
+        let erp = Arc::new(
+            Tryton::connect(TrytonConfig {
+                url: link.url,
+                database: link.database,
+                login: link.login,
+                password,
+                timeout: self.erp_timeout,
+            })
+            .await?,
+        );
+        *slot = Some(erp.clone());
+        Ok(erp)
+    }
+
+    /// Wakes the background sync now (after something was written to send,
+    /// or the settings changed).
+    pub fn wake_sync(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Syncs while the app runs: every `sync_interval_seconds` while the ERP
+/// answers, every few seconds while it does not (so the outbox drains soon
+/// after the connection is back), and at once when woken. Never returns.
+pub async fn run_background(app: Arc<App>, on_event: impl Fn(SyncEvent) + Send + Sync) {
+    loop {
+        let ready = app.store_slot().is_some();
+        if ready {
+            // Failures are reported through `on_event` and the connectivity.
+            let _ = app.sync(Trigger::Background, &on_event).await;
+        }
+        let wait = match (ready, app.connectivity().online) {
+            (true, Some(false)) => OFFLINE_RETRY,
+            _ => Duration::from_secs(
+                app.settings()
+                    .map(|settings| settings.sync_interval_seconds)
+                    .unwrap_or(300)
+                    .into(),
+            ),
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = app.wake.notified() => {}
+        }
+    }
+}
+
+fn not_connected() -> AppError {
+    AppError::new(
+        "errors.not_connected",
+        "Fieldbook is not connected to an ERP yet: connect first",
+    )
+}

@@ -1,0 +1,158 @@
+//! The app with no ERP and no window: first run, settings, secrets, and
+//! what is refused before anything is written. What needs the ERP is in
+//! `tests/app.rs`, against the real Tryton.
+
+use super::*;
+
+fn app() -> (tempfile::TempDir, Arc<MemorySecrets>, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let app = App::new(dir.path().join("data"), secrets.clone());
+    (dir, secrets, app)
+}
+
+fn form(url: &str) -> ConnectForm {
+    ConnectForm {
+        url: url.into(),
+        database: "fieldbook".into(),
+        login: "sales".into(),
+        password: "secret".into(),
+    }
+}
+
+#[test]
+fn a_first_start_asks_to_connect_with_default_settings() {
+    let (_dir, _secrets, app) = app();
+    let session = app.session().unwrap();
+    assert!(session.needs_setup);
+    assert!(session.erp.is_none());
+    assert_eq!(session.settings, Settings::default());
+    assert_eq!(session.settings.language, None, "follows the system");
+    // Nothing to read yet, and the window is told why.
+    assert_eq!(app.home().unwrap_err().code, "errors.not_connected");
+    assert_eq!(
+        app.search("茶", None).unwrap_err().code,
+        "errors.not_connected"
+    );
+}
+
+#[tokio::test]
+async fn connect_names_the_missing_field_and_writes_nothing() {
+    let (_dir, secrets, app) = app();
+    for (field, mut bad) in [
+        ("url", form(" ")),
+        ("database", form("http://127.0.0.1:9/")),
+        ("login", form("http://127.0.0.1:9/")),
+        ("password", form("http://127.0.0.1:9/")),
+    ] {
+        match field {
+            "database" => bad.database.clear(),
+            "login" => bad.login = "  ".into(),
+            "password" => bad.password.clear(),
+            _ => {}
+        }
+        let error = app.connect(bad).await.unwrap_err();
+        assert_eq!(error.code, "errors.connect.missing", "{field}");
+        assert_eq!(error.params["field"], field);
+    }
+    assert!(!app.data_dir().exists());
+    assert_eq!(secrets.get(PASSWORD_SECRET).unwrap(), None);
+}
+
+#[tokio::test]
+async fn connect_to_an_address_where_nothing_answers_is_unreachable_and_writes_nothing() {
+    // Port 9 (discard) on loopback: nothing listens there on this machine.
+    let (_dir, secrets, app) = app();
+    let error = app.connect(form("http://127.0.0.1:9/")).await.unwrap_err();
+    assert_eq!(error.code, "errors.erp.unreachable", "{error:?}");
+    assert!(error.transient);
+    assert_eq!(error.params["url"], "http://127.0.0.1:9/");
+    assert!(!app.data_dir().join("cache.db").exists());
+    assert_eq!(secrets.get(PASSWORD_SECRET).unwrap(), None);
+    assert_eq!(secrets.get(CACHE_KEY_SECRET).unwrap(), None);
+    assert!(app.session().unwrap().needs_setup);
+}
+
+#[test]
+fn settings_are_kept_and_checked() {
+    let (_dir, _secrets, app) = app();
+    let chosen = Settings {
+        language: Some("zh-CN".into()),
+        sync_interval_seconds: 120,
+    };
+    assert_eq!(app.save_settings(chosen.clone()).unwrap(), chosen);
+    assert_eq!(app.settings().unwrap(), chosen);
+    let again = App::new(
+        app.data_dir().to_owned(),
+        Arc::new(MemorySecrets::default()),
+    );
+    assert_eq!(again.settings().unwrap(), chosen, "kept across restarts");
+
+    let error = app
+        .save_settings(Settings {
+            language: Some("fr".into()),
+            ..chosen.clone()
+        })
+        .unwrap_err();
+    assert_eq!(error.code, "errors.settings.language");
+    let error = app
+        .save_settings(Settings {
+            sync_interval_seconds: 5,
+            ..chosen.clone()
+        })
+        .unwrap_err();
+    assert_eq!(error.code, "errors.settings.interval");
+    assert_eq!(
+        app.settings().unwrap(),
+        chosen,
+        "a refused change changes nothing"
+    );
+
+    std::fs::write(app.data_dir().join("settings.json"), "{not json").unwrap();
+    assert_eq!(
+        app.settings().unwrap_err().code,
+        "errors.settings.unreadable"
+    );
+}
+
+#[test]
+fn a_cache_whose_key_left_the_keyring_asks_to_connect_again() {
+    let (_dir, secrets, app) = app();
+    std::fs::create_dir_all(app.data_dir()).unwrap();
+    let key = new_cache_key().unwrap();
+    assert_eq!(key.len(), 64);
+    assert_ne!(key, new_cache_key().unwrap());
+    Store::create(
+        &app.data_dir().join("cache.db"),
+        &CacheKey::new(key.clone()).unwrap(),
+    )
+    .unwrap();
+
+    // Signed out: the key is gone, the cache stays, unreadable.
+    assert!(app.session().unwrap().needs_setup);
+
+    secrets.set(CACHE_KEY_SECRET, &key).unwrap();
+    assert!(!app.session().unwrap().needs_setup);
+    assert_eq!(app.home().unwrap().pending, 0);
+}
+
+#[tokio::test]
+async fn sign_out_forgets_the_secrets_and_keeps_the_cache_file() {
+    let (_dir, secrets, app) = app();
+    std::fs::create_dir_all(app.data_dir()).unwrap();
+    let key = new_cache_key().unwrap();
+    Store::create(
+        &app.data_dir().join("cache.db"),
+        &CacheKey::new(key.clone()).unwrap(),
+    )
+    .unwrap();
+    secrets.set(CACHE_KEY_SECRET, &key).unwrap();
+    secrets.set(PASSWORD_SECRET, "secret").unwrap();
+    assert!(!app.session().unwrap().needs_setup);
+
+    app.sign_out().await.unwrap();
+    assert_eq!(secrets.get(PASSWORD_SECRET).unwrap(), None);
+    assert_eq!(secrets.get(CACHE_KEY_SECRET).unwrap(), None);
+    assert!(app.data_dir().join("cache.db").exists());
+    assert!(app.session().unwrap().needs_setup);
+}

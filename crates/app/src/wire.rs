@@ -1,0 +1,465 @@
+//! What crosses to the window, and back. These are the window's types: the
+//! TypeScript in `ui/src/lib/bindings/` is generated from them (`cargo
+//! test -p fieldbook-app` writes it), never written by hand.
+//!
+//! Money and quantities are decimal strings, never floats; times are RFC
+//! 3339 UTC (the window shows them in local time); dates are YYYY-MM-DD.
+//! Every figure from the ERP carries `synced_at`, so the window can say how
+//! old it is.
+
+use crate::AppError;
+use chrono::{DateTime, NaiveDate, Utc};
+use fieldbook_core::ErpId;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Where the app stands when the window opens.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct Session {
+    /// No usable cache yet (first run, or signed out): show the connect
+    /// page.
+    pub needs_setup: bool,
+    pub erp: Option<ErpInfo>,
+    pub settings: Settings,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct ErpInfo {
+    pub url: String,
+    pub database: String,
+    pub login: String,
+}
+
+/// What the connect page sends. The password goes to the OS keyring and
+/// nowhere else.
+#[derive(Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct ConnectForm {
+    pub url: String,
+    pub database: String,
+    pub login: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for ConnectForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectForm")
+            .field("url", &self.url)
+            .field("database", &self.database)
+            .field("login", &self.login)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Settings kept in the data folder (nothing secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Settings {
+    /// `"zh-CN"` or `"en"`; none until the salesperson chooses, and the
+    /// window follows the system's language meanwhile.
+    pub language: Option<String>,
+    /// Seconds between background syncs while online.
+    pub sync_interval_seconds: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            language: None,
+            sync_interval_seconds: 300,
+        }
+    }
+}
+
+/// The home page.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct Home {
+    pub erp: Option<ErpInfo>,
+    pub connectivity: Connectivity,
+    /// When the last complete sync of every entity finished.
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub customers: u64,
+    pub products: u64,
+    /// Outbox entries waiting to be sent.
+    pub pending: u64,
+    /// Entries the ERP refused or warned about, newest first.
+    pub rejected: Vec<EntryRow>,
+}
+
+/// Whether the ERP answered lately, as the background sync saw it.
+#[derive(Clone, Debug, Default, Serialize, TS)]
+#[ts(export)]
+pub struct Connectivity {
+    /// None until the first attempt.
+    pub online: Option<bool>,
+    pub syncing: bool,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<AppError>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct Hit {
+    /// `"customer"` or `"product"`.
+    pub kind: String,
+    pub erp_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct CustomerDetail {
+    pub erp_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+    pub tax_id: Option<String>,
+    pub synced_at: DateTime<Utc>,
+    /// Written offline, not in the ERP yet.
+    pub provisional: bool,
+    pub addresses: Vec<AddressRow>,
+    pub contacts: Vec<ContactRow>,
+    pub credit: Option<CreditPanel>,
+    pub open_invoices: Vec<InvoiceRow>,
+    pub recent_orders: Vec<OrderRow>,
+    pub recent_payments: Vec<PaymentRow>,
+    pub requests: Vec<RequestRow>,
+    /// Outbox entries about this customer the ERP has not accepted.
+    pub unsent: Vec<EntryRow>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct AddressRow {
+    pub erp_id: ErpId,
+    pub one_line: String,
+    pub invoice: bool,
+    pub delivery: bool,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct ContactRow {
+    pub erp_id: ErpId,
+    /// `phone`, `mobile`, `email`, ...
+    pub kind: String,
+    pub value: String,
+}
+
+/// Credit as the ERP last said, and what is left after what waits here.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct CreditPanel {
+    pub currency: String,
+    /// None: the ERP sets no limit.
+    #[ts(type = "string | null")]
+    pub limit: Option<Decimal>,
+    #[ts(type = "string")]
+    pub used: Decimal,
+    #[ts(type = "string | null")]
+    pub available: Option<Decimal>,
+    /// Orders written here the ERP has not accepted yet.
+    #[ts(type = "string")]
+    pub unsent: Decimal,
+    /// `available - unsent`.
+    #[ts(type = "string | null")]
+    pub available_after_unsent: Option<Decimal>,
+    #[ts(type = "string")]
+    pub receivable: Decimal,
+    pub synced_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct InvoiceRow {
+    pub erp_id: ErpId,
+    pub number: Option<String>,
+    pub invoice_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub overdue: bool,
+    pub currency: String,
+    #[ts(type = "string")]
+    pub total: Decimal,
+    #[ts(type = "string")]
+    pub amount_to_pay: Decimal,
+    pub synced_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct OrderRow {
+    pub erp_id: ErpId,
+    pub number: Option<String>,
+    /// The ERP's state: `draft`, `quotation`, `confirmed`, `processing`,
+    /// `done`, `cancelled`.
+    pub state: String,
+    pub order_date: Option<NaiveDate>,
+    pub currency: String,
+    #[ts(type = "string")]
+    pub total: Decimal,
+    pub lines: u64,
+    pub synced_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PaymentRow {
+    pub erp_id: ErpId,
+    pub date: NaiveDate,
+    pub currency: String,
+    #[ts(type = "string")]
+    pub amount: Decimal,
+    pub description: Option<String>,
+    pub synced_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct RequestRow {
+    pub erp_id: ErpId,
+    pub number: Option<String>,
+    pub date: Option<NaiveDate>,
+    /// The ERP's state (`draft`, `waiting`, `approved`, `rejected`, `done`,
+    /// `cancelled`), or `unsent` for one written here.
+    pub state: String,
+    pub kind: Option<String>,
+    pub description: Option<String>,
+    pub synced_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct ProductDetail {
+    pub erp_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub unit: String,
+    #[ts(type = "string | null")]
+    pub list_price: Option<Decimal>,
+    pub salable: bool,
+    pub synced_at: DateTime<Utc>,
+    pub stock: Vec<StockRow>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct StockRow {
+    pub warehouse_id: ErpId,
+    pub warehouse: String,
+    #[ts(type = "string")]
+    pub on_hand: Decimal,
+    #[ts(type = "string")]
+    pub forecast: Decimal,
+    /// On orders written here, not yet accepted.
+    #[ts(type = "string")]
+    pub unsent: Decimal,
+    /// `forecast - unsent`: what can still be promised.
+    #[ts(type = "string")]
+    pub available_to_promise: Decimal,
+    pub synced_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct WarehouseRow {
+    pub erp_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+}
+
+/// A quote or order as the editor holds it: ids, as picked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SaleForm {
+    /// `"quote"` or `"order"`.
+    pub kind: String,
+    pub customer_id: ErpId,
+    pub lines: Vec<LineForm>,
+    pub invoice_address_id: Option<ErpId>,
+    pub shipment_address_id: Option<ErpId>,
+    pub warehouse_id: Option<ErpId>,
+    pub requested_date: Option<NaiveDate>,
+    pub reference: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LineForm {
+    pub product_id: ErpId,
+    /// As typed; checked when previewed and saved.
+    pub quantity: String,
+    /// The list price when empty.
+    pub unit_price: Option<String>,
+    pub discount_percent: Option<String>,
+}
+
+/// The editor's live view of a draft: amounts and the checks a
+/// salesperson relies on, each with its age. `problem` says what keeps the
+/// draft from being saved, if anything.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct SalePreview {
+    pub lines: Vec<LinePreview>,
+    #[ts(type = "string")]
+    pub estimated_total: Decimal,
+    pub currency: Option<String>,
+    pub credit: Option<CreditCheck>,
+    pub stock: Vec<StockCheck>,
+    pub problem: Option<AppError>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct LinePreview {
+    pub product_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+    pub unit: String,
+    #[ts(type = "string | null")]
+    pub list_price: Option<Decimal>,
+    /// None while the line cannot be computed (a quantity that is not a
+    /// number, ...).
+    #[ts(type = "string | null")]
+    pub amount: Option<Decimal>,
+}
+
+/// Available credit = limit − used at the last sync − orders not yet
+/// accepted (others, and this one).
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct CreditCheck {
+    pub currency: String,
+    #[ts(type = "string")]
+    pub available: Decimal,
+    #[ts(type = "string")]
+    pub unsent: Decimal,
+    #[ts(type = "string")]
+    pub this_draft: Decimal,
+    #[ts(type = "string")]
+    pub left: Decimal,
+    pub over: bool,
+    pub synced_at: DateTime<Utc>,
+}
+
+/// Available to promise = forecast − lines not yet accepted (others, and
+/// this one's).
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct StockCheck {
+    pub product_id: ErpId,
+    pub code: Option<String>,
+    pub name: String,
+    pub warehouse: String,
+    #[ts(type = "string")]
+    pub forecast: Decimal,
+    #[ts(type = "string")]
+    pub unsent: Decimal,
+    #[ts(type = "string")]
+    pub this_draft: Decimal,
+    #[ts(type = "string")]
+    pub left: Decimal,
+    pub over: bool,
+    pub synced_at: Option<DateTime<Utc>>,
+}
+
+/// One outbox entry, as the outbox page lists it.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct EntryRow {
+    pub entry: i64,
+    /// `quote`, `order`, `quote_to_order`, `customer_new`, `customer_edit`,
+    /// `request`.
+    pub kind: String,
+    pub customer_id: Option<ErpId>,
+    pub customer_name: Option<String>,
+    /// `pending`, `done` or `rejected`.
+    pub state: String,
+    /// Waiting for another entry to reach the ERP first.
+    pub waiting: bool,
+    pub attempts: u32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The ERP's words: why it refused, or the last passing failure.
+    pub erp_message: Option<String>,
+    /// A warning the ERP raised, to acknowledge before resending.
+    pub warning: Option<String>,
+    pub erp_id: Option<ErpId>,
+    pub erp_number: Option<String>,
+    #[ts(type = "string | null")]
+    pub estimated_total: Option<Decimal>,
+    /// Fields where the ERP's value stayed over the salesperson's.
+    pub conflicts: Vec<String>,
+    /// A quote or order, as typed (to edit and resend).
+    pub sale: Option<SaleForm>,
+    /// What an after-sales request says.
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct Saved {
+    pub entry: i64,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct RequestForm {
+    pub customer_id: ErpId,
+    pub description: String,
+    pub order_id: Option<ErpId>,
+    pub invoice_id: Option<ErpId>,
+}
+
+/// What a sync tells the window as it goes.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SyncEvent {
+    Started,
+    /// Records of an entity pulled so far, out of `total` when known.
+    Pulling {
+        entity: String,
+        done: u64,
+        total: Option<u64>,
+    },
+    /// Stock or credit figures refreshed so far.
+    Refreshing {
+        figure: String,
+        done: u64,
+        total: u64,
+    },
+    Finished {
+        summary: SyncSummary,
+    },
+    Failed {
+        error: AppError,
+    },
+}
+
+/// What one sync did: each ERP answer to what was sent, and what came back.
+#[derive(Clone, Debug, Default, Serialize, TS)]
+#[ts(export)]
+pub struct SyncSummary {
+    pub accepted: Vec<Answer>,
+    pub refused: Vec<Answer>,
+    pub pulled: u64,
+    pub removed: u64,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct Answer {
+    pub entry: i64,
+    pub number: Option<String>,
+    pub message: Option<String>,
+}

@@ -1,0 +1,359 @@
+//! What the window writes: quotes and orders, after-sales requests, and
+//! what becomes of outbox entries. Each is one transaction in the cache
+//! with its outbox entry (the store sees to that); the background sync is
+//! woken to send it.
+
+use crate::wire::{
+    CreditCheck, LineForm, LinePreview, RequestForm, SaleForm, SalePreview, Saved, StockCheck,
+};
+use crate::{App, AppError};
+use chrono::Utc;
+use fieldbook_core::requests::RequestDraft;
+use fieldbook_core::{DraftLine, Entity, ErpId, SaleDraft, SaleKind};
+use fieldbook_store::{EntryPayload, EntryState, Store};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// Decimals of the money the ERP keeps (CNY, USD, EUR: cents).
+pub const CURRENCY_DIGITS: u32 = 2;
+
+impl App {
+    /// The editor's live figures for a draft, saved or not: line amounts,
+    /// the estimated total, credit and stock left to promise after it (with
+    /// their ages), and what would keep it from being saved. `editing`
+    /// names the outbox entry being edited, whose old figures are not
+    /// counted twice.
+    pub fn preview_sale(
+        &self,
+        form: &SaleForm,
+        editing: Option<i64>,
+    ) -> Result<SalePreview, AppError> {
+        self.with_store(|store| preview(store, form, editing))
+    }
+
+    /// Saves a draft as an outbox entry (or, with `editing`, replaces the
+    /// entry's draft and queues it again), after every check the cache can
+    /// make. Nothing is saved when a check fails.
+    pub fn save_sale(&self, form: &SaleForm, editing: Option<i64>) -> Result<Saved, AppError> {
+        let entry = self.with_store(|store| {
+            let draft = draft(store, form)?;
+            match editing {
+                None => Ok(store.add_sale(
+                    &uuid::Uuid::new_v4().to_string(),
+                    &draft,
+                    None,
+                    Utc::now(),
+                )?),
+                Some(seq) => {
+                    store.replace_sale(seq, &draft, Utc::now())?;
+                    Ok(seq)
+                }
+            }
+        })?;
+        self.wake.notify_one();
+        Ok(Saved { entry })
+    }
+
+    /// Files an after-sales request offline.
+    pub fn save_request(&self, form: &RequestForm) -> Result<Saved, AppError> {
+        let draft = RequestDraft {
+            customer_id: form.customer_id,
+            description: form.description.trim().to_owned(),
+            order_id: form.order_id,
+            invoice_id: form.invoice_id,
+        };
+        draft.validate()?;
+        let entry = self.with_store(|store| {
+            Ok(store.add_request(&uuid::Uuid::new_v4().to_string(), &draft, Utc::now())?)
+        })?;
+        self.wake.notify_one();
+        Ok(Saved { entry })
+    }
+
+    /// Queues a refused entry again (acknowledging its warning, if any).
+    pub fn retry(&self, seq: i64) -> Result<(), AppError> {
+        self.with_store(|store| {
+            store
+                .outbox_entry(seq)?
+                .ok_or_else(|| AppError::not_found("entry", seq))?;
+            Ok(store.retry(seq, Utc::now())?)
+        })?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Drops an entry the ERP has not accepted, with what waits on it and
+    /// what it wrote in the cache. Returns how many entries went.
+    pub fn discard(&self, seq: i64) -> Result<usize, AppError> {
+        self.with_store(|store| {
+            store
+                .outbox_entry(seq)?
+                .ok_or_else(|| AppError::not_found("entry", seq))?;
+            Ok(store.discard(seq)?)
+        })
+    }
+}
+
+/// The form of a saved draft, for the editor.
+pub(crate) fn sale_form(draft: &SaleDraft) -> SaleForm {
+    SaleForm {
+        kind: match draft.kind {
+            SaleKind::Quote => "quote",
+            SaleKind::Order => "order",
+        }
+        .to_owned(),
+        customer_id: draft.customer_id,
+        lines: draft
+            .lines
+            .iter()
+            .map(|line| LineForm {
+                product_id: line.product_id,
+                quantity: line.quantity.normalize().to_string(),
+                unit_price: Some(line.unit_price.to_string()),
+                discount_percent: Some(
+                    (line.discount * Decimal::ONE_HUNDRED)
+                        .normalize()
+                        .to_string(),
+                )
+                .filter(|percent| percent != "0"),
+            })
+            .collect(),
+        invoice_address_id: draft.invoice_address_id,
+        shipment_address_id: draft.shipment_address_id,
+        warehouse_id: draft.warehouse_id,
+        requested_date: draft.requested_date,
+        reference: draft.reference.clone(),
+        note: draft.note.clone(),
+    }
+}
+
+/// A form as a draft the store can save: every field read and checked,
+/// defaults filled (list prices; the customer's first invoice and delivery
+/// addresses; the first warehouse).
+fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
+    let kind = match form.kind.as_str() {
+        "quote" => SaleKind::Quote,
+        "order" => SaleKind::Order,
+        other => {
+            return Err(AppError::invalid(format!(
+                "{other:?} is neither a quote nor an order"
+            )));
+        }
+    };
+    let customer = store
+        .customer(&form.customer_id.to_string())?
+        .ok_or_else(|| AppError::not_found("customer", form.customer_id))?;
+    let default_address = |invoice: bool| {
+        customer
+            .addresses
+            .iter()
+            .find(|address| {
+                if invoice {
+                    address.invoice
+                } else {
+                    address.delivery
+                }
+            })
+            .or(customer.addresses.first())
+            .map(|address| address.erp_id)
+    };
+    let mut lines = Vec::new();
+    for (index, line) in form.lines.iter().enumerate() {
+        lines.push(draft_line(store, index + 1, line)?);
+    }
+    let draft = SaleDraft {
+        kind,
+        customer_id: customer.customer.value.erp_id,
+        invoice_address_id: form.invoice_address_id.or_else(|| default_address(true)),
+        shipment_address_id: form.shipment_address_id.or_else(|| default_address(false)),
+        warehouse_id: match form.warehouse_id {
+            Some(id) => Some(id),
+            None => store.local_ids(Entity::Warehouses)?.first().copied(),
+        },
+        requested_date: form.requested_date,
+        reference: form
+            .reference
+            .clone()
+            .filter(|text| !text.trim().is_empty()),
+        note: form.note.clone().filter(|text| !text.trim().is_empty()),
+        lines,
+    };
+    draft.validate(CURRENCY_DIGITS)?;
+    Ok(draft)
+}
+
+fn draft_line(store: &Store, number: usize, line: &LineForm) -> Result<DraftLine, AppError> {
+    let product = store
+        .product(&line.product_id.to_string())?
+        .ok_or_else(|| AppError::not_found("product", line.product_id))?;
+    let decimal = |field: &str, text: &str| {
+        Decimal::from_str(text.trim()).map_err(|_| {
+            AppError::new(
+                "errors.draft.not_a_number",
+                format!("line {number}: the {field} {text:?} is not a number"),
+            )
+            .with("line", number)
+            .with("field", field)
+            .with("value", text)
+        })
+    };
+    let given = |text: &Option<String>| {
+        text.as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    };
+    let unit_price = match given(&line.unit_price) {
+        Some(text) => decimal("unit_price", &text)?,
+        None => product.product.value.list_price.ok_or_else(|| {
+            AppError::new(
+                "errors.draft.no_price",
+                format!("line {number}: the product has no list price: type one"),
+            )
+            .with("line", number)
+        })?,
+    };
+    let discount = match given(&line.discount_percent) {
+        Some(text) => decimal("discount_percent", &text)? / Decimal::ONE_HUNDRED,
+        None => Decimal::ZERO,
+    };
+    Ok(DraftLine {
+        product_id: product.product.value.erp_id,
+        quantity: decimal("quantity", &line.quantity)?,
+        unit_price,
+        discount,
+    })
+}
+
+fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SalePreview, AppError> {
+    let problem = draft(store, form).err();
+    // Lines are shown even while another line (or field) is wrong.
+    let mut lines = Vec::new();
+    let mut parsed = Vec::new();
+    for (index, line) in form.lines.iter().enumerate() {
+        let product = store
+            .product(&line.product_id.to_string())?
+            .ok_or_else(|| AppError::not_found("product", line.product_id))?;
+        let draft_line = draft_line(store, index + 1, line).ok();
+        lines.push(LinePreview {
+            product_id: line.product_id,
+            code: product.product.value.code.clone(),
+            name: product.product.value.name.clone(),
+            unit: product.product.value.unit.clone(),
+            list_price: product.product.value.list_price,
+            amount: draft_line.as_ref().map(|line| line.amount(CURRENCY_DIGITS)),
+        });
+        parsed.extend(draft_line);
+    }
+    let estimated_total: Decimal = parsed.iter().map(|line| line.amount(CURRENCY_DIGITS)).sum();
+    let old = match editing {
+        None => None,
+        Some(seq) => match store.outbox_entry(seq)? {
+            Some(entry) if entry.state != EntryState::Done => match entry.payload {
+                EntryPayload::Sale(draft) => Some(draft),
+                _ => None,
+            },
+            _ => None,
+        },
+    };
+    // What the entry being edited counts today, so it is not counted twice.
+    let old_order = old.as_ref().filter(|draft| draft.kind == SaleKind::Order);
+    let is_order = form.kind == "order";
+
+    let customer = store.customer(&form.customer_id.to_string())?;
+    let credit = match customer.as_ref().and_then(|view| view.credit.as_ref()) {
+        None => None,
+        Some(credit) => match credit.value.available() {
+            None => None,
+            Some(available) => {
+                let unsent = store.unsent_sales_total(form.customer_id, CURRENCY_DIGITS)?
+                    - old_order.map_or(Decimal::ZERO, |draft| {
+                        draft.estimated_total(CURRENCY_DIGITS)
+                    });
+                // A quote commits nothing, in the ERP as here.
+                let this_draft = if is_order {
+                    estimated_total
+                } else {
+                    Decimal::ZERO
+                };
+                let left = available - unsent - this_draft;
+                Some(CreditCheck {
+                    currency: credit.value.currency.clone(),
+                    available,
+                    unsent,
+                    this_draft,
+                    left,
+                    over: left < Decimal::ZERO,
+                    synced_at: credit.synced_at,
+                })
+            }
+        },
+    };
+
+    let warehouse = match form.warehouse_id {
+        Some(id) => Some(id),
+        None => store.local_ids(Entity::Warehouses)?.first().copied(),
+    };
+    let mut stock = Vec::new();
+    if let Some(warehouse) = warehouse {
+        let mut wanted: BTreeMap<ErpId, Decimal> = BTreeMap::new();
+        for line in &parsed {
+            *wanted.entry(line.product_id).or_default() += line.quantity;
+        }
+        for (product_id, quantity) in wanted {
+            let Some(product) = store.product(&product_id.to_string())? else {
+                continue;
+            };
+            let Some(row) = product
+                .stock
+                .iter()
+                .find(|row| row.warehouse_id == warehouse)
+            else {
+                continue;
+            };
+            let old_quantity: Decimal = old_order
+                .filter(|draft| draft.warehouse_id == Some(warehouse))
+                .map(|draft| {
+                    draft
+                        .lines
+                        .iter()
+                        .filter(|line| line.product_id == product_id)
+                        .map(|line| line.quantity)
+                        .sum()
+                })
+                .unwrap_or_default();
+            let unsent = store.unsent_quantity(product_id, warehouse)? - old_quantity;
+            let this_draft = if is_order { quantity } else { Decimal::ZERO };
+            let left = row.level.forecast - unsent - this_draft;
+            stock.push(StockCheck {
+                product_id,
+                code: product.product.value.code.clone(),
+                name: product.product.value.name.clone(),
+                warehouse: row.warehouse.clone(),
+                forecast: row.level.forecast,
+                unsent,
+                this_draft,
+                left,
+                over: left < Decimal::ZERO,
+                synced_at: row.synced_at,
+            });
+        }
+    }
+    Ok(SalePreview {
+        lines,
+        estimated_total,
+        currency: credit
+            .as_ref()
+            .map(|credit| credit.currency.clone())
+            .or_else(|| {
+                customer
+                    .as_ref()
+                    .and_then(|view| view.recent_orders.first())
+                    .map(|order| order.value.currency.clone())
+            }),
+        credit,
+        stock,
+        problem,
+    })
+}
