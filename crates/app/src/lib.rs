@@ -123,6 +123,8 @@ impl App {
             && let Some(key) = self.secrets.get(CACHE_KEY_SECRET)?
         {
             *slot = Some(Store::open(&self.cache_path(), &cache_key(key)?)?);
+            // The background sync waits for a cache to sync.
+            self.wake.notify_one();
         }
         let erp = match slot.as_ref() {
             Some(store) => store.erp_link()?.map(erp_info),

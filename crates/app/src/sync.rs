@@ -7,7 +7,7 @@ use crate::wire::{Answer, SyncEvent, SyncSummary};
 use crate::{App, AppError, CACHE_KEY_SECRET, PASSWORD_SECRET, cache_key};
 use chrono::Utc;
 use fieldbook_erp::tryton::{Tryton, TrytonConfig};
-use fieldbook_store::{Figure, Store};
+use fieldbook_store::{ErpLink, Figure, Store};
 use fieldbook_sync::{Progress, PushOptions, SyncOptions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,12 +94,17 @@ impl App {
             return Err(not_connected());
         }
         let mut store = Store::open(&self.cache_path(), &cache_key(key)?)?;
-        let erp = self.erp_connection(&store).await?;
+        let link = store.erp_link()?.ok_or_else(not_connected)?;
+        let erp = self.erp_connection(link).await?;
+        // Back-off spares an ERP that keeps failing; one that was unreachable
+        // and answers again gets every waiting entry at once, so the outbox
+        // drains as soon as the connection is back.
+        let back_online = self.connectivity_slot().online == Some(false);
         let pushed = fieldbook_sync::push(
             &*erp,
             &mut store,
             PushOptions {
-                respect_backoff: trigger == Trigger::Background,
+                respect_backoff: trigger == Trigger::Background && !back_online,
             },
             &Utc::now,
         )
@@ -184,12 +189,11 @@ impl App {
 
     /// The logged-in ERP connection, logging in with the keyring's password
     /// when there is none yet.
-    async fn erp_connection(&self, store: &Store) -> Result<Arc<Tryton>, AppError> {
+    async fn erp_connection(&self, link: ErpLink) -> Result<Arc<Tryton>, AppError> {
         let mut slot = self.erp.lock().await;
         if let Some(erp) = slot.as_ref() {
             return Ok(erp.clone());
         }
-        let link = store.erp_link()?.ok_or_else(not_connected)?;
         let password = self.secrets.get(PASSWORD_SECRET)?.ok_or_else(|| {
             AppError::new(
                 "errors.secrets.no_password",
@@ -210,6 +214,22 @@ impl App {
         Ok(erp)
     }
 
+    /// How long until the first entry backing off may be sent again.
+    fn next_retry(&self) -> Option<Duration> {
+        let now = Utc::now();
+        self.with_store(|store| {
+            Ok(store
+                .outbox()?
+                .iter()
+                .filter(|entry| entry.state == fieldbook_store::EntryState::Pending)
+                .filter_map(|entry| entry.next_attempt_at)
+                .min())
+        })
+        .ok()
+        .flatten()
+        .map(|at| (at - now).to_std().unwrap_or_default() + Duration::from_secs(1))
+    }
+
     /// Wakes the background sync now (after something was written to send,
     /// or the settings changed).
     pub fn wake_sync(&self) {
@@ -227,14 +247,20 @@ pub async fn run_background(app: Arc<App>, on_event: impl Fn(SyncEvent) + Send +
             // Failures are reported through `on_event` and the connectivity.
             let _ = app.sync(Trigger::Background, &on_event).await;
         }
+        let interval = Duration::from_secs(
+            app.settings()
+                .map(|settings| settings.sync_interval_seconds)
+                .unwrap_or(300)
+                .into(),
+        );
         let wait = match (ready, app.connectivity().online) {
             (true, Some(false)) => OFFLINE_RETRY,
-            _ => Duration::from_secs(
-                app.settings()
-                    .map(|settings| settings.sync_interval_seconds)
-                    .unwrap_or(300)
-                    .into(),
-            ),
+            // An entry backing off after a passing failure goes when its
+            // time comes, not at the next interval.
+            (true, _) => app
+                .next_retry()
+                .map_or(interval, |retry| retry.min(interval)),
+            (false, _) => interval,
         };
         tokio::select! {
             () = tokio::time::sleep(wait) => {}

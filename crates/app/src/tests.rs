@@ -156,3 +156,16 @@ async fn sign_out_forgets_the_secrets_and_keeps_the_cache_file() {
     assert!(app.data_dir().join("cache.db").exists());
     assert!(app.session().unwrap().needs_setup);
 }
+
+/// The window runs commands and the background sync on a multi-threaded
+/// runtime: their futures must be `Send`. (This does not compile if not.)
+#[allow(dead_code)]
+fn futures_the_window_spawns_are_send(app: Arc<App>) {
+    fn send<T: Send>(_: T) {}
+    send(run_background(app.clone(), |_| {}));
+    send(async move {
+        let _ = app.sync(Trigger::Person, &|_| {}).await;
+        let _ = app.sign_out().await;
+        let _ = app.connect(form("http://127.0.0.1:9/")).await;
+    });
+}

@@ -1,0 +1,273 @@
+//! The desktop window's controller (`fieldbook-app`) against the real
+//! Tryton: a salesperson's day as the window drives it, command by command,
+//! with no window. The window itself is driven over WebDriver in
+//! `src-tauri/tests/window.rs`.
+
+use fieldbook_app::wire::{ConnectForm, LineForm, SaleForm, SyncEvent};
+use fieldbook_app::{App, MemorySecrets, Secrets, Trigger};
+use fieldbook_testkit::{Dataset, TrytonServer};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+
+fn connect_form(server: &TrytonServer) -> ConnectForm {
+    let config = server.sales_config();
+    ConnectForm {
+        url: config.url,
+        database: config.database,
+        login: config.login,
+        password: config.password,
+    }
+}
+
+/// Runs a sync as the salesperson's "Sync now" does, collecting its events.
+async fn sync(
+    app: &App,
+) -> (
+    Result<fieldbook_app::wire::SyncSummary, fieldbook_app::AppError>,
+    Vec<SyncEvent>,
+) {
+    let events = Mutex::new(Vec::new());
+    let result = app
+        .sync(Trigger::Person, &|event| events.lock().unwrap().push(event))
+        .await;
+    (result, events.into_inner().unwrap())
+}
+
+fn order_for(customer_id: i64, product_id: i64, quantity: &str) -> SaleForm {
+    SaleForm {
+        kind: "order".into(),
+        customer_id,
+        lines: vec![LineForm {
+            product_id,
+            quantity: quantity.into(),
+            unit_price: None,
+            discount_percent: None,
+        }],
+        invoice_address_id: None,
+        shipment_address_id: None,
+        warehouse_id: None,
+        requested_date: None,
+        reference: Some("PO-APP-1".into()),
+        note: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_salesperson_connects_syncs_writes_offline_and_gets_the_erps_number() {
+    let mut server = TrytonServer::start(Dataset::TEST).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let app = App::new(dir.path().join("data"), secrets.clone());
+    assert!(app.session().unwrap().needs_setup);
+
+    // Wrong database, wrong password: said plainly, nothing written.
+    let mut wrong = connect_form(&server);
+    wrong.database = "nosuchdb".into();
+    let error = app.connect(wrong).await.unwrap_err();
+    assert_eq!(error.code, "errors.erp.unknown_database", "{error:?}");
+    assert_eq!(error.params["database"], "nosuchdb");
+    let mut wrong = connect_form(&server);
+    wrong.password = "not the password".into();
+    let error = app.connect(wrong).await.unwrap_err();
+    assert_eq!(error.code, "errors.erp.login_refused", "{error:?}");
+    assert!(!dir.path().join("data/cache.db").exists());
+    assert_eq!(secrets.get(fieldbook_app::PASSWORD_SECRET).unwrap(), None);
+
+    // Connect: the password and a cache key go to the keyring.
+    let session = app.connect(connect_form(&server)).await.unwrap();
+    assert!(!session.needs_setup);
+    assert_eq!(session.erp.unwrap().login, server.sales_config().login);
+    assert_eq!(
+        secrets.get(fieldbook_app::PASSWORD_SECRET).unwrap(),
+        Some(server.sales_config().password)
+    );
+    let key = secrets
+        .get(fieldbook_app::CACHE_KEY_SECRET)
+        .unwrap()
+        .unwrap();
+    assert_eq!(key.len(), 64);
+    let cache = std::fs::read(dir.path().join("data/cache.db")).unwrap();
+    assert!(
+        !cache.starts_with(b"SQLite format 3"),
+        "the cache is encrypted"
+    );
+
+    // First sync, with progress the window can show.
+    let (summary, events) = sync(&app).await;
+    let summary = summary.unwrap();
+    assert!(summary.pulled > 100, "{summary:?}");
+    assert!(matches!(events.first(), Some(SyncEvent::Started)));
+    assert!(matches!(events.last(), Some(SyncEvent::Finished { .. })));
+    assert!(
+        events.iter().any(|event| matches!(
+            event,
+            SyncEvent::Pulling { entity, total: Some(total), .. } if entity == "customers" && *total > 0
+        )),
+        "{events:?}"
+    );
+    assert_eq!(app.connectivity().online, Some(true));
+    let home = app.home().unwrap();
+    assert!(home.last_sync_at.is_some());
+    assert!(home.customers >= 60, "{home:?}");
+
+    // Search by a Chinese substring; open the customer; read the credit.
+    let hits = app.search("华为", Some("customer")).unwrap();
+    let huawei = hits
+        .iter()
+        .find(|hit| hit.code.as_deref() == Some("C-HUAWEI"))
+        .unwrap_or_else(|| panic!("{hits:?}"));
+    assert!(hits.iter().all(|hit| hit.kind == "customer"));
+    let customer = app.customer(huawei.erp_id).unwrap();
+    assert_eq!(customer.name, "深圳市华为技术有限公司");
+    let credit = customer.credit.clone().unwrap();
+    assert_eq!(credit.limit, Some(Decimal::from_str("5000000.00").unwrap()));
+    assert_eq!(credit.available, Some(credit.limit.unwrap() - credit.used));
+    assert_eq!(credit.unsent, Decimal::ZERO);
+
+    let tea = app.search("P-TEA", Some("product")).unwrap()[0].erp_id;
+    let product = app.product(tea).unwrap();
+    assert_eq!(product.code.as_deref(), Some("P-TEA"));
+    let stock_before = product.stock[0].clone();
+    assert_eq!(stock_before.unsent, Decimal::ZERO);
+
+    // Offline: the ERP goes away; everything still reads, and an order is
+    // written with its checks.
+    server.stop();
+    let form = order_for(customer.erp_id, tea, "3");
+    let preview = app.preview_sale(&form, None).unwrap();
+    assert_eq!(preview.problem, None);
+    let list_price = product.list_price.unwrap();
+    assert_eq!(preview.estimated_total, list_price * Decimal::from(3));
+    let check = preview.credit.unwrap();
+    assert_eq!(check.this_draft, preview.estimated_total);
+    assert_eq!(
+        check.left,
+        credit.available.unwrap() - preview.estimated_total
+    );
+    assert!(!check.over);
+    let stock_check = preview
+        .stock
+        .iter()
+        .find(|check| check.warehouse == stock_before.warehouse)
+        .unwrap();
+    assert_eq!(stock_check.left, stock_before.forecast - Decimal::from(3));
+
+    let saved = app.save_sale(&form, None).unwrap();
+    let customer_after = app.customer(customer.erp_id).unwrap();
+    assert_eq!(
+        customer_after.credit.unwrap().unsent,
+        preview.estimated_total
+    );
+    assert_eq!(customer_after.unsent.len(), 1);
+    assert_eq!(app.product(tea).unwrap().stock[0].unsent, Decimal::from(3));
+
+    let (result, events) = sync(&app).await;
+    let error = result.unwrap_err();
+    assert_eq!(error.code, "errors.erp.unreachable", "{error:?}");
+    assert!(matches!(events.last(), Some(SyncEvent::Failed { .. })));
+    assert_eq!(app.connectivity().online, Some(false));
+    assert_eq!(app.home().unwrap().pending, 1);
+    assert_eq!(
+        app.outbox_entry(saved.entry).unwrap().state,
+        "pending",
+        "nothing was lost"
+    );
+
+    // The ERP is back: the order goes, once, and its number comes back.
+    server.resume().unwrap();
+    let (summary, _) = sync(&app).await;
+    let summary = summary.unwrap();
+    assert_eq!(summary.accepted.len(), 1, "{summary:?}");
+    let number = summary.accepted[0].number.clone().unwrap();
+    let entry = app.outbox_entry(saved.entry).unwrap();
+    assert_eq!(entry.state, "done");
+    assert_eq!(entry.erp_number.as_deref(), Some(number.as_str()));
+    let customer_now = app.customer(customer.erp_id).unwrap();
+    assert!(
+        customer_now
+            .recent_orders
+            .iter()
+            .any(|order| order.number.as_deref() == Some(number.as_str())),
+        "{:?}",
+        customer_now.recent_orders
+    );
+    assert!(customer_now.unsent.is_empty());
+    assert_eq!(app.connectivity().online, Some(true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_in_the_editor_names_the_line_and_saves_nothing() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path().join("data"), Arc::new(MemorySecrets::default()));
+    app.connect(connect_form(&server)).await.unwrap();
+    sync(&app).await.0.unwrap();
+    let acme = app.search("C-ACME", Some("customer")).unwrap()[0].erp_id;
+    let tea = app.search("P-TEA", Some("product")).unwrap()[0].erp_id;
+
+    let check = |form: SaleForm, code: &str, params: &[(&str, &str)]| {
+        let preview = app.preview_sale(&form, None).unwrap();
+        let problem = preview
+            .problem
+            .unwrap_or_else(|| panic!("{code}: no problem"));
+        assert_eq!(problem.code, code, "{problem:?}");
+        for (name, value) in params {
+            assert_eq!(problem.params[*name], *value, "{problem:?}");
+        }
+        assert_eq!(app.save_sale(&form, None).unwrap_err().code, code);
+    };
+    check(
+        order_for(acme, tea, "lots"),
+        "errors.draft.not_a_number",
+        &[("line", "1"), ("field", "quantity")],
+    );
+    check(
+        order_for(acme, tea, "0"),
+        "errors.draft.quantity",
+        &[("line", "1")],
+    );
+    let mut digits = order_for(acme, tea, "1");
+    digits.lines[0].unit_price = Some("12.345".into());
+    check(
+        digits,
+        "errors.draft.price_digits",
+        &[("line", "1"), ("rounded", "12.34")],
+    );
+    let mut discount = order_for(acme, tea, "1");
+    discount.lines[0].discount_percent = Some("120".into());
+    check(discount, "errors.draft.discount", &[("percent", "120")]);
+    let mut none = order_for(acme, tea, "1");
+    none.lines.clear();
+    check(none, "errors.draft.no_lines", &[]);
+    let huawei = app.search("C-HUAWEI", Some("customer")).unwrap()[0].erp_id;
+    let huawei_address = app.customer(huawei).unwrap().addresses[0].erp_id;
+    let mut foreign = order_for(acme, tea, "1");
+    foreign.invoice_address_id = Some(huawei_address);
+    check(
+        foreign,
+        "errors.draft.address",
+        &[("field", "invoice_address")],
+    );
+    let mut unknown = order_for(acme, tea, "1");
+    unknown.customer_id = 999_999;
+    assert_eq!(
+        app.save_sale(&unknown, None).unwrap_err().code,
+        "errors.not_found.customer"
+    );
+
+    assert!(app.outbox().unwrap().is_empty(), "nothing was saved");
+    assert_eq!(app.home().unwrap().pending, 0);
+
+    // A request needs words.
+    let error = app
+        .save_request(&fieldbook_app::wire::RequestForm {
+            customer_id: acme,
+            description: "  ".into(),
+            order_id: None,
+            invoice_id: None,
+        })
+        .unwrap_err();
+    assert_eq!(error.code, "errors.request.no_description");
+    assert!(app.outbox().unwrap().is_empty());
+}
