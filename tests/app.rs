@@ -194,6 +194,45 @@ async fn a_salesperson_connects_syncs_writes_offline_and_gets_the_erps_number() 
     );
     assert!(customer_now.unsent.is_empty());
     assert_eq!(app.connectivity().online, Some(true));
+
+    // Signing out forgets the secrets; connecting again moves the old,
+    // unreadable cache aside (never deletes it) and starts a new one.
+    app.sign_out().await.unwrap();
+    assert_eq!(secrets.get(fieldbook_app::PASSWORD_SECRET).unwrap(), None);
+    assert!(app.session().unwrap().needs_setup);
+    assert_eq!(app.home().unwrap_err().code, "errors.not_connected");
+    app.connect(connect_form(&server)).await.unwrap();
+    let aside: Vec<String> = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("cache-unreadable-") && name.ends_with(".db"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(app.home().unwrap().customers, 0, "a new, empty cache");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_is_refused_while_the_outbox_holds_what_the_erp_has_not_accepted() {
+    let mut server = TrytonServer::start(Dataset::TEST).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let app = App::new(dir.path().join("data"), secrets.clone());
+    app.connect(connect_form(&server)).await.unwrap();
+    sync(&app).await.0.unwrap();
+    let acme = app.search("C-ACME", Some("customer")).unwrap()[0].erp_id;
+    let tea = app.search("P-TEA", Some("product")).unwrap()[0].erp_id;
+    server.stop();
+    app.save_sale(&order_for(acme, tea, "1"), None).unwrap();
+    let error = app.sign_out().await.unwrap_err();
+    assert_eq!(error.code, "errors.sign_out.unsent");
+    assert_eq!(error.params["count"], "1");
+    assert!(
+        secrets
+            .get(fieldbook_app::CACHE_KEY_SECRET)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(app.home().unwrap().pending, 1, "nothing was lost");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -270,4 +309,139 @@ async fn bad_input_in_the_editor_names_the_line_and_saves_nothing() {
         .unwrap_err();
     assert_eq!(error.code, "errors.request.no_description");
     assert!(app.outbox().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_once() {
+    use fieldbook_app::wire::{
+        AddressForm, ContactChange, ContactForm, CustomerEditForm, CustomerForm, QuoteToSend,
+    };
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path().join("data"), Arc::new(MemorySecrets::default()));
+    app.connect(connect_form(&server)).await.unwrap();
+    sync(&app).await.0.unwrap();
+    let tea = app.search("P-TEA", Some("product")).unwrap()[0].erp_id;
+
+    // Bad input first: named, nothing saved.
+    let mut form = CustomerForm {
+        name: "杭州新茶贸易有限公司".into(),
+        addresses: vec![AddressForm {
+            street: Some("西湖区文三路 90号".into()),
+            postal_code: Some("310012".into()),
+            city: Some("杭州".into()),
+            country: Some("cn".into()),
+            invoice: true,
+            delivery: true,
+        }],
+        contacts: vec![ContactForm {
+            kind: "email".into(),
+            value: "buyer-at-newtea".into(),
+        }],
+    };
+    let error = app.new_customer(&form).unwrap_err();
+    assert_eq!(error.code, "errors.customer.email", "{error:?}");
+    assert_eq!(error.params["index"], "1");
+    assert!(app.outbox().unwrap().is_empty());
+
+    // A new customer, a quote for it, the quote confirmed: all offline.
+    form.contacts[0].value = "buyer@newtea.example.cn".into();
+    let saved = app.new_customer(&form).unwrap();
+    assert_eq!(saved.code, "NEW-1");
+    assert!(saved.customer_id < 0);
+    let hits = app.search("新茶", Some("customer")).unwrap();
+    assert_eq!(hits[0].erp_id, saved.customer_id, "searchable at once");
+    let customer = app.customer(saved.customer_id).unwrap();
+    assert!(customer.provisional);
+    let mut quote = order_for(saved.customer_id, tea, "2");
+    quote.kind = "quote".into();
+    let quote_entry = app.save_sale(&quote, None).unwrap().entry;
+    let confirm = app
+        .send_quote(&QuoteToSend {
+            entry: Some(quote_entry),
+            order_id: None,
+        })
+        .unwrap();
+    let error = app
+        .send_quote(&QuoteToSend {
+            entry: Some(saved.entry),
+            order_id: None,
+        })
+        .unwrap_err();
+    assert_eq!(error.code, "errors.quote.not_a_quote");
+
+    let (summary, _) = sync(&app).await;
+    let summary = summary.unwrap();
+    assert_eq!(summary.refused.len(), 0, "{summary:?}");
+    assert_eq!(summary.accepted.len(), 3, "{summary:?}");
+    for entry in [saved.entry, quote_entry, confirm.entry] {
+        assert_eq!(app.outbox_entry(entry).unwrap().state, "done", "entry {entry}");
+    }
+    let admin = server.admin().await.unwrap();
+    let parties = admin
+        .call(
+            "model.party.party.search_read",
+            serde_json::json!([[["name", "=", "杭州新茶贸易有限公司"]], 0, null, null, ["id"], admin.context()]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(parties.as_array().unwrap().len(), 1, "one customer: {parties}");
+    let party = parties[0]["id"].as_i64().unwrap();
+    let sales = admin
+        .call(
+            "model.sale.sale.search_read",
+            serde_json::json!([[["party", "=", party]], 0, null, null, ["state"], admin.context()]),
+        )
+        .await
+        .unwrap();
+    let sales = sales.as_array().unwrap();
+    assert_eq!(sales.len(), 1, "one sale: {sales:?}");
+    assert!(
+        ["confirmed", "processing"].contains(&sales[0]["state"].as_str().unwrap()),
+        "{sales:?}"
+    );
+
+    // An edit: the phone of a synced customer, as the salesperson saw it.
+    let huawei = app.search("C-HUAWEI", Some("customer")).unwrap()[0].erp_id;
+    let phone = app
+        .customer(huawei)
+        .unwrap()
+        .contacts
+        .into_iter()
+        .find(|contact| contact.kind == "phone")
+        .unwrap();
+    let edit = app
+        .edit_customer(&CustomerEditForm {
+            customer_id: huawei,
+            name: None,
+            contacts: vec![ContactChange {
+                contact_id: phone.erp_id,
+                value: "+86 755 2222 2222".into(),
+            }],
+            addresses: Vec::new(),
+            new_addresses: Vec::new(),
+            new_contacts: Vec::new(),
+        })
+        .unwrap();
+    let unchanged = app
+        .edit_customer(&CustomerEditForm {
+            customer_id: huawei,
+            name: Some("深圳市华为技术有限公司".into()),
+            contacts: Vec::new(),
+            addresses: Vec::new(),
+            new_addresses: Vec::new(),
+            new_contacts: Vec::new(),
+        })
+        .unwrap_err();
+    assert_eq!(unchanged.code, "errors.customer.nothing_to_change");
+    sync(&app).await.0.unwrap();
+    assert_eq!(app.outbox_entry(edit.entry).unwrap().state, "done");
+    let phones = admin
+        .call(
+            "model.party.contact_mechanism.read",
+            serde_json::json!([[phone.erp_id], ["value"], admin.context()]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(phones[0]["value"], "+86 755 2222 2222");
 }

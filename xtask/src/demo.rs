@@ -96,6 +96,9 @@ pub fn demo(_args: &[String]) -> anyhow::Result<()> {
         data_dir.display()
     );
     println!("  {} search acme", fieldbook.display());
+    if window(&server)? {
+        return Ok(());
+    }
     if std::io::stdin().is_terminal() {
         println!("Press Enter to stop Tryton and end the demo.");
         let mut line = String::new();
@@ -113,4 +116,33 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     }
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+/// Opens Fieldbook's window on the demo Tryton, its connect page filled in
+/// but for the password, and waits until it is closed. Returns false, having
+/// said why, where there is no display to open it on.
+fn window(server: &TrytonServer) -> anyhow::Result<bool> {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        println!(
+            "\nNo display here (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window is not opened: \
+             run `cargo xtask demo` on a desktop to see it (the tests drive it under Xvfb: `cargo xtask test`)."
+        );
+        return Ok(false);
+    }
+    crate::npm(&["run", "build"])?;
+    run(cargo().args(["build", "--quiet", "--locked", "-p", "fieldbook-desktop"]))?;
+    let data_dir = target_dir().join("demo-window");
+    if data_dir.exists() {
+        std::fs::remove_dir_all(&data_dir)?;
+    }
+    println!(
+        "\nOpening Fieldbook's window: its connect page offers the demo Tryton; the password is {SALES_PASSWORD}. \
+         Close the window to stop Tryton and end the demo."
+    );
+    run(Command::new(target_dir().join("debug/fieldbook-desktop"))
+        .env("FIELDBOOK_DATA_DIR", &data_dir)
+        .env("FIELDBOOK_ERP_URL", server.url())
+        .env("FIELDBOOK_ERP_DATABASE", server.database())
+        .env("FIELDBOOK_ERP_LOGIN", SALES_LOGIN))?;
+    Ok(true)
 }

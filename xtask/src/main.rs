@@ -14,13 +14,32 @@ use anyhow::{Context, bail};
 use std::process::Command;
 
 /// Debian packages the build and the tests need: SQLCipher links the
-/// system's OpenSSL; Tryton's virtualenv needs venv.
+/// system's OpenSSL; Tryton's virtualenv needs venv; the window needs
+/// WebKitGTK (and librsvg, libxdo for Tauri), the keyring crate libdbus;
+/// the window's tests an X server, a session bus, GNOME Keyring's Secret
+/// Service and WebKitWebDriver.
 const DEBIAN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
     "libssl-dev",
     "python3-venv",
+    "libwebkit2gtk-4.1-dev",
+    "librsvg2-dev",
+    "libxdo-dev",
+    "libdbus-1-dev",
+    "xvfb",
+    "xauth",
+    "dbus",
+    "gnome-keyring",
+    "webkit2gtk-driver",
+    // Chinese text in the window's screenshots (a salesperson's laptop in
+    // China has CJK fonts already).
+    "fonts-noto-cjk",
 ];
+
+/// tauri-driver, the WebDriver server for Tauri windows, built from
+/// crates.io into target/tools.
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,7 +49,7 @@ fn main() {
         Some("bench") => bench::run_bench(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask demo | test | bench [--quick | --push [ORDERS] | --search-in CACHE]"
+                "usage: cargo xtask demo | test | bench [--quick | --push [ORDERS] | --search-in CACHE | --window]"
             );
             std::process::exit(2);
         }
@@ -46,6 +65,12 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     // Build the virtualenv and the test database once, before the tests
     // that share them start in parallel.
     fieldbook_testkit::ensure_template(fieldbook_testkit::Dataset::TEST)?;
+    // The front end: its own tests, its type check, then the build the
+    // window embeds.
+    npm(&["test"])?;
+    npm(&["run", "check"])?;
+    npm(&["run", "build"])?;
+    let driver = ensure_tauri_driver()?;
     let mut command = cargo();
     command
         .args([
@@ -55,8 +80,45 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
             "--features",
             "fieldbook-cli/e2e",
         ])
-        .args(extra);
+        .args(extra)
+        .env("FIELDBOOK_TAURI_DRIVER", driver);
     run(&mut command)
+}
+
+/// Runs `npm ARGS` in ui/, installing its packages first when the lock file
+/// is newer than what is installed.
+pub(crate) fn npm(args: &[&str]) -> anyhow::Result<()> {
+    let ui = fieldbook_testkit::workspace_root().join("ui");
+    let installed = ui.join("node_modules/.package-lock.json");
+    let modified = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    if modified(&installed) < modified(&ui.join("package-lock.json")) {
+        eprintln!("xtask: installing the front end's npm packages ...");
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&ui))?;
+    }
+    run(Command::new("npm").args(args).current_dir(&ui))
+}
+
+/// tauri-driver under target/tools, installed from crates.io once.
+pub(crate) fn ensure_tauri_driver() -> anyhow::Result<std::path::PathBuf> {
+    let root = fieldbook_testkit::target_dir().join("tools");
+    let driver = root.join("bin/tauri-driver");
+    if !driver.exists() {
+        eprintln!("xtask: installing tauri-driver {TAURI_DRIVER_VERSION} ...");
+        run(cargo()
+            .args([
+                "install",
+                "--locked",
+                "--quiet",
+                "tauri-driver",
+                "--version",
+                TAURI_DRIVER_VERSION,
+                "--root",
+            ])
+            .arg(&root))?;
+    }
+    Ok(driver)
 }
 
 pub(crate) fn cargo() -> Command {

@@ -14,6 +14,7 @@
 //! **Architecture invariant:** nothing here knows Tauri. The window's types
 //! are in [`wire`]; the TypeScript for them is generated from it.
 
+mod customers;
 mod error;
 mod read;
 mod sync;
@@ -86,6 +87,9 @@ pub struct App {
     /// Wakes the background sync (after something was written to send).
     wake: tokio::sync::Notify,
     erp_timeout: Duration,
+    /// What the connect page offers before anything is connected (an
+    /// administrator's preset, the demo's Tryton).
+    suggested_erp: Option<ErpInfo>,
 }
 
 impl App {
@@ -99,7 +103,14 @@ impl App {
             erp: tokio::sync::Mutex::new(None),
             wake: tokio::sync::Notify::new(),
             erp_timeout: Duration::from_secs(60),
+            suggested_erp: None,
         }
+    }
+
+    /// Offers this ERP on the connect page (the password is still asked).
+    pub fn with_suggested_erp(mut self, erp: ErpInfo) -> App {
+        self.suggested_erp = Some(erp);
+        self
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -128,7 +139,7 @@ impl App {
         }
         let erp = match slot.as_ref() {
             Some(store) => store.erp_link()?.map(erp_info),
-            None => None,
+            None => self.suggested_erp.clone(),
         };
         Ok(Session {
             needs_setup: slot.is_none(),
@@ -171,17 +182,27 @@ impl App {
             timeout: self.erp_timeout,
         })
         .await?;
-        // A cache left by signing out cannot be read without its key, which
-        // went with the sign-out: make way for a new one.
-        for suffix in ["", "-wal", "-shm"] {
-            let path = PathBuf::from(format!("{}{suffix}", self.cache_path().display()));
-            if path.exists() {
-                std::fs::remove_file(&path).map_err(|error| {
-                    AppError::new(
-                        "errors.cache.other",
-                        format!("cannot remove the old cache {}: {error}", path.display()),
-                    )
-                })?;
+        // A cache left by signing out (or whose key the keyring lost) cannot
+        // be read without its key: it is moved aside, never deleted, and a
+        // new one is made.
+        if self.cache_path().exists() {
+            let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+            for suffix in ["", "-wal", "-shm"] {
+                let path = PathBuf::from(format!("{}{suffix}", self.cache_path().display()));
+                if path.exists() {
+                    let aside = self
+                        .data_dir
+                        .join(format!("cache-unreadable-{stamp}.db{suffix}"));
+                    std::fs::rename(&path, &aside).map_err(|error| {
+                        AppError::new(
+                            "errors.cache.other",
+                            format!(
+                                "cannot move the old cache {} aside: {error}",
+                                path.display()
+                            ),
+                        )
+                    })?;
+                }
             }
         }
         std::fs::create_dir_all(&self.data_dir).map_err(|error| {
@@ -195,7 +216,10 @@ impl App {
         })?;
         let key = new_cache_key()?;
         self.secrets.set(PASSWORD_SECRET, &form.password)?;
-        self.secrets.set(CACHE_KEY_SECRET, &key)?;
+        if let Err(error) = self.secrets.set(CACHE_KEY_SECRET, &key) {
+            let _ = self.secrets.delete(PASSWORD_SECRET);
+            return Err(error);
+        }
         let created = Store::create(&self.cache_path(), &cache_key(key)?).and_then(|mut store| {
             store.set_erp_link(&ErpLink {
                 url,

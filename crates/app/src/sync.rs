@@ -109,36 +109,32 @@ impl App {
             &Utc::now,
         )
         .await?;
-        let mut on_progress = |progress: Progress| {
-            on_event(match progress {
-                Progress::Pulling {
-                    entity,
-                    done,
-                    total,
-                } => SyncEvent::Pulling {
-                    entity: entity.name().to_owned(),
-                    done,
-                    total,
-                },
-                Progress::Removed { entity, count } => SyncEvent::Pulling {
-                    entity: entity.name().to_owned(),
-                    done: count,
-                    total: None,
-                },
-                Progress::Refreshing {
-                    figure,
-                    done,
-                    total,
-                } => SyncEvent::Refreshing {
-                    figure: match figure {
-                        Figure::Stock => "stock",
-                        Figure::Credit => "credit",
-                    }
-                    .to_owned(),
-                    done,
-                    total,
-                },
-            })
+        // Removals are counted in the summary; the progress bar shows what
+        // is being fetched.
+        let mut on_progress = |progress: Progress| match progress {
+            Progress::Pulling {
+                entity,
+                done,
+                total,
+            } => on_event(SyncEvent::Pulling {
+                entity: entity.name().to_owned(),
+                done,
+                total,
+            }),
+            Progress::Removed { .. } => {}
+            Progress::Refreshing {
+                figure,
+                done,
+                total,
+            } => on_event(SyncEvent::Refreshing {
+                figure: match figure {
+                    Figure::Stock => "stock",
+                    Figure::Credit => "credit",
+                }
+                .to_owned(),
+                done,
+                total,
+            }),
         };
         let report = fieldbook_sync::pull(
             &erp,

@@ -36,6 +36,21 @@ fn a_first_start_asks_to_connect_with_default_settings() {
     );
 }
 
+#[test]
+fn the_connect_page_offers_a_preset_erp_until_connected() {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = ErpInfo {
+        url: "http://erp.example.com:8000/".into(),
+        database: "prod".into(),
+        login: "alice".into(),
+    };
+    let app = App::new(dir.path().to_owned(), Arc::new(MemorySecrets::default()))
+        .with_suggested_erp(preset);
+    let session = app.session().unwrap();
+    assert!(session.needs_setup);
+    assert_eq!(session.erp.unwrap().database, "prod");
+}
+
 #[tokio::test]
 async fn connect_names_the_missing_field_and_writes_nothing() {
     let (_dir, secrets, app) = app();

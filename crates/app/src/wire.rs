@@ -21,6 +21,8 @@ pub struct Session {
     /// No usable cache yet (first run, or signed out): show the connect
     /// page.
     pub needs_setup: bool,
+    /// The connected ERP; while `needs_setup`, the one to offer on the
+    /// connect page, if any.
     pub erp: Option<ErpInfo>,
     pub settings: Settings,
 }
@@ -462,4 +464,82 @@ pub struct Answer {
     pub entry: i64,
     pub number: Option<String>,
     pub message: Option<String>,
+}
+
+/// A new customer as the form holds it.
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct CustomerForm {
+    pub name: String,
+    pub addresses: Vec<AddressForm>,
+    pub contacts: Vec<ContactForm>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AddressForm {
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    /// A two-letter ISO code such as `CN`.
+    pub country: Option<String>,
+    pub invoice: bool,
+    pub delivery: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ContactForm {
+    /// `phone`, `mobile`, `email`, `fax` or `website`.
+    pub kind: String,
+    pub value: String,
+}
+
+/// Changes to a customer: only what differs from the cache is sent.
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct CustomerEditForm {
+    pub customer_id: ErpId,
+    pub name: Option<String>,
+    pub contacts: Vec<ContactChange>,
+    pub addresses: Vec<AddressChange>,
+    pub new_addresses: Vec<AddressForm>,
+    pub new_contacts: Vec<ContactForm>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ContactChange {
+    pub contact_id: ErpId,
+    pub value: String,
+}
+
+/// An address's new street, postal code or city (none: unchanged; empty:
+/// cleared).
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct AddressChange {
+    pub address_id: ErpId,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct SavedCustomer {
+    pub entry: i64,
+    /// Provisional (negative) until the ERP has the customer.
+    pub customer_id: ErpId,
+    /// `NEW-1`, ... until the ERP gives its code.
+    pub code: String,
+}
+
+/// The quote to turn into an order: one written here (its outbox entry)
+/// or one the ERP holds (its order id), one of the two.
+#[derive(Clone, Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct QuoteToSend {
+    pub entry: Option<i64>,
+    pub order_id: Option<ErpId>,
 }

@@ -396,6 +396,11 @@ impl Store {
         )
     }
 
+    /// A synced order or quotation by its ERP id.
+    pub fn order(&self, erp_id: ErpId) -> Result<Option<Synced<OrderSummary>>, StoreError> {
+        Ok(self.orders_where("o.erp_id = ?1", params![erp_id])?.pop())
+    }
+
     /// A synced order or quotation by its ERP number (any case).
     pub fn order_by_number(
         &self,

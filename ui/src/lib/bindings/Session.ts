@@ -10,4 +10,9 @@ export type Session = {
  * No usable cache yet (first run, or signed out): show the connect
  * page.
  */
-needs_setup: boolean, erp: ErpInfo | null, settings: Settings, };
+needs_setup: boolean, 
+/**
+ * The connected ERP; while `needs_setup`, the one to offer on the
+ * connect page, if any.
+ */
+erp: ErpInfo | null, settings: Settings, };

@@ -1,0 +1,270 @@
+//! Customers written or changed in the window, and quotes turned into
+//! orders: each an outbox entry, written with its change to the cache in
+//! one transaction (the store sees to that).
+
+use crate::wire::{
+    AddressForm, ContactForm, CustomerEditForm, CustomerForm, QuoteToSend, Saved, SavedCustomer,
+};
+use crate::write::CURRENCY_DIGITS;
+use crate::{App, AppError};
+use chrono::Utc;
+use fieldbook_core::customers::{
+    AddressDraft, ContactDraft, CustomerDraft, CustomerEdit, CustomerError, EditField, FieldEdit,
+    validate_contact,
+};
+use fieldbook_core::{QuoteToOrder, SaleKind, SaleRef};
+use fieldbook_store::{EntryPayload, EntryState};
+
+impl App {
+    /// A new customer, in the cache at once under a provisional code
+    /// (NEW-1, ...) and sent to the ERP with the next sync.
+    pub fn new_customer(&self, form: &CustomerForm) -> Result<SavedCustomer, AppError> {
+        let draft = CustomerDraft {
+            name: form.name.trim().to_owned(),
+            addresses: form.addresses.iter().map(address_draft).collect(),
+            contacts: form.contacts.iter().map(contact_draft).collect(),
+        };
+        draft.validate()?;
+        let saved = self.with_store(|store| {
+            Ok(store.add_customer(&uuid::Uuid::new_v4().to_string(), &draft, Utc::now())?)
+        })?;
+        self.wake.notify_one();
+        Ok(SavedCustomer {
+            entry: saved.seq,
+            customer_id: saved.customer_id,
+            code: saved.code,
+        })
+    }
+
+    /// Changes to a customer: each changed field carries the value the
+    /// cache holds now (what the salesperson saw), so the ERP keeps its own
+    /// value where it changed meanwhile and the entry keeps theirs.
+    pub fn edit_customer(&self, form: &CustomerEditForm) -> Result<Saved, AppError> {
+        let entry = self.with_store(|store| {
+            let view = store
+                .customer(&form.customer_id.to_string())?
+                .ok_or_else(|| AppError::not_found("customer", form.customer_id))?;
+            let mut fields = Vec::new();
+            if let Some(name) = &form.name
+                && name.trim() != view.customer.value.name
+            {
+                fields.push(FieldEdit {
+                    field: EditField::CustomerName,
+                    base: Some(view.customer.value.name.clone()),
+                    value: Some(name.trim().to_owned()),
+                });
+            }
+            for (index, change) in form.contacts.iter().enumerate() {
+                let contact = view
+                    .contacts
+                    .iter()
+                    .find(|contact| contact.erp_id == change.contact_id)
+                    .ok_or_else(|| not_theirs("contact", change.contact_id))?;
+                let value = change.value.trim();
+                if value == contact.value {
+                    continue;
+                }
+                validate_contact(index + 1, &contact.kind, value)?;
+                fields.push(FieldEdit {
+                    field: EditField::ContactValue {
+                        contact_id: contact.erp_id,
+                    },
+                    base: Some(contact.value.clone()),
+                    value: Some(value.to_owned()),
+                });
+            }
+            for change in &form.addresses {
+                let address = view
+                    .addresses
+                    .iter()
+                    .find(|address| address.erp_id == change.address_id)
+                    .ok_or_else(|| not_theirs("address", change.address_id))?;
+                let id = address.erp_id;
+                for (field, base, value) in [
+                    (
+                        EditField::AddressStreet { address_id: id },
+                        &address.street,
+                        &change.street,
+                    ),
+                    (
+                        EditField::AddressPostalCode { address_id: id },
+                        &address.postal_code,
+                        &change.postal_code,
+                    ),
+                    (
+                        EditField::AddressCity { address_id: id },
+                        &address.city,
+                        &change.city,
+                    ),
+                ] {
+                    let Some(value) = value else { continue };
+                    let value = Some(value.trim().to_owned()).filter(|value| !value.is_empty());
+                    if &value != base {
+                        fields.push(FieldEdit {
+                            field,
+                            base: base.clone(),
+                            value,
+                        });
+                    }
+                }
+            }
+            let edit = CustomerEdit {
+                customer_id: view.customer.value.erp_id,
+                fields,
+                new_addresses: form.new_addresses.iter().map(address_draft).collect(),
+                new_contacts: form.new_contacts.iter().map(contact_draft).collect(),
+            };
+            edit.validate()?;
+            Ok(store.edit_customer(&uuid::Uuid::new_v4().to_string(), &edit, Utc::now())?)
+        })?;
+        self.wake.notify_one();
+        Ok(Saved { entry })
+    }
+
+    /// The customer said yes: a quote (one written here, by its outbox
+    /// entry, or one the ERP holds as a quotation) becomes an order with the
+    /// next sync, after the quote's own entry if it has not gone yet.
+    pub fn send_quote(&self, quote: &QuoteToSend) -> Result<Saved, AppError> {
+        let entry = self.with_store(|store| {
+            let change = match (quote.entry, quote.order_id) {
+                (Some(seq), None) => {
+                    let entry = store
+                        .outbox_entry(seq)?
+                        .ok_or_else(|| AppError::not_found("entry", seq))?;
+                    match &entry.payload {
+                        EntryPayload::Sale(draft)
+                            if draft.kind == SaleKind::Quote
+                                && entry.state != EntryState::Rejected =>
+                        {
+                            QuoteToOrder {
+                                sale: SaleRef::Entry(entry.uuid.clone()),
+                                customer_id: draft.customer_id,
+                                label: match &entry.erp_number {
+                                    Some(number) => format!("quote {number}"),
+                                    None => format!("the quote of outbox entry {}", entry.seq),
+                                },
+                                estimated_total: draft.estimated_total(CURRENCY_DIGITS),
+                            }
+                        }
+                        _ => {
+                            return Err(AppError::new(
+                                "errors.quote.not_a_quote",
+                                format!(
+                                    "outbox entry {seq} is not a quote waiting to be confirmed: only a quote becomes an order"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                (None, Some(order_id)) => {
+                    let order = store
+                        .order(order_id)?
+                        .ok_or_else(|| AppError::not_found("order", order_id))?;
+                    if !["draft", "quotation"].contains(&order.value.state.as_str()) {
+                        return Err(AppError::new(
+                            "errors.quote.not_a_quote",
+                            format!(
+                                "the ERP has this sale as {} as of the last sync, not as a quotation",
+                                order.value.state
+                            ),
+                        )
+                        .with("state", &order.value.state));
+                    }
+                    QuoteToOrder {
+                        sale: SaleRef::Erp(order.value.erp_id),
+                        customer_id: order.value.customer_id,
+                        label: format!(
+                            "quote {}",
+                            order.value.number.as_deref().unwrap_or("without a number")
+                        ),
+                        estimated_total: order.value.total,
+                    }
+                }
+                _ => {
+                    return Err(AppError::invalid(
+                        "name the quote by its outbox entry or by the ERP's order, one of the two",
+                    ));
+                }
+            };
+            Ok(store.add_quote_to_order(&uuid::Uuid::new_v4().to_string(), &change, Utc::now())?)
+        })?;
+        self.wake.notify_one();
+        Ok(Saved { entry })
+    }
+}
+
+fn address_draft(form: &AddressForm) -> AddressDraft {
+    let text = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    };
+    AddressDraft {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        street: text(&form.street),
+        postal_code: text(&form.postal_code),
+        city: text(&form.city),
+        country: text(&form.country).map(|country| country.to_uppercase()),
+        invoice: form.invoice,
+        delivery: form.delivery,
+    }
+}
+
+fn contact_draft(form: &ContactForm) -> ContactDraft {
+    ContactDraft {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        kind: form.kind.clone(),
+        value: form.value.trim().to_owned(),
+    }
+}
+
+fn not_theirs(what: &str, id: i64) -> AppError {
+    AppError::new(
+        &format!("errors.customer.not_theirs_{what}"),
+        format!("{what} {id} is not one of this customer's: reopen the customer and try again"),
+    )
+    .with("id", id)
+}
+
+impl From<CustomerError> for AppError {
+    fn from(error: CustomerError) -> AppError {
+        let message = error.to_string();
+        match error {
+            CustomerError::NoName => AppError::new("errors.customer.no_name", message),
+            CustomerError::ContactKind { index, kind } => {
+                AppError::new("errors.customer.contact_kind", message)
+                    .with("index", index)
+                    .with("kind", kind)
+            }
+            CustomerError::Email { index, value } => {
+                AppError::new("errors.customer.email", message)
+                    .with("index", index)
+                    .with("value", value)
+            }
+            CustomerError::Phone { index, value } => {
+                AppError::new("errors.customer.phone", message)
+                    .with("index", index)
+                    .with("value", value)
+            }
+            CustomerError::EmptyContact { index } => {
+                AppError::new("errors.customer.empty_contact", message).with("index", index)
+            }
+            CustomerError::EmptyAddress { index } => {
+                AppError::new("errors.customer.empty_address", message).with("index", index)
+            }
+            CustomerError::Country { index, country } => {
+                AppError::new("errors.customer.country", message)
+                    .with("index", index)
+                    .with("country", country)
+            }
+            CustomerError::NothingToChange => {
+                AppError::new("errors.customer.nothing_to_change", message)
+            }
+            CustomerError::Emptied { field } => {
+                AppError::new("errors.customer.emptied", message).with("field", field)
+            }
+        }
+    }
+}

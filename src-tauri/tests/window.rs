@@ -1,0 +1,192 @@
+//! The real window, used as a salesperson uses it: under Xvfb, with a real
+//! Secret Service keyring, driven over WebDriver (tauri-driver and
+//! WebKitWebDriver), against the real Tryton. `cargo xtask test` builds the
+//! front end and tauri-driver first; screenshots of every page in both
+//! languages land in `target/screenshots/window/`.
+
+mod desktop;
+
+use desktop::{Desktop, Window};
+use fieldbook_testkit::{Dataset, TrytonServer};
+use std::time::Duration;
+
+/// The whole story of the issue: connect -> first sync -> search a customer
+/// by a Chinese substring -> open them and read the credit panel -> the ERP
+/// stops -> an order written offline -> the ERP is back -> the order shows
+/// the ERP's number; then every page again in Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_salesperson_works_offline_in_the_window_and_the_erp_numbers_the_order() {
+    let mut server = TrytonServer::start(Dataset::TEST).unwrap();
+    let desktop = Desktop::start().unwrap();
+    let window = Window::open(&desktop).await.unwrap();
+
+    // First run: the connect page; a wrong password is said plainly.
+    window.wait("connect-url").await;
+    window.shot("en-connect").await;
+    let config = server.sales_config();
+    window.fill("connect-url", &config.url).await;
+    window.fill("connect-database", &config.database).await;
+    window.fill("connect-login", &config.login).await;
+    window.fill("connect-password", "not the password").await;
+    window.click("connect-submit").await;
+    let error = window
+        .wait_text("connect-error", |text| !text.is_empty())
+        .await;
+    assert!(error.contains(&config.login), "{error}");
+    window.shot("en-connect-error").await;
+
+    window.fill("connect-password", &config.password).await;
+    window.click("connect-submit").await;
+    // The first sync shows its progress, then the home page its time.
+    window
+        .wait_text_for("home-last-sync", Duration::from_secs(180), |text| {
+            !text.is_empty()
+        })
+        .await;
+    window.shot("en-home").await;
+
+    // Search by a Chinese substring, open the customer, read the credit.
+    window.click("nav-customers").await;
+    window.fill("search-input", "华为").await;
+    window
+        .wait_text("search-result", |text| text.contains("华为"))
+        .await;
+    window.shot("en-customers").await;
+    window.press_enter("search-input").await;
+    window
+        .wait_text("customer-name", |text| {
+            text.contains("深圳市华为技术有限公司")
+        })
+        .await;
+    let limit = window
+        .wait_text("credit-limit", |text| !text.is_empty())
+        .await;
+    assert!(
+        limit.contains("5,000,000"),
+        "credit limit shown as {limit:?}"
+    );
+    let age = window
+        .wait_text("credit-age", |text| !text.is_empty())
+        .await;
+    assert!(!age.is_empty());
+    window.shot("en-customer").await;
+
+    // The ERP goes away; an order is written offline.
+    server.stop();
+    window.click("new-order").await;
+    window.fill("editor-product-search", "P-TEA").await;
+    window.click_first("editor-product-result").await;
+    window.wait("editor-line").await;
+    window.fill("line-quantity", "2").await;
+    window
+        .wait_text("editor-total", |text| {
+            text.chars().any(|c| c.is_ascii_digit())
+        })
+        .await;
+    window.shot("en-editor").await;
+    window.click("editor-save").await;
+    // Saving wakes the sync, which finds the ERP gone.
+    window
+        .wait_for("offline-badge", Duration::from_secs(60))
+        .await;
+    window.click("nav-outbox").await;
+    window
+        .wait_text("entry-state", |text| !text.is_empty())
+        .await;
+    assert!(
+        window
+            .text("entry-number")
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    window.shot("en-outbox-offline").await;
+
+    // The ERP is back: the background sync sends the order by itself, and
+    // the ERP's number shows.
+    server.resume().unwrap();
+    let number = window
+        .wait_text_for("entry-number", Duration::from_secs(120), |text| {
+            !text.trim().is_empty()
+        })
+        .await;
+    window.shot("en-outbox-accepted").await;
+    // "ERP number 82": the number is the last word.
+    let number = number
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(window.absent("offline-badge").await);
+    let admin = server.admin().await.unwrap();
+    let sales = admin
+        .call(
+            "model.sale.sale.search_read",
+            serde_json::json!([
+                [["number", "=", number.trim()]],
+                0,
+                null,
+                null,
+                ["state"],
+                admin.context()
+            ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sales.as_array().map(Vec::len),
+        Some(1),
+        "exactly one sale numbered {number}: {sales}"
+    );
+
+    // Every page again, in Chinese.
+    window.click("lang-toggle").await;
+    window.click("nav-home").await;
+    window
+        .wait_text("nav-customers", |text| text.contains("客户"))
+        .await;
+    window.shot("zh-home").await;
+    window.click("nav-customers").await;
+    window.fill("search-input", "华为").await;
+    window
+        .wait_text("search-result", |text| text.contains("华为"))
+        .await;
+    window.shot("zh-customers").await;
+    window.press_enter("search-input").await;
+    window.wait("credit-panel").await;
+    window.wait_text("order-row", |text| !text.is_empty()).await;
+    assert!(
+        window
+            .all_texts("order-row")
+            .await
+            .iter()
+            .any(|row| row.contains(&number)),
+        "the customer's orders show {number}"
+    );
+    window.shot("zh-customer").await;
+    window.click("new-request").await;
+    window.wait("request-description").await;
+    window.shot("zh-request").await;
+    window.click("nav-products").await;
+    window.fill("search-input", "茶").await;
+    window.wait("search-result").await;
+    window.shot("zh-products").await;
+    window.press_enter("search-input").await;
+    window
+        .wait_text("product-name", |text| !text.is_empty())
+        .await;
+    window.shot("zh-product").await;
+    window.click("nav-outbox").await;
+    window.wait("outbox-row").await;
+    window.shot("zh-outbox").await;
+    window.click("nav-settings").await;
+    window.wait("settings-language").await;
+    window.shot("zh-settings").await;
+    window.click("lang-toggle").await;
+    window
+        .wait_text("nav-customers", |text| text.contains("Customers"))
+        .await;
+    window.shot("en-settings").await;
+
+    window.close().await;
+}
