@@ -375,22 +375,44 @@ async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_on
     assert_eq!(summary.refused.len(), 0, "{summary:?}");
     assert_eq!(summary.accepted.len(), 3, "{summary:?}");
     for entry in [saved.entry, quote_entry, confirm.entry] {
-        assert_eq!(app.outbox_entry(entry).unwrap().state, "done", "entry {entry}");
+        assert_eq!(
+            app.outbox_entry(entry).unwrap().state,
+            "done",
+            "entry {entry}"
+        );
     }
     let admin = server.admin().await.unwrap();
     let parties = admin
         .call(
             "model.party.party.search_read",
-            serde_json::json!([[["name", "=", "杭州新茶贸易有限公司"]], 0, null, null, ["id"], admin.context()]),
+            serde_json::json!([
+                [["name", "=", "杭州新茶贸易有限公司"]],
+                0,
+                null,
+                null,
+                ["id"],
+                admin.context()
+            ]),
         )
         .await
         .unwrap();
-    assert_eq!(parties.as_array().unwrap().len(), 1, "one customer: {parties}");
+    assert_eq!(
+        parties.as_array().unwrap().len(),
+        1,
+        "one customer: {parties}"
+    );
     let party = parties[0]["id"].as_i64().unwrap();
     let sales = admin
         .call(
             "model.sale.sale.search_read",
-            serde_json::json!([[["party", "=", party]], 0, null, null, ["state"], admin.context()]),
+            serde_json::json!([
+                [["party", "=", party]],
+                0,
+                null,
+                null,
+                ["state"],
+                admin.context()
+            ]),
         )
         .await
         .unwrap();

@@ -139,19 +139,53 @@ async fn a_salesperson_works_offline_in_the_window_and_the_erp_numbers_the_order
         "exactly one sale numbered {number}: {sales}"
     );
 
-    // Every page again, in Chinese.
+    // Every page in both languages, then the wide layout.
     window.click("lang-toggle").await;
-    window.click("nav-home").await;
     window
         .wait_text("nav-customers", |text| text.contains("客户"))
         .await;
-    window.shot("zh-home").await;
+    tour(&window, "zh", &number).await;
+    window.click("lang-toggle").await;
+    window
+        .wait_text("nav-customers", |text| text.contains("Customers"))
+        .await;
+    tour(&window, "en", &number).await;
+    // The other layout people use: a 1920×1080 screen, window maximised.
+    window.resize(1920, 1080).await;
+    window.click("nav-customers").await;
+    window.fill("search-input", "华为").await;
+    window.wait("search-result").await;
+    window.press_enter("search-input").await;
+    window.wait("credit-panel").await;
+    window.shot("en-customer-1920x1080").await;
+
+    // Signing out (the outbox is empty now) forgets the keyring entries and
+    // shows the connect page, here in Chinese.
+    window.click("lang-toggle").await;
+    window.click("nav-settings").await;
+    window.click("settings-signout").await;
+    window.wait("connect-url").await;
+    window.shot("zh-connect").await;
+
+    window.close().await;
+}
+
+/// Visits every page, checking each shows its data, and saves a screenshot
+/// of each as `LANG-PAGE.png`.
+async fn tour(window: &Window, lang: &str, order_number: &str) {
+    let shot = |page: &str| format!("{lang}-{page}");
+    window.click("nav-home").await;
+    window
+        .wait_text("home-last-sync", |text| !text.is_empty())
+        .await;
+    window.shot(&shot("home")).await;
+
     window.click("nav-customers").await;
     window.fill("search-input", "华为").await;
     window
         .wait_text("search-result", |text| text.contains("华为"))
         .await;
-    window.shot("zh-customers").await;
+    window.shot(&shot("customers")).await;
     window.press_enter("search-input").await;
     window.wait("credit-panel").await;
     window.wait_text("order-row", |text| !text.is_empty()).await;
@@ -160,33 +194,47 @@ async fn a_salesperson_works_offline_in_the_window_and_the_erp_numbers_the_order
             .all_texts("order-row")
             .await
             .iter()
-            .any(|row| row.contains(&number)),
-        "the customer's orders show {number}"
+            .any(|row| row.contains(order_number)),
+        "the customer's orders show {order_number}"
     );
-    window.shot("zh-customer").await;
+    window.shot(&shot("customer")).await;
+    window.click("new-order").await;
+    window.wait("editor-product-search").await;
+    window.shot(&shot("editor")).await;
+
+    let open_customer = || async {
+        window.click("nav-customers").await;
+        window.wait("search-result").await;
+        window.press_enter("search-input").await;
+        window.wait("credit-panel").await;
+    };
+    open_customer().await;
     window.click("new-request").await;
     window.wait("request-description").await;
-    window.shot("zh-request").await;
+    window.shot(&shot("request")).await;
+    open_customer().await;
+    window.click("edit-customer").await;
+    window.wait("edit-name").await;
+    window.shot(&shot("customer-edit")).await;
+    window.click("nav-customers").await;
+    window.click("new-customer").await;
+    window.wait("customer-form-name").await;
+    window.shot(&shot("customer-new")).await;
+
     window.click("nav-products").await;
     window.fill("search-input", "茶").await;
     window.wait("search-result").await;
-    window.shot("zh-products").await;
+    window.shot(&shot("products")).await;
     window.press_enter("search-input").await;
     window
         .wait_text("product-name", |text| !text.is_empty())
         .await;
-    window.shot("zh-product").await;
+    window.shot(&shot("product")).await;
+
     window.click("nav-outbox").await;
     window.wait("outbox-row").await;
-    window.shot("zh-outbox").await;
+    window.shot(&shot("outbox")).await;
     window.click("nav-settings").await;
     window.wait("settings-language").await;
-    window.shot("zh-settings").await;
-    window.click("lang-toggle").await;
-    window
-        .wait_text("nav-customers", |text| text.contains("Customers"))
-        .await;
-    window.shot("en-settings").await;
-
-    window.close().await;
+    window.shot(&shot("settings")).await;
 }

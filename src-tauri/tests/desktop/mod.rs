@@ -23,6 +23,8 @@ pub struct Desktop {
     env: Vec<(String, String)>,
     children: Vec<Child>,
     driver_port: u16,
+    /// The process group tauri-driver leads.
+    driver_group: Option<u32>,
 }
 
 impl Desktop {
@@ -32,6 +34,7 @@ impl Desktop {
             env: Vec::new(),
             children: Vec::new(),
             driver_port: free_port()?,
+            driver_group: None,
             dir,
         };
         let home = desktop.dir.path().to_owned();
@@ -54,7 +57,7 @@ impl Desktop {
                 &format!(":{display}"),
                 "-screen",
                 "0",
-                "1280x800x24",
+                "1920x1080x24",
                 "-nolisten",
                 "tcp",
             ]),
@@ -189,6 +192,7 @@ impl Desktop {
             &mut command,
             "tauri-driver (`cargo xtask test` installs it under target/tools)",
         )?;
+        desktop.driver_group = desktop.children.last().map(Child::id);
         let port = desktop.driver_port;
         wait_until("tauri-driver to listen", || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
@@ -213,12 +217,16 @@ impl Desktop {
 
 impl Drop for Desktop {
     fn drop(&mut self) {
-        for child in self.children.iter_mut().rev() {
-            // tauri-driver leads its own group: end the whole group.
+        if let Some(group) = self.driver_group {
+            // tauri-driver leads a process group of its own, with the
+            // WebKitWebDriver it starts and the app that one starts: end the
+            // whole group, by its id and nothing else.
             let _ = Command::new("kill")
-                .args(["-TERM", &format!("-{}", child.id())])
+                .args(["-s", "TERM", "--", &format!("-{group}")])
                 .stderr(Stdio::null())
                 .status();
+        }
+        for child in self.children.iter_mut().rev() {
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -400,6 +408,17 @@ impl Window {
         let png = self.client.screenshot().await?;
         std::fs::write(self.shots.join(format!("{name}.png")), png)?;
         Ok(())
+    }
+
+    /// Resizes the window (the screen is 1920×1080; the app opens at
+    /// 1280×800).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_rect(0, 0, width, height)
+            .await
+            .unwrap_or_else(|error| {
+                panic!("cannot resize the window to {width}×{height}: {error}")
+            });
     }
 
     /// Runs JavaScript in the page and returns its value.

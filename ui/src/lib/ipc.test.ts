@@ -35,6 +35,24 @@ describe('commands', () => {
     ]);
   });
 
+  test('for customers and quotes, wrap the form or the quote as the Rust side names it', async () => {
+    const calls = mockBackend({
+      new_customer: { entry: 4, customer_id: -1, code: 'NEW-1' },
+      edit_customer: { entry: 5 },
+      send_quote: { entry: 6 },
+    });
+    const form = { name: 'ACME', addresses: [], contacts: [{ kind: 'phone', value: '1' }] };
+    const edit = { customer_id: 7, name: null, contacts: [], addresses: [], new_addresses: [], new_contacts: [] };
+    await expect(ipc.newCustomer(form)).resolves.toEqual({ entry: 4, customer_id: -1, code: 'NEW-1' });
+    await expect(ipc.editCustomer(edit)).resolves.toEqual({ entry: 5 });
+    await expect(ipc.sendQuote({ entry: null, order_id: 41 })).resolves.toEqual({ entry: 6 });
+    expect(calls).toEqual([
+      { command: 'new_customer', args: { form } },
+      { command: 'edit_customer', args: { form: edit } },
+      { command: 'send_quote', args: { quote: { entry: null, order_id: 41 } } },
+    ]);
+  });
+
   test('send a null argument as null, not leave it out', async () => {
     const calls = mockBackend({ save_sale: { entry: 1 }, search: [] });
     await ipc.saveSale(saleForm(), null);

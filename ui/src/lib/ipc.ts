@@ -19,14 +19,18 @@ import type { AppError } from './bindings/AppError';
 import type { Connectivity } from './bindings/Connectivity';
 import type { ConnectForm } from './bindings/ConnectForm';
 import type { CustomerDetail } from './bindings/CustomerDetail';
+import type { CustomerEditForm } from './bindings/CustomerEditForm';
+import type { CustomerForm } from './bindings/CustomerForm';
 import type { EntryRow } from './bindings/EntryRow';
 import type { Hit } from './bindings/Hit';
 import type { Home } from './bindings/Home';
 import type { ProductDetail } from './bindings/ProductDetail';
+import type { QuoteToSend } from './bindings/QuoteToSend';
 import type { RequestForm } from './bindings/RequestForm';
 import type { SaleForm } from './bindings/SaleForm';
 import type { SalePreview } from './bindings/SalePreview';
 import type { Saved } from './bindings/Saved';
+import type { SavedCustomer } from './bindings/SavedCustomer';
 import type { Session } from './bindings/Session';
 import type { Settings } from './bindings/Settings';
 import type { SyncEvent } from './bindings/SyncEvent';
@@ -106,6 +110,12 @@ export const ipc = {
     call<SalePreview>('preview_sale', { form, editing }),
   saveSale: (form: SaleForm, editing: number | null) => call<Saved>('save_sale', { form, editing }),
   saveRequest: (form: RequestForm) => call<Saved>('save_request', { form }),
+  /** A customer written here: provisional (negative id, `NEW-1` code) until the ERP has it. */
+  newCustomer: (form: CustomerForm) => call<SavedCustomer>('new_customer', { form }),
+  /** Changes to a customer; the form holds only what the salesperson changed. */
+  editCustomer: (form: CustomerEditForm) => call<Saved>('edit_customer', { form }),
+  /** The customer said yes: a quote (an outbox entry's, or the ERP's) becomes an order. */
+  sendQuote: (quote: QuoteToSend) => call<Saved>('send_quote', { quote }),
   outbox: () => call<EntryRow[]>('outbox'),
   outboxEntry: (entry: number) => call<EntryRow>('outbox_entry', { entry }),
   retry: (entry: number) => call<null>('retry', { entry }),

@@ -17,6 +17,10 @@ export type Route =
   | { page: 'first-sync' }
   | { page: 'customers' }
   | { page: 'customer'; id: number }
+  /** A customer written here, sent to the ERP with the next sync. */
+  | { page: 'customer-new' }
+  /** Changes to a customer's name and contacts, and addresses or contacts to add. */
+  | { page: 'customer-edit'; id: number }
   | { page: 'products' }
   | { page: 'product'; id: number }
   /** A new quote or order (`entry` null), or an outbox entry's, to edit and resend. */
@@ -34,7 +38,13 @@ export const NAV_PAGES = ['home', 'customers', 'products', 'outbox', 'settings']
  * Pages where Esc does not go back, since it would throw away what was
  * typed (a draft order, a request) or leave a page that has no "back".
  */
-const KEEPS_INPUT: ReadonlySet<Page> = new Set(['editor', 'request', 'first-sync']);
+const KEEPS_INPUT: ReadonlySet<Page> = new Set([
+  'editor',
+  'request',
+  'customer-new',
+  'customer-edit',
+  'first-sync',
+]);
 
 /** How many routes back the history reaches. */
 export const HISTORY_LIMIT = 50;
@@ -86,6 +96,8 @@ export class Router {
   get section(): (typeof NAV_PAGES)[number] | null {
     switch (this.current.page) {
       case 'customer':
+      case 'customer-new':
+      case 'customer-edit':
       case 'request':
       case 'editor':
         return 'customers';

@@ -69,6 +69,10 @@ describe('Router', () => {
     expect(router.escapeGoesBack).toBe(false);
     router.navigate({ page: 'request', customerId: 7 });
     expect(router.escapeGoesBack).toBe(false);
+    router.navigate({ page: 'customer-new' });
+    expect(router.escapeGoesBack).toBe(false);
+    router.navigate({ page: 'customer-edit', id: 7 });
+    expect(router.escapeGoesBack).toBe(false);
   });
 
   test('puts each page under its navigation section', () => {
@@ -79,6 +83,8 @@ describe('Router', () => {
     };
     expect(section(customer(7))).toBe('customers');
     expect(section(editor)).toBe('customers');
+    expect(section({ page: 'customer-new' })).toBe('customers');
+    expect(section({ page: 'customer-edit', id: 7 })).toBe('customers');
     expect(section({ page: 'product', id: 3 })).toBe('products');
     expect(section({ page: 'outbox' })).toBe('outbox');
     expect(section({ page: 'first-sync' })).toBe('home');

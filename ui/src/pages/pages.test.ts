@@ -16,6 +16,8 @@ import { byTestId, cleanup, click, one, press, render, text, type } from '../lib
 import { toasts } from '../lib/toasts.svelte';
 import ConnectPage from './connect/ConnectPage.svelte';
 import CustomerPage from './customer/CustomerPage.svelte';
+import EditCustomerPage from './customer-form/EditCustomerPage.svelte';
+import NewCustomerPage from './customer-form/NewCustomerPage.svelte';
 import CustomersPage from './customers/CustomersPage.svelte';
 import EditorPage from './editor/EditorPage.svelte';
 import OutboxPage from './outbox/OutboxPage.svelte';
@@ -213,6 +215,282 @@ describe('customer page', () => {
     });
     await render(CustomerPage, { id: 99 });
     expect(document.body.textContent).toContain("Customer 99 is not in this computer's copy");
+  });
+});
+
+/** Picks an option as a person would: sets the select's value and fires `change`. */
+function choose(select: HTMLElement, value: string): void {
+  (select as HTMLSelectElement).value = value;
+  select.dispatchEvent(new Event('change', { bubbles: true }));
+  flushSync();
+}
+
+function value(input: HTMLElement): string {
+  return (input as HTMLInputElement).value;
+}
+
+describe('new customer page', () => {
+  test('opens from the customers page', async () => {
+    mockBackend({});
+    await render(CustomersPage);
+    click(one('new-customer'));
+    expect(router.current).toEqual({ page: 'customer-new' });
+  });
+
+  test('saves a name, addresses and contacts, then opens the new customer', async () => {
+    const calls = mockBackend({ new_customer: { entry: 4, customer_id: -1, code: 'NEW-1' } });
+    router.navigate({ page: 'customers' });
+    router.navigate({ page: 'customer-new' });
+    await render(NewCustomerPage);
+    expect(byTestId('address-street')).toHaveLength(1);
+    expect(value(one('address-country'))).toBe('CN');
+    expect(byTestId('contact-value')).toHaveLength(1);
+
+    type(one('customer-form-name'), '杭州新茶贸易有限公司');
+    type(one('address-street'), '西湖区文三路 90号');
+    type(one('address-postal-code'), '310012');
+    type(one('address-city'), '杭州');
+    type(one('contact-value'), '0571 8888 1234');
+    click(one('add-address'));
+    type(byTestId('address-city')[1]!, '上海');
+    type(byTestId('address-country')[1]!, 'cn');
+    click(one('add-contact'));
+    choose(byTestId('contact-kind')[1]!, 'email');
+    type(byTestId('contact-value')[1]!, 'buyer@newtea.example.cn');
+    click(one('customer-form-save'));
+    await settle();
+
+    expect(calls).toEqual([
+      {
+        command: 'new_customer',
+        args: {
+          form: {
+            name: '杭州新茶贸易有限公司',
+            addresses: [
+              { street: '西湖区文三路 90号', postal_code: '310012', city: '杭州', country: 'CN', invoice: true, delivery: true },
+              { street: null, postal_code: null, city: '上海', country: 'cn', invoice: false, delivery: true },
+            ],
+            contacts: [
+              { kind: 'phone', value: '0571 8888 1234' },
+              { kind: 'email', value: 'buyer@newtea.example.cn' },
+            ],
+          },
+        },
+      },
+    ]);
+    expect(toasts.items.map((toast) => toast.text)).toEqual(['Saved as NEW-1; it goes to the ERP with the next sync.']);
+    expect(router.current).toEqual({ page: 'customer', id: -1 });
+    router.back();
+    expect(router.current).toEqual({ page: 'customers' }); // Not back to the form.
+  });
+
+  test('removes a row, and shows the backend’s refusal in words next to the form, marking the row', async () => {
+    const calls = mockBackend({
+      new_customer: () => {
+        throw appError('errors.customer.empty_address', 'address 1: give a street or a city', { index: '1' });
+      },
+    });
+    await render(NewCustomerPage);
+    click(one('add-contact'));
+    expect(byTestId('contact-value')).toHaveLength(2);
+    click(byTestId('remove-contact')[0]!);
+    expect(byTestId('contact-value')).toHaveLength(1);
+    type(one('customer-form-name'), 'ACME');
+    type(one('contact-value'), '0571 8888 1234');
+    click(one('customer-form-save'));
+    await settle();
+    expect(commands(calls)).toEqual(['new_customer']);
+    expect(byTestId('customer-form-error')).toHaveLength(1);
+    expect(one('customer-form-error').dataset.code).toBe('errors.customer.empty_address');
+    expect(text(one('customer-form-error'))).toBe('Address 1: give at least a street or a city, or remove it.');
+    expect(one('address-street').getAttribute('aria-invalid')).toBe('true');
+    expect(one('contact-value').getAttribute('aria-invalid')).toBe('false');
+    expect(router.current).toEqual({ page: 'home' }); // Still on the form.
+    setLocale('zh-CN');
+    flushSync();
+    expect(text(one('customer-form-error'))).toBe('地址 1：请至少填写街道地址或城市，或将其删除。');
+  });
+
+  test('Esc does not throw the form away', async () => {
+    mockBackend({ session: sessionFixture(), connectivity: home().connectivity, home: home() });
+    await render(App);
+    router.navigate({ page: 'customers' });
+    router.navigate({ page: 'customer-new' });
+    flushSync();
+    await settle();
+    type(one('customer-form-name'), 'ACME');
+    press(document.body, 'Escape');
+    expect(router.current).toEqual({ page: 'customer-new' });
+  });
+});
+
+describe('edit customer page', () => {
+  const detail = () =>
+    customer({
+      contacts: [
+        { erp_id: 21, kind: 'phone', value: '+86 755 1234 5678' },
+        { erp_id: 22, kind: 'email', value: 'buyer@acme.example.cn' },
+      ],
+    });
+
+  test('opens from the customer page, provisional or not', async () => {
+    mockBackend({ customer: customer({ erp_id: -1, code: 'NEW-1', provisional: true, credit: null }) });
+    await render(CustomerPage, { id: -1 });
+    click(one('edit-customer'));
+    expect(router.current).toEqual({ page: 'customer-edit', id: -1 });
+  });
+
+  test('shows the name and contacts as they are, and sends only what changed', async () => {
+    const calls = mockBackend({ customer: detail(), edit_customer: { entry: 9 } });
+    router.navigate({ page: 'customer', id: 7 });
+    router.navigate({ page: 'customer-edit', id: 7 });
+    await render(EditCustomerPage, { id: 7 });
+    expect(value(one('edit-name'))).toBe('深圳市艾克米贸易有限公司');
+    expect(byTestId('edit-contact').map((input) => [input.dataset.id, value(input)])).toEqual([
+      ['21', '+86 755 1234 5678'],
+      ['22', 'buyer@acme.example.cn'],
+    ]);
+    // Existing addresses are shown, not offered for change; new ones start empty.
+    expect(document.body.textContent).toContain('南山区科技园 1号, 深圳');
+    expect(byTestId('address-street')).toHaveLength(0);
+    expect(text(one('edit-conflict-note'))).toContain("the ERP's value stays");
+
+    type(byTestId('edit-contact')[0]!, '+86 755 2222 2222');
+    expect(document.body.textContent).toContain('was: +86 755 1234 5678');
+    click(one('add-address'));
+    type(one('address-street'), '坂田华为基地');
+    type(one('address-city'), '深圳');
+    click(one('edit-save'));
+    await settle();
+
+    expect(calls.at(-1)).toEqual({
+      command: 'edit_customer',
+      args: {
+        form: {
+          customer_id: 7,
+          name: null,
+          contacts: [{ contact_id: 21, value: '+86 755 2222 2222' }],
+          addresses: [],
+          new_addresses: [{ street: '坂田华为基地', postal_code: null, city: '深圳', country: 'CN', invoice: false, delivery: true }],
+          new_contacts: [],
+        },
+      },
+    });
+    expect(toasts.items.map((toast) => toast.text)).toEqual([
+      'Changes to 深圳市艾克米贸易有限公司 saved as outbox entry #9; they go to the ERP with the next sync.',
+    ]);
+    expect(router.current).toEqual({ page: 'customer', id: 7 });
+  });
+
+  test('shows the backend’s refusal in words and marks the contact it is about', async () => {
+    let refusal = appError('errors.customer.nothing_to_change', 'nothing to change');
+    mockBackend({
+      customer: detail(),
+      edit_customer: () => {
+        throw refusal;
+      },
+    });
+    await render(EditCustomerPage, { id: 7 });
+    click(one('edit-save'));
+    await settle();
+    expect(text(one('edit-error'))).toBe('Nothing changed: change a value, or add an address or a contact.');
+
+    refusal = appError('errors.customer.email', 'not an e-mail', { index: '1', value: 'buyer-at-acme' });
+    type(byTestId('edit-contact')[1]!, 'buyer-at-acme');
+    click(one('edit-save'));
+    await settle();
+    expect(one('edit-error').dataset.code).toBe('errors.customer.email');
+    expect(text(one('edit-error'))).toBe('Contact 1: “buyer-at-acme” is not an e-mail address (it needs an @ and a domain).');
+    expect(byTestId('edit-contact').map((input) => input.getAttribute('aria-invalid'))).toEqual(['false', 'true']);
+  });
+
+  test('keeps what was typed when a sync reloads the customer', async () => {
+    const calls = mockBackend({ customer: detail() });
+    await render(EditCustomerPage, { id: 7 });
+    type(one('edit-name'), 'ACME 深圳');
+    sync.generation++;
+    flushSync();
+    await settle();
+    flushSync();
+    expect(commands(calls)).toEqual(['customer', 'customer']);
+    expect(value(one('edit-name'))).toBe('ACME 深圳');
+  });
+});
+
+describe('send as order', () => {
+  test('on the customer page: ERP quotations and unsent quotes, after asking', async () => {
+    const quotation = {
+      erp_id: 42,
+      number: 'SO0043',
+      state: 'quotation',
+      order_date: '2026-11-21',
+      currency: 'CNY',
+      total: '900.00',
+      lines: 1,
+      synced_at: '2026-11-25T01:14:00Z',
+    };
+    const calls = mockBackend({
+      customer: customer({
+        recent_orders: [customer().recent_orders[0]!, quotation],
+        unsent: [
+          entryRow({ entry: 8, kind: 'quote', state: 'pending' }),
+          entryRow({ entry: 9, kind: 'order', state: 'pending' }),
+          entryRow({ entry: 10, kind: 'quote', state: 'rejected' }),
+        ],
+      }),
+      send_quote: { entry: 12 },
+    });
+    await render(CustomerPage, { id: 7 });
+    const rows = byTestId('order-row');
+    expect(rows.map((row) => byTestId('quote-send', row).length)).toEqual([0, 1]);
+    expect(byTestId('customer-unsent').map((row) => byTestId('entry-send-quote', row).length)).toEqual([1, 0, 0]);
+
+    click(one('quote-send'));
+    expect(commands(calls)).toEqual(['customer']); // It asks first.
+    expect(document.body.textContent).toContain('Did the customer accept Quote SO0043?');
+    click(one('quote-send-confirm'));
+    await settle();
+    expect(calls[1]).toEqual({ command: 'send_quote', args: { quote: { entry: null, order_id: 42 } } });
+    expect(commands(calls)).toEqual(['customer', 'send_quote', 'customer']); // Reloaded.
+    expect(toasts.items.map((toast) => toast.text)).toEqual([
+      'Quote SO0043 goes to the ERP as an order with the next sync (outbox entry #12).',
+    ]);
+
+    click(one('entry-send-quote'));
+    click(one('entry-send-quote-confirm'));
+    await settle();
+    expect(calls.filter((call) => call.command === 'send_quote').map((call) => call.args.quote)).toEqual([
+      { entry: null, order_id: 42 },
+      { entry: 8, order_id: null },
+    ]);
+  });
+
+  test('in the outbox: only for quotes still waiting; a refusal shows in words', async () => {
+    const calls = mockBackend({
+      outbox: [
+        entryRow({ entry: 3, kind: 'quote', state: 'pending' }),
+        entryRow({ entry: 2, kind: 'quote', state: 'done', erp_number: 'SO0044' }),
+        entryRow({ entry: 1, kind: 'quote', state: 'rejected' }),
+      ],
+      send_quote: () => {
+        throw appError('errors.quote.not_a_quote', 'not a quote', { state: 'confirmed' });
+      },
+    });
+    await render(OutboxPage);
+    expect(byTestId('outbox-row').map((row) => byTestId('entry-send-quote', row).length)).toEqual([1, 0, 0]);
+    click(one('entry-send-quote'));
+    press(one('entry-send-quote-cancel'), 'Escape');
+    expect(commands(calls)).toEqual(['outbox']);
+    expect(byTestId('entry-send-quote-confirm')).toHaveLength(0);
+
+    click(one('entry-send-quote'));
+    click(one('entry-send-quote-confirm'));
+    await settle();
+    expect(calls.at(-1)).toEqual({ command: 'send_quote', args: { quote: { entry: 3, order_id: null } } });
+    expect(toasts.items.map((toast) => [toast.tone, toast.text])).toEqual([
+      ['alert', 'The ERP has this sale as “Confirmed” as of the last sync, not as a quotation: only a quote becomes an order.'],
+    ]);
+    expect(byTestId('entry-send-quote')).toHaveLength(1); // The question is closed.
   });
 });
 

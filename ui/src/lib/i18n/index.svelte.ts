@@ -70,6 +70,13 @@ export function hasMessage(key: string, lng: Locale = current.locale): boolean {
 /** The codes whose message is the ERP's own words (`params.erp_message`). */
 const ERP_WORDS = new Set(['errors.erp.rejected', 'errors.erp.warning']);
 
+/**
+ * The codes that sometimes name the ERP state of a sale (`params.state`):
+ * with it, their message is `<code>_state` (i18next's *context*), with the
+ * state in words; without it, `<code>`.
+ */
+const ORDER_STATE_CODES = new Set(['errors.quote.not_a_quote']);
+
 /** What to show for an error from the backend. */
 export function errorText(error: Pick<AppError, 'code' | 'message' | 'params'>): string {
   const params = error.params ?? {};
@@ -79,6 +86,10 @@ export function errorText(error: Pick<AppError, 'code' | 'message' | 'params'>):
   // A field's name is translated too ("fill in the 数据库").
   if (params.field && hasMessage(`fields.${params.field}`)) {
     filled.field = t(`fields.${params.field}`);
+  }
+  if (ORDER_STATE_CODES.has(error.code) && params.state) {
+    filled.state = label('orderState', params.state);
+    filled.context = 'state';
   }
   // i18next picks a plural form only for a numeric count; params are strings.
   if (params.count !== undefined && /^\d+$/.test(params.count)) {

@@ -37,6 +37,7 @@ const ERROR_CODES = [
   'errors.not_found.customer',
   'errors.not_found.product',
   'errors.not_found.entry',
+  'errors.not_found.order',
   'errors.connect.missing',
   'errors.connect.already',
   'errors.erp.unreachable',
@@ -68,6 +69,18 @@ const ERROR_CODES = [
   'errors.draft.no_price',
   'errors.request.no_description',
   'errors.request.order_and_invoice',
+  'errors.customer.no_name',
+  'errors.customer.contact_kind',
+  'errors.customer.email',
+  'errors.customer.phone',
+  'errors.customer.empty_contact',
+  'errors.customer.empty_address',
+  'errors.customer.country',
+  'errors.customer.nothing_to_change',
+  'errors.customer.emptied',
+  'errors.customer.not_theirs_contact',
+  'errors.customer.not_theirs_address',
+  'errors.quote.not_a_quote',
   'errors.settings.unreadable',
   'errors.settings.unwritable',
   'errors.settings.language',
@@ -88,7 +101,7 @@ const ENUMERATIONS: Record<string, readonly string[]> = {
   'requests.states': ['draft', 'waiting', 'approved', 'rejected', 'done', 'cancelled', 'unsent'],
   'outbox.state': ['pending', 'done', 'rejected'],
   entryKind: ['quote', 'order', 'quote_to_order', 'customer_new', 'customer_edit', 'request'],
-  contactKind: ['phone', 'mobile', 'email'],
+  contactKind: ['phone', 'mobile', 'email', 'fax', 'website'],
   'home.status': ['online', 'offline', 'syncing', 'unknown'],
   nav: NAV_PAGES,
   fields: ['url', 'database', 'login', 'password', 'quantity', 'unit_price', 'discount_percent'],
@@ -207,6 +220,20 @@ describe('errorText', () => {
     expect(errorText(unsent('3'))).toMatch(/^3 outbox entries have not/);
     setLocale('zh-CN');
     expect(errorText(unsent('3'))).toMatch(/^发件箱中还有 3 条/);
+  });
+
+  test('names the ERP state of a sale that is not a quote, when the backend gives it', () => {
+    const withState = { code: 'errors.quote.not_a_quote', message: 'm', params: { state: 'confirmed' } };
+    expect(errorText(withState)).toBe(
+      'The ERP has this sale as “Confirmed” as of the last sync, not as a quotation: only a quote becomes an order.',
+    );
+    expect(errorText({ ...withState, params: {} })).toBe(
+      "This is not a quote waiting for the customer's answer: only a quote becomes an order.",
+    );
+    setLocale('zh-CN');
+    expect(errorText(withState)).toBe(
+      '根据上次同步，ERP 中该销售单的状态为“已确认”，不是报价单：只有报价单才能转为订单。',
+    );
   });
 
   test('gives errors.unknown the message it carries', () => {

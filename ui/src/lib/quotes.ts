@@ -1,0 +1,47 @@
+/**
+ * Quotes the customer said yes to, sent to become orders (`send_quote`).
+ *
+ * A quote is either one written here (an outbox entry of kind `quote`) or
+ * one the ERP holds (a recent order in state `draft` or `quotation`); the
+ * backend takes exactly one of the two (`QuoteToSend`), so the choice is
+ * one value here too.
+ */
+import type { EntryRow } from './bindings/EntryRow';
+import type { OrderRow } from './bindings/OrderRow';
+import type { QuoteToSend } from './bindings/QuoteToSend';
+import { t } from './i18n/index.svelte';
+import { entryName } from './sync.svelte';
+
+export type Quote = { of: 'entry'; entry: EntryRow } | { of: 'order'; order: OrderRow };
+
+/** The ERP states of a sale that is still a quote. */
+export const QUOTATION_STATES: readonly string[] = ['draft', 'quotation'];
+
+/**
+ * Whether an outbox entry is a quote that can be sent as an order: one the
+ * ERP has not refused, and not accepted yet either (once accepted, it is
+ * among the customer's orders and is sent from there).
+ */
+export function isSendableEntry(entry: EntryRow): boolean {
+  return entry.kind === 'quote' && entry.state !== 'done' && entry.state !== 'rejected';
+}
+
+/** Whether the ERP holds this sale as a quote. */
+export function isQuotation(order: OrderRow): boolean {
+  return QUOTATION_STATES.includes(order.state);
+}
+
+/** What the backend takes: the entry or the order, never both. */
+export function quoteToSend(quote: Quote): QuoteToSend {
+  return quote.of === 'entry'
+    ? { entry: quote.entry.entry, order_id: null }
+    : { entry: null, order_id: quote.order.erp_id };
+}
+
+/** The quote in words ("Quote #5", "quote SO0042"). */
+export function quoteName(quote: Quote): string {
+  if (quote.of === 'entry') return entryName(quote.entry.entry, quote.entry);
+  return quote.order.number
+    ? t('quote.erpQuote', { number: quote.order.number })
+    : t('quote.erpQuoteNoNumber');
+}
