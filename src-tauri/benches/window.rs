@@ -44,6 +44,11 @@ const KEY_PAUSE: Duration = Duration::from_millis(150);
 async fn main() -> anyhow::Result<()> {
     eprintln!("bench: starting Tryton with {WINDOW:?} (seeded once, then reused) ...");
     let server = TrytonServer::start(WINDOW)?;
+    if std::env::args().any(|arg| arg == "--seed-only") {
+        // Seeding takes minutes: done ahead, it leaves the machine quiet
+        // for the measurements.
+        return Ok(());
+    }
     let desktop = Desktop::start()?;
     let mut report = String::new();
     writeln!(

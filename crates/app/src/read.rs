@@ -8,7 +8,7 @@ use crate::write::{CURRENCY_DIGITS, sale_form};
 use crate::{App, AppError, erp_info};
 use chrono::{Local, Utc};
 use fieldbook_core::{Entity, ErpId};
-use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, Store};
+use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, SearchKind, Store};
 use std::collections::HashSet;
 
 /// The most search results the window lists.
@@ -57,18 +57,20 @@ impl App {
     /// Customers and products matching every word, best first. `kind`
     /// keeps only customers or only products.
     pub fn search(&self, text: &str, kind: Option<&str>) -> Result<Vec<Hit>, AppError> {
+        let kind = match kind {
+            None => None,
+            Some("customer") => Some(SearchKind::Customer),
+            Some("product") => Some(SearchKind::Product),
+            Some(other) => {
+                return Err(AppError::invalid(format!(
+                    "{other:?} is neither customer nor product"
+                )));
+            }
+        };
         self.with_store(|store| {
-            // Ask for more when filtering, so a page of one kind fills up.
-            let limit = if kind.is_some() {
-                SEARCH_LIMIT * 4
-            } else {
-                SEARCH_LIMIT
-            };
             Ok(store
-                .search(text, limit)?
+                .search_kind(text, kind, SEARCH_LIMIT)?
                 .into_iter()
-                .filter(|hit| kind.is_none_or(|kind| hit.kind.name() == kind))
-                .take(SEARCH_LIMIT)
                 .map(|hit| Hit {
                     kind: hit.kind.name().to_owned(),
                     erp_id: hit.erp_id,

@@ -46,6 +46,16 @@ impl Store {
     /// names that contain it, then matches elsewhere (address, contact,
     /// description).
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        self.search_kind(text, None, limit)
+    }
+
+    /// [`Store::search`] over customers only or products only.
+    pub fn search_kind(
+        &self,
+        text: &str,
+        kind: Option<SearchKind>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, StoreError> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(Vec::new());
@@ -84,6 +94,10 @@ impl Store {
         if ranked_by_bm25 {
             conditions.insert(0, "search_index MATCH ?".to_string());
             values.insert(0, Value::Text(fts_terms.join(" AND ")));
+        }
+        if let Some(kind) = kind {
+            conditions.push("kind = ?".to_string());
+            values.push(Value::Text(kind.name().to_owned()));
         }
         let lowered = text.to_lowercase();
         let tier = "CASE WHEN lower(code) = ? THEN 0 \

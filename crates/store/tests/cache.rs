@@ -162,6 +162,26 @@ fn one_and_two_character_queries_use_the_short_index() {
 }
 
 #[test]
+fn search_keeps_one_kind_when_asked_whatever_the_query_takes() {
+    let store = seeded();
+    let codes = |text: &str, kind: Option<SearchKind>| -> Vec<String> {
+        store
+            .search_kind(text, kind, 10)
+            .unwrap()
+            .into_iter()
+            .map(|hit| hit.code.unwrap_or_default())
+            .collect()
+    };
+    // Through the main index, the short index and a scan alike.
+    assert_eq!(codes("acm", Some(SearchKind::Product)), ["P000101"]);
+    assert_eq!(codes("acm", Some(SearchKind::Customer)), ["C-ACME", "C000003"]);
+    assert_eq!(codes("ac", Some(SearchKind::Product)), ["P000101"]);
+    assert_eq!(codes("c-", Some(SearchKind::Customer)), ["C-ACME", "C-HUAWEI"]);
+    assert!(codes("c-", Some(SearchKind::Product)).is_empty());
+    assert_eq!(codes("acm", None), ["C-ACME", "P000101", "C000003"]);
+}
+
+#[test]
 fn search_hits_say_what_they_are() {
     let store = seeded();
     let hits = store.search("tea", 10).unwrap();
