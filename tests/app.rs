@@ -194,6 +194,24 @@ async fn a_salesperson_connects_syncs_writes_offline_and_gets_the_erps_number() 
     );
     assert!(customer_now.unsent.is_empty());
     assert_eq!(app.connectivity().online, Some(true));
+    // Exactly one sale in the ERP carries the order's reference.
+    let admin = server.admin().await.unwrap();
+    let sales = admin
+        .call(
+            "model.sale.sale.search_read",
+            serde_json::json!([
+                [["reference", "=", "PO-APP-1"]],
+                0,
+                null,
+                null,
+                ["number"],
+                admin.context()
+            ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sales.as_array().unwrap().len(), 1, "{sales}");
+    assert_eq!(sales[0]["number"], number.as_str());
 
     // Signing out forgets the secrets; connecting again moves the old,
     // unreadable cache aside (never deletes it) and starts a new one.
@@ -222,7 +240,9 @@ async fn sign_out_is_refused_while_the_outbox_holds_what_the_erp_has_not_accepte
     let acme = app.search("C-ACME", Some("customer")).unwrap()[0].erp_id;
     let tea = app.search("P-TEA", Some("product")).unwrap()[0].erp_id;
     server.stop();
-    app.save_sale(&order_for(acme, tea, "1"), None).unwrap();
+    let entry = app.save_sale(&order_for(acme, tea, "1"), None).unwrap().entry;
+    // A pending entry goes by itself: "retry" is for refused ones.
+    assert_eq!(app.retry(entry).unwrap_err().code, "errors.outbox.not_refused");
     let error = app.sign_out().await.unwrap_err();
     assert_eq!(error.code, "errors.sign_out.unsent");
     assert_eq!(error.params["count"], "1");

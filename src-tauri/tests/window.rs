@@ -93,12 +93,13 @@ async fn a_salesperson_works_offline_in_the_window_and_the_erp_numbers_the_order
     window
         .wait_text("entry-state", |text| !text.is_empty())
         .await;
-    assert!(
+    assert_eq!(
         window
-            .text("entry-number")
+            .attribute("entry-state", "data-state")
             .await
-            .unwrap_or_default()
-            .is_empty()
+            .as_deref(),
+        Some("pending"),
+        "the order waits in the outbox"
     );
     window.shot("en-outbox-offline").await;
 
@@ -118,16 +119,18 @@ async fn a_salesperson_works_offline_in_the_window_and_the_erp_numbers_the_order
         .unwrap_or_default()
         .to_owned();
     assert!(window.absent("offline-badge").await);
+    // Exactly one sale came from Fieldbook (they carry its uuid), and it is
+    // the one numbered in the window.
     let admin = server.admin().await.unwrap();
     let sales = admin
         .call(
             "model.sale.sale.search_read",
             serde_json::json!([
-                [["number", "=", number.trim()]],
+                [["fieldbook_uuid", "!=", null]],
                 0,
                 null,
                 null,
-                ["state"],
+                ["number"],
                 admin.context()
             ]),
         )
@@ -136,8 +139,9 @@ async fn a_salesperson_works_offline_in_the_window_and_the_erp_numbers_the_order
     assert_eq!(
         sales.as_array().map(Vec::len),
         Some(1),
-        "exactly one sale numbered {number}: {sales}"
+        "exactly one sale from Fieldbook: {sales}"
     );
+    assert_eq!(sales[0]["number"], number.as_str(), "{sales}");
 
     // Every page in both languages, then the wide layout.
     window.click("lang-toggle").await;

@@ -35,6 +35,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     // Chinese text in the window's screenshots (a salesperson's laptop in
     // China has CJK fonts already).
     "fonts-noto-cjk",
+    // `kill`, which the window tests use to end tauri-driver's process group.
+    "procps",
 ];
 
 /// tauri-driver, the WebDriver server for Tauri windows, built from
@@ -65,6 +67,9 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     // Build the virtualenv and the test database once, before the tests
     // that share them start in parallel.
     fieldbook_testkit::ensure_template(fieldbook_testkit::Dataset::TEST)?;
+    // The window's TypeScript types come from fieldbook-app's tests (ts-rs):
+    // make them first, so the front end is checked against the Rust of now.
+    run(cargo().args(["test", "--locked", "--quiet", "-p", "fieldbook-app"]))?;
     // The front end: its own tests, its type check, then the build the
     // window embeds.
     npm(&["test"])?;
@@ -88,6 +93,7 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
 /// Runs `npm ARGS` in ui/, installing its packages first when the lock file
 /// is newer than what is installed.
 pub(crate) fn npm(args: &[&str]) -> anyhow::Result<()> {
+    check_node()?;
     let ui = fieldbook_testkit::workspace_root().join("ui");
     let installed = ui.join("node_modules/.package-lock.json");
     let modified = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
@@ -181,4 +187,23 @@ fn installed(package: &str) -> bool {
         .output()
         .map(|output| String::from_utf8_lossy(&output.stdout).contains("install ok installed"))
         .unwrap_or(false)
+}
+
+/// Vite 8 needs Node 20.19 or later; Debian 12's own nodejs is 18.
+fn check_node() -> anyhow::Result<()> {
+    let output = Command::new("node").arg("--version").output().context(
+        "cannot run node: install Node 20.19 or later",
+    )?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let numbers: Vec<u32> = version
+        .trim_start_matches('v')
+        .split('.')
+        .filter_map(|part| part.parse().ok())
+        .collect();
+    if numbers.len() < 2 || (numbers[0], numbers[1]) < (20, 19) {
+        bail!(
+            "the front end needs Node 20.19 or later, and this is Node {version}: install a newer Node"
+        );
+    }
+    Ok(())
 }

@@ -167,7 +167,9 @@ impl App {
                 .with("field", field));
             }
         }
-        if self.store_slot().is_some() {
+        if self.store_slot().is_some()
+            || (self.cache_path().exists() && self.secrets.get(CACHE_KEY_SECRET)?.is_some())
+        {
             return Err(AppError::new(
                 "errors.connect.already",
                 "Fieldbook is already connected: sign out in the settings first",
@@ -250,24 +252,30 @@ impl App {
     pub async fn sign_out(&self) -> Result<(), AppError> {
         let _sync = self.sync_lock.lock().await;
         {
-            let slot = self.store_slot();
-            if let Some(store) = slot.as_ref() {
-                let (pending, rejected) = store.outbox_counts()?;
-                if pending + rejected > 0 {
-                    return Err(AppError::new(
-                        "errors.sign_out.unsent",
-                        format!(
-                            "{} outbox entries have not reached the ERP and would be lost: sync them, or discard them, first",
-                            pending + rejected
-                        ),
-                    )
-                    .with("count", pending + rejected));
-                }
+            // One hold on the cache from the count to the end, so nothing is
+            // saved in between that the forgotten key would lock away.
+            let mut slot = self.store_slot();
+            let Some(store) = slot.as_ref() else {
+                return Err(AppError::new(
+                    "errors.not_connected",
+                    "Fieldbook is not connected to an ERP: there is nothing to sign out of",
+                ));
+            };
+            let (pending, rejected) = store.outbox_counts()?;
+            if pending + rejected > 0 {
+                return Err(AppError::new(
+                    "errors.sign_out.unsent",
+                    format!(
+                        "{} outbox entries have not reached the ERP and would be lost: sync them, or discard them, first",
+                        pending + rejected
+                    ),
+                )
+                .with("count", pending + rejected));
             }
+            self.secrets.delete(PASSWORD_SECRET)?;
+            self.secrets.delete(CACHE_KEY_SECRET)?;
+            *slot = None;
         }
-        self.secrets.delete(PASSWORD_SECRET)?;
-        self.secrets.delete(CACHE_KEY_SECRET)?;
-        *self.store_slot() = None;
         *self.erp.lock().await = None;
         *self.connectivity_slot() = Connectivity::default();
         Ok(())

@@ -18,6 +18,9 @@ use std::time::Duration;
 /// immediate).
 const OFFLINE_RETRY: Duration = Duration::from_secs(10);
 
+/// The error code that means the ERP cannot be reached at all.
+const OFFLINE: &str = "errors.erp.unreachable";
+
 /// Whether a sync was asked for by the salesperson or runs by itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trigger {
@@ -55,10 +58,11 @@ impl App {
                     connectivity.last_error = None;
                 }
                 Err(error) => {
-                    // Only the ERP's silence means offline; a refusal is an
-                    // answer.
+                    // Offline means nothing answers at the ERP's address. A
+                    // refusal, a timeout or a server error is an answer of
+                    // sorts: the entries' back-off applies to them.
                     if error.code.starts_with("errors.erp.") {
-                        connectivity.online = Some(!error.transient);
+                        connectivity.online = Some(error.code != OFFLINE);
                     }
                     connectivity.last_error = Some(error.clone());
                 }
@@ -210,6 +214,18 @@ impl App {
         Ok(erp)
     }
 
+    /// Holds off syncs while the window changes an entry a sync could be
+    /// sending (edit, retry, discard); refused while one runs.
+    pub(crate) fn no_sync_running(&self) -> Result<tokio::sync::MutexGuard<'_, ()>, AppError> {
+        self.sync_lock.try_lock().map_err(|_| {
+            AppError::new(
+                "errors.sync.running",
+                "a sync is sending the outbox right now: try again when it has finished",
+            )
+            .transient()
+        })
+    }
+
     /// How long until the first entry backing off may be sent again.
     fn next_retry(&self) -> Option<Duration> {
         let now = Utc::now();
@@ -219,6 +235,10 @@ impl App {
                 .iter()
                 .filter(|entry| entry.state == fieldbook_store::EntryState::Pending)
                 .filter_map(|entry| entry.next_attempt_at)
+                // One already due went with the sync just made, or that
+                // sync failed before sending: either way, not a reason to
+                // try again at once.
+                .filter(|at| *at > now)
                 .min())
         })
         .ok()
@@ -241,7 +261,14 @@ pub async fn run_background(app: Arc<App>, on_event: impl Fn(SyncEvent) + Send +
         let ready = app.store_slot().is_some();
         if ready {
             // Failures are reported through `on_event` and the connectivity.
-            let _ = app.sync(Trigger::Background, &on_event).await;
+            if let Err(error) = app.sync(Trigger::Background, &on_event).await
+                && error.code == "errors.sync.running"
+            {
+                // Woken while a person's sync runs: what woke us may have
+                // come after it looked, so go again once it is done.
+                drop(app.sync_lock.lock().await);
+                continue;
+            }
         }
         let interval = Duration::from_secs(
             app.settings()

@@ -36,6 +36,11 @@ impl App {
     /// entry's draft and queues it again), after every check the cache can
     /// make. Nothing is saved when a check fails.
     pub fn save_sale(&self, form: &SaleForm, editing: Option<i64>) -> Result<Saved, AppError> {
+        // An entry being sent right now is not changed under the sync.
+        let _no_sync = match editing {
+            Some(_) => Some(self.no_sync_running()?),
+            None => None,
+        };
         let entry = self.with_store(|store| {
             let draft = draft(store, form)?;
             match editing {
@@ -73,10 +78,19 @@ impl App {
 
     /// Queues a refused entry again (acknowledging its warning, if any).
     pub fn retry(&self, seq: i64) -> Result<(), AppError> {
+        let _no_sync = self.no_sync_running()?;
         self.with_store(|store| {
-            store
+            let entry = store
                 .outbox_entry(seq)?
                 .ok_or_else(|| AppError::not_found("entry", seq))?;
+            // A pending entry goes by itself; retrying one whose last
+            // sending got no answer would forget that it may be in the ERP.
+            if entry.state != EntryState::Rejected {
+                return Err(AppError::new(
+                    "errors.outbox.not_refused",
+                    format!("entry {seq} was not refused: it goes with the next sync by itself"),
+                ));
+            }
             Ok(store.retry(seq, Utc::now())?)
         })?;
         self.wake.notify_one();
@@ -86,6 +100,7 @@ impl App {
     /// Drops an entry the ERP has not accepted, with what waits on it and
     /// what it wrote in the cache. Returns how many entries went.
     pub fn discard(&self, seq: i64) -> Result<usize, AppError> {
+        let _no_sync = self.no_sync_running()?;
         self.with_store(|store| {
             store
                 .outbox_entry(seq)?

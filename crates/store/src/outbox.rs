@@ -597,7 +597,6 @@ impl Store {
             .collect())
     }
 
-    /// The ERP id of the warehouse with this code (any case).
     /// Every warehouse in the cache, by ERP id: `(id, code, name)`.
     pub fn warehouses(&self) -> Result<Vec<(ErpId, Option<String>, String)>, StoreError> {
         let mut statement = self.conn.prepare(
@@ -607,6 +606,7 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The ERP id of the warehouse with this code (any case).
     pub fn warehouse_id(&self, code: &str) -> Result<Option<ErpId>, StoreError> {
         Ok(self
             .conn

@@ -174,9 +174,15 @@ fn search_keeps_one_kind_when_asked_whatever_the_query_takes() {
     };
     // Through the main index, the short index and a scan alike.
     assert_eq!(codes("acm", Some(SearchKind::Product)), ["P000101"]);
-    assert_eq!(codes("acm", Some(SearchKind::Customer)), ["C-ACME", "C000003"]);
+    assert_eq!(
+        codes("acm", Some(SearchKind::Customer)),
+        ["C-ACME", "C000003"]
+    );
     assert_eq!(codes("ac", Some(SearchKind::Product)), ["P000101"]);
-    assert_eq!(codes("c-", Some(SearchKind::Customer)), ["C-ACME", "C-HUAWEI"]);
+    assert_eq!(
+        codes("c-", Some(SearchKind::Customer)),
+        ["C-ACME", "C-HUAWEI"]
+    );
     assert!(codes("c-", Some(SearchKind::Product)).is_empty());
     assert_eq!(codes("acm", None), ["C-ACME", "P000101", "C000003"]);
 }

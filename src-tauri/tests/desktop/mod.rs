@@ -141,12 +141,15 @@ impl Desktop {
         let mut child = keyring
             .spawn()
             .context("cannot start gnome-keyring-daemon (apt install gnome-keyring)")?;
+        let stdin = child.stdin.take();
+        desktop.children.push(child);
         {
             use std::io::Write;
-            let mut stdin = child.stdin.take().context("keyring stdin")?;
-            stdin.write_all(b"fieldbook-test-keyring")?;
+            // The login keyring's password, then end of input.
+            stdin
+                .context("keyring stdin")?
+                .write_all(b"fieldbook-test-keyring")?;
         }
-        desktop.children.push(child);
         let env = desktop.env.clone();
         // Ready once the login keyring is the default collection (it is
         // created a moment after the daemon answers on the bus).
@@ -340,6 +343,15 @@ impl Window {
         element.text().await.ok()
     }
 
+    /// An attribute of the first element with `test_id`.
+    pub async fn attribute(&self, test_id: &str, name: &str) -> Option<String> {
+        self.wait(test_id)
+            .await
+            .attr(name)
+            .await
+            .unwrap_or_else(|error| panic!("cannot read {name} of {test_id}: {error}"))
+    }
+
     pub async fn all_texts(&self, test_id: &str) -> Vec<String> {
         let mut texts = Vec::new();
         for element in self
@@ -358,7 +370,7 @@ impl Window {
             .find_all(Locator::Css(&Self::locator(test_id)))
             .await
             .map(|found| found.is_empty())
-            .unwrap_or(true)
+            .unwrap_or_else(|error| panic!("cannot look for {test_id}: {error}"))
     }
 
     pub async fn click(&self, test_id: &str) {

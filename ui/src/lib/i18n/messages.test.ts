@@ -87,6 +87,7 @@ const ERROR_CODES = [
   'errors.settings.interval',
   'errors.sign_out.unsent',
   'errors.sync.running',
+  'errors.outbox.not_refused',
   'errors.secrets.no_password',
 ];
 
