@@ -240,9 +240,15 @@ async fn sign_out_is_refused_while_the_outbox_holds_what_the_erp_has_not_accepte
     let acme = app.search("C-ACME", Some("customer")).unwrap()[0].erp_id;
     let tea = app.search("P-TEA", Some("product")).unwrap()[0].erp_id;
     server.stop();
-    let entry = app.save_sale(&order_for(acme, tea, "1"), None).unwrap().entry;
+    let entry = app
+        .save_sale(&order_for(acme, tea, "1"), None)
+        .unwrap()
+        .entry;
     // A pending entry goes by itself: "retry" is for refused ones.
-    assert_eq!(app.retry(entry).unwrap_err().code, "errors.outbox.not_refused");
+    assert_eq!(
+        app.retry(entry).unwrap_err().code,
+        "errors.outbox.not_refused"
+    );
     let error = app.sign_out().await.unwrap_err();
     assert_eq!(error.code, "errors.sign_out.unsent");
     assert_eq!(error.params["count"], "1");

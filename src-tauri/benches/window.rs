@@ -94,6 +94,13 @@ async fn main() -> anyhow::Result<()> {
             .script("return window.__fieldbookPerf.searchLatencies;")
             .await,
     )?;
+    // The texts answered: an answer overtaken by the next keystroke is
+    // dropped unseen, so not every prefix typed has a latency.
+    let answered: Vec<String> = serde_json::from_value(
+        window
+            .script("return window.__fieldbookPerf.searchTexts;")
+            .await,
+    )?;
     let sales = fieldbook_erp::tryton::RawSession::connect(server.sales_config()).await?;
     let mut tryton = Vec::new();
     for text in &typed {
@@ -157,6 +164,22 @@ async fn main() -> anyhow::Result<()> {
         memory.app / 1024,
         memory.webkit / 1024,
         (memory.app + memory.webkit) / 1024
+    )?;
+    writeln!(
+        report,
+        "\nEach keystroke (text so far: window / Tryton alone, ms): {}.",
+        answered
+            .iter()
+            .zip(&latencies)
+            .map(|(text, window)| {
+                let alone = typed
+                    .iter()
+                    .position(|typed| typed == text)
+                    .map_or("-".to_owned(), |index| format!("{:.0}", tryton[index]));
+                format!("{text} {window:.0}/{alone}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     )?;
     writeln!(
         report,

@@ -191,9 +191,10 @@ fn installed(package: &str) -> bool {
 
 /// Vite 8 needs Node 20.19 or later; Debian 12's own nodejs is 18.
 fn check_node() -> anyhow::Result<()> {
-    let output = Command::new("node").arg("--version").output().context(
-        "cannot run node: install Node 20.19 or later",
-    )?;
+    let output = Command::new("node")
+        .arg("--version")
+        .output()
+        .context("cannot run node: install Node 20.19 or later")?;
     let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     let numbers: Vec<u32> = version
         .trim_start_matches('v')

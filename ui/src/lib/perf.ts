@@ -10,14 +10,20 @@ const KEPT = 500;
 export interface Perf {
   /** Milliseconds from a keystroke to its results on screen. */
   searchLatencies: number[];
+  /** The text each latency answered, in the same order. */
+  searchTexts: string[];
 }
 
-const perf: Perf = { searchLatencies: [] };
+const perf: Perf = { searchLatencies: [], searchTexts: [] };
 (globalThis as { __fieldbookPerf?: Perf }).__fieldbookPerf = perf;
 
-export function recordSearchLatency(milliseconds: number): void {
+export function recordSearchLatency(text: string, milliseconds: number): void {
   perf.searchLatencies.push(milliseconds);
-  if (perf.searchLatencies.length > KEPT) perf.searchLatencies.shift();
+  perf.searchTexts.push(text);
+  if (perf.searchLatencies.length > KEPT) {
+    perf.searchLatencies.shift();
+    perf.searchTexts.shift();
+  }
 }
 
 export function searchLatencies(): readonly number[] {

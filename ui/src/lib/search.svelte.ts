@@ -82,7 +82,7 @@ export class SearchState {
       this.error = null;
       void tick()
         .then(painted)
-        .then(() => recordSearchLatency(performance.now() - typedAt));
+        .then(() => recordSearchLatency(text.trim(), performance.now() - typedAt));
     } catch (reason) {
       if (ticket !== this.#latest) return;
       this.error = toIpcError(reason);
