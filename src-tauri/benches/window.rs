@@ -8,7 +8,7 @@
 //!   with the cache and keyring already there, three times;
 //! - *search as you type*: each keystroke to its results drawn on screen,
 //!   as the window measures it (`ui/src/lib/perf.ts`), against Tryton alone
-//!   answering the same searches (`party.party.search_read` on the name, 50
+//!   answering the same searches (`party.party.search_read` on the name, 20
 //!   rows) in the same run;
 //! - *resident memory* of the app (its process and WebKit's web and network
 //!   processes) after the first full sync.
@@ -111,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
                 serde_json::json!([
                     [["rec_name", "ilike", format!("%{text}%")]],
                     0,
-                    50,
+                    20,
                     null,
                     ["rec_name", "code"],
                     sales.context()

@@ -11,8 +11,10 @@ use fieldbook_core::{Entity, ErpId};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, SearchKind, Store};
 use std::collections::HashSet;
 
-/// The most search results the window lists.
-const SEARCH_LIMIT: usize = 50;
+/// The most search results the window lists: a screenful. A salesperson
+/// types on rather than scrolls, and every row drawn costs the keystroke
+/// time (BENCHMARKS.md, the window).
+const SEARCH_LIMIT: usize = 20;
 
 impl App {
     pub fn home(&self) -> Result<Home, AppError> {
