@@ -159,20 +159,6 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
     let customer = store
         .customer(&form.customer_id.to_string())?
         .ok_or_else(|| AppError::not_found("customer", form.customer_id))?;
-    let default_address = |invoice: bool| {
-        customer
-            .addresses
-            .iter()
-            .find(|address| {
-                if invoice {
-                    address.invoice
-                } else {
-                    address.delivery
-                }
-            })
-            .or(customer.addresses.first())
-            .map(|address| address.erp_id)
-    };
     let mut lines = Vec::new();
     for (index, line) in form.lines.iter().enumerate() {
         lines.push(draft_line(store, index + 1, line)?);
@@ -180,8 +166,12 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
     let draft = SaleDraft {
         kind,
         customer_id: customer.customer.value.erp_id,
-        invoice_address_id: form.invoice_address_id.or_else(|| default_address(true)),
-        shipment_address_id: form.shipment_address_id.or_else(|| default_address(false)),
+        invoice_address_id: form
+            .invoice_address_id
+            .or_else(|| customer.default_address(true)),
+        shipment_address_id: form
+            .shipment_address_id
+            .or_else(|| customer.default_address(false)),
         warehouse_id: match form.warehouse_id {
             Some(id) => Some(id),
             None => store.local_ids(Entity::Warehouses)?.first().copied(),

@@ -128,20 +128,6 @@ pub fn draft(store: &Store, kind: SaleKind, form: &SaleForm) -> Result<SaleDraft
             form.customer, form.customer
         ))
     })?;
-    let default_address = |invoice: bool| {
-        customer
-            .addresses
-            .iter()
-            .find(|address| {
-                if invoice {
-                    address.invoice
-                } else {
-                    address.delivery
-                }
-            })
-            .or(customer.addresses.first())
-            .map(|address| address.erp_id)
-    };
     let warehouse = match &form.warehouse {
         None => store.local_ids(Entity::Warehouses)?.first().copied(),
         Some(code) => Some(store.warehouse_id(code)?.ok_or_else(|| {
@@ -153,8 +139,12 @@ pub fn draft(store: &Store, kind: SaleKind, form: &SaleForm) -> Result<SaleDraft
     let draft = SaleDraft {
         kind,
         customer_id: customer.customer.value.erp_id,
-        invoice_address_id: form.invoice_address.or_else(|| default_address(true)),
-        shipment_address_id: form.shipment_address.or_else(|| default_address(false)),
+        invoice_address_id: form
+            .invoice_address
+            .or_else(|| customer.default_address(true)),
+        shipment_address_id: form
+            .shipment_address
+            .or_else(|| customer.default_address(false)),
         warehouse_id: warehouse,
         requested_date: form.requested_date,
         reference: form.reference.clone(),

@@ -38,6 +38,24 @@ pub struct CustomerView {
     pub requests: Vec<Synced<Complaint>>,
 }
 
+impl CustomerView {
+    /// The address a new quote or order uses unless told otherwise: the
+    /// customer's first invoice (or delivery) address, else their first.
+    pub fn default_address(&self, invoice: bool) -> Option<ErpId> {
+        self.addresses
+            .iter()
+            .find(|address| {
+                if invoice {
+                    address.invoice
+                } else {
+                    address.delivery
+                }
+            })
+            .or(self.addresses.first())
+            .map(|address| address.erp_id)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderSummary {
     pub erp_id: ErpId,
