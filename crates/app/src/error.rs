@@ -111,7 +111,10 @@ impl From<StoreError> for AppError {
             StoreError::Locked { .. } => "errors.cache.locked",
             StoreError::TooNew { .. } => "errors.cache.too_new",
             StoreError::Invalid(_) => "errors.form.invalid",
-            StoreError::EmptyKey | StoreError::Sqlite(_) | StoreError::Migration(_) => {
+            StoreError::EmptyKey
+            | StoreError::BadRawKey
+            | StoreError::Sqlite(_)
+            | StoreError::Migration(_) => {
                 "errors.cache.other"
             }
         };

@@ -380,11 +380,23 @@ fn erp_info(link: ErpLink) -> ErpInfo {
     }
 }
 
+/// How the keyring holds a raw cache key: this prefix, then 64 hex digits.
+const RAW_KEY: &str = "raw:";
+
+/// The cache's key from its keyring entry: raw (the prefix), or a
+/// passphrase SQLCipher derives the key from (what builds before the raw
+/// key kept, still read).
 fn cache_key(key: String) -> Result<CacheKey, AppError> {
-    CacheKey::new(key).map_err(AppError::from)
+    match key.strip_prefix(RAW_KEY) {
+        Some(hex) => CacheKey::raw(hex),
+        None => CacheKey::new(key),
+    }
+    .map_err(AppError::from)
 }
 
-/// 256 random bits from the OS, as hex: the cache's key, which nobody types.
+/// 256 random bits from the OS, as the keyring keeps them: the cache's raw
+/// key, which nobody types, so it needs no derivation (which would cost
+/// every open of the cache, the window's start among them, about 0.15 s).
 fn new_cache_key() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|error| {
@@ -393,7 +405,8 @@ fn new_cache_key() -> Result<String, AppError> {
             format!("the system gave no random numbers for the cache key: {error}"),
         )
     })?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    Ok(format!("{RAW_KEY}{hex}"))
 }
 
 #[cfg(test)]

@@ -135,12 +135,9 @@ fn a_cache_whose_key_left_the_keyring_asks_to_connect_again() {
     let (_dir, secrets, app) = app();
     std::fs::create_dir_all(app.data_dir()).unwrap();
     let key = new_cache_key().unwrap();
-    assert_eq!(key.len(), 64);
+    assert_eq!(key.len(), RAW_KEY.len() + 64);
     assert_ne!(key, new_cache_key().unwrap());
-    Store::create(
-        &app.data_dir().join("cache.db"),
-        &CacheKey::new(key.clone()).unwrap(),
-    )
+    Store::create(&app.data_dir().join("cache.db"), &cache_key(key.clone()).unwrap())
     .unwrap();
 
     // Signed out: the key is gone, the cache stays, unreadable.
@@ -156,10 +153,7 @@ async fn sign_out_forgets_the_secrets_and_keeps_the_cache_file() {
     let (_dir, secrets, app) = app();
     std::fs::create_dir_all(app.data_dir()).unwrap();
     let key = new_cache_key().unwrap();
-    Store::create(
-        &app.data_dir().join("cache.db"),
-        &CacheKey::new(key.clone()).unwrap(),
-    )
+    Store::create(&app.data_dir().join("cache.db"), &cache_key(key.clone()).unwrap())
     .unwrap();
     secrets.set(CACHE_KEY_SECRET, &key).unwrap();
     secrets.set(PASSWORD_SECRET, "secret").unwrap();
@@ -183,4 +177,29 @@ fn futures_the_window_spawns_are_send(app: Arc<App>) {
         let _ = app.sign_out().await;
         let _ = app.connect(form("http://127.0.0.1:9/")).await;
     });
+}
+
+#[test]
+fn a_raw_key_opens_only_its_cache_and_a_passphrase_kept_earlier_still_opens() {
+    use fieldbook_store::StoreError;
+    let dir = tempfile::tempdir().unwrap();
+    let raw = new_cache_key().unwrap();
+    let path = dir.path().join("raw.db");
+    Store::create(&path, &cache_key(raw.clone()).unwrap()).unwrap();
+    Store::open(&path, &cache_key(raw.clone()).unwrap()).unwrap();
+    // The same hex as a passphrase is another key.
+    let hex = raw.strip_prefix(RAW_KEY).unwrap().to_owned();
+    let wrong = Store::open(&path, &cache_key(hex.clone()).unwrap()).unwrap_err();
+    assert!(
+        matches!(wrong, StoreError::WrongKeyOrNotACache { .. }),
+        "{wrong:?}"
+    );
+    // A keyring entry from a build before raw keys: a passphrase.
+    let older = dir.path().join("older.db");
+    Store::create(&older, &CacheKey::new(hex.clone()).unwrap()).unwrap();
+    Store::open(&older, &cache_key(hex).unwrap()).unwrap();
+    // A damaged raw entry is named, not opened.
+    let damaged = cache_key(format!("{RAW_KEY}not-hex")).unwrap_err();
+    assert_eq!(damaged.code, "errors.cache.other");
+    assert!(damaged.message.contains("64 hex digits"), "{}", damaged.message);
 }

@@ -28,18 +28,32 @@ fn migration(index: usize, sql: &'static str) -> M<'static> {
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// The passphrase that encrypts the cache (SQLCipher derives the page key
-/// from it). Its `Debug` output never shows it, so it cannot leak into logs.
+/// What encrypts the cache: a passphrase, from which SQLCipher derives the
+/// page key (PBKDF2, deliberately slow: about 0.15 s on every open), or a
+/// raw 256-bit key, used as it is. Its `Debug` output never shows it, so it
+/// cannot leak into logs.
 #[derive(Clone)]
 pub struct CacheKey(String);
 
 impl CacheKey {
+    /// A passphrase a person chose (the CLI's `FIELDBOOK_CACHE_KEY`).
     pub fn new(passphrase: impl Into<String>) -> Result<CacheKey, StoreError> {
         let passphrase = passphrase.into();
         if passphrase.is_empty() {
             return Err(StoreError::EmptyKey);
         }
         Ok(CacheKey(passphrase))
+    }
+
+    /// A raw key: 256 random bits as 64 hex digits (the window's, which the
+    /// OS keyring keeps). Random bits need no stretching, so opening the
+    /// cache skips the key derivation.
+    pub fn raw(hex: &str) -> Result<CacheKey, StoreError> {
+        if hex.len() != 64 || !hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err(StoreError::BadRawKey);
+        }
+        // SQLCipher's syntax for a raw key.
+        Ok(CacheKey(format!("x'{hex}'")))
     }
 }
 
