@@ -83,10 +83,21 @@ impl Store {
                 }
             }
         }
+        // The kind by the rowid's parity (see `customer_rowid`): FTS5 knows
+        // each match's rowid without reading its row, so the other kind's
+        // matches cost nothing more. A short term such as "1" matches most
+        // products when customers are searched.
+        let of_kind = kind.map(|kind| match kind {
+            SearchKind::Customer => "rowid % 2 = 0",
+            SearchKind::Product => "rowid % 2 = 1",
+        });
         if !short_terms.is_empty() {
             conditions.insert(
                 0,
-                "rowid IN (SELECT rowid FROM search_short WHERE search_short MATCH ?)".to_string(),
+                format!(
+                    "rowid IN (SELECT rowid FROM search_short WHERE search_short MATCH ?{})",
+                    of_kind.map_or(String::new(), |of_kind| format!(" AND {of_kind}"))
+                ),
             );
             values.insert(0, Value::Text(short_terms.join(" AND ")));
         }
@@ -95,9 +106,8 @@ impl Store {
             conditions.insert(0, "search_index MATCH ?".to_string());
             values.insert(0, Value::Text(fts_terms.join(" AND ")));
         }
-        if let Some(kind) = kind {
-            conditions.push("kind = ?".to_string());
-            values.push(Value::Text(kind.name().to_owned()));
+        if let Some(of_kind) = of_kind {
+            conditions.push(of_kind.to_owned());
         }
         let lowered = text.to_lowercase();
         let tier = "CASE WHEN lower(code) = ? THEN 0 \
