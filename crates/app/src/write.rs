@@ -9,7 +9,7 @@ use crate::wire::{
 use crate::{App, AppError};
 use chrono::Utc;
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{DraftLine, Entity, ErpId, SaleDraft, SaleKind};
+use fieldbook_core::{DraftLine, ErpId, SaleDraft, SaleKind};
 use fieldbook_store::{EntryPayload, EntryState, Store};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -174,7 +174,7 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
             .or_else(|| customer.default_address(false)),
         warehouse_id: match form.warehouse_id {
             Some(id) => Some(id),
-            None => store.local_ids(Entity::Warehouses)?.first().copied(),
+            None => store.default_warehouse()?,
         },
         requested_date: form.requested_date,
         reference: form
@@ -317,7 +317,7 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
 
     let warehouse = match form.warehouse_id {
         Some(id) => Some(id),
-        None => store.local_ids(Entity::Warehouses)?.first().copied(),
+        None => store.default_warehouse()?,
     };
     let mut stock = Vec::new();
     if let Some(warehouse) = warehouse {

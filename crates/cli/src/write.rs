@@ -10,7 +10,7 @@ use fieldbook_core::customers::{
     AddressDraft, Conflict, ContactDraft, CustomerDraft, CustomerEdit,
 };
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{DraftLine, Entity, ErpId, QuoteToOrder, SaleDraft, SaleKind, SaleRef};
+use fieldbook_core::{DraftLine, ErpId, QuoteToOrder, SaleDraft, SaleKind, SaleRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, Store};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -129,7 +129,7 @@ pub fn draft(store: &Store, kind: SaleKind, form: &SaleForm) -> Result<SaleDraft
         ))
     })?;
     let warehouse = match &form.warehouse {
-        None => store.local_ids(Entity::Warehouses)?.first().copied(),
+        None => store.default_warehouse()?,
         Some(code) => Some(store.warehouse_id(code)?.ok_or_else(|| {
             FormError::NotFound(format!(
                 "no warehouse with code {code:?}: see `fieldbook status`"

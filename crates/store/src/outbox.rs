@@ -606,6 +606,19 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The warehouse a new order ships from when the salesperson names
+    /// none: the ERP's first (lowest id), as Tryton's own default does on a
+    /// company with one warehouse. None while no warehouse is cached.
+    pub fn default_warehouse(&self) -> Result<Option<ErpId>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT min(erp_id) FROM warehouses WHERE erp_id > 0",
+                [],
+                |row| row.get(0),
+            )?)
+    }
+
     /// The ERP id of the warehouse with this code (any case).
     pub fn warehouse_id(&self, code: &str) -> Result<Option<ErpId>, StoreError> {
         Ok(self

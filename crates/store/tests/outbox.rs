@@ -555,3 +555,24 @@ fn an_entry_that_may_have_reached_the_erp_is_not_edited_before_a_sync() {
         EntryPayload::Sale(order(4, dec!(3)))
     );
 }
+
+#[test]
+fn a_new_order_ships_from_the_first_warehouse_unless_told() {
+    let mut store = Store::open_in_memory().unwrap();
+    assert_eq!(store.default_warehouse().unwrap(), None);
+    apply(
+        &mut store,
+        Records::Warehouses(
+            [(9, "WH-B"), (5, "WH-A"), (12, "WH-C")]
+                .map(|(erp_id, code)| Warehouse {
+                    erp_id,
+                    code: Some(code.into()),
+                    name: code.into(),
+                    active: true,
+                })
+                .to_vec(),
+        ),
+    );
+    assert_eq!(store.default_warehouse().unwrap(), Some(5));
+    assert_eq!(store.warehouse_id("wh-c").unwrap(), Some(12));
+}
