@@ -86,7 +86,10 @@ async fn a_salesperson_connects_syncs_writes_offline_and_gets_the_erps_number() 
         .get(fieldbook_app::CACHE_KEY_SECRET)
         .unwrap()
         .unwrap();
-    assert_eq!(key.len(), 64);
+    // 256 random bits, kept as a raw key (no derivation on every open).
+    let hex = key.strip_prefix("raw:").unwrap();
+    assert_eq!(hex.len(), 64);
+    assert!(hex.bytes().all(|byte| byte.is_ascii_hexdigit()), "{hex}");
     let cache = std::fs::read(dir.path().join("data/cache.db")).unwrap();
     assert!(
         !cache.starts_with(b"SQLite format 3"),
@@ -340,7 +343,7 @@ async fn bad_input_in_the_editor_names_the_line_and_saves_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_once() {
     use fieldbook_app::wire::{
-        AddressForm, ContactChange, ContactForm, CustomerEditForm, CustomerForm, QuoteToSend,
+        AddressChange, AddressForm, ContactChange, ContactForm, CustomerEditForm, CustomerForm, QuoteToSend,
     };
     let server = TrytonServer::start(Dataset::TEST).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -395,11 +398,36 @@ async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_on
         })
         .unwrap_err();
     assert_eq!(error.code, "errors.quote.not_a_quote");
+    // Sent twice: refused in the window's words, naming the first.
+    let twice = app
+        .send_quote(&QuoteToSend {
+            entry: Some(quote_entry),
+            order_id: None,
+        })
+        .unwrap_err();
+    assert_eq!(twice.code, "errors.quote.already_sent");
+    assert_eq!(twice.params["entry"], confirm.entry.to_string());
+    // The outbox names the quote by its entry until the ERP numbers it.
+    let row = app.outbox_entry(confirm.entry).unwrap();
+    let quote_ref = row.quote.as_ref().unwrap();
+    assert_eq!((quote_ref.entry, quote_ref.number.as_deref()), (Some(quote_entry), None));
+    assert_eq!(row.description, None);
 
     let (summary, _) = sync(&app).await;
     let summary = summary.unwrap();
     assert_eq!(summary.refused.len(), 0, "{summary:?}");
     assert_eq!(summary.accepted.len(), 3, "{summary:?}");
+    let row = app.outbox_entry(confirm.entry).unwrap();
+    let quote_ref = row.quote.as_ref().unwrap();
+    assert_eq!(
+        quote_ref.number,
+        app.outbox_entry(quote_entry).unwrap().erp_number,
+        "{row:?}"
+    );
+    assert!(quote_ref.number.is_some(), "{row:?}");
+    // Totals and prices say their currency: the company's.
+    assert_eq!(row.currency.as_deref(), Some("CNY"), "{row:?}");
+    assert_eq!(app.product(tea).unwrap().currency.as_deref(), Some("CNY"));
     for entry in [saved.entry, quote_entry, confirm.entry] {
         assert_eq!(
             app.outbox_entry(entry).unwrap().state,
@@ -449,15 +477,39 @@ async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_on
         "{sales:?}"
     );
 
-    // An edit: the phone of a synced customer, as the salesperson saw it.
+    // An edit: the phone and an address's street of a synced customer, as
+    // the salesperson saw them.
     let huawei = app.search("C-HUAWEI", Some("customer")).unwrap()[0].erp_id;
-    let phone = app
-        .customer(huawei)
-        .unwrap()
+    let detail = app.customer(huawei).unwrap();
+    let phone = detail
         .contacts
-        .into_iter()
+        .iter()
         .find(|contact| contact.kind == "phone")
-        .unwrap();
+        .unwrap()
+        .clone();
+    let address = detail.addresses[0].clone();
+    assert!(address.city.is_some(), "{address:?}");
+    // Emptied of both street and city, an address is refused by its id,
+    // and nothing is saved.
+    let outbox_before = app.outbox().unwrap().len();
+    let emptied = app
+        .edit_customer(&CustomerEditForm {
+            customer_id: huawei,
+            name: None,
+            contacts: Vec::new(),
+            addresses: vec![AddressChange {
+                address_id: address.erp_id,
+                street: Some(" ".into()),
+                postal_code: None,
+                city: Some(String::new()),
+            }],
+            new_addresses: Vec::new(),
+            new_contacts: Vec::new(),
+        })
+        .unwrap_err();
+    assert_eq!(emptied.code, "errors.customer.address_emptied");
+    assert_eq!(emptied.params["id"], address.erp_id.to_string());
+    assert_eq!(app.outbox().unwrap().len(), outbox_before);
     let edit = app
         .edit_customer(&CustomerEditForm {
             customer_id: huawei,
@@ -466,7 +518,12 @@ async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_on
                 contact_id: phone.erp_id,
                 value: "+86 755 2222 2222".into(),
             }],
-            addresses: Vec::new(),
+            addresses: vec![AddressChange {
+                address_id: address.erp_id,
+                street: Some("坂田华为基地 B 区".into()),
+                postal_code: None,
+                city: None,
+            }],
             new_addresses: Vec::new(),
             new_contacts: Vec::new(),
         })
@@ -492,4 +549,21 @@ async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_on
         .await
         .unwrap();
     assert_eq!(phones[0]["value"], "+86 755 2222 2222");
+    let streets = admin
+        .call(
+            "model.party.address.read",
+            serde_json::json!([[address.erp_id], ["street", "city"], admin.context()]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(streets[0]["street"], "坂田华为基地 B 区");
+    assert_eq!(streets[0]["city"], serde_json::json!(address.city));
+    // The cache has the ERP's answer after the pull.
+    let cached = app.customer(huawei).unwrap();
+    let cached = cached
+        .addresses
+        .iter()
+        .find(|cached| cached.erp_id == address.erp_id)
+        .unwrap();
+    assert_eq!(cached.street.as_deref(), Some("坂田华为基地 B 区"));
 }

@@ -80,6 +80,21 @@ impl App {
                     .find(|address| address.erp_id == change.address_id)
                     .ok_or_else(|| not_theirs("address", change.address_id))?;
                 let id = address.erp_id;
+                // What the address becomes: an envelope needs a street or
+                // a city, as a new address does.
+                let after = |change: &Option<String>, base: &Option<String>| match change {
+                    Some(value) => !value.trim().is_empty(),
+                    None => base.as_deref().is_some_and(|base| !base.trim().is_empty()),
+                };
+                if !after(&change.street, &address.street) && !after(&change.city, &address.city) {
+                    return Err(AppError::new(
+                        "errors.customer.address_emptied",
+                        format!(
+                            "address {id} would have neither a street nor a city: keep one of them"
+                        ),
+                    )
+                    .with("id", id));
+                }
                 for (field, base, value) in [
                     (
                         EditField::AddressStreet { address_id: id },
@@ -186,6 +201,19 @@ impl App {
                     ));
                 }
             };
+            // Said here in the window's words; the store refuses it too.
+            if let Some(earlier) = store.outbox()?.iter().find(|entry| {
+                matches!(&entry.payload, EntryPayload::QuoteToOrder(earlier) if earlier.sale == change.sale)
+            }) {
+                return Err(AppError::new(
+                    "errors.quote.already_sent",
+                    format!(
+                        "{} is already on its way to become an order: outbox entry {}",
+                        change.label, earlier.seq
+                    ),
+                )
+                .with("entry", earlier.seq));
+            }
             Ok(store.add_quote_to_order(&uuid::Uuid::new_v4().to_string(), &change, Utc::now())?)
         })?;
         self.wake.notify_one();

@@ -1,15 +1,17 @@
 //! What the window reads: all of it from the cache, so it works offline.
 
 use crate::wire::{
-    AddressRow, ContactRow, CreditPanel, CustomerDetail, EntryRow, Hit, Home, InvoiceRow, OrderRow,
-    PaymentRow, ProductDetail, RequestRow, SaleForm, StockRow, WarehouseRow,
+    AddressRow, ConflictRow, ContactRow, CreditPanel, CustomerDetail, EntryRow, Hit, Home,
+    InvoiceRow, OrderRow, PaymentRow, ProductDetail, QuoteRef, RequestRow, SaleForm, StockRow,
+    WarehouseRow,
 };
 use crate::write::{CURRENCY_DIGITS, sale_form};
 use crate::{App, AppError, erp_info};
 use chrono::{Local, Utc};
-use fieldbook_core::{Entity, ErpId};
+use fieldbook_core::customers::{Conflict, EditField};
+use fieldbook_core::{Entity, ErpId, SaleRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, SearchKind, Store};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The most search results the window lists: a screenful. A salesperson
 /// types on rather than scrolls, and every row drawn costs the keystroke
@@ -37,11 +39,11 @@ impl App {
             };
             let (pending, _) = store.outbox_counts()?;
             let entries = store.outbox()?;
-            let undone = undone(&entries);
+            let others = Others::new(store, &entries)?;
             let mut rejected = Vec::new();
             for entry in entries.iter().rev() {
                 if entry.state == EntryState::Rejected {
-                    rejected.push(entry_row(store, entry, &undone)?);
+                    rejected.push(entry_row(store, entry, &others)?);
                 }
             }
             Ok(Home {
@@ -110,11 +112,11 @@ impl App {
                 }
             };
             let entries = store.outbox()?;
-            let undone = undone(&entries);
+            let others = Others::new(store, &entries)?;
             let mut unsent = Vec::new();
             for entry in &entries {
                 if entry.state != EntryState::Done && entry.customer_id == Some(customer.erp_id) {
-                    unsent.push(entry_row(store, entry, &undone)?);
+                    unsent.push(entry_row(store, entry, &others)?);
                 }
             }
             Ok(CustomerDetail {
@@ -130,6 +132,9 @@ impl App {
                     .map(|address| AddressRow {
                         erp_id: address.erp_id,
                         one_line: address.one_line(),
+                        street: address.street.clone(),
+                        postal_code: address.postal_code.clone(),
+                        city: address.city.clone(),
                         invoice: address.invoice,
                         delivery: address.delivery,
                     })
@@ -233,6 +238,7 @@ impl App {
                 description: product.description.clone(),
                 unit: product.unit.clone(),
                 list_price: product.list_price,
+                currency: store.house_currency()?,
                 salable: product.salable,
                 synced_at: view.product.synced_at,
                 stock,
@@ -254,10 +260,10 @@ impl App {
     pub fn outbox(&self) -> Result<Vec<EntryRow>, AppError> {
         self.with_store(|store| {
             let entries = store.outbox()?;
-            let undone = undone(&entries);
+            let others = Others::new(store, &entries)?;
             let mut rows = Vec::new();
             for entry in entries.iter().rev() {
-                rows.push(entry_row(store, entry, &undone)?);
+                rows.push(entry_row(store, entry, &others)?);
             }
             Ok(rows)
         })
@@ -269,25 +275,75 @@ impl App {
                 .outbox_entry(seq)?
                 .ok_or_else(|| AppError::not_found("entry", seq))?;
             let entries = store.outbox()?;
-            entry_row(store, &entry, &undone(&entries))
+            entry_row(store, &entry, &Others::new(store, &entries)?)
         })
     }
 }
 
-/// The uuids of entries the ERP has not accepted: an entry that depends on
-/// one of them waits.
-pub(crate) fn undone(entries: &[OutboxEntry]) -> HashSet<&str> {
-    entries
-        .iter()
-        .filter(|entry| entry.state != EntryState::Done)
-        .map(|entry| entry.uuid.as_str())
-        .collect()
+/// What an entry's row says about the other entries, read once for a list.
+pub(crate) struct Others<'a> {
+    /// The uuids of entries the ERP has not accepted: an entry that depends
+    /// on one of them waits.
+    undone: HashSet<&'a str>,
+    /// Every entry by its uuid (the quote a quote-to-order entry confirms).
+    by_uuid: HashMap<&'a str, &'a OutboxEntry>,
+    /// What the estimated totals are in.
+    currency: Option<String>,
+}
+
+impl<'a> Others<'a> {
+    pub(crate) fn new(store: &Store, entries: &'a [OutboxEntry]) -> Result<Others<'a>, AppError> {
+        Ok(Others {
+            currency: store.house_currency()?,
+            undone: entries
+                .iter()
+                .filter(|entry| entry.state != EntryState::Done)
+                .map(|entry| entry.uuid.as_str())
+                .collect(),
+            by_uuid: entries
+                .iter()
+                .map(|entry| (entry.uuid.as_str(), entry))
+                .collect(),
+        })
+    }
+}
+
+/// The quote a quote-to-order entry confirms, as the window names it.
+fn quote_ref(store: &Store, sale: &SaleRef, others: &Others) -> Result<QuoteRef, AppError> {
+    Ok(match sale {
+        SaleRef::Erp(id) => QuoteRef {
+            number: store.order(*id)?.and_then(|order| order.value.number),
+            entry: None,
+        },
+        SaleRef::Entry(uuid) => {
+            let quote = others.by_uuid.get(uuid.as_str());
+            QuoteRef {
+                number: quote.and_then(|quote| quote.erp_number.clone()),
+                entry: quote.map(|quote| quote.seq),
+            }
+        }
+    })
+}
+
+fn conflict_row(conflict: &Conflict) -> ConflictRow {
+    ConflictRow {
+        field: match conflict.field {
+            EditField::CustomerName => "name",
+            EditField::ContactValue { .. } => "contact",
+            EditField::AddressStreet { .. } => "street",
+            EditField::AddressPostalCode { .. } => "postal_code",
+            EditField::AddressCity { .. } => "city",
+        }
+        .to_owned(),
+        erp_value: conflict.erp_value.clone(),
+        yours: conflict.yours.clone(),
+    }
 }
 
 pub(crate) fn entry_row(
     store: &Store,
     entry: &OutboxEntry,
-    undone: &HashSet<&str>,
+    others: &Others,
 ) -> Result<EntryRow, AppError> {
     let customer_name = match entry.customer_id {
         Some(id) => store
@@ -307,12 +363,9 @@ pub(crate) fn entry_row(
             Some(sale_form(draft)),
             None,
         ),
-        EntryPayload::QuoteToOrder(change) => (
-            "quote_to_order",
-            Some(change.estimated_total),
-            None,
-            Some(change.label.clone()),
-        ),
+        EntryPayload::QuoteToOrder(change) => {
+            ("quote_to_order", Some(change.estimated_total), None, None)
+        }
         EntryPayload::NewCustomer(draft) => ("customer_new", None, None, Some(draft.name.clone())),
         EntryPayload::CustomerEdit(_) => ("customer_edit", None, None, None),
         EntryPayload::Request(draft) => ("request", None, None, Some(draft.description.clone())),
@@ -321,7 +374,11 @@ pub(crate) fn entry_row(
         && entry
             .depends_on
             .as_deref()
-            .is_some_and(|uuid| undone.contains(uuid));
+            .is_some_and(|uuid| others.undone.contains(uuid));
+    let quote = match &entry.payload {
+        EntryPayload::QuoteToOrder(change) => Some(quote_ref(store, &change.sale, others)?),
+        _ => None,
+    };
     Ok(EntryRow {
         entry: entry.seq,
         kind: kind.to_owned(),
@@ -336,11 +393,9 @@ pub(crate) fn entry_row(
         erp_id: entry.erp_id,
         erp_number: entry.erp_number.clone(),
         estimated_total,
-        conflicts: entry
-            .conflicts
-            .iter()
-            .map(|conflict| conflict.describe())
-            .collect(),
+        currency: estimated_total.and(others.currency.clone()),
+        conflicts: entry.conflicts.iter().map(conflict_row).collect(),
+        quote,
         sale,
         description,
         created_at: entry.created_at,

@@ -141,6 +141,10 @@ pub struct CustomerDetail {
 pub struct AddressRow {
     pub erp_id: ErpId,
     pub one_line: String,
+    /// The parts the edit form changes.
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
     pub invoice: bool,
     pub delivery: bool,
 }
@@ -245,6 +249,8 @@ pub struct ProductDetail {
     pub unit: String,
     #[ts(type = "string | null")]
     pub list_price: Option<Decimal>,
+    /// The list price's: the company's (none on a cache that cannot tell).
+    pub currency: Option<String>,
     pub salable: bool,
     pub synced_at: DateTime<Utc>,
     pub stock: Vec<StockRow>,
@@ -396,14 +402,42 @@ pub struct EntryRow {
     pub erp_number: Option<String>,
     #[ts(type = "string | null")]
     pub estimated_total: Option<Decimal>,
+    /// The estimated total's: the company's, as the ERP prices an order
+    /// written here (none on a cache that cannot tell).
+    pub currency: Option<String>,
     /// Fields where the ERP's value stayed over the salesperson's.
-    pub conflicts: Vec<String>,
+    pub conflicts: Vec<ConflictRow>,
+    /// For a quote-to-order entry: the quote it confirms.
+    pub quote: Option<QuoteRef>,
     /// A quote or order, as typed (to edit and resend).
     pub sale: Option<SaleForm>,
     /// What an after-sales request says.
     pub description: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A customer change the ERP did not take because the back office had
+/// changed the same field since the salesperson's last sync: the ERP's
+/// value stays, the salesperson's is kept on the entry.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct ConflictRow {
+    /// `name`, `contact`, `street`, `postal_code` or `city`.
+    pub field: String,
+    /// What the ERP holds (none: empty).
+    pub erp_value: Option<String>,
+    /// What the salesperson typed (none: emptied).
+    pub yours: Option<String>,
+}
+
+/// The quote a quote-to-order entry confirms: the ERP's number once it has
+/// one, and the outbox entry that carries it when it was written here.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct QuoteRef {
+    pub number: Option<String>,
+    pub entry: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]

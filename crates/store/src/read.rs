@@ -679,6 +679,31 @@ fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
 }
 
 impl Store {
+    /// The company's currency, as far as the cache tells: the one most
+    /// credit figures are in (the ERP keeps credit in the company's
+    /// currency), else the one most orders are in. What list prices and
+    /// the estimated totals of orders written here are in. None on an
+    /// empty cache.
+    pub fn house_currency(&self) -> Result<Option<String>, StoreError> {
+        for table in ["credits", "orders"] {
+            let found: Option<String> = self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT currency FROM {table} WHERE currency <> '' \
+                         GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1"
+                    ),
+                    [],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
     /// Every cached record as text, table by table, leaving out when each
     /// was received (`synced_at`) and sync bookkeeping: two caches that hold
     /// the same data give the same snapshot. For tests and diagnostics.

@@ -57,7 +57,9 @@ export type Problem =
   | { at: 'address'; index: number; country: boolean }
   | { at: 'contact'; index: number }
   /** A contact the customer has, by its ERP id (edits only). */
-  | { at: 'existing-contact'; id: number };
+  | { at: 'existing-contact'; id: number }
+  /** An address the customer has, by its ERP id (edits only). */
+  | { at: 'existing-address'; id: number };
 
 const ADDRESS_CODES = new Set(['errors.customer.empty_address', 'errors.customer.country']);
 const CONTACT_CODES = new Set([
@@ -201,17 +203,36 @@ export interface ContactEdit {
   value: string;
 }
 
+/** The parts of an address the edit form changes. */
+export interface AddressParts {
+  street: string;
+  postalCode: string;
+  city: string;
+}
+
+/** An address the customer has: its parts as the page opened with them, and as typed. */
+export interface AddressEdit extends AddressParts {
+  id: number;
+  /** The address on one line, as the page opened with it. */
+  label: string;
+  original: AddressParts;
+  invoice: boolean;
+  delivery: boolean;
+}
+
+const ADDRESS_PARTS = ['street', 'postalCode', 'city'] as const;
+
 /**
  * Changes to a customer the cache knows: the name, the values of their
- * contacts, and addresses and contacts to add. Their addresses come as one
- * line of text (`AddressRow.one_line`), without street, postal code and
- * city apart, so they are not changed here: `addresses` stays empty.
+ * contacts, the street, postal code and city of their addresses, and
+ * addresses and contacts to add.
  */
 export class CustomerEditDraft {
   readonly customerId: number;
   readonly originalName: string;
   name = $state('');
   contacts = $state<ContactEdit[]>([]);
+  addresses = $state<AddressEdit[]>([]);
   readonly rows = new CustomerRows();
   saving = $state(false);
   error = $state<IpcError | null>(null);
@@ -228,6 +249,21 @@ export class CustomerEditDraft {
       original: contact.value,
       value: contact.value,
     }));
+    this.addresses = customer.addresses.map((address) => {
+      const original = {
+        street: address.street ?? '',
+        postalCode: address.postal_code ?? '',
+        city: address.city ?? '',
+      };
+      return {
+        id: address.erp_id,
+        label: address.one_line,
+        original,
+        ...original,
+        invoice: address.invoice,
+        delivery: address.delivery,
+      };
+    });
   }
 
   /** The new name, or null when it is the one the page opened with. */
@@ -240,11 +276,26 @@ export class CustomerEditDraft {
     return this.contacts.filter((contact) => contact.value.trim() !== contact.original.trim());
   }
 
+  #changedAddresses(): AddressEdit[] {
+    return this.addresses.filter((address) => this.addressChanged(address));
+  }
+
+  /** Whether any part of the address differs from what the page opened with. */
+  addressChanged(address: AddressEdit): boolean {
+    return ADDRESS_PARTS.some((part) => this.partChanged(address, part));
+  }
+
+  /** Whether one part of the address differs from what the page opened with. */
+  partChanged(address: AddressEdit, part: keyof AddressParts): boolean {
+    return address[part].trim() !== address.original[part].trim();
+  }
+
   /** Whether there is anything to send. */
   get changed(): boolean {
     return (
       this.#changedName() !== null ||
       this.#changedContacts().length > 0 ||
+      this.#changedAddresses().length > 0 ||
       this.rows.addresses.length > 0 ||
       this.rows.contacts.length > 0
     );
@@ -263,7 +314,17 @@ export class CustomerEditDraft {
         contact_id: contact.id,
         value: contact.value.trim(),
       })),
-      addresses: [],
+      // Only the parts that changed; an emptied part is sent empty (cleared).
+      addresses: this.#changedAddresses().map((address) => {
+        const part = (name: keyof AddressParts) =>
+          this.partChanged(address, name) ? address[name].trim() : null;
+        return {
+          address_id: address.id,
+          street: part('street'),
+          postal_code: part('postalCode'),
+          city: part('city'),
+        };
+      }),
       new_addresses: this.rows.addressForms(),
       new_contacts: this.rows.contactForms(),
     };
@@ -284,6 +345,13 @@ export class CustomerEditDraft {
     if (error.code === 'errors.customer.not_theirs_contact') {
       const id = Number(error.params.id);
       return Number.isInteger(id) ? { at: 'existing-contact', id } : null;
+    }
+    if (
+      error.code === 'errors.customer.address_emptied' ||
+      error.code === 'errors.customer.not_theirs_address'
+    ) {
+      const id = Number(error.params.id);
+      return Number.isInteger(id) ? { at: 'existing-address', id } : null;
     }
     const problem = rowProblem(error);
     if (problem?.at === 'contact' && sent) {

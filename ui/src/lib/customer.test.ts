@@ -149,7 +149,42 @@ describe('CustomerEditDraft', () => {
     expect(draft.changed).toBe(false);
   });
 
-  test('adds addresses and contacts, and never changes an existing address', () => {
+  test('sends the parts of an address that changed, trimmed, a cleared one empty', () => {
+    const draft = new CustomerEditDraft(huawei());
+    expect(draft.addresses.map((address) => [address.id, address.street, address.postalCode])).toEqual([
+      [11, '南山区科技园 1号', ''],
+      [12, '福田区深南大道 100号', '518000'],
+    ]);
+    const second = draft.addresses[1]!;
+    second.street = ' 福田区深南大道 200号 ';
+    second.postalCode = '';
+    expect(draft.changed).toBe(true);
+    expect(draft.addressChanged(draft.addresses[0]!)).toBe(false);
+    expect(draft.partChanged(second, 'city')).toBe(false);
+    expect(draft.form().addresses).toEqual([
+      { address_id: 12, street: '福田区深南大道 200号', postal_code: '', city: null },
+    ]);
+    // Typed back as it was: no change.
+    second.street = '福田区深南大道 100号';
+    second.postalCode = '518000 ';
+    expect(draft.changed).toBe(false);
+    expect(draft.form().addresses).toEqual([]);
+  });
+
+  test('marks the existing address the backend refuses, by its id', async () => {
+    mockBackend({
+      edit_customer: () => {
+        throw appError('errors.customer.address_emptied', 'emptied', { id: '11' });
+      },
+    });
+    const draft = new CustomerEditDraft(huawei());
+    draft.addresses[0]!.street = '';
+    draft.addresses[0]!.city = '';
+    await expect(draft.save()).rejects.toBeDefined();
+    expect(draft.problem).toEqual({ at: 'existing-address', id: 11 });
+  });
+
+  test('adds addresses and contacts besides the ones the customer has', () => {
     const draft = new CustomerEditDraft(huawei());
     draft.rows.addAddress({ street: '坂田华为基地', city: '深圳' });
     draft.rows.addContact('mobile', '138 0000 0000');

@@ -95,7 +95,9 @@ describe('defaults', () => {
   test('fall back to the first address, and never override a choice', () => {
     const editor = newOrder();
     editor.shipmentAddressId = 99;
-    editor.defaultAddresses([{ erp_id: 3, one_line: 'x', invoice: false, delivery: false }]);
+    editor.defaultAddresses([
+      { erp_id: 3, one_line: 'x', street: 'x', postal_code: null, city: null, invoice: false, delivery: false },
+    ]);
     expect([editor.invoiceAddressId, editor.shipmentAddressId]).toEqual([3, 99]);
     editor.defaultWarehouse([{ erp_id: 1, code: 'WH', name: 'Main' }, { erp_id: 2, code: null, name: 'Other' }]);
     expect(editor.warehouseId).toBe(1);

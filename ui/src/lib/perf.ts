@@ -12,17 +12,39 @@ export interface Perf {
   searchLatencies: number[];
   /** The text each latency answered, in the same order. */
   searchTexts: string[];
+  /**
+   * Of each latency, the milliseconds spent asking the backend (the IPC
+   * round trip and the command), in the same order: the rest is waiting
+   * to ask and drawing.
+   */
+  searchAsking: number[];
+  /** Of each latency, the milliseconds from the answer to it being drawn. */
+  searchDrawing: number[];
 }
 
-const perf: Perf = { searchLatencies: [], searchTexts: [] };
+const perf: Perf = { searchLatencies: [], searchTexts: [], searchAsking: [], searchDrawing: [] };
 (globalThis as { __fieldbookPerf?: Perf }).__fieldbookPerf = perf;
 
-export function recordSearchLatency(text: string, milliseconds: number): void {
+/**
+ * One answered keystroke: `milliseconds` from the key to the results drawn,
+ * of which `asking` waiting for the backend and `drawing` from its answer
+ * to the screen.
+ */
+export function recordSearchLatency(
+  text: string,
+  milliseconds: number,
+  asking: number,
+  drawing: number,
+): void {
   perf.searchLatencies.push(milliseconds);
   perf.searchTexts.push(text);
+  perf.searchAsking.push(asking);
+  perf.searchDrawing.push(drawing);
   if (perf.searchLatencies.length > KEPT) {
     perf.searchLatencies.shift();
     perf.searchTexts.shift();
+    perf.searchAsking.shift();
+    perf.searchDrawing.shift();
   }
 }
 

@@ -73,7 +73,10 @@ export class SearchState {
     const typedAt = this.#typedAt;
     this.searching = true;
     try {
+      const asked = performance.now();
       const hits = await ipc.search(text.trim(), this.kind);
+      const answeredAt = performance.now();
+      const asking = answeredAt - asked;
       // Typing went on while we waited: a later answer is on its way.
       if (ticket !== this.#latest) return;
       this.hits = hits;
@@ -82,7 +85,10 @@ export class SearchState {
       this.error = null;
       void tick()
         .then(painted)
-        .then(() => recordSearchLatency(text.trim(), performance.now() - typedAt));
+        .then(() => {
+          const drawn = performance.now();
+          recordSearchLatency(text.trim(), drawn - typedAt, asking, drawn - answeredAt);
+        });
     } catch (reason) {
       if (ticket !== this.#latest) return;
       this.error = toIpcError(reason);

@@ -21,6 +21,7 @@ import NewCustomerPage from './customer-form/NewCustomerPage.svelte';
 import CustomersPage from './customers/CustomersPage.svelte';
 import EditorPage from './editor/EditorPage.svelte';
 import OutboxPage from './outbox/OutboxPage.svelte';
+import ProductPage from './product/ProductPage.svelte';
 import SettingsPage from './settings/SettingsPage.svelte';
 
 beforeEach(() => {
@@ -350,13 +351,17 @@ describe('edit customer page', () => {
       ['21', '+86 755 1234 5678'],
       ['22', 'buyer@acme.example.cn'],
     ]);
-    // Existing addresses are shown, not offered for change; new ones start empty.
+    // Existing addresses offer their parts for change; new ones start empty.
     expect(document.body.textContent).toContain('南山区科技园 1号, 深圳');
+    expect(byTestId('edit-address-street').map(value)).toEqual(['南山区科技园 1号', '福田区深南大道 100号']);
+    expect(byTestId('edit-address-postal-code').map(value)).toEqual(['', '518000']);
     expect(byTestId('address-street')).toHaveLength(0);
     expect(text(one('edit-conflict-note'))).toContain("the ERP's value stays");
 
     type(byTestId('edit-contact')[0]!, '+86 755 2222 2222');
     expect(document.body.textContent).toContain('was: +86 755 1234 5678');
+    type(byTestId('edit-address-postal-code')[0]!, '518057');
+    expect(document.body.textContent).toContain('was: (empty)');
     click(one('add-address'));
     type(one('address-street'), '坂田华为基地');
     type(one('address-city'), '深圳');
@@ -370,7 +375,7 @@ describe('edit customer page', () => {
           customer_id: 7,
           name: null,
           contacts: [{ contact_id: 21, value: '+86 755 2222 2222' }],
-          addresses: [],
+          addresses: [{ address_id: 11, street: null, postal_code: '518057', city: null }],
           new_addresses: [{ street: '坂田华为基地', postal_code: null, city: '深圳', country: 'CN', invoice: false, delivery: true }],
           new_contacts: [],
         },
@@ -402,6 +407,15 @@ describe('edit customer page', () => {
     expect(one('edit-error').dataset.code).toBe('errors.customer.email');
     expect(text(one('edit-error'))).toBe('Contact 1: “buyer-at-acme” is not an e-mail address (it needs an @ and a domain).');
     expect(byTestId('edit-contact').map((input) => input.getAttribute('aria-invalid'))).toEqual(['false', 'true']);
+
+    refusal = appError('errors.customer.address_emptied', 'emptied', { id: '12' });
+    type(byTestId('edit-address-street')[1]!, '');
+    type(byTestId('edit-address-city')[1]!, '');
+    click(one('edit-save'));
+    await settle();
+    expect(text(one('edit-error'))).toBe('The marked address would have neither a street nor a city: keep one of them.');
+    expect(byTestId('edit-address').map((row) => row.classList.contains('wrong'))).toEqual([false, true]);
+    expect(byTestId('edit-address-city').map((input) => input.getAttribute('aria-invalid'))).toEqual(['false', 'true']);
   });
 
   test('keeps what was typed when a sync reloads the customer', async () => {
@@ -563,6 +577,29 @@ describe('editor', () => {
   });
 });
 
+describe('product page', () => {
+  test('shows the list price in its currency, with its age', async () => {
+    const product = {
+      erp_id: 101,
+      code: 'P-TEA',
+      name: '龙井茶',
+      description: null,
+      unit: 'kg',
+      list_price: '150.00',
+      currency: 'CNY',
+      salable: true,
+      synced_at: new Date(Date.now() - 60_000).toISOString(),
+      stock: [],
+    };
+    mockBackend({ product });
+    await render(ProductPage, { id: 101 });
+    expect(text(one('product-price'))).toMatch(/^CN¥150\.00 .*as of/);
+    setLocale('zh-CN');
+    flushSync();
+    expect(text(one('product-price'))).toMatch(/^¥150\.00/);
+  });
+});
+
 describe('outbox page', () => {
   test('lists every entry with what the ERP said, and what can be done with it', async () => {
     mockBackend({
@@ -584,6 +621,36 @@ describe('outbox page', () => {
     expect(byTestId('entry-edit', rows[2])).toHaveLength(0);
     click(one('entry-edit', rows[0]));
     expect(router.current).toEqual({ page: 'editor', customerId: 7, kind: 'order', entry: 3 });
+  });
+
+  test('says which quote an order confirms, totals in their currency, and conflicts in words', async () => {
+    mockBackend({
+      outbox: [
+        entryRow({ entry: 9, kind: 'quote_to_order', sale: null, quote: { number: null, entry: 8 } }),
+        entryRow({ entry: 7, kind: 'quote_to_order', sale: null, quote: { number: 'SQ0012', entry: null }, state: 'done' }),
+        entryRow({
+          entry: 6,
+          kind: 'customer_edit',
+          sale: null,
+          estimated_total: null,
+          currency: null,
+          state: 'done',
+          conflicts: [{ field: 'street', erp_value: '科技园 2号', yours: null }],
+        }),
+      ],
+    });
+    await render(OutboxPage);
+    const rows = byTestId('outbox-row');
+    expect(text(one('entry-quote', rows[0]))).toBe('The quote of outbox entry #8');
+    expect(text(one('entry-quote', rows[1]))).toBe('Quote SQ0012');
+    expect(rows[0]!.textContent).toContain('CN¥300.00');
+    expect(text(one('entry-conflict', rows[2]))).toBe(
+      'The back office changed a street in the ERP to “科技园 2号” since your last sync, so the ERP\'s value stays; yours (“(empty)”) is kept here.',
+    );
+    setLocale('zh-CN');
+    flushSync();
+    expect(text(one('entry-quote', byTestId('outbox-row')[0]))).toBe('发件箱第 8 条的报价单');
+    expect(text(one('entry-conflict'))).toContain('街道改为“科技园 2号”');
   });
 
   test('discards only after asking, then reloads', async () => {
