@@ -420,6 +420,23 @@ impl Window {
     async fn try_shot(&self, name: &str) -> anyhow::Result<()> {
         // A frame may lag the DOM by one: let it paint.
         tokio::time::sleep(Duration::from_millis(300)).await;
+        // Without a GPU the window draws without accelerated compositing
+        // (see `WITHOUT_GPU` in main.rs), and WebKit then answers a
+        // screenshot only after its next paint: a page that has settled
+        // would keep it waiting for ever. One nearly transparent pixel in
+        // a corner, repainted every frame for a second, gives it that paint.
+        self.client
+            .execute(
+                "const dot = document.createElement('div'); \
+                 dot.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;background:rgba(0,0,0,0.01)'; \
+                 document.body.append(dot); \
+                 const until = performance.now() + 1000; \
+                 const blink = () => { dot.style.opacity = dot.style.opacity === '1' ? '0.99' : '1'; \
+                   if (performance.now() < until) requestAnimationFrame(blink); else dot.remove(); }; \
+                 requestAnimationFrame(blink);",
+                Vec::new(),
+            )
+            .await?;
         let png = self.client.screenshot().await?;
         std::fs::write(self.shots.join(format!("{name}.png")), png)?;
         Ok(())
