@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "settings",
     "save_settings",
     "sign_out",
+    "notify",
 ];
 
 fn main() {

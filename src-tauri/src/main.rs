@@ -162,6 +162,32 @@ async fn sign_out(app: AppState<'_>) -> Result<(), AppError> {
     app.sign_out().await
 }
 
+/// Shows a notification outside the window (the desktop's own), for what
+/// the salesperson must see even with another app in front: an entry the
+/// ERP refused. The window words it; its own toast says the same, so a
+/// desktop without a notification service loses nothing.
+#[tauri::command]
+async fn notify(title: String, body: String) -> Result<(), AppError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        notify_rust::Notification::new()
+            .appname("Fieldbook")
+            .summary(&title)
+            .body(&body)
+            .show()
+            .map(drop)
+    })
+    .await
+    .map_err(|error| error.to_string())
+    .and_then(|shown| shown.map_err(|error| error.to_string()))
+    .map_err(|error| {
+        AppError::new(
+            "errors.notify",
+            format!("the desktop did not show the notification: {error}"),
+        )
+        .with("reason", error)
+    })
+}
+
 fn emit(handle: &tauri::AppHandle, event: SyncEvent) {
     if let Err(error) = handle.emit(SYNC_EVENT, event) {
         tracing::warn!(%error, "cannot tell the window about the sync");
@@ -259,6 +285,7 @@ fn main() {
             settings,
             save_settings,
             sign_out,
+            notify,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

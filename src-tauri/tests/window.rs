@@ -143,6 +143,55 @@ async fn a_salesperson_works_offline_in_the_window_and_the_erp_numbers_the_order
     );
     assert_eq!(sales[0]["number"], number.as_str(), "{sales}");
 
+    // A refusal: C-LIMIT's credit leaves 800.00, and 10 packs of tea
+    // (1,680.00) exceed it, which the ERP says when it confirms the order.
+    // The window shows the ERP's words, and so does the desktop's
+    // notification, for a salesperson in another app.
+    window.click("nav-customers").await;
+    window.fill("search-input", "C-LIMIT").await;
+    window
+        .wait_text("search-result", |text| text.contains("北京小额贸易"))
+        .await;
+    window.press_enter("search-input").await;
+    window.wait("credit-panel").await;
+    window.click("new-order").await;
+    window.fill("editor-product-search", "P-TEA").await;
+    window.click_first("editor-product-result").await;
+    window.wait("editor-line").await;
+    window.fill("line-quantity", "10").await;
+    window
+        .wait_text("editor-total", |text| text.contains("1,680"))
+        .await;
+    window.click("editor-save").await;
+    window.click("nav-outbox").await;
+    let refusal = window
+        .wait_text_for("entry-message", Duration::from_secs(120), |text| {
+            !text.is_empty()
+        })
+        .await;
+    assert!(refusal.contains("credit limit"), "{refusal}");
+    window.shot("en-outbox-refused").await;
+    let mut notified = Vec::new();
+    for _ in 0..50 {
+        notified = desktop.notifications().unwrap();
+        if !notified.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(notified.len(), 1, "one notification, the refusal: {notified:?}");
+    let (title, body) = &notified[0];
+    assert_eq!(title, "Fieldbook: the ERP refused an entry");
+    assert!(
+        body.contains("北京小额贸易有限公司") && body.contains("credit limit"),
+        "{body}"
+    );
+    // Discarded, so that signing out (below) finds nothing unsent.
+    window.click("entry-discard").await;
+    window.click("entry-discard-confirm").await;
+    window.wait("outbox-row").await;
+    assert!(window.absent("entry-message").await);
+
     // Every page in both languages, then the wide layout.
     window.click("lang-toggle").await;
     window

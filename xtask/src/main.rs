@@ -17,7 +17,7 @@ use std::process::Command;
 /// system's OpenSSL; Tryton's virtualenv needs venv; the window needs
 /// WebKitGTK (and librsvg, libxdo for Tauri), the keyring crate libdbus;
 /// the window's tests an X server, a session bus, GNOME Keyring's Secret
-/// Service and WebKitWebDriver.
+/// Service, a notification service (dunst) and WebKitWebDriver.
 const DEBIAN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -31,6 +31,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "xauth",
     "dbus",
     "gnome-keyring",
+    "dunst",
     "webkit2gtk-driver",
     // Chinese text in the window's screenshots (a salesperson's laptop in
     // China has CJK fonts already).

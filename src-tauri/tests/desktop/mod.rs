@@ -177,6 +177,22 @@ impl Desktop {
             )
         })?;
 
+        // A notification service, as every desktop has: dunst, which
+        // keeps what it showed for `notifications`.
+        desktop.spawn(
+            &mut Command::new("dunst"),
+            "dunst (`cargo xtask test` installs it: apt install dunst)",
+        )?;
+        let env = desktop.env.clone();
+        wait_until("dunst on the session bus", || {
+            Command::new("dunstctl")
+                .arg("is-paused")
+                .envs(env.iter().cloned())
+                .stderr(Stdio::null())
+                .output()
+                .is_ok_and(|output| output.status.success())
+        })?;
+
         // tauri-driver, in a process group of its own so that its
         // WebKitWebDriver child goes with it.
         let driver = std::env::var_os("FIELDBOOK_TAURI_DRIVER")
@@ -215,6 +231,41 @@ impl Desktop {
             .with_context(|| format!("cannot start {what}"))?;
         self.children.push(child);
         Ok(())
+    }
+}
+
+impl Desktop {
+    /// What the desktop's notification service was asked to show, oldest
+    /// first: each notification's title and body.
+    pub fn notifications(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let dunstctl = |args: &[&str]| -> anyhow::Result<Vec<u8>> {
+            let output = Command::new("dunstctl")
+                .args(args)
+                .envs(self.env.iter().cloned())
+                .output()
+                .context("cannot run dunstctl")?;
+            anyhow::ensure!(
+                output.status.success(),
+                "dunstctl {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            Ok(output.stdout)
+        };
+        // Shown ones join the history once closed.
+        dunstctl(&["close-all"])?;
+        let history: serde_json::Value = serde_json::from_slice(&dunstctl(&["history"])?)?;
+        let text = |item: &serde_json::Value, field: &str| {
+            item[field]["data"].as_str().unwrap_or_default().to_owned()
+        };
+        let mut shown: Vec<(String, String)> = history["data"][0]
+            .as_array()
+            .context("dunstctl history: no list")?
+            .iter()
+            .map(|item| (text(item, "summary"), text(item, "body")))
+            .collect();
+        // The history is newest first.
+        shown.reverse();
+        Ok(shown)
     }
 }
 

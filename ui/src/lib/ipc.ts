@@ -125,6 +125,8 @@ export const ipc = {
   settings: () => call<Settings>('settings'),
   saveSettings: (settings: Settings) => call<Settings>('save_settings', { settings }),
   signOut: () => call<null>('sign_out'),
+  /** A notification from the desktop itself, outside the window. */
+  notify: (title: string, body: string) => call<null>('notify', { title, body }),
 };
 
 /** The event the backend emits as any sync, background or asked for, goes. */

@@ -169,11 +169,27 @@ export async function announce(summary: SyncSummary): Promise<void> {
       customer: entry?.customer_name ?? '',
       message: answer.message ?? '',
     };
-    toasts.alert(t(entry?.customer_name ? 'sync.refusedFor' : 'sync.refused', params));
+    const text = t(entry?.customer_name ? 'sync.refusedFor' : 'sync.refused', params);
+    toasts.alert(text);
+    // The salesperson may be in another app: the desktop tells them too.
+    await notifyDesktop(t('sync.refusedTitle'), text);
   }
   for (const answer of summary.accepted) {
     const entry = await lookUp(answer.entry);
     toasts.note(acceptedText(answer, entry));
+  }
+}
+
+/**
+ * A desktop notification. Where the desktop has no notification service
+ * the toast in the window, shown first, is the notice; the failure is
+ * logged for whoever looks at the console.
+ */
+async function notifyDesktop(title: string, body: string): Promise<void> {
+  try {
+    await ipc.notify(title, body);
+  } catch (reason) {
+    console.warn(errorText(toIpcError(reason)));
   }
 }
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { SyncSummary } from './bindings/SyncSummary';
 import { setLocale } from './i18n/index.svelte';
 import { SyncState, announce } from './sync.svelte';
@@ -118,7 +118,27 @@ describe('announce', () => {
       ['note', 'After-sales request #6 accepted as CMP0007'],
       ['note', 'Entry #9 accepted by the ERP'],
     ]);
-    expect(commands(calls)).toEqual(['outbox_entry', 'outbox_entry', 'outbox_entry']);
+    // The refusal also goes to the desktop's notifications; acceptances do not.
+    expect(commands(calls)).toEqual(['outbox_entry', 'notify', 'outbox_entry', 'outbox_entry']);
+    expect(calls[1]!.args).toEqual({
+      title: 'Fieldbook: the ERP refused an entry',
+      body: 'The ERP refused Order #5 for ACME: Credit limit exceeded',
+    });
+  });
+
+  test('a desktop without notifications still gets the alert in the window', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    mockBackend({
+      outbox_entry: entryRow({ entry: 5, kind: 'order', customer_name: null }),
+      notify: () => {
+        throw appError('errors.notify', 'no service', { reason: 'org.freedesktop.Notifications was not provided' });
+      },
+    });
+    setLocale('zh-CN');
+    await announce(summary({ refused: [{ entry: 5, number: null, message: '超出信用额度' }] }));
+    expect(toasts.items.map((toast) => [toast.tone, toast.text])).toEqual([['alert', 'ERP 拒绝了订单 #5：超出信用额度']]);
+    expect(warn).toHaveBeenCalledWith('系统没有显示通知：org.freedesktop.Notifications was not provided');
+    warn.mockRestore();
   });
 
   test('speaks the current language', async () => {
