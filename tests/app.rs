@@ -230,6 +230,33 @@ async fn a_salesperson_connects_syncs_writes_offline_and_gets_the_erps_number() 
         .collect();
     assert_eq!(aside.len(), 1, "{aside:?}");
     assert_eq!(app.home().unwrap().customers, 0, "a new, empty cache");
+
+    // The next start finds the keyring's cache key damaged: the window
+    // says the key does not open the cache, and connecting again is the
+    // way out (the cache is moved aside as above), not a dead end.
+    drop(app);
+    secrets
+        .set(fieldbook_app::CACHE_KEY_SECRET, "raw:not-a-key")
+        .unwrap();
+    let restarted = App::new(dir.path().join("data"), secrets.clone());
+    assert_eq!(
+        restarted.session().unwrap_err().code,
+        "errors.cache.wrong_key"
+    );
+    restarted.connect(connect_form(&server)).await.unwrap();
+    assert!(!restarted.session().unwrap().needs_setup);
+    let aside = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .filter(|entry| {
+            let name = entry.as_ref().unwrap().file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("cache-unreadable-") && name.ends_with(".db")
+        })
+        .count();
+    assert_eq!(
+        aside, 2,
+        "the damaged-key cache is moved aside too, nothing overwritten"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,7 +370,8 @@ async fn bad_input_in_the_editor_names_the_line_and_saves_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_once() {
     use fieldbook_app::wire::{
-        AddressChange, AddressForm, ContactChange, ContactForm, CustomerEditForm, CustomerForm, QuoteToSend,
+        AddressChange, AddressForm, ContactChange, ContactForm, CustomerEditForm, CustomerForm,
+        QuoteToSend,
     };
     let server = TrytonServer::start(Dataset::TEST).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -410,7 +438,10 @@ async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_on
     // The outbox names the quote by its entry until the ERP numbers it.
     let row = app.outbox_entry(confirm.entry).unwrap();
     let quote_ref = row.quote.as_ref().unwrap();
-    assert_eq!((quote_ref.entry, quote_ref.number.as_deref()), (Some(quote_entry), None));
+    assert_eq!(
+        (quote_ref.entry, quote_ref.number.as_deref()),
+        (Some(quote_entry), None)
+    );
     assert_eq!(row.description, None);
 
     let (summary, _) = sync(&app).await;
@@ -558,7 +589,7 @@ async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_on
         .unwrap();
     assert_eq!(streets[0]["street"], "坂田华为基地 B 区");
     assert_eq!(streets[0]["city"], serde_json::json!(address.city));
-    // The cache has the ERP's answer after the pull.
+    // After the pull the cache agrees with the ERP.
     let cached = app.customer(huawei).unwrap();
     let cached = cached
         .addresses

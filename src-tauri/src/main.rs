@@ -1,7 +1,8 @@
-//! Fieldbook's desktop window. Each command is one call to
-//! `fieldbook_app::App`, which holds everything the window does and is
-//! tested without it; this file only wires Tauri to it: the app's state, the
-//! OS keyring, the background sync and its events to the window.
+//! Fieldbook's desktop window. Each command but `notify` (the desktop's
+//! notifications) is one call to `fieldbook_app::App`, which holds
+//! everything the window does and is tested without it; this file only
+//! wires Tauri to it: the app's state, the OS keyring, the background sync
+//! and its events to the window.
 
 // No console window next to the app on Windows.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -172,7 +173,7 @@ async fn notify(title: String, body: String) -> Result<(), AppError> {
         notify_rust::Notification::new()
             .appname("Fieldbook")
             .summary(&title)
-            .body(&body)
+            .body(&notification_body(&body))
             .show()
             .map(drop)
     })
@@ -188,6 +189,19 @@ async fn notify(title: String, body: String) -> Result<(), AppError> {
     })
 }
 
+/// The body as the desktop's notification service reads it: Freedesktop
+/// services (GNOME Shell, KDE, dunst) take a little markup in the body, so
+/// an `&` or `<` in a customer's name or the ERP's words is escaped there.
+fn notification_body(body: &str) -> String {
+    if cfg!(all(unix, not(target_os = "macos"))) {
+        body.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        body.to_owned()
+    }
+}
+
 fn emit(handle: &tauri::AppHandle, event: SyncEvent) {
     if let Err(error) = handle.emit(SYNC_EVENT, event) {
         tracing::warn!(%error, "cannot tell the window about the sync");
@@ -196,10 +210,9 @@ fn emit(handle: &tauri::AppHandle, event: SyncEvent) {
 
 /// How WebKitGTK is told to draw without a GPU: no accelerated compositing
 /// (it would composite every frame of the whole window through Mesa's
-/// software OpenGL, llvmpipe) and Skia painting on the CPU. Measured in
-/// the window benchmark's setting (10,000 customers, Xvfb, no GPU):
-/// keystroke to results drawn p50 30-34 ms instead of 55-69 ms, and the
-/// first Chinese results in 60 ms instead of 550-850 ms.
+/// software OpenGL, llvmpipe) and Skia painting on the CPU. With both, the
+/// window benchmark's keystrokes were drawn several times sooner
+/// (BENCHMARKS.md, "The desktop window").
 const WITHOUT_GPU: [(&str, &str); 2] = [
     ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
     ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
@@ -296,7 +309,17 @@ fn main() {
 
 #[cfg(test)]
 mod tests {
-    use super::gpu_reachable;
+    use super::{gpu_reachable, notification_body};
+
+    #[test]
+    fn a_notification_body_is_plain_text_to_the_desktop() {
+        let body = notification_body("The ERP refused Order #2 for A&B <Trading>");
+        if cfg!(all(unix, not(target_os = "macos"))) {
+            assert_eq!(body, "The ERP refused Order #2 for A&amp;B &lt;Trading&gt;");
+        } else {
+            assert_eq!(body, "The ERP refused Order #2 for A&B <Trading>");
+        }
+    }
 
     #[test]
     fn a_gpu_is_reachable_only_through_a_render_node() {

@@ -81,12 +81,20 @@ impl App {
                     .ok_or_else(|| not_theirs("address", change.address_id))?;
                 let id = address.erp_id;
                 // What the address becomes: an envelope needs a street or
-                // a city, as a new address does.
+                // a city, as a new address does; an edit may not take away
+                // the last one it has.
                 let after = |change: &Option<String>, base: &Option<String>| match change {
                     Some(value) => !value.trim().is_empty(),
                     None => base.as_deref().is_some_and(|base| !base.trim().is_empty()),
                 };
-                if !after(&change.street, &address.street) && !after(&change.city, &address.city) {
+                let had = |base: &Option<String>| {
+                    base.as_deref().is_some_and(|base| !base.trim().is_empty())
+                };
+                let had_one = had(&address.street) || had(&address.city);
+                if had_one
+                    && !after(&change.street, &address.street)
+                    && !after(&change.city, &address.city)
+                {
                     return Err(AppError::new(
                         "errors.customer.address_emptied",
                         format!(

@@ -106,15 +106,14 @@ impl From<StoreError> for AppError {
         let code = match &error {
             StoreError::Missing { .. } => "errors.cache.missing",
             StoreError::AlreadyExists { .. } => "errors.cache.exists",
-            StoreError::WrongKeyOrNotACache { .. } => "errors.cache.wrong_key",
+            StoreError::WrongKeyOrNotACache { .. } | StoreError::BadRawKey => {
+                "errors.cache.wrong_key"
+            }
             StoreError::Corrupt { .. } | StoreError::BadValue(_) => "errors.cache.damaged",
             StoreError::Locked { .. } => "errors.cache.locked",
             StoreError::TooNew { .. } => "errors.cache.too_new",
             StoreError::Invalid(_) => "errors.form.invalid",
-            StoreError::EmptyKey
-            | StoreError::BadRawKey
-            | StoreError::Sqlite(_)
-            | StoreError::Migration(_) => {
+            StoreError::EmptyKey | StoreError::Sqlite(_) | StoreError::Migration(_) => {
                 "errors.cache.other"
             }
         };

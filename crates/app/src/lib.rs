@@ -167,9 +167,7 @@ impl App {
                 .with("field", field));
             }
         }
-        if self.store_slot().is_some()
-            || (self.cache_path().exists() && self.secrets.get(CACHE_KEY_SECRET)?.is_some())
-        {
+        if self.store_slot().is_some() || self.cache_opens()? {
             return Err(AppError::new(
                 "errors.connect.already",
                 "Fieldbook is already connected: sign out in the settings first",
@@ -188,7 +186,23 @@ impl App {
         // be read without its key: it is moved aside, never deleted, and a
         // new one is made.
         if self.cache_path().exists() {
-            let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+            // A name no earlier cache moved aside has (two in one second
+            // get a number), so that nothing is overwritten.
+            let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+            let stamp = (0..)
+                .map(|n| match n {
+                    0 => stamp.clone(),
+                    n => format!("{stamp}-{n}"),
+                })
+                .find(|stamp| {
+                    ["", "-wal", "-shm"].iter().all(|suffix| {
+                        !self
+                            .data_dir
+                            .join(format!("cache-unreadable-{stamp}.db{suffix}"))
+                            .exists()
+                    })
+                })
+                .expect("some number is free");
             for suffix in ["", "-wal", "-shm"] {
                 let path = PathBuf::from(format!("{}{suffix}", self.cache_path().display()));
                 if path.exists() {
@@ -243,6 +257,21 @@ impl App {
         *self.store_slot() = Some(store);
         *self.erp.lock().await = Some(Arc::new(erp));
         self.session()
+    }
+
+    /// Whether the cache on disk opens with the keyring's key. One that
+    /// does not (its key damaged or gone, the file damaged) is no
+    /// connection to keep: connecting again moves it aside.
+    fn cache_opens(&self) -> Result<bool, AppError> {
+        if !self.cache_path().exists() {
+            return Ok(false);
+        }
+        let Some(key) = self.secrets.get(CACHE_KEY_SECRET)? else {
+            return Ok(false);
+        };
+        Ok(cache_key(key)
+            .and_then(|key| Ok(Store::open(&self.cache_path(), &key)?))
+            .is_ok())
     }
 
     /// Forgets the password and the cache key (the keyring entries go; the

@@ -308,19 +308,34 @@ impl<'a> Others<'a> {
     }
 }
 
-/// The quote a quote-to-order entry confirms, as the window names it.
-fn quote_ref(store: &Store, sale: &SaleRef, others: &Others) -> Result<QuoteRef, AppError> {
+/// The quote a quote-to-order entry confirms, as the window names it, and
+/// the currency of its total: the ERP's quote's own, or the company's for
+/// one written here.
+fn quote_ref(
+    store: &Store,
+    sale: &SaleRef,
+    others: &Others,
+) -> Result<(QuoteRef, Option<String>), AppError> {
     Ok(match sale {
-        SaleRef::Erp(id) => QuoteRef {
-            number: store.order(*id)?.and_then(|order| order.value.number),
-            entry: None,
-        },
+        SaleRef::Erp(id) => {
+            let order = store.order(*id)?;
+            (
+                QuoteRef {
+                    number: order.as_ref().and_then(|order| order.value.number.clone()),
+                    entry: None,
+                },
+                order.map(|order| order.value.currency),
+            )
+        }
         SaleRef::Entry(uuid) => {
             let quote = others.by_uuid.get(uuid.as_str());
-            QuoteRef {
-                number: quote.and_then(|quote| quote.erp_number.clone()),
-                entry: quote.map(|quote| quote.seq),
-            }
+            (
+                QuoteRef {
+                    number: quote.and_then(|quote| quote.erp_number.clone()),
+                    entry: quote.map(|quote| quote.seq),
+                },
+                others.currency.clone(),
+            )
         }
     })
 }
@@ -375,9 +390,12 @@ pub(crate) fn entry_row(
             .depends_on
             .as_deref()
             .is_some_and(|uuid| others.undone.contains(uuid));
-    let quote = match &entry.payload {
-        EntryPayload::QuoteToOrder(change) => Some(quote_ref(store, &change.sale, others)?),
-        _ => None,
+    let (quote, currency) = match &entry.payload {
+        EntryPayload::QuoteToOrder(change) => {
+            let (quote, currency) = quote_ref(store, &change.sale, others)?;
+            (Some(quote), currency)
+        }
+        _ => (None, others.currency.clone()),
     };
     Ok(EntryRow {
         entry: entry.seq,
@@ -393,7 +411,7 @@ pub(crate) fn entry_row(
         erp_id: entry.erp_id,
         erp_number: entry.erp_number.clone(),
         estimated_total,
-        currency: estimated_total.and(others.currency.clone()),
+        currency: estimated_total.and(currency),
         conflicts: entry.conflicts.iter().map(conflict_row).collect(),
         quote,
         sale,

@@ -137,7 +137,10 @@ fn a_cache_whose_key_left_the_keyring_asks_to_connect_again() {
     let key = new_cache_key().unwrap();
     assert_eq!(key.len(), RAW_KEY.len() + 64);
     assert_ne!(key, new_cache_key().unwrap());
-    Store::create(&app.data_dir().join("cache.db"), &cache_key(key.clone()).unwrap())
+    Store::create(
+        &app.data_dir().join("cache.db"),
+        &cache_key(key.clone()).unwrap(),
+    )
     .unwrap();
 
     // Signed out: the key is gone, the cache stays, unreadable.
@@ -153,7 +156,10 @@ async fn sign_out_forgets_the_secrets_and_keeps_the_cache_file() {
     let (_dir, secrets, app) = app();
     std::fs::create_dir_all(app.data_dir()).unwrap();
     let key = new_cache_key().unwrap();
-    Store::create(&app.data_dir().join("cache.db"), &cache_key(key.clone()).unwrap())
+    Store::create(
+        &app.data_dir().join("cache.db"),
+        &cache_key(key.clone()).unwrap(),
+    )
     .unwrap();
     secrets.set(CACHE_KEY_SECRET, &key).unwrap();
     secrets.set(PASSWORD_SECRET, "secret").unwrap();
@@ -200,6 +206,10 @@ fn a_raw_key_opens_only_its_cache_and_a_passphrase_kept_earlier_still_opens() {
     Store::open(&older, &cache_key(hex).unwrap()).unwrap();
     // A damaged raw entry is named, not opened.
     let damaged = cache_key(format!("{RAW_KEY}not-hex")).unwrap_err();
-    assert_eq!(damaged.code, "errors.cache.other");
-    assert!(damaged.message.contains("64 hex digits"), "{}", damaged.message);
+    assert_eq!(damaged.code, "errors.cache.wrong_key");
+    assert!(
+        damaged.message.contains("64 hex digits"),
+        "{}",
+        damaged.message
+    );
 }

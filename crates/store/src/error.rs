@@ -39,7 +39,9 @@ pub enum StoreError {
     #[error("the cache key is empty: give a non-empty key")]
     EmptyKey,
 
-    #[error("the cache's raw key is not 64 hex digits: the keyring entry is damaged; sign out and connect again")]
+    #[error(
+        "the cache's raw key is not 64 hex digits: the keyring entry is damaged; sign out and connect again"
+    )]
     BadRawKey,
 
     #[error("cache error: {0}")]

@@ -610,13 +610,11 @@ impl Store {
     /// none: the ERP's first (lowest id), as Tryton's own default does on a
     /// company with one warehouse. None while no warehouse is cached.
     pub fn default_warehouse(&self) -> Result<Option<ErpId>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT min(erp_id) FROM warehouses WHERE erp_id > 0",
-                [],
-                |row| row.get(0),
-            )?)
+        Ok(self.conn.query_row(
+            "SELECT min(erp_id) FROM warehouses WHERE erp_id > 0",
+            [],
+            |row| row.get(0),
+        )?)
     }
 
     /// The ERP id of the warehouse with this code (any case).

@@ -679,24 +679,18 @@ fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
 }
 
 impl Store {
-    /// The company's currency, as far as the cache tells: the one most
-    /// credit figures are in (the ERP keeps credit in the company's
-    /// currency), else the one most orders are in. What list prices and
-    /// the estimated totals of orders written here are in. None on an
-    /// empty cache.
+    /// The company's currency, as far as the cache tells: the one credit
+    /// figures are in (the ERP keeps credit in the company's currency),
+    /// else the one the latest order is in. What list prices and the
+    /// estimated totals of orders written here are in. None on an empty
+    /// cache.
     pub fn house_currency(&self) -> Result<Option<String>, StoreError> {
-        for table in ["credits", "orders"] {
-            let found: Option<String> = self
-                .conn
-                .query_row(
-                    &format!(
-                        "SELECT currency FROM {table} WHERE currency <> '' \
-                         GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1"
-                    ),
-                    [],
-                    |row| row.get(0),
-                )
-                .optional()?;
+        for sql in [
+            "SELECT currency FROM credits WHERE currency <> '' LIMIT 1",
+            "SELECT currency FROM orders WHERE currency <> '' ORDER BY order_date DESC, erp_id DESC LIMIT 1",
+        ] {
+            let found: Option<String> =
+                self.conn.query_row(sql, [], |row| row.get(0)).optional()?;
             if found.is_some() {
                 return Ok(found);
             }

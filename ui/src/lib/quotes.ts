@@ -8,6 +8,7 @@
  */
 import type { EntryRow } from './bindings/EntryRow';
 import type { OrderRow } from './bindings/OrderRow';
+import type { QuoteRef } from './bindings/QuoteRef';
 import type { QuoteToSend } from './bindings/QuoteToSend';
 import { t } from './i18n/index.svelte';
 import { entryName } from './sync.svelte';
@@ -44,4 +45,17 @@ export function quoteName(quote: Quote): string {
   return quote.order.number
     ? t('quote.erpQuote', { number: quote.order.number })
     : t('quote.erpQuoteNoNumber');
+}
+
+/**
+ * The quote a quote-to-order entry confirms, named as {@link quoteName}
+ * names it: by the ERP's number once it has one, else as the outbox entry
+ * that carries it ("Quote #8").
+ */
+export function quoteRefName(quote: QuoteRef): string {
+  if (quote.number) return t('quote.erpQuote', { number: quote.number });
+  if (quote.entry !== null) {
+    return t('outbox.kindNumber', { kind: t('entryKind.quote'), entry: quote.entry });
+  }
+  return t('quote.erpQuoteNoNumber');
 }

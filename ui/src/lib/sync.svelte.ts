@@ -18,7 +18,6 @@ import type { AppError } from './bindings/AppError';
 import type { Answer } from './bindings/Answer';
 import type { Connectivity } from './bindings/Connectivity';
 import type { EntryRow } from './bindings/EntryRow';
-import type { QuoteRef } from './bindings/QuoteRef';
 import type { SyncEvent } from './bindings/SyncEvent';
 import type { SyncSummary } from './bindings/SyncSummary';
 import { errorText, hasMessage, t } from './i18n/index.svelte';
@@ -171,8 +170,9 @@ export async function announce(summary: SyncSummary): Promise<void> {
     };
     const text = t(entry?.customer_name ? 'sync.refusedFor' : 'sync.refused', params);
     toasts.alert(text);
-    // The salesperson may be in another app: the desktop tells them too.
-    await notifyDesktop(t('sync.refusedTitle'), text);
+    // The salesperson may be in another app: the desktop tells them too
+    // (without waiting for it: the window's own toasts come first).
+    void notifyDesktop(t('sync.refusedTitle'), text);
   }
   for (const answer of summary.accepted) {
     const entry = await lookUp(answer.entry);
@@ -204,13 +204,6 @@ function acceptedText(answer: Answer, entry: EntryRow | null): string {
 export function entryName(number: number, entry: EntryRow | null): string {
   const kind = entry && hasMessage(`entryKind.${entry.kind}`) ? t(`entryKind.${entry.kind}`) : null;
   return kind ? t('outbox.kindNumber', { kind, entry: number }) : t('outbox.entryNumber', { entry: number });
-}
-
-/** The quote a quote-to-order entry confirms: by the ERP's number, else by its outbox entry. */
-export function quoteName(quote: QuoteRef): string {
-  if (quote.number) return t('quote.erpQuote', { number: quote.number });
-  if (quote.entry !== null) return t('quote.ofEntry', { entry: quote.entry });
-  return t('quote.erpQuoteNoNumber');
 }
 
 async function lookUp(entry: number): Promise<EntryRow | null> {

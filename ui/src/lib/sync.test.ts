@@ -137,6 +137,7 @@ describe('announce', () => {
     setLocale('zh-CN');
     await announce(summary({ refused: [{ entry: 5, number: null, message: '超出信用额度' }] }));
     expect(toasts.items.map((toast) => [toast.tone, toast.text])).toEqual([['alert', 'ERP 拒绝了订单 #5：超出信用额度']]);
+    await settle(); // The notification is not waited for.
     expect(warn).toHaveBeenCalledWith('系统没有显示通知：org.freedesktop.Notifications was not provided');
     warn.mockRestore();
   });

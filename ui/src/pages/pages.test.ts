@@ -641,7 +641,7 @@ describe('outbox page', () => {
     });
     await render(OutboxPage);
     const rows = byTestId('outbox-row');
-    expect(text(one('entry-quote', rows[0]))).toBe('The quote of outbox entry #8');
+    expect(text(one('entry-quote', rows[0]))).toBe('Quote #8');
     expect(text(one('entry-quote', rows[1]))).toBe('Quote SQ0012');
     expect(rows[0]!.textContent).toContain('CN¥300.00');
     expect(text(one('entry-conflict', rows[2]))).toBe(
@@ -649,7 +649,7 @@ describe('outbox page', () => {
     );
     setLocale('zh-CN');
     flushSync();
-    expect(text(one('entry-quote', byTestId('outbox-row')[0]))).toBe('发件箱第 8 条的报价单');
+    expect(text(one('entry-quote', byTestId('outbox-row')[0]))).toBe('报价单 #8');
     expect(text(one('entry-conflict'))).toContain('街道改为“科技园 2号”');
   });
 
