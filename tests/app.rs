@@ -435,6 +435,11 @@ async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_on
         .unwrap_err();
     assert_eq!(twice.code, "errors.quote.already_sent");
     assert_eq!(twice.params["entry"], confirm.entry.to_string());
+    // So the window stops offering it: the quote names its order's entry.
+    assert_eq!(
+        app.outbox_entry(quote_entry).unwrap().sent_as_order,
+        Some(confirm.entry)
+    );
     // The outbox names the quote by its entry until the ERP numbers it.
     let row = app.outbox_entry(confirm.entry).unwrap();
     let quote_ref = row.quote.as_ref().unwrap();

@@ -176,6 +176,7 @@ impl App {
                         total: order.value.total,
                         lines: order.value.line_count,
                         synced_at: order.synced_at,
+                        sent_as_order: others.sent_as_order(&SaleRef::Erp(order.value.erp_id)),
                     })
                     .collect(),
                 recent_payments: view
@@ -289,6 +290,8 @@ pub(crate) struct Others<'a> {
     by_uuid: HashMap<&'a str, &'a OutboxEntry>,
     /// What the estimated totals are in.
     currency: Option<String>,
+    /// The quote-to-order entry of each quote sent as an order.
+    to_order: Vec<(&'a SaleRef, i64)>,
 }
 
 impl<'a> Others<'a> {
@@ -304,7 +307,23 @@ impl<'a> Others<'a> {
                 .iter()
                 .map(|entry| (entry.uuid.as_str(), entry))
                 .collect(),
+            to_order: entries
+                .iter()
+                .filter_map(|entry| match &entry.payload {
+                    EntryPayload::QuoteToOrder(change) => Some((&change.sale, entry.seq)),
+                    _ => None,
+                })
+                .collect(),
         })
+    }
+
+    /// The entry that sends this quote as an order, if one does (the store
+    /// takes one per quote).
+    pub(crate) fn sent_as_order(&self, quote: &SaleRef) -> Option<i64> {
+        self.to_order
+            .iter()
+            .find(|(sale, _)| *sale == quote)
+            .map(|(_, seq)| *seq)
     }
 }
 
@@ -414,6 +433,12 @@ pub(crate) fn entry_row(
         currency: estimated_total.and(currency),
         conflicts: entry.conflicts.iter().map(conflict_row).collect(),
         quote,
+        sent_as_order: match &entry.payload {
+            EntryPayload::Sale(draft) if draft.kind == fieldbook_core::SaleKind::Quote => {
+                others.sent_as_order(&SaleRef::Entry(entry.uuid.clone()))
+            }
+            _ => None,
+        },
         sale,
         description,
         created_at: entry.created_at,

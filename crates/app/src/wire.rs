@@ -211,6 +211,9 @@ pub struct OrderRow {
     pub total: Decimal,
     pub lines: u64,
     pub synced_at: DateTime<Utc>,
+    /// The outbox entry that sends this quotation as an order, once the
+    /// salesperson has.
+    pub sent_as_order: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
@@ -409,6 +412,9 @@ pub struct EntryRow {
     pub conflicts: Vec<ConflictRow>,
     /// For a quote-to-order entry: the quote it confirms.
     pub quote: Option<QuoteRef>,
+    /// For a quote: the outbox entry that sends it as an order, once the
+    /// salesperson has.
+    pub sent_as_order: Option<i64>,
     /// A quote or order, as typed (to edit and resend).
     pub sale: Option<SaleForm>,
     /// What an after-sales request says.

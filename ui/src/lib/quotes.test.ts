@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { OrderRow } from './bindings/OrderRow';
 import { setLocale } from './i18n/index.svelte';
-import { isQuotation, isSendableEntry, quoteName, quoteToSend } from './quotes';
+import { isQuotation, isSendableEntry, isSendableOrder, quoteName, quoteRefName, quoteToSend } from './quotes';
 import { SYNCED_AT, entryRow } from './testing/fixtures';
 
 afterEach(() => setLocale('en'));
@@ -16,6 +16,7 @@ function order(overrides: Partial<OrderRow> = {}): OrderRow {
     total: '4200.00',
     lines: 2,
     synced_at: SYNCED_AT,
+    sent_as_order: null,
     ...overrides,
   };
 }
@@ -38,11 +39,16 @@ describe('which quotes can be sent as orders', () => {
     expect(isSendableEntry(quote('rejected'))).toBe(false);
     expect(isSendableEntry(entryRow({ kind: 'order', state: 'pending' }))).toBe(false);
     expect(isSendableEntry(entryRow({ kind: 'quote_to_order', state: 'pending', sale: null }))).toBe(false);
+    // Sent once already: the store takes one quote-to-order entry per quote.
+    expect(isSendableEntry(entryRow({ kind: 'quote', state: 'pending', sent_as_order: 9 }))).toBe(false);
   });
 
-  test('an ERP sale: a draft or a quotation', () => {
+  test('an ERP sale: a draft or a quotation, not sent already', () => {
     const states = ['draft', 'quotation', 'confirmed', 'processing', 'done', 'cancelled'];
     expect(states.filter((state) => isQuotation(order({ state })))).toEqual(['draft', 'quotation']);
+    expect(isSendableOrder(order())).toBe(true);
+    expect(isSendableOrder(order({ sent_as_order: 12 }))).toBe(false);
+    expect(isSendableOrder(order({ state: 'confirmed' }))).toBe(false);
   });
 });
 
@@ -52,4 +58,10 @@ test('a quote in words', () => {
   expect(quoteName({ of: 'order', order: order({ number: null }) })).toBe('Quote (no number)');
   setLocale('zh-CN');
   expect(quoteName({ of: 'order', order: order() })).toBe('报价单 SO0042');
+});
+
+test('the quote a quote-to-order entry confirms, in words', () => {
+  expect(quoteRefName({ number: 'SO0042', entry: 5 })).toBe('Quote SO0042');
+  expect(quoteRefName({ number: null, entry: 5 })).toBe('Quote #5');
+  expect(quoteRefName({ number: null, entry: null })).toBe('Quote (no number)');
 });

@@ -20,16 +20,26 @@ export const QUOTATION_STATES: readonly string[] = ['draft', 'quotation'];
 
 /**
  * Whether an outbox entry is a quote that can be sent as an order: one the
- * ERP has not refused, and not accepted yet either (once accepted, it is
- * among the customer's orders and is sent from there).
+ * ERP has not refused, not accepted yet either (once accepted, it is among
+ * the customer's orders and is sent from there), and not sent already.
  */
 export function isSendableEntry(entry: EntryRow): boolean {
-  return entry.kind === 'quote' && entry.state !== 'done' && entry.state !== 'rejected';
+  return (
+    entry.kind === 'quote' &&
+    entry.state !== 'done' &&
+    entry.state !== 'rejected' &&
+    entry.sent_as_order === null
+  );
 }
 
 /** Whether the ERP holds this sale as a quote. */
 export function isQuotation(order: OrderRow): boolean {
   return QUOTATION_STATES.includes(order.state);
+}
+
+/** Whether the ERP's quotation can be sent as an order (not sent already). */
+export function isSendableOrder(order: OrderRow): boolean {
+  return isQuotation(order) && order.sent_as_order === null;
 }
 
 /** What the backend takes: the entry or the order, never both. */

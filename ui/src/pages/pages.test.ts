@@ -442,6 +442,7 @@ describe('send as order', () => {
       total: '900.00',
       lines: 1,
       synced_at: '2026-11-25T01:14:00Z',
+      sent_as_order: null,
     };
     const calls = mockBackend({
       customer: customer({
@@ -450,6 +451,7 @@ describe('send as order', () => {
           entryRow({ entry: 8, kind: 'quote', state: 'pending' }),
           entryRow({ entry: 9, kind: 'order', state: 'pending' }),
           entryRow({ entry: 10, kind: 'quote', state: 'rejected' }),
+          entryRow({ entry: 11, kind: 'quote', state: 'pending', sent_as_order: 13 }),
         ],
       }),
       send_quote: { entry: 12 },
@@ -457,7 +459,7 @@ describe('send as order', () => {
     await render(CustomerPage, { id: 7 });
     const rows = byTestId('order-row');
     expect(rows.map((row) => byTestId('quote-send', row).length)).toEqual([0, 1]);
-    expect(byTestId('customer-unsent').map((row) => byTestId('entry-send-quote', row).length)).toEqual([1, 0, 0]);
+    expect(byTestId('customer-unsent').map((row) => byTestId('entry-send-quote', row).length)).toEqual([1, 0, 0, 0]);
 
     click(one('quote-send'));
     expect(commands(calls)).toEqual(['customer']); // It asks first.

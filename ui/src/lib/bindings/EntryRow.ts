@@ -42,6 +42,11 @@ conflicts: Array<ConflictRow>,
  */
 quote: QuoteRef | null, 
 /**
+ * For a quote: the outbox entry that sends it as an order, once the
+ * salesperson has.
+ */
+sent_as_order: number | null, 
+/**
  * A quote or order, as typed (to edit and resend).
  */
 sale: SaleForm | null, 

@@ -5,4 +5,9 @@ export type OrderRow = { erp_id: number, number: string | null,
  * The ERP's state: `draft`, `quotation`, `confirmed`, `processing`,
  * `done`, `cancelled`.
  */
-state: string, order_date: string | null, currency: string, total: string, lines: number, synced_at: string, };
+state: string, order_date: string | null, currency: string, total: string, lines: number, synced_at: string, 
+/**
+ * The outbox entry that sends this quotation as an order, once the
+ * salesperson has.
+ */
+sent_as_order: number | null, };
