@@ -91,6 +91,53 @@ impl Store {
             SearchKind::Customer => "(rowid & 1) = 0",
             SearchKind::Product => "(rowid & 1) = 1",
         });
+        let lowered = text.to_lowercase();
+        let tier = "CASE WHEN lower(code) = ? THEN 0 \
+                         WHEN lower(name) LIKE ? ESCAPE '\\' OR lower(code) LIKE ? ESCAPE '\\' THEN 1 \
+                         WHEN lower(name) LIKE ? ESCAPE '\\' THEN 2 ELSE 3 END";
+        let prefix = format!("{}%", escape_like(&lowered));
+        let inside = format!("%{}%", escape_like(&lowered));
+        let order_values = [
+            Value::Text(lowered.clone()),
+            Value::Text(prefix.clone()),
+            Value::Text(prefix),
+            Value::Text(inside),
+        ];
+        if fts_terms.is_empty() && conditions.is_empty() && !short_terms.is_empty() {
+            // Short terms alone ("C", "有限", "13") can match most of the
+            // cache, and every match is ranked. Its code and name are read
+            // from the customers and products tables, not the index's own
+            // rows, which also hold addresses, contacts and descriptions:
+            // a sixth of the time for 10,000 matches. Same rows (the index
+            // is built from those tables), same order.
+            let matches = short_terms.join(" AND ");
+            let mut parts = Vec::new();
+            if kind != Some(SearchKind::Product) {
+                parts.push(
+                    "SELECT 'customer' AS kind, erp_id, coalesce(code, '') AS code, name FROM customers \
+                     WHERE erp_id IN (SELECT rowid / 2 FROM search_short WHERE search_short MATCH ?1 AND (rowid & 1) = 0)",
+                );
+            }
+            if kind != Some(SearchKind::Customer) {
+                parts.push(
+                    "SELECT 'product' AS kind, erp_id, coalesce(code, '') AS code, name FROM products \
+                     WHERE erp_id IN (SELECT (rowid - 1) / 2 FROM search_short WHERE search_short MATCH ?1 AND (rowid & 1) = 1)",
+                );
+            }
+            let sql = format!(
+                "SELECT kind, erp_id, code, name FROM ({}) \
+                 ORDER BY {}, length(code), length(name), erp_id LIMIT ?6",
+                parts.join(" UNION ALL "),
+                // `tier` with its parameters numbered after the match.
+                "CASE WHEN lower(code) = ?2 THEN 0 \
+                 WHEN lower(name) LIKE ?3 ESCAPE '\\' OR lower(code) LIKE ?4 ESCAPE '\\' THEN 1 \
+                 WHEN lower(name) LIKE ?5 ESCAPE '\\' THEN 2 ELSE 3 END",
+            );
+            let mut values = vec![Value::Text(matches)];
+            values.extend(order_values);
+            values.push(Value::Integer(limit as i64));
+            return self.hits(&sql, values);
+        }
         if !short_terms.is_empty() {
             conditions.insert(
                 0,
@@ -109,18 +156,6 @@ impl Store {
         if let Some(of_kind) = of_kind {
             conditions.push(of_kind.to_owned());
         }
-        let lowered = text.to_lowercase();
-        let tier = "CASE WHEN lower(code) = ? THEN 0 \
-                         WHEN lower(name) LIKE ? ESCAPE '\\' OR lower(code) LIKE ? ESCAPE '\\' THEN 1 \
-                         WHEN lower(name) LIKE ? ESCAPE '\\' THEN 2 ELSE 3 END";
-        let prefix = format!("{}%", escape_like(&lowered));
-        let inside = format!("%{}%", escape_like(&lowered));
-        let order_values = [
-            Value::Text(lowered.clone()),
-            Value::Text(prefix.clone()),
-            Value::Text(prefix),
-            Value::Text(inside),
-        ];
         let sql = format!(
             "SELECT kind, erp_id, code, name FROM search_index WHERE {} ORDER BY {tier}, {}, length(name), erp_id LIMIT ?",
             conditions.join(" AND "),
@@ -132,7 +167,12 @@ impl Store {
         );
         values.extend(order_values);
         values.push(Value::Integer(limit as i64));
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        self.hits(&sql, values)
+    }
+
+    /// Runs a search's query: rows of kind, ERP id, code ('' for none), name.
+    fn hits(&self, sql: &str, values: Vec<Value>) -> Result<Vec<SearchHit>, StoreError> {
+        let mut statement = self.conn.prepare_cached(sql)?;
         let rows = statement.query_map(params_from_iter(values), |row| {
             let kind: String = row.get(0)?;
             let code: String = row.get(2)?;
