@@ -136,13 +136,18 @@ async fn main() -> anyhow::Result<()> {
         ("in a window just started on its cache", &fresh),
         ("right after the first sync", &after_sync),
     ] {
+        let (total, asking, drawing) = (
+            typing.each_of(|search| search.total),
+            typing.each_of(|search| search.asking),
+            typing.each_of(|search| search.drawing),
+        );
         writeln!(
             report,
             "| keystroke to results drawn {label}, p50 / p99 / max over {} keystrokes | {:.1} / {:.1} / {:.1} ms | under 50 ms | {:.1} / {:.1} / {:.1} ms |",
-            typing.total.len(),
-            percentile(&typing.total, 0.5),
-            percentile(&typing.total, 0.99),
-            percentile(&typing.total, 1.0),
+            total.len(),
+            percentile(&total, 0.5),
+            percentile(&total, 0.99),
+            percentile(&total, 1.0),
             percentile(&tryton, 0.5),
             percentile(&tryton, 0.99),
             percentile(&tryton, 1.0),
@@ -150,15 +155,15 @@ async fn main() -> anyhow::Result<()> {
         writeln!(
             report,
             "| of which asking the backend (IPC and the command), p50 / p99 | {:.1} / {:.1} ms | | |",
-            percentile(&typing.asking, 0.5),
-            percentile(&typing.asking, 0.99),
+            percentile(&asking, 0.5),
+            percentile(&asking, 0.99),
         )?;
         writeln!(
             report,
             "| of which drawing the answer, p50 / p99 (two idle frames: {:.1} ms) | {:.1} / {:.1} ms | | |",
             median(&typing.idle_frames),
-            percentile(&typing.drawing, 0.5),
-            percentile(&typing.drawing, 0.99),
+            percentile(&drawing, 0.5),
+            percentile(&drawing, 0.99),
         )?;
     }
     writeln!(
@@ -182,7 +187,7 @@ async fn main() -> anyhow::Result<()> {
         report,
         "\nFirst full sync through the window: {:.1} s. Keystroke p50 in a window just started / Tryton alone = {:.2}. Queries typed: {}.",
         first_sync.as_secs_f64(),
-        percentile(&fresh.total, 0.5) / percentile(&tryton, 0.5),
+        percentile(&fresh.each_of(|search| search.total), 0.5) / percentile(&tryton, 0.5),
         QUERIES.join(", ")
     )?;
     print!("{report}");
@@ -192,35 +197,48 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One answered keystroke as the window measured it (`ui/src/lib/perf.ts`),
+/// in milliseconds.
+#[derive(serde::Deserialize)]
+struct Search {
+    /// The text answered (an answer overtaken by the next keystroke is
+    /// dropped unseen, so not every prefix typed has one).
+    text: String,
+    /// From the keystroke to its results drawn.
+    total: f64,
+    /// Of which asking the backend (IPC and the command).
+    asking: f64,
+    /// Of which from the answer to it drawn.
+    drawing: f64,
+}
+
 /// What the window measured of one round of typing `QUERIES`.
 struct Typing {
-    /// Each answered keystroke to its results drawn, ms.
-    total: Vec<f64>,
-    /// The text each answered (an answer overtaken by the next keystroke is
-    /// dropped unseen, so not every prefix typed has one).
-    texts: Vec<String>,
-    /// Of each, the time spent asking the backend (IPC and the command).
-    asking: Vec<f64>,
-    /// Of each, the time from the answer to it drawn.
-    drawing: Vec<f64>,
+    searches: Vec<Search>,
     /// The floor of "drawn" as the window measures it: two animation
     /// frames with nothing to draw, ten times.
     idle_frames: Vec<f64>,
 }
 
 impl Typing {
+    /// One figure of every keystroke.
+    fn each_of(&self, figure: impl Fn(&Search) -> f64) -> Vec<f64> {
+        self.searches.iter().map(figure).collect()
+    }
+
     /// Each keystroke: text, window (asking + drawing) / Tryton alone.
     fn each(&self, typed: &[String], tryton: &[f64]) -> String {
-        self.texts
+        self.searches
             .iter()
-            .zip(&self.total)
-            .zip(self.asking.iter().zip(&self.drawing))
-            .map(|((text, window), (asking, drawing))| {
+            .map(|search| {
                 let alone = typed
                     .iter()
-                    .position(|typed| typed == text)
+                    .position(|typed| *typed == search.text)
                     .map_or("-".to_owned(), |index| format!("{:.0}", tryton[index]));
-                format!("{text} {window:.0} ({asking:.0} + {drawing:.0})/{alone}")
+                format!(
+                    "{} {:.0} ({:.0} + {:.0})/{alone}",
+                    search.text, search.total, search.asking, search.drawing
+                )
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -245,7 +263,7 @@ fn typed_prefixes() -> Vec<String> {
 async fn type_queries(window: &Window) -> anyhow::Result<Typing> {
     window.click("nav-customers").await;
     let before = window
-        .script("return window.__fieldbookPerf.searchLatencies.length;")
+        .script("return window.__fieldbookPerf.searches.length;")
         .await
         .as_u64()
         .unwrap_or(0);
@@ -255,13 +273,11 @@ async fn type_queries(window: &Window) -> anyhow::Result<Typing> {
         window.wait("search-result").await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let read = async |name: &str| -> anyhow::Result<serde_json::Value> {
-        Ok(window
-            .script(&format!(
-                "return window.__fieldbookPerf.{name}.slice({before});"
-            ))
-            .await)
-    };
+    let searches = window
+        .script(&format!(
+            "return window.__fieldbookPerf.searches.slice({before});"
+        ))
+        .await;
     let idle_frames = window
         .script(
             "return (async () => { const times = []; \
@@ -271,10 +287,7 @@ async fn type_queries(window: &Window) -> anyhow::Result<Typing> {
         )
         .await;
     Ok(Typing {
-        total: serde_json::from_value(read("searchLatencies").await?)?,
-        texts: serde_json::from_value(read("searchTexts").await?)?,
-        asking: serde_json::from_value(read("searchAsking").await?)?,
-        drawing: serde_json::from_value(read("searchDrawing").await?)?,
+        searches: serde_json::from_value(searches)?,
         idle_frames: serde_json::from_value(idle_frames)?,
     })
 }

@@ -209,19 +209,6 @@ impl App {
                     ));
                 }
             };
-            // Said here in the window's words; the store refuses it too.
-            if let Some(earlier) = store.outbox()?.iter().find(|entry| {
-                matches!(&entry.payload, EntryPayload::QuoteToOrder(earlier) if earlier.sale == change.sale)
-            }) {
-                return Err(AppError::new(
-                    "errors.quote.already_sent",
-                    format!(
-                        "{} is already on its way to become an order: outbox entry {}",
-                        change.label, earlier.seq
-                    ),
-                )
-                .with("entry", earlier.seq));
-            }
             Ok(store.add_quote_to_order(&uuid::Uuid::new_v4().to_string(), &change, Utc::now())?)
         })?;
         self.wake.notify_one();

@@ -113,11 +113,15 @@ impl From<StoreError> for AppError {
             StoreError::Locked { .. } => "errors.cache.locked",
             StoreError::TooNew { .. } => "errors.cache.too_new",
             StoreError::Invalid(_) => "errors.form.invalid",
+            StoreError::QuoteAlreadySent { .. } => "errors.quote.already_sent",
             StoreError::EmptyKey | StoreError::Sqlite(_) | StoreError::Migration(_) => {
                 "errors.cache.other"
             }
         };
-        let app = AppError::new(code, message);
+        let mut app = AppError::new(code, message);
+        if let StoreError::QuoteAlreadySent { entry, .. } = &error {
+            app = app.with("entry", entry);
+        }
         if error.is_transient() {
             app.transient()
         } else {

@@ -11,7 +11,7 @@ use chrono::{Local, Utc};
 use fieldbook_core::customers::{Conflict, EditField};
 use fieldbook_core::{Entity, ErpId, SaleRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, SearchKind, Store};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The most search results the window lists: a screenful. A salesperson
 /// types on rather than scrolls, and every row drawn costs the keystroke
@@ -283,10 +283,8 @@ impl App {
 
 /// What an entry's row says about the other entries, read once for a list.
 pub(crate) struct Others<'a> {
-    /// The uuids of entries the ERP has not accepted: an entry that depends
-    /// on one of them waits.
-    undone: HashSet<&'a str>,
-    /// Every entry by its uuid (the quote a quote-to-order entry confirms).
+    /// Every entry by its uuid: the one an entry waits for, the quote a
+    /// quote-to-order entry confirms.
     by_uuid: HashMap<&'a str, &'a OutboxEntry>,
     /// What the estimated totals are in.
     currency: Option<String>,
@@ -298,11 +296,6 @@ impl<'a> Others<'a> {
     pub(crate) fn new(store: &Store, entries: &'a [OutboxEntry]) -> Result<Others<'a>, AppError> {
         Ok(Others {
             currency: store.house_currency()?,
-            undone: entries
-                .iter()
-                .filter(|entry| entry.state != EntryState::Done)
-                .map(|entry| entry.uuid.as_str())
-                .collect(),
             by_uuid: entries
                 .iter()
                 .map(|entry| (entry.uuid.as_str(), entry))
@@ -408,7 +401,9 @@ pub(crate) fn entry_row(
         && entry
             .depends_on
             .as_deref()
-            .is_some_and(|uuid| others.undone.contains(uuid));
+            .and_then(|uuid| others.by_uuid.get(uuid))
+            // An entry waits while the one it depends on is not accepted.
+            .is_some_and(|before| before.state != EntryState::Done);
     let (quote, currency) = match &entry.payload {
         EntryPayload::QuoteToOrder(change) => {
             let (quote, currency) = quote_ref(store, &change.sale, others)?;

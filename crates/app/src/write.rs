@@ -172,10 +172,7 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
         shipment_address_id: form
             .shipment_address_id
             .or_else(|| customer.default_address(false)),
-        warehouse_id: match form.warehouse_id {
-            Some(id) => Some(id),
-            None => store.default_warehouse()?,
-        },
+        warehouse_id: warehouse(store, form)?,
         requested_date: form.requested_date,
         reference: form
             .reference
@@ -205,6 +202,14 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
     }
     draft.validate(CURRENCY_DIGITS)?;
     Ok(draft)
+}
+
+/// The warehouse the sale ships from: the one chosen, else the default.
+fn warehouse(store: &Store, form: &SaleForm) -> Result<Option<ErpId>, AppError> {
+    Ok(match form.warehouse_id {
+        Some(id) => Some(id),
+        None => store.default_warehouse()?,
+    })
 }
 
 fn draft_line(store: &Store, number: usize, line: &LineForm) -> Result<DraftLine, AppError> {
@@ -315,10 +320,7 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
         },
     };
 
-    let warehouse = match form.warehouse_id {
-        Some(id) => Some(id),
-        None => store.default_warehouse()?,
-    };
+    let warehouse = warehouse(store, form)?;
     let mut stock = Vec::new();
     if let Some(warehouse) = warehouse {
         let mut wanted: BTreeMap<ErpId, Decimal> = BTreeMap::new();

@@ -355,9 +355,10 @@ fn exit_code(error: &anyhow::Error) -> Exit {
         if let Some(error) = cause.downcast_ref::<StoreError>() {
             // A change the cache refuses as given (an accepted entry to
             // discard, ...) is the caller's to fix, not a broken cache.
-            return match error {
-                StoreError::Invalid(_) => Exit::BadInput,
-                _ => Exit::Cache,
+            return if error.is_refused_change() {
+                Exit::BadInput
+            } else {
+                Exit::Cache
             };
         }
     }

@@ -69,9 +69,10 @@ impl From<fieldbook_store::StoreError> for FormError {
     /// A change the cache refuses as given is bad input, said in the
     /// cache's words; any other cache error stays one.
     fn from(error: fieldbook_store::StoreError) -> FormError {
-        match error {
-            fieldbook_store::StoreError::Invalid(message) => FormError::Bad(message),
-            other => FormError::Cache(other),
+        if error.is_refused_change() {
+            FormError::Bad(error.to_string())
+        } else {
+            FormError::Cache(error)
         }
     }
 }

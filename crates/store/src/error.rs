@@ -54,6 +54,11 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
 
+    /// A quote already has its outbox entry to become an order: the store
+    /// keeps one per quote.
+    #[error("{label} is already on its way to become an order: outbox entry {entry}")]
+    QuoteAlreadySent { label: String, entry: i64 },
+
     #[error(
         "the cache holds a value it cannot read ({0}): move it away and run `fieldbook init` again"
     )]
@@ -62,6 +67,15 @@ pub enum StoreError {
 
 impl StoreError {
     /// Whether trying the same thing again later can help.
+    /// Whether the cache refused a change as given: the caller's to fix,
+    /// not a broken cache.
+    pub fn is_refused_change(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Invalid(_) | StoreError::QuoteAlreadySent { .. }
+        )
+    }
+
     pub fn is_transient(&self) -> bool {
         matches!(self, StoreError::Locked { .. })
     }

@@ -316,10 +316,10 @@ impl Store {
             let other = entry(row)?;
             match (&other.payload, &change.sale) {
                 (EntryPayload::QuoteToOrder(earlier), _) if earlier.sale == change.sale => {
-                    return Err(StoreError::Invalid(format!(
-                        "{} is already on its way to become an order: outbox entry {}",
-                        change.label, other.seq
-                    )));
+                    return Err(StoreError::QuoteAlreadySent {
+                        label: change.label.clone(),
+                        entry: other.seq,
+                    });
                 }
                 (EntryPayload::Sale(draft), SaleRef::Entry(quote)) if other.uuid == *quote => {
                     if draft.kind != SaleKind::Quote {

@@ -92,16 +92,11 @@ impl Store {
             SearchKind::Product => "(rowid & 1) = 1",
         });
         let lowered = text.to_lowercase();
-        let tier = "CASE WHEN lower(code) = ? THEN 0 \
-                         WHEN lower(name) LIKE ? ESCAPE '\\' OR lower(code) LIKE ? ESCAPE '\\' THEN 1 \
-                         WHEN lower(name) LIKE ? ESCAPE '\\' THEN 2 ELSE 3 END";
-        let prefix = format!("{}%", escape_like(&lowered));
-        let inside = format!("%{}%", escape_like(&lowered));
+        // What `tier` compares with, in its parameters' order.
         let order_values = [
-            Value::Text(lowered.clone()),
-            Value::Text(prefix.clone()),
-            Value::Text(prefix),
-            Value::Text(inside),
+            Value::Text(format!("{}%", escape_like(&lowered))),
+            Value::Text(format!("%{}%", escape_like(&lowered))),
+            Value::Text(lowered),
         ];
         if fts_terms.is_empty() && conditions.is_empty() && !short_terms.is_empty() {
             // Short terms alone ("C", "有限", "13") can match most of the
@@ -126,12 +121,9 @@ impl Store {
             }
             let sql = format!(
                 "SELECT kind, erp_id, code, name FROM ({}) \
-                 ORDER BY {}, length(code), length(name), erp_id LIMIT ?6",
+                 ORDER BY {}, length(code), length(name), erp_id LIMIT ?5",
                 parts.join(" UNION ALL "),
-                // `tier` with its parameters numbered after the match.
-                "CASE WHEN lower(code) = ?2 THEN 0 \
-                 WHEN lower(name) LIKE ?3 ESCAPE '\\' OR lower(code) LIKE ?4 ESCAPE '\\' THEN 1 \
-                 WHEN lower(name) LIKE ?5 ESCAPE '\\' THEN 2 ELSE 3 END",
+                tier(2),
             );
             let mut values = vec![Value::Text(matches)];
             values.extend(order_values);
@@ -157,8 +149,9 @@ impl Store {
             conditions.push(of_kind.to_owned());
         }
         let sql = format!(
-            "SELECT kind, erp_id, code, name FROM search_index WHERE {} ORDER BY {tier}, {}, length(name), erp_id LIMIT ?",
+            "SELECT kind, erp_id, code, name FROM search_index WHERE {} ORDER BY {}, {}, length(name), erp_id LIMIT ?",
             conditions.join(" AND "),
+            tier(values.len() + 1),
             if ranked_by_bm25 {
                 "bm25(search_index, 0, 0, 10.0, 5.0, 1.0, 1.0)"
             } else {
@@ -189,6 +182,20 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// How well a row's code and name match the text typed, best first: the
+/// code itself, then a name or code that starts with it, then a name that
+/// contains it, then a match elsewhere. Its parameters are numbered from
+/// `first`: the text's prefix pattern, its inside pattern, the text
+/// (lower case), the order of `order_values` in `search_kind`.
+fn tier(first: usize) -> String {
+    let (prefix, inside, text) = (first, first + 1, first + 2);
+    format!(
+        "CASE WHEN lower(code) = ?{text} THEN 0 \
+         WHEN lower(name) LIKE ?{prefix} ESCAPE '\\' OR lower(code) LIKE ?{prefix} ESCAPE '\\' THEN 1 \
+         WHEN lower(name) LIKE ?{inside} ESCAPE '\\' THEN 2 ELSE 3 END"
+    )
 }
 
 /// The digits of `text` if it looks like a phone number (digits, spaces,

@@ -7,49 +7,33 @@
 
 const KEPT = 500;
 
-export interface Perf {
-  /** Milliseconds from a keystroke to its results on screen. */
-  searchLatencies: number[];
-  /** The text each latency answered, in the same order. */
-  searchTexts: string[];
-  /**
-   * Of each latency, the milliseconds spent asking the backend (the IPC
-   * round trip and the command), in the same order: the rest is waiting
-   * to ask and drawing.
-   */
-  searchAsking: number[];
-  /** Of each latency, the milliseconds from the answer to it being drawn. */
-  searchDrawing: number[];
+/** One answered keystroke, in milliseconds. */
+export interface SearchTiming {
+  /** The text the answer was for. */
+  text: string;
+  /** From the keystroke to its results on screen. */
+  total: number;
+  /** Of which asking the backend (the IPC round trip and the command). */
+  asking: number;
+  /** Of which from the answer to it drawn. */
+  drawing: number;
 }
 
-const perf: Perf = { searchLatencies: [], searchTexts: [], searchAsking: [], searchDrawing: [] };
+export interface Perf {
+  /** The last few hundred answered keystrokes, oldest first. */
+  searches: SearchTiming[];
+}
+
+const perf: Perf = { searches: [] };
 (globalThis as { __fieldbookPerf?: Perf }).__fieldbookPerf = perf;
 
-/**
- * One answered keystroke: `milliseconds` from the key to the results drawn,
- * of which `asking` waiting for the backend and `drawing` from its answer
- * to the screen.
- */
-export function recordSearchLatency(
-  text: string,
-  milliseconds: number,
-  asking: number,
-  drawing: number,
-): void {
-  perf.searchLatencies.push(milliseconds);
-  perf.searchTexts.push(text);
-  perf.searchAsking.push(asking);
-  perf.searchDrawing.push(drawing);
-  if (perf.searchLatencies.length > KEPT) {
-    perf.searchLatencies.shift();
-    perf.searchTexts.shift();
-    perf.searchAsking.shift();
-    perf.searchDrawing.shift();
-  }
+export function recordSearch(timing: SearchTiming): void {
+  perf.searches.push(timing);
+  if (perf.searches.length > KEPT) perf.searches.shift();
 }
 
-export function searchLatencies(): readonly number[] {
-  return perf.searchLatencies;
+export function searches(): readonly SearchTiming[] {
+  return perf.searches;
 }
 
 /** Resolves once what the last state change drew is on screen. */

@@ -10,7 +10,7 @@
 import type { Hit } from './bindings/Hit';
 import { tick } from 'svelte';
 import { type IpcError, type SearchKind, ipc, toIpcError } from './ipc';
-import { painted, recordSearchLatency } from './perf';
+import { painted, recordSearch } from './perf';
 
 /**
  * How long typing must pause before the backend is asked. None: the cache
@@ -87,7 +87,7 @@ export class SearchState {
         .then(painted)
         .then(() => {
           const drawn = performance.now();
-          recordSearchLatency(text.trim(), drawn - typedAt, asking, drawn - answeredAt);
+          recordSearch({ text: text.trim(), total: drawn - typedAt, asking, drawing: drawn - answeredAt });
         });
     } catch (reason) {
       if (ticket !== this.#latest) return;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { Hit } from './bindings/Hit';
-import { searchLatencies } from './perf';
+import { searches } from './perf';
 import { SearchState } from './search.svelte';
 import { appError, clearMocks, mockBackend } from './testing/backend';
 import { customerHit } from './testing/fixtures';
@@ -36,14 +36,15 @@ describe('SearchState', () => {
   test('records how long each answered keystroke took to show, for the benchmark', async () => {
     mockBackend({ search: HITS });
     const search = new SearchState('customer', 0);
-    const before = searchLatencies().length;
+    const before = searches().length;
     search.type('华为');
     await pause();
     // Two animation frames (jsdom runs them on timers) until it is on screen.
     await vi.advanceTimersByTimeAsync(100);
-    expect(searchLatencies().length).toBe(before + 1);
-    const latest = searchLatencies().at(-1) ?? -1;
-    expect(latest).toBeGreaterThanOrEqual(0);
+    expect(searches().length).toBe(before + 1);
+    const latest = searches().at(-1);
+    expect(latest?.text).toBe('华为');
+    expect(latest?.total ?? -1).toBeGreaterThanOrEqual(0);
   });
 
   test('drops an answer that arrives after a later one', async () => {
