@@ -654,3 +654,72 @@ async fn assert_line_amounts_as_tryton_reads(server: &TrytonServer, store: &Stor
         }
     }
 }
+
+/// A laptop offline while 20,000 stock moves happened: the next delta asks
+/// for the products they moved a page at a time. One call for all of
+/// them (as before) could outlast the ERP's time limit and stop every
+/// later sync at the same step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_twenty_thousand_stock_moves_offline_the_delta_reads_them_in_pages() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let admin = server.admin().await.unwrap();
+    let erp = std::sync::Arc::new(
+        fieldbook_erp::tryton::Tryton::connect(server.sales_config())
+            .await
+            .unwrap(),
+    );
+    let mut store = Store::open_in_memory().unwrap();
+    fieldbook_tests::sync_with(&erp, &mut store).await.unwrap();
+
+    let products = admin_call(
+        &admin,
+        "model.product.product.search_read",
+        vec![
+            json!([["type", "=", "goods"]]),
+            json!(0),
+            json!(null),
+            json!(null),
+            json!(["default_uom"]),
+        ],
+    )
+    .await;
+    let products: Vec<(i64, Value)> = products
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| (id(row), row["default_uom"].clone()))
+        .collect();
+    let supplier = find_one(&admin, "stock.location", json!([["type", "=", "supplier"]])).await;
+    let storage = find_one(&admin, "stock.location", json!([["type", "=", "storage"]])).await;
+    for batch in 0..10 {
+        let moves: Vec<Value> = (0..2_000)
+            .map(|index| {
+                let (product, unit) = &products[(batch * 2_000 + index) % products.len()];
+                json!({
+                    "product": product, "unit": unit, "quantity": 1.0,
+                    "from_location": supplier, "to_location": storage,
+                    "unit_price": {"__class__": "Decimal", "decimal": "1"}, "currency": 1,
+                })
+            })
+            .collect();
+        admin_call(&admin, "model.stock.move.create", vec![json!(moves)]).await;
+    }
+
+    erp.start_recording();
+    let report = fieldbook_tests::sync_with(&erp, &mut store).await.unwrap();
+    let calls = erp.take_recording();
+    let move_pages: Vec<&Value> = calls
+        .iter()
+        .filter(|(method, _)| method == "model.stock.move.search_read")
+        .map(|(_, params)| &params[2])
+        .collect();
+    assert!(move_pages.len() >= 2, "{move_pages:?}");
+    for limit in &move_pages {
+        let limit = limit.as_u64().unwrap_or_else(|| panic!("a stock move read without a limit: {limit}"));
+        assert!(limit <= 10_000, "{limit}");
+    }
+    assert!(
+        report.stock_refreshed >= products.len() as u64,
+        "every moved product's stock is read again: {report:?}"
+    );
+}

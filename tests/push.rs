@@ -162,6 +162,57 @@ async fn a_sale_made_before_a_crash_is_taken_on_not_made_again() {
     assert_eq!(lines[0]["quantity"].as_f64(), Some(3.0));
 }
 
+/// The first sending of a quote reached Tryton, its answer was lost, and
+/// someone changed the quotation in Tryton before the laptop synced again.
+/// The resend finds the quotation by its uuid: the ERP's sale stands, and
+/// the entry says in plain words how it differs from what was typed,
+/// instead of being marked done as if the ERP held the salesperson's lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_the_erp_holds_with_other_content_is_reported_not_taken_as_sent() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    let uuid = "5a0e2b7c-4c4f-4f55-9d37-3c2f6e0b0031";
+    let mut draft = order(&store, "C-ACME", 3);
+    draft.kind = SaleKind::Quote;
+    let seq = store.add_sale(uuid, &draft, None, Utc::now()).unwrap();
+    // The first push: the entry is marked, the quotation made, the answer
+    // lost on the way back.
+    store.mark_in_flight(seq, Utc::now()).unwrap();
+    let sent = erp.send_sale(uuid, &draft, None).await.unwrap();
+    assert!(sent.differences.is_empty());
+    // In Tryton, the quotation goes back to draft, gets 5 instead of 3,
+    // and is quoted again.
+    call(&admin, "model.sale.sale.draft", vec![json!([sent.erp_id])]).await;
+    let lines = call(
+        &admin,
+        "model.sale.line.search",
+        vec![json!([["sale", "=", sent.erp_id]])],
+    )
+    .await;
+    call(
+        &admin,
+        "model.sale.line.write",
+        vec![lines.clone(), json!({"quantity": 5.0})],
+    )
+    .await;
+    call(&admin, "model.sale.sale.quote", vec![json!([sent.erp_id])]).await;
+
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    assert_eq!(sales_with(&admin, uuid).await.len(), 1, "still one sale");
+    let entry = store.outbox_entry(seq).unwrap().unwrap();
+    assert_eq!(entry.state, EntryState::Done);
+    assert!(!entry.in_flight);
+    assert_eq!(entry.erp_id, Some(sent.erp_id));
+    let message = entry.erp_message.unwrap_or_default();
+    assert!(message.contains("the ERP already held this sale"), "{message}");
+    assert!(message.contains("the ERP has a line of 5 ×"), "{message}");
+    assert!(message.contains("the entry has a line of 3 ×"), "{message}");
+    // What the salesperson typed is kept.
+    assert_eq!(entry.payload, fieldbook_store::EntryPayload::Sale(draft));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_order_keeps_its_fields_lets_later_ones_through_and_goes_once_resent() {
     let server = TrytonServer::start(Dataset::TEST).unwrap();

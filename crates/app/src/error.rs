@@ -76,12 +76,21 @@ impl From<ErpError> for AppError {
             ErpError::Concurrent => "errors.erp.concurrent",
             ErpError::Server { .. } => "errors.erp.server",
             ErpError::Protocol(_) => "errors.erp.protocol",
+            ErpError::Garbled { .. } => "errors.erp.garbled",
+            ErpError::SentMeanwhile => "errors.erp.sent_meanwhile",
+            ErpError::AnswerTooLarge { .. } => "errors.erp.too_large",
+            ErpError::InsecureAddress { .. } => "errors.erp.insecure_http",
+            ErpError::CredentialsInAddress { .. } => "errors.erp.credentials_in_address",
         };
         let app = AppError::new(code, message);
         let app = match &error {
             ErpError::Unreachable { url, .. }
             | ErpError::Timeout { url }
-            | ErpError::NotAnErp { url, .. } => app.with("url", url),
+            | ErpError::NotAnErp { url, .. }
+            | ErpError::Garbled { url, .. }
+            | ErpError::AnswerTooLarge { url, .. }
+            | ErpError::InsecureAddress { url }
+            | ErpError::CredentialsInAddress { url } => app.with("url", url),
             ErpError::Server { status, .. } => app.with("status", status),
             ErpError::UnknownDatabase { database, .. } => app.with("database", database),
             ErpError::AuthRefused { login } | ErpError::TooManyLogins { login } => {
@@ -111,15 +120,17 @@ impl From<StoreError> for AppError {
             }
             StoreError::Corrupt { .. } | StoreError::BadValue(_) => "errors.cache.damaged",
             StoreError::Locked { .. } => "errors.cache.locked",
+            StoreError::Busy => "errors.cache.busy",
             StoreError::TooNew { .. } => "errors.cache.too_new",
             StoreError::Invalid(_) => "errors.form.invalid",
             StoreError::QuoteAlreadySent { .. } => "errors.quote.already_sent",
+            StoreError::InFlight { .. } => "errors.outbox.in_flight",
             StoreError::EmptyKey | StoreError::Sqlite(_) | StoreError::Migration(_) => {
                 "errors.cache.other"
             }
         };
         let mut app = AppError::new(code, message);
-        if let StoreError::QuoteAlreadySent { entry, .. } = &error {
+        if let StoreError::QuoteAlreadySent { entry, .. } | StoreError::InFlight { entry } = &error {
             app = app.with("entry", entry);
         }
         if error.is_transient() {

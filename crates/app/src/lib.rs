@@ -87,6 +87,9 @@ pub struct App {
     /// Wakes the background sync (after something was written to send).
     wake: tokio::sync::Notify,
     erp_timeout: Duration,
+    /// Plain http:// to an ERP not on this computer, allowed only by the
+    /// administrator (FIELDBOOK_ALLOW_INSECURE_HTTP=1, as for the CLI).
+    allow_insecure_http: bool,
     /// What the connect page offers before anything is connected (an
     /// administrator's preset, the demo's Tryton).
     suggested_erp: Option<ErpInfo>,
@@ -103,6 +106,8 @@ impl App {
             erp: tokio::sync::Mutex::new(None),
             wake: tokio::sync::Notify::new(),
             erp_timeout: Duration::from_secs(60),
+            allow_insecure_http: std::env::var("FIELDBOOK_ALLOW_INSECURE_HTTP")
+                .is_ok_and(|value| matches!(value.trim(), "1" | "true" | "yes" | "on")),
             suggested_erp: None,
         }
     }
@@ -175,11 +180,14 @@ impl App {
         }
         let url = form.url.trim().to_owned();
         let erp = Tryton::connect(TrytonConfig {
-            url: url.clone(),
-            database: form.database.trim().to_owned(),
-            login: form.login.trim().to_owned(),
-            password: form.password.clone(),
             timeout: self.erp_timeout,
+            allow_insecure_http: self.allow_insecure_http,
+            ..TrytonConfig::new(
+                url.clone(),
+                form.database.trim(),
+                form.login.trim(),
+                form.password.clone(),
+            )
         })
         .await?;
         // A cache left by signing out (or whose key the keyring lost) cannot

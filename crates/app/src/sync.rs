@@ -30,6 +30,15 @@ pub enum Trigger {
     Background,
 }
 
+/// Clears the "syncing" mark when dropped.
+struct Syncing<'app>(&'app App);
+
+impl Drop for Syncing<'_> {
+    fn drop(&mut self) {
+        self.0.connectivity_slot().syncing = false;
+    }
+}
+
 impl App {
     /// One sync: push, then pull, reporting as it goes. Refused while
     /// another runs.
@@ -46,6 +55,9 @@ impl App {
             .transient());
         };
         self.connectivity_slot().syncing = true;
+        // However the sync ends, even by a panic, the window stops showing
+        // it as running.
+        let _syncing = Syncing(self);
         on_event(SyncEvent::Started);
         let result = self.sync_once(trigger, on_event).await;
         {
@@ -202,11 +214,9 @@ impl App {
         })?;
         let erp = Arc::new(
             Tryton::connect(TrytonConfig {
-                url: link.url,
-                database: link.database,
-                login: link.login,
-                password,
                 timeout: self.erp_timeout,
+                allow_insecure_http: self.allow_insecure_http,
+                ..TrytonConfig::new(link.url, link.database, link.login, password)
             })
             .await?,
         );

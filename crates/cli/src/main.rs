@@ -18,7 +18,6 @@ use fieldbook_sync::{Progress, SyncError, SyncOptions};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// Fieldbook: the ERP's customers, credit, products and stock, offline.
 #[derive(Parser)]
@@ -28,6 +27,12 @@ struct Cli {
     /// $FIELDBOOK_DATA_DIR].
     #[arg(long, global = true, env = "FIELDBOOK_DATA_DIR")]
     data_dir: Option<PathBuf>,
+
+    /// Allow plain http:// to an ERP that is not on this computer. The
+    /// password and the session then cross the network unencrypted: only
+    /// on a network you trust. Without it, use the ERP's https:// address.
+    #[arg(long, global = true, env = "FIELDBOOK_ALLOW_INSECURE_HTTP")]
+    allow_insecure_http: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -382,13 +387,16 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             .to_owned(),
     };
     let cache_path = data_dir.join("cache.db");
+    let allow_insecure_http = cli.allow_insecure_http;
     match cli.command {
         Command::Init {
             erp,
             database,
             user,
-        } => init(&data_dir, &cache_path, erp, database, user).await,
-        Command::Sync { page_size, json } => sync(&data_dir, &cache_path, page_size, json).await,
+        } => init(&data_dir, &cache_path, erp, database, user, allow_insecure_http).await,
+        Command::Sync { page_size, json } => {
+            sync(&data_dir, &cache_path, page_size, json, allow_insecure_http).await
+        }
         Command::Status { json } => {
             let store = open(&cache_path)?;
             output::status(&store.status()?, Utc::now(), json)?;
@@ -465,11 +473,20 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
                     println!("Entry {entry} will be sent again with the next `fieldbook sync`.");
                 }
                 OutboxAction::Discard { entry } => {
-                    let removed = store.discard(entry)?;
-                    println!(
-                        "Discarded {removed} entr{} (nothing of it was sent to the ERP).",
-                        if removed == 1 { "y" } else { "ies" }
-                    );
+                    let discarded = store.discard(entry)?;
+                    let removed = discarded.entries;
+                    let plural = if removed == 1 { "y" } else { "ies" };
+                    if discarded.ever_sent == 0 {
+                        println!(
+                            "Discarded {removed} entr{plural} (none of it was ever sent to the ERP)."
+                        );
+                    } else {
+                        println!(
+                            "Discarded {removed} entr{plural}. The ERP refused {} of them when they were sent; \
+                             a sale refused half-way can remain there as a draft: check the ERP.",
+                            discarded.ever_sent
+                        );
+                    }
                 }
             }
             Ok(Exit::Ok)
@@ -830,6 +847,7 @@ async fn init(
     url: String,
     database: String,
     login: String,
+    allow_insecure_http: bool,
 ) -> anyhow::Result<Exit> {
     if cache_path.exists() {
         return Err(StoreError::AlreadyExists {
@@ -843,7 +861,7 @@ async fn init(
         "Passphrase to encrypt the cache: ",
     )?)?;
     // Check the ERP first: nothing is written unless it accepts us.
-    let erp = connect(&url, &database, &login, password).await?;
+    let erp = connect(&url, &database, &login, password, allow_insecure_http).await?;
     let version = erp.server_version().await?;
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
@@ -867,6 +885,7 @@ async fn sync(
     cache_path: &Path,
     page_size: usize,
     json: bool,
+    allow_insecure_http: bool,
 ) -> anyhow::Result<Exit> {
     if page_size == 0 {
         anyhow::bail!("--page-size must be at least 1");
@@ -895,7 +914,7 @@ async fn sync(
         "FIELDBOOK_PASSWORD",
         &format!("ERP password for {}: ", link.login),
     )?;
-    let erp = std::sync::Arc::new(connect(&link.url, &link.database, &link.login, password).await?);
+    let erp = std::sync::Arc::new(connect(&link.url, &link.database, &link.login, password, allow_insecure_http).await?);
     let options = SyncOptions {
         page_size,
         ..SyncOptions::default()
@@ -940,13 +959,11 @@ async fn connect(
     database: &str,
     login: &str,
     password: String,
+    allow_insecure_http: bool,
 ) -> Result<Tryton, ErpError> {
     Tryton::connect(TrytonConfig {
-        url: url.to_owned(),
-        database: database.to_owned(),
-        login: login.to_owned(),
-        password,
-        timeout: Duration::from_secs(120),
+        allow_insecure_http,
+        ..TrytonConfig::new(url, database, login, password)
     })
     .await
 }

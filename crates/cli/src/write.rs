@@ -527,6 +527,9 @@ pub struct EntryJson {
     customer_id: Option<ErpId>,
     state: &'static str,
     attempts: u32,
+    /// It may already be in the ERP: a request carried it and no answer
+    /// settled it. Edit, retry and discard wait for a sync.
+    in_flight: bool,
     erp_message: Option<String>,
     warning: Option<String>,
     erp_id: Option<ErpId>,
@@ -585,6 +588,7 @@ fn entry_json(entry: &OutboxEntry) -> EntryJson {
         customer_id: entry.customer_id,
         state: entry.state.name(),
         attempts: entry.attempts,
+        in_flight: entry.in_flight,
         erp_message: entry.erp_message.clone(),
         warning: entry.warning.as_ref().map(|warning| warning.text.clone()),
         erp_id: entry.erp_id,
@@ -778,13 +782,20 @@ fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Resul
                 )
             }
         },
-        EntryState::Pending => match &entry.erp_message {
-            Some(message) => format!(
-                "waiting to be sent ({} failed attempts; last: {message})",
-                entry.attempts
-            ),
-            None => "waiting to be sent".into(),
-        },
+        EntryState::Pending => {
+            let waiting = if entry.in_flight {
+                "may already be in the ERP (its last sending got no answer): the next `fieldbook sync` settles it"
+            } else {
+                "waiting to be sent"
+            };
+            match &entry.erp_message {
+                Some(message) => format!(
+                    "{waiting} ({} failed attempts; last: {message})",
+                    entry.attempts
+                ),
+                None => waiting.into(),
+            }
+        }
     };
     Ok(format!(
         "{what}, written {}: {state}",

@@ -53,14 +53,16 @@ pub struct DraftLine {
 impl DraftLine {
     /// The price per unit after discount, to the ERP's price digits.
     pub fn net_unit_price(&self) -> Decimal {
-        (self.unit_price * (Decimal::ONE - self.discount))
+        // Saturating, here and below: absurd figures (typed, or from a
+        // damaged entry) give absurd totals, never a panic.
+        (self.unit_price.saturating_mul(Decimal::ONE.saturating_sub(self.discount)))
             .round_dp_with_strategy(PRICE_DIGITS, RoundingStrategy::MidpointNearestEven)
     }
 
     /// Quantity times net price, to the currency's digits, as the ERP
     /// computes a line's amount.
     pub fn amount(&self, currency_digits: u32) -> Decimal {
-        (self.quantity * self.net_unit_price())
+        (self.quantity.saturating_mul(self.net_unit_price()))
             .round_dp_with_strategy(currency_digits, RoundingStrategy::MidpointNearestEven)
     }
 }
@@ -160,7 +162,7 @@ impl SaleDraft {
         self.lines
             .iter()
             .map(|line| line.amount(currency_digits))
-            .sum()
+            .fold(Decimal::ZERO, Decimal::saturating_add)
     }
 }
 
@@ -285,5 +287,227 @@ mod tests {
         let text = serde_json::to_string(&order).unwrap();
         assert!(text.contains("\"19.99\""), "{text}");
         assert_eq!(serde_json::from_str::<SaleDraft>(&text).unwrap(), order);
+    }
+}
+
+/// What the ERP holds of a sale, in the draft's terms: enough to tell
+/// whether it is the sale the salesperson wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SaleContent {
+    pub customer_id: ErpId,
+    pub invoice_address_id: Option<ErpId>,
+    pub shipment_address_id: Option<ErpId>,
+    /// Product, quantity and net unit price of each line, in the ERP's order.
+    pub lines: Vec<(ErpId, Decimal, Decimal)>,
+}
+
+/// One way the ERP's sale differs from the entry that made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SaleDifference {
+    Customer { erp: ErpId, entry: ErpId },
+    InvoiceAddress { erp: Option<ErpId>, entry: Option<ErpId> },
+    ShipmentAddress { erp: Option<ErpId>, entry: Option<ErpId> },
+    /// A line the ERP has that the entry does not, or with another
+    /// quantity or price: `(product, quantity, net unit price)`.
+    OnlyInErp { line: (ErpId, Decimal, Decimal) },
+    OnlyInEntry { line: (ErpId, Decimal, Decimal) },
+}
+
+impl SaleDifference {
+    /// The difference in plain words.
+    pub fn describe(&self) -> String {
+        let line = |(product, quantity, price): &(ErpId, Decimal, Decimal)| {
+            format!("{} × product {product} at {}", quantity.normalize(), price.normalize())
+        };
+        let address = |id: &Option<ErpId>| match id {
+            Some(id) => format!("address {id}"),
+            None => "none".into(),
+        };
+        match self {
+            SaleDifference::Customer { erp, entry } => {
+                format!("the ERP's sale is for customer {erp}, the entry's for customer {entry}")
+            }
+            SaleDifference::InvoiceAddress { erp, entry } => format!(
+                "the ERP invoices to {}, the entry to {}",
+                address(erp),
+                address(entry)
+            ),
+            SaleDifference::ShipmentAddress { erp, entry } => format!(
+                "the ERP ships to {}, the entry to {}",
+                address(erp),
+                address(entry)
+            ),
+            SaleDifference::OnlyInErp { line: erp } => {
+                format!("the ERP has a line of {} that the entry does not", line(erp))
+            }
+            SaleDifference::OnlyInEntry { line: entry } => {
+                format!("the entry has a line of {} that the ERP does not", line(entry))
+            }
+        }
+    }
+}
+
+impl SaleDraft {
+    /// How the ERP's sale differs from this draft: the customer, the
+    /// addresses, and the lines compared as a multiset of (product,
+    /// quantity, net unit price), so the ERP's own line order does not
+    /// count. Quantities and prices compare as numbers ("3" equals "3.000").
+    /// An empty list: it is the sale the salesperson wrote.
+    pub fn differences(&self, erp: &SaleContent) -> Vec<SaleDifference> {
+        let mut differences = Vec::new();
+        if erp.customer_id != self.customer_id {
+            differences.push(SaleDifference::Customer {
+                erp: erp.customer_id,
+                entry: self.customer_id,
+            });
+        }
+        if erp.invoice_address_id != self.invoice_address_id {
+            differences.push(SaleDifference::InvoiceAddress {
+                erp: erp.invoice_address_id,
+                entry: self.invoice_address_id,
+            });
+        }
+        if erp.shipment_address_id != self.shipment_address_id {
+            differences.push(SaleDifference::ShipmentAddress {
+                erp: erp.shipment_address_id,
+                entry: self.shipment_address_id,
+            });
+        }
+        let key = |(product, quantity, price): &(ErpId, Decimal, Decimal)| {
+            (*product, quantity.normalize(), price.normalize())
+        };
+        let mut erp_lines: Vec<_> = erp.lines.iter().map(key).collect();
+        let mut entry_lines: Vec<_> = self
+            .lines
+            .iter()
+            .map(|line| key(&(line.product_id, line.quantity, line.net_unit_price())))
+            .collect();
+        erp_lines.sort();
+        entry_lines.sort();
+        let (mut erp_index, mut entry_index) = (0, 0);
+        while erp_index < erp_lines.len() || entry_index < entry_lines.len() {
+            match (erp_lines.get(erp_index), entry_lines.get(entry_index)) {
+                (Some(erp), Some(entry)) if erp == entry => {
+                    erp_index += 1;
+                    entry_index += 1;
+                }
+                (Some(erp), Some(entry)) if erp < entry => {
+                    differences.push(SaleDifference::OnlyInErp { line: *erp });
+                    erp_index += 1;
+                }
+                (Some(erp), None) => {
+                    differences.push(SaleDifference::OnlyInErp { line: *erp });
+                    erp_index += 1;
+                }
+                (_, Some(entry)) => {
+                    differences.push(SaleDifference::OnlyInEntry { line: *entry });
+                    entry_index += 1;
+                }
+                (None, None) => unreachable!("the loop runs while one side has lines"),
+            }
+        }
+        differences
+    }
+}
+
+#[cfg(test)]
+mod difference_tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn draft(lines: &[(ErpId, Decimal, Decimal, Decimal)]) -> SaleDraft {
+        SaleDraft {
+            kind: SaleKind::Order,
+            customer_id: 4,
+            invoice_address_id: Some(40),
+            shipment_address_id: Some(41),
+            warehouse_id: Some(5),
+            requested_date: None,
+            reference: None,
+            note: None,
+            lines: lines
+                .iter()
+                .map(|&(product_id, quantity, unit_price, discount)| DraftLine {
+                    product_id,
+                    quantity,
+                    unit_price,
+                    discount,
+                })
+                .collect(),
+        }
+    }
+
+    fn content(lines: &[(ErpId, Decimal, Decimal)]) -> SaleContent {
+        SaleContent {
+            customer_id: 4,
+            invoice_address_id: Some(40),
+            shipment_address_id: Some(41),
+            lines: lines.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_sale_differs_from_its_entry_only_where_the_content_does() {
+        let entry = draft(&[(1, dec!(3), dec!(168), dec!(0.1)), (2, dec!(1), dec!(9.9), dec!(0))]);
+        let cases: &[(&str, SaleContent, Vec<SaleDifference>)] = &[
+            (
+                "the same lines in another order, with other scales",
+                content(&[(2, dec!(1.000), dec!(9.9000)), (1, dec!(3), dec!(151.2))]),
+                vec![],
+            ),
+            (
+                "another quantity",
+                content(&[(1, dec!(5), dec!(151.2)), (2, dec!(1), dec!(9.9))]),
+                vec![
+                    SaleDifference::OnlyInEntry { line: (1, dec!(3), dec!(151.2)) },
+                    SaleDifference::OnlyInErp { line: (1, dec!(5), dec!(151.2)) },
+                ],
+            ),
+            (
+                "a line missing in the ERP",
+                content(&[(1, dec!(3), dec!(151.2))]),
+                vec![SaleDifference::OnlyInEntry { line: (2, dec!(1), dec!(9.9)) }],
+            ),
+            (
+                "an extra line in the ERP",
+                content(&[(1, dec!(3), dec!(151.2)), (2, dec!(1), dec!(9.9)), (3, dec!(2), dec!(1))]),
+                vec![SaleDifference::OnlyInErp { line: (3, dec!(2), dec!(1)) }],
+            ),
+            (
+                "another price",
+                content(&[(1, dec!(3), dec!(168)), (2, dec!(1), dec!(9.9))]),
+                vec![
+                    SaleDifference::OnlyInEntry { line: (1, dec!(3), dec!(151.2)) },
+                    SaleDifference::OnlyInErp { line: (1, dec!(3), dec!(168)) },
+                ],
+            ),
+            (
+                "another shipment address",
+                SaleContent {
+                    shipment_address_id: None,
+                    ..content(&[(1, dec!(3), dec!(151.2)), (2, dec!(1), dec!(9.9))])
+                },
+                vec![SaleDifference::ShipmentAddress { erp: None, entry: Some(41) }],
+            ),
+        ];
+        for (name, erp, expected) in cases {
+            let mut found = entry.differences(erp);
+            found.sort_by_key(|difference| format!("{difference:?}"));
+            let mut expected = expected.clone();
+            expected.sort_by_key(|difference| format!("{difference:?}"));
+            assert_eq!(found, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn differences_are_said_in_plain_words() {
+        assert_eq!(
+            SaleDifference::OnlyInErp { line: (7, dec!(5.000), dec!(168.0000)) }.describe(),
+            "the ERP has a line of 5 × product 7 at 168 that the entry does not"
+        );
+        assert_eq!(
+            SaleDifference::InvoiceAddress { erp: Some(3), entry: None }.describe(),
+            "the ERP invoices to address 3, the entry to none"
+        );
     }
 }

@@ -19,7 +19,10 @@ mod records;
 pub mod requests;
 
 pub use age::{Age, age_between};
-pub use drafts::{DraftError, DraftLine, PRICE_DIGITS, QuoteToOrder, SaleDraft, SaleKind, SaleRef};
+pub use drafts::{
+    DraftError, DraftLine, PRICE_DIGITS, QuoteToOrder, SaleContent, SaleDifference, SaleDraft, SaleKind,
+    SaleRef,
+};
 pub use entity::Entity;
 pub use records::*;
 

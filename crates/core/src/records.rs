@@ -119,7 +119,8 @@ impl Credit {
     /// Limit minus used, or `None` when there is no limit. Negative when the
     /// customer is already over their limit.
     pub fn available(&self) -> Option<Decimal> {
-        self.limit.map(|limit| limit - self.used)
+        // Saturating: figures from a broken ERP answer must not panic.
+        self.limit.map(|limit| limit.saturating_sub(self.used))
     }
 }
 

@@ -55,6 +55,45 @@ pub enum ErpError {
         "the ERP answered something Fieldbook does not understand ({0}): report this to your administrator"
     )]
     Protocol(String),
+
+    /// Another push of the same entry made the record between this push's
+    /// lookup and its create (Fieldbook's uniqueness constraint refused the
+    /// second): it is in the ERP, and the next push takes it on.
+    #[error(
+        "this entry reached the ERP through another sync at the same moment: the next sync takes it on"
+    )]
+    SentMeanwhile,
+
+    /// An answer that is not the ERP's own (a proxy's or captive portal's
+    /// page, a body cut short): the request may or may not have reached the
+    /// ERP, so it is tried again later.
+    #[error(
+        "the answer from {url} did not come from the ERP intact ({detail}): a proxy or the network got in the way; try again later"
+    )]
+    Garbled { url: String, detail: String },
+
+    /// An answer larger than Fieldbook accepts: a broken or hostile server,
+    /// or a limit set too low for this ERP.
+    #[error(
+        "the ERP at {url} sent an answer larger than {limit_mib} MiB, which Fieldbook refuses: report this to your administrator"
+    )]
+    AnswerTooLarge { url: String, limit_mib: usize },
+
+    /// Plain http:// to a host that is not this computer, without the
+    /// administrator's explicit permission: the password and the session
+    /// would cross the network readable by anyone on the way.
+    #[error(
+        "refusing to send the ERP password over plain http:// to {url}: use the ERP's https:// address, or, on a network you trust, \
+         allow it with --allow-insecure-http (FIELDBOOK_ALLOW_INSECURE_HTTP=1)"
+    )]
+    InsecureAddress { url: String },
+
+    /// A URL with `login:password@` in it would put the password in the
+    /// cache, logs and messages.
+    #[error(
+        "the ERP address {url} contains a login or password (user:password@...): remove it; Fieldbook asks for the password separately"
+    )]
+    CredentialsInAddress { url: String },
 }
 
 impl ErpError {
@@ -68,6 +107,8 @@ impl ErpError {
                 | ErpError::SessionExpired
                 | ErpError::Server { .. }
                 | ErpError::TooManyLogins { .. }
+                | ErpError::Garbled { .. }
+                | ErpError::SentMeanwhile
         )
     }
 }

@@ -42,6 +42,11 @@ pub struct SentSale {
     pub untaxed: Decimal,
     pub tax: Decimal,
     pub total: Decimal,
+    /// Where the sale the ERP already held (sent before, its answer lost)
+    /// differs from the entry: the ERP's sale stands, and the salesperson
+    /// is told in plain words. Empty for a sale made or rewritten from the
+    /// entry now.
+    pub differences: Vec<fieldbook_core::SaleDifference>,
 }
 
 /// What the ERP made of a customer change: the customer's record and code,

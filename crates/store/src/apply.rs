@@ -110,7 +110,7 @@ impl Store {
         effects: &PageEffects,
         synced_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let touched = apply_records(&tx, records, &time(synced_at))?;
         if effects.index_later {
             let mut later = tx.prepare_cached(
@@ -133,7 +133,7 @@ impl Store {
     /// [`PageEffects::index_later`], in one transaction; returns how many.
     /// Until then they are cached but not found by search.
     pub fn index_queued(&mut self, limit: usize) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let customers: BTreeSet<ErpId> = {
             let mut statement = tx.prepare_cached(
                 "SELECT erp_id FROM refresh_queue WHERE figure = 'search' ORDER BY erp_id LIMIT ?1",
@@ -173,7 +173,7 @@ impl Store {
         ids: &BTreeSet<ErpId>,
         since: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         queue(&tx, figure, ids)?;
         tx.execute(
             "INSERT INTO figure_cursors (figure, since) VALUES (?1, ?2) ON CONFLICT (figure) DO UPDATE SET since = excluded.since",
@@ -202,7 +202,7 @@ impl Store {
         figure: Figure,
         ids: &BTreeSet<ErpId>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         queue(&tx, figure, ids)?;
         tx.commit()?;
         Ok(())
@@ -234,7 +234,7 @@ impl Store {
         synced_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let synced_at = time(synced_at);
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         {
             let mut clear = tx.prepare_cached("DELETE FROM stock_levels WHERE product_id = ?1")?;
             let mut dequeue = tx.prepare_cached(
@@ -271,7 +271,7 @@ impl Store {
         synced_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let synced_at = time(synced_at);
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         {
             let mut clear = tx.prepare_cached("DELETE FROM credits WHERE customer_id = ?1")?;
             let mut dequeue = tx.prepare_cached(
@@ -321,7 +321,7 @@ impl Store {
     /// Deletes the cached records of `entity` whose ids are in `gone` (and
     /// what hangs off them), in one transaction. Returns how many went.
     pub fn remove(&mut self, entity: Entity, gone: &[ErpId]) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut removed = 0;
         let mut customers_to_reindex = BTreeSet::new();
         for &erp_id in gone {

@@ -54,7 +54,7 @@ impl Store {
         draft
             .validate()
             .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let customer_id = provisional(&tx, "customers", uuid, uuid)?;
         // NEW-1, NEW-2, ... among the customers not yet in the ERP (one the
         // ERP has accepted carries the ERP's code).
@@ -112,7 +112,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         edit.validate()
             .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         cached_customer(&tx, edit.customer_id)?;
         let mut referenced = vec![edit.customer_id];
         for change in &edit.fields {
@@ -186,7 +186,7 @@ impl Store {
         accepted: &AcceptedCustomer,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let conflicts = if accepted.conflicts.is_empty() {
             None
         } else {
@@ -204,7 +204,7 @@ impl Store {
                 .join("; ")
         });
         let changed = tx.execute(
-            "UPDATE outbox SET state = 'done', erp_id = ?2, erp_number = ?3, erp_message = ?4, conflicts = ?5,
+            "UPDATE outbox SET state = 'done', in_flight = 0, erp_id = ?2, erp_number = ?3, erp_message = ?4, conflicts = ?5,
              warning_name = NULL, warning_text = NULL, next_attempt_at = NULL, updated_at = ?6
              WHERE seq = ?1 AND state != 'done'",
             params![
@@ -263,7 +263,7 @@ impl Store {
         draft
             .validate()
             .map_err(|error| StoreError::Invalid(error.to_string()))?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let customer = cached_customer(&tx, draft.customer_id)?;
         for (table, what, id) in [
             ("orders", "order", draft.order_id),
@@ -316,14 +316,14 @@ impl Store {
         state: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let Some(uuid) = crate::outbox::waiting_uuid(&tx, seq)? else {
             return Err(StoreError::Invalid(format!(
                 "no outbox entry {seq} to change: see `fieldbook outbox list`"
             )));
         };
         tx.execute(
-            "UPDATE outbox SET state = 'done', erp_id = ?2, erp_number = ?3, erp_message = NULL,
+            "UPDATE outbox SET state = 'done', in_flight = 0, erp_id = ?2, erp_number = ?3, erp_message = NULL,
              warning_name = NULL, warning_text = NULL, next_attempt_at = NULL, updated_at = ?4
              WHERE seq = ?1",
             params![seq, erp_id, number, time(at)],

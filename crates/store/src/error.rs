@@ -26,6 +26,11 @@ pub enum StoreError {
     )]
     Locked { path: PathBuf },
 
+    /// Another connection (the sync, the window, the CLI) held the cache's
+    /// write lock for longer than the busy timeout. Nothing was written.
+    #[error("the cache is busy with another change (a sync?): nothing was saved; try again in a moment")]
+    Busy,
+
     #[error(
         "the cache at {path} was written by a newer Fieldbook (schema {found}, this one knows up to {supported}): \
          update Fieldbook"
@@ -54,6 +59,15 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
 
+    /// The entry may already be in the ERP (a request carrying it got no
+    /// answer that settled it): editing, retrying or discarding it now could
+    /// leave the ERP with something other than what the laptop shows.
+    #[error(
+        "outbox entry {entry} may already be in the ERP (its last sending got no answer): sync first; \
+         then edit, resend or discard it if the ERP refused it"
+    )]
+    InFlight { entry: i64 },
+
     /// A quote already has its outbox entry to become an order: the store
     /// keeps one per quote.
     #[error("{label} is already on its way to become an order: outbox entry {entry}")]
@@ -72,21 +86,25 @@ impl StoreError {
     pub fn is_refused_change(&self) -> bool {
         matches!(
             self,
-            StoreError::Invalid(_) | StoreError::QuoteAlreadySent { .. }
+            StoreError::Invalid(_) | StoreError::QuoteAlreadySent { .. } | StoreError::InFlight { .. }
         )
     }
 
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Locked { .. })
+        matches!(self, StoreError::Locked { .. } | StoreError::Busy)
     }
 }
 
 impl From<rusqlite::Error> for StoreError {
     /// Damage can show on any read, not only when the file is opened: a
     /// page that fails its checksum (SQLCipher authenticates every page) is
-    /// reported as damage, whatever the query.
+    /// reported as damage, whatever the query. A lock that another
+    /// connection held past the busy timeout is a passing [`StoreError::Busy`].
     fn from(error: rusqlite::Error) -> StoreError {
         match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy
+            }
             Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
                 StoreError::Corrupt {
                     detail: error.to_string(),

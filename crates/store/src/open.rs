@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_short_terms.sql"),
     include_str!("../migrations/0003_outbox.sql"),
     include_str!("../migrations/0004_customer_changes.sql"),
+    include_str!("../migrations/0005_in_flight.sql"),
 ];
 
 /// Migration `index` (from 0), with the Rust it runs after its SQL.
@@ -171,7 +172,11 @@ impl Store {
         .map_err(classify)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(classify)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
+        // FULL: a commit is on disk before it returns, so an order the
+        // salesperson was told is saved survives a power cut. Under NORMAL,
+        // WAL mode may lose the last commits when the OS crashes. The cost
+        // is one fsync per transaction (BENCHMARKS.md, "Durability").
+        conn.pragma_update(None, "synchronous", "FULL")
             .map_err(classify)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(classify)?;
@@ -198,6 +203,17 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Begins a transaction that writes. It takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), waiting up to the busy timeout for another
+    /// connection's: a deferred transaction would read first and then ask
+    /// for the lock, and in WAL mode that upgrade fails at once, without
+    /// waiting, when another connection committed since the read.
+    pub(crate) fn write_transaction(&mut self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
@@ -272,6 +288,25 @@ mod tests {
             !bytes.windows("华为".len()).any(|w| w == "华为".as_bytes()),
             "plain text leaked"
         );
+    }
+
+    #[test]
+    fn every_commit_is_on_disk_before_it_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        drop(Store::create(&path, &key("k")).unwrap());
+        let store = Store::open(&path, &key("k")).unwrap();
+        let journal: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
+        let synchronous: i64 = store
+            .conn
+            .pragma_query_value(None, "synchronous", |row| row.get(0))
+            .unwrap();
+        assert_eq!(journal, "wal");
+        // 2 is FULL: WAL syncs at every commit, not only at checkpoints.
+        assert_eq!(synchronous, 2);
     }
 
     #[test]
@@ -380,6 +415,76 @@ mod tests {
             assert_eq!(hits.len(), 1, "{query}");
             assert_eq!(hits[0].erp_id, 7, "{query}");
         }
+    }
+
+    /// Each released migration's SHA-256. A migration, once released, never
+    /// changes: caches in the field ran it as it was, and a changed file
+    /// would leave their schema different from a new cache's. Fix a
+    /// released migration with a new one; append a new file's hash here.
+    const RELEASED: &[(&str, &str)] = &[
+        ("0001_initial.sql", "76f180df7aa4087bc986a97199a2fab48cb32a5ef3b2b8cd7c80439929d9a394"),
+        ("0002_short_terms.sql", "0e4c5122a94fcfebb0519bf1bf8c801fc664d715f07abf855d4ffb82e62aef44"),
+        ("0003_outbox.sql", "4e7254a827794df2b82d620e23d39d5c068a417135be1712a560135844085352"),
+        ("0004_customer_changes.sql", "16897e450fefa43718aace644c430c83d6e20e9cf2f5d90744ec4e8891dabec4"),
+        ("0005_in_flight.sql", "05fcf747185ecb7b67c157f9fb57c59967e701ebf754c1b10164a8a4942d7684"),
+    ];
+
+    #[test]
+    fn released_migrations_never_change_and_new_ones_are_only_appended() {
+        use sha2::Digest;
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        let released: Vec<&str> = RELEASED.iter().map(|(name, _)| *name).collect();
+        assert_eq!(files, released, "every migration file is listed here, in order");
+        assert_eq!(MIGRATIONS.len(), RELEASED.len(), "every file is embedded");
+        for (index, (name, hash)) in RELEASED.iter().enumerate() {
+            let digest = sha2::Sha256::digest(MIGRATIONS[index].as_bytes());
+            let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+            assert_eq!(&hex, hash, "{name} changed after its release: add a new migration instead");
+        }
+    }
+
+    #[test]
+    fn entries_pending_before_the_in_flight_mark_count_as_in_flight_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        sqlite_ready();
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "key", "k").unwrap();
+        migrate_to(&mut conn, 4).unwrap();
+        // Schema 4 could not tell a crash after the ERP committed from an
+        // entry never sent: both are pending with no attempts.
+        for (uuid, state) in [("a", "pending"), ("b", "rejected"), ("c", "done")] {
+            conn.execute(
+                "INSERT INTO outbox (uuid, kind, payload, state, created_at, updated_at)
+                 VALUES (?1, 'request', '{}', ?2, '2026-11-25T09:00:00Z', '2026-11-25T09:00:00Z')",
+                [uuid, state],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        let store = Store::open(&path, &key("k")).unwrap();
+        let marks: Vec<(String, bool, Option<String>, i64)> = store
+            .conn
+            .prepare("SELECT uuid, in_flight, first_sent_at, payload_version FROM outbox ORDER BY seq")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let at = Some("2026-11-25T09:00:00Z".to_owned());
+        assert_eq!(
+            marks,
+            vec![
+                ("a".into(), true, at, 1),
+                ("b".into(), false, None, 1),
+                ("c".into(), false, None, 1)
+            ]
+        );
     }
 
     #[test]

@@ -130,12 +130,19 @@ pub struct OutboxEntry {
     pub erp_number: Option<String>,
     /// For an accepted customer edit: the fields where the ERP's value won.
     pub conflicts: Vec<Conflict>,
+    /// The entry may be in the ERP: a request carrying it began and no
+    /// answer of the ERP has settled it yet (see [`Store::mark_in_flight`]).
+    pub in_flight: bool,
+    /// When a request first carried the entry; `None` proves that nothing
+    /// of it ever left the laptop.
+    pub first_sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "seq, uuid, kind, payload, customer_id, depends_on, state, attempts, next_attempt_at, \
-                       erp_message, warning_name, warning_text, erp_id, erp_number, created_at, updated_at, conflicts";
+                       erp_message, warning_name, warning_text, erp_id, erp_number, created_at, updated_at, conflicts, \
+                       in_flight, first_sent_at";
 
 fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
     let kind: String = row.get(2)?;
@@ -168,6 +175,8 @@ fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
             Some(text) => serde_json::from_str(&text)
                 .map_err(|error| StoreError::BadValue(format!("outbox conflicts: {error}")))?,
         },
+        in_flight: row.get(17)?,
+        first_sent_at: optional_time(row.get(18)?)?,
     })
 }
 
@@ -186,7 +195,7 @@ impl Store {
         depends_on: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         check_sale(&tx, draft)?;
         // A sale for a customer or to an address written here and not yet
         // in the ERP waits for the entry that creates them.
@@ -216,7 +225,7 @@ impl Store {
         draft: &SaleDraft,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let current = tx
             .query_row(
                 &format!("SELECT {COLUMNS} FROM outbox WHERE seq = ?1"),
@@ -226,11 +235,7 @@ impl Store {
             .optional()?
             .transpose()?;
         let current = match current {
-            Some(current) if current.state == EntryState::Pending && current.attempts > 0 => {
-                return Err(StoreError::Invalid(format!(
-                    "outbox entry {seq} may have reached the ERP already (its last sending got no answer): sync first, then edit it if the ERP refused it"
-                )));
-            }
+            Some(current) if current.in_flight => return Err(StoreError::InFlight { entry: seq }),
             Some(current) if current.state != EntryState::Done => current,
             Some(_) => {
                 return Err(StoreError::Invalid(format!(
@@ -285,7 +290,7 @@ impl Store {
         check_sale(&tx, draft)?;
         let waits_for = crate::changes::creating_entry(&tx, records_named(draft))?;
         tx.execute(
-            "UPDATE outbox SET payload = ?2, state = 'pending', attempts = 0, next_attempt_at = NULL,
+            "UPDATE outbox SET payload = ?2, payload_version = 1, state = 'pending', attempts = 0, next_attempt_at = NULL,
              erp_message = NULL, warning_name = NULL, warning_text = NULL, depends_on = coalesce(?4, depends_on), updated_at = ?3
              WHERE seq = ?1",
             params![
@@ -308,7 +313,7 @@ impl Store {
         change: &QuoteToOrder,
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut depends_on = None;
         let mut statement = tx.prepare(&format!("SELECT {COLUMNS} FROM outbox ORDER BY seq"))?;
         let mut rows = statement.query([])?;
@@ -424,9 +429,29 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.update_entry(
             seq,
-            "state = 'done', erp_id = ?2, erp_number = ?3, erp_message = NULL, warning_name = NULL,
+            "state = 'done', in_flight = 0, erp_id = ?2, erp_number = ?3, erp_message = NULL, warning_name = NULL,
              warning_text = NULL, next_attempt_at = NULL, updated_at = ?4",
             params![seq, erp_id, number, time(at)],
+        )
+    }
+
+    /// The ERP already held the entry's record, with other content than the
+    /// entry's (`differences`, in plain words): the entry is done, as the
+    /// ERP's record stands, and keeps both what was typed and the
+    /// differences for the salesperson to see.
+    pub fn record_accepted_differing(
+        &mut self,
+        seq: i64,
+        erp_id: ErpId,
+        number: Option<&str>,
+        differences: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.update_entry(
+            seq,
+            "state = 'done', in_flight = 0, erp_id = ?2, erp_number = ?3, erp_message = ?4, warning_name = NULL,
+             warning_text = NULL, next_attempt_at = NULL, updated_at = ?5",
+            params![seq, erp_id, number, differences, time(at)],
         )
     }
 
@@ -439,7 +464,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.update_entry(
             seq,
-            "state = 'rejected', erp_message = ?2, next_attempt_at = NULL, updated_at = ?3",
+            "state = 'rejected', in_flight = 0, erp_message = ?2, next_attempt_at = NULL, updated_at = ?3",
             params![seq, message, time(at)],
         )
     }
@@ -453,7 +478,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.update_entry(
             seq,
-            "state = 'rejected', warning_name = ?2, warning_text = ?3, erp_message = NULL, next_attempt_at = NULL,
+            "state = 'rejected', in_flight = 0, warning_name = ?2, warning_text = ?3, erp_message = NULL, next_attempt_at = NULL,
              updated_at = ?4",
             params![seq, warning.name, warning.text, time(at)],
         )
@@ -476,18 +501,41 @@ impl Store {
 
     /// The salesperson asks to send a refused entry again (after editing it,
     /// or after acknowledging its warning, which is then skipped once).
+    /// An entry the ERP has not settled (see [`OutboxEntry::in_flight`]) is
+    /// refused: only a sync can tell whether it is there already.
     pub fn retry(&mut self, seq: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let changed = self.conn.execute(
+        let tx = self.write_transaction()?;
+        if in_flight(&tx, seq)? {
+            return Err(StoreError::InFlight { entry: seq });
+        }
+        let changed = tx.execute(
             "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, erp_message = NULL, updated_at = ?2
              WHERE seq = ?1 AND state != 'done'",
             params![seq, time(at)],
         )?;
-        self.require_changed(seq, changed)
+        require_changed(seq, changed)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Entry `seq` is about to be sent: from now until the ERP's answer
+    /// settles it, it may be in the ERP. Committed (durably) before the
+    /// request leaves, so a crash, a lost answer or a page the laptop cannot
+    /// read never leaves an entry that looks unsent.
+    pub fn mark_in_flight(&mut self, seq: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.update_entry(
+            seq,
+            "in_flight = 1, first_sent_at = coalesce(first_sent_at, ?2)",
+            params![seq, time(at)],
+        )
     }
 
     /// Drops an entry the ERP has not accepted, and whatever waits on it.
-    pub fn discard(&mut self, seq: i64) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
+    /// Refused while the entry, or one waiting on it, may be in the ERP
+    /// ([`OutboxEntry::in_flight`]): a sync must settle it first, or the
+    /// laptop would forget a record the ERP holds.
+    pub fn discard(&mut self, seq: i64) -> Result<Discarded, StoreError> {
+        let tx = self.write_transaction()?;
         let Some(uuid) = waiting_uuid(&tx, seq)? else {
             return Err(StoreError::Invalid(format!(
                 "no outbox entry {seq} waiting: see `fieldbook outbox list` (an entry the ERP accepted cannot be discarded)"
@@ -504,13 +552,19 @@ impl Store {
                 held.push(entry(row)?);
             }
         }
+        if let Some(busy) = held.iter().find(|entry| entry.in_flight) {
+            return Err(StoreError::InFlight { entry: busy.seq });
+        }
         for gone in &held {
             // What the entry wrote in the cache goes with it.
             crate::changes::undo_local_change(&tx, gone)?;
             tx.execute("DELETE FROM outbox WHERE seq = ?1", [gone.seq])?;
         }
         tx.commit()?;
-        Ok(held.len())
+        Ok(Discarded {
+            entries: held.len(),
+            ever_sent: held.iter().filter(|entry| entry.first_sent_at.is_some()).count(),
+        })
     }
 
     /// The estimated total of this customer's orders the ERP has not
@@ -639,17 +693,30 @@ impl Store {
     ) -> Result<(), StoreError> {
         let sql = format!("UPDATE outbox SET {set} WHERE seq = ?1 AND state != 'done'");
         let changed = self.conn.execute(&sql, values)?;
-        self.require_changed(seq, changed)
+        require_changed(seq, changed)
     }
 
-    fn require_changed(&self, seq: i64, changed: usize) -> Result<(), StoreError> {
-        if changed == 0 {
-            return Err(StoreError::Invalid(format!(
-                "no outbox entry {seq} to change: see `fieldbook outbox list`"
-            )));
-        }
-        Ok(())
+}
+
+fn require_changed(seq: i64, changed: usize) -> Result<(), StoreError> {
+    if changed == 0 {
+        return Err(StoreError::Invalid(format!(
+            "no outbox entry {seq} to change: see `fieldbook outbox list`"
+        )));
     }
+    Ok(())
+}
+
+/// What [`Store::discard`] dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Discarded {
+    /// The entry and those that waited on it.
+    pub entries: usize,
+    /// How many of them a request once carried. The ERP refused each of
+    /// those (a discard is refused while one may be in the ERP), but a
+    /// refusal half-way (a sale made, then refused at confirmation) can
+    /// leave a draft there; 0 proves nothing of them ever left the laptop.
+    pub ever_sent: usize,
 }
 
 /// An order not yet accepted by the ERP: written as one, or a quote on its
@@ -691,6 +758,16 @@ fn records_named(draft: &SaleDraft) -> impl Iterator<Item = ErpId> {
     ]
     .into_iter()
     .flatten()
+}
+
+/// Whether entry `seq` may be in the ERP (false for an unknown entry).
+fn in_flight(tx: &rusqlite::Transaction, seq: i64) -> Result<bool, StoreError> {
+    Ok(tx
+        .query_row("SELECT in_flight FROM outbox WHERE seq = ?1", [seq], |row| {
+            row.get(0)
+        })
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// The uuid of entry `seq` if the ERP has not accepted it yet.

@@ -261,7 +261,7 @@ fn each_answer_of_the_erp_is_recorded_and_a_refused_entry_waits_for_the_salesper
     // The salesperson resends one and discards the other.
     store.retry(second, at(14)).unwrap();
     assert_eq!(seqs(store.sendable(Some(at(14))).unwrap()), [second]);
-    assert_eq!(store.discard(third).unwrap(), 1);
+    assert_eq!(store.discard(third).unwrap().entries, 1);
     assert_eq!(seqs(store.outbox().unwrap()), [first, second]);
     assert!(store.retry(third, at(15)).is_err());
 }
@@ -291,7 +291,7 @@ fn an_entry_waits_for_the_one_it_depends_on() {
     store.record_rejected(first, "no", at(4)).unwrap();
     assert_eq!(seqs(&store, at(5)), Vec::<i64>::new());
     // Discarding the first discards what waits on it.
-    assert_eq!(store.discard(first).unwrap(), 2);
+    assert_eq!(store.discard(first).unwrap().entries, 2);
     assert!(store.outbox().unwrap().is_empty());
     assert!(store.outbox_entry(second).unwrap().is_none());
     // Once the first is accepted, the second may go.
@@ -496,7 +496,7 @@ fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
     );
     store.discard(second.seq).unwrap();
     // The customer and the order waiting for it go; nothing of them stays.
-    assert_eq!(store.discard(new.seq).unwrap(), 2);
+    assert_eq!(store.discard(new.seq).unwrap().entries, 2);
     assert!(store.customer(&new.code).unwrap().is_none());
     assert!(store.search("新茶", 5).unwrap().is_empty());
     assert!(store.search("文三路", 5).unwrap().is_empty());
@@ -546,13 +546,51 @@ fn an_entry_that_may_have_reached_the_erp_is_not_edited_before_a_sync() {
     store
         .record_failed_attempt(seq, "timed out", at(2), at(1))
         .unwrap();
+    // A failed attempt that was never in flight (the push stopped before
+    // the request) does not hold the entry.
+    store.replace_sale(seq, &order(4, dec!(2)), at(3)).unwrap();
+
+    // The push marks the entry just before the request; then the laptop
+    // dies before any answer: attempts stay 0, but the ERP may have it.
+    store.mark_in_flight(seq, at(4)).unwrap();
+    let entry = store.outbox_entry(seq).unwrap().unwrap();
+    assert_eq!(entry.attempts, 0);
+    assert!(entry.in_flight);
+    assert_eq!(entry.first_sent_at, Some(at(4)));
     let error = store
-        .replace_sale(seq, &order(4, dec!(1)), at(3))
+        .replace_sale(seq, &order(4, dec!(1)), at(5))
         .unwrap_err();
+    assert!(matches!(error, StoreError::InFlight { entry } if entry == seq), "{error:?}");
     assert!(error.to_string().contains("sync first"), "{error}");
+    assert!(error.is_refused_change());
+    assert!(matches!(store.retry(seq, at(5)), Err(StoreError::InFlight { .. })));
+    assert!(matches!(store.discard(seq), Err(StoreError::InFlight { .. })));
+    assert_eq!(store.outbox_entry(seq).unwrap().unwrap(), entry);
+
+    // The ERP's refusal settles it: now it can be edited, and a second
+    // sending keeps the first time it was sent.
+    store.record_rejected(seq, "credit limit", at(6)).unwrap();
+    store.replace_sale(seq, &order(4, dec!(1)), at(7)).unwrap();
+    store.mark_in_flight(seq, at(8)).unwrap();
+    assert_eq!(store.outbox_entry(seq).unwrap().unwrap().first_sent_at, Some(at(4)));
+}
+
+/// A discard of entries that never left the laptop says so; one of an
+/// entry the ERP refused once says it was sent.
+#[test]
+fn a_discard_says_whether_anything_of_it_was_ever_sent() {
+    let mut store = seeded();
+    let never = store.add_sale("never", &order(4, dec!(1)), None, at(1)).unwrap();
+    let refused = store.add_sale("refused", &order(4, dec!(2)), None, at(1)).unwrap();
+    store.mark_in_flight(refused, at(2)).unwrap();
+    store.record_rejected(refused, "no", at(3)).unwrap();
     assert_eq!(
-        store.outbox_entry(seq).unwrap().unwrap().payload,
-        EntryPayload::Sale(order(4, dec!(3)))
+        store.discard(never).unwrap(),
+        fieldbook_store::Discarded { entries: 1, ever_sent: 0 }
+    );
+    assert_eq!(
+        store.discard(refused).unwrap(),
+        fieldbook_store::Discarded { entries: 1, ever_sent: 1 }
     );
 }
 

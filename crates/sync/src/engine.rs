@@ -192,7 +192,7 @@ async fn pull_entity<E: Erp + 'static>(
         let waiting = Instant::now();
         let records = joined(in_flight).await?;
         let waited = waiting.elapsed();
-        let next = advance(&cursor, &records, options.page_size, now());
+        let next = advance(&cursor, &records, options.page_size, now())?;
         let following = next
             .in_progress()
             .then(|| fetch_page(erp, entity, request(&next)));
@@ -243,10 +243,25 @@ fn fetch_page<E: Erp + 'static>(
 
 /// The result of a spawned request. A panic in it is a bug, so it is
 /// resumed here rather than turned into an error.
+/// The page task's answer. A task that panicked (a bug met by an answer no
+/// test foresaw) ends this sync with an error instead of unwinding through
+/// the caller, which would leave its state (the window's "syncing") behind.
 async fn joined<T>(handle: JoinHandle<Result<T, ErpError>>) -> Result<T, ErpError> {
     match handle.await {
         Ok(result) => result,
-        Err(error) => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => {
+            let detail = match error.try_into_panic() {
+                Ok(panic) => panic
+                    .downcast_ref::<&str>()
+                    .map(|text| (*text).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into()),
+                Err(error) => error.to_string(),
+            };
+            Err(ErpError::Protocol(format!(
+                "reading a page failed inside Fieldbook ({detail}); nothing of that page was written"
+            )))
+        }
     }
 }
 

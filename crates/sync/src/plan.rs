@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use fieldbook_core::{Entity, ErpId, Records};
+use fieldbook_erp::ErpError;
 use fieldbook_store::{Figure, PageEffects, PullCursor};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -90,29 +91,34 @@ pub fn page_effects(records: &Records) -> PageEffects {
 }
 
 /// The cursor after a page: a short page ends the run, which makes its
-/// start (by the ERP's clock) the lower bound of the next run.
+/// start (by the ERP's clock) the lower bound of the next run. A full page
+/// must move the cursor: one whose records all lie at or before it (an ERP
+/// ignoring the id bound) would be asked for again and again, so it is an
+/// error instead of a sync that never ends.
 pub fn advance(
     cursor: &PullCursor,
     records: &Records,
     limit: usize,
     now: DateTime<Utc>,
-) -> PullCursor {
-    let after_id = records
-        .last_id()
-        .unwrap_or(cursor.after_id)
-        .max(cursor.after_id);
+) -> Result<PullCursor, ErpError> {
     if records.len() < limit {
-        PullCursor {
+        return Ok(PullCursor {
             since: cursor.next_since.or(cursor.since),
             after_id: 0,
             next_since: None,
             completed_at: Some(now),
-        }
-    } else {
-        PullCursor {
-            after_id,
+        });
+    }
+    match records.last_id() {
+        Some(last) if last > cursor.after_id => Ok(PullCursor {
+            after_id: last,
             ..cursor.clone()
-        }
+        }),
+        _ => Err(ErpError::Protocol(format!(
+            "a full page of {} did not move past id {}",
+            records.entity().name(),
+            cursor.after_id
+        ))),
     }
 }
 
@@ -210,7 +216,7 @@ mod tests {
             next_since: Some(at(3)),
             completed_at: None,
         };
-        let full = advance(&running, &customers(&[11, 12, 14]), 3, at(4));
+        let full = advance(&running, &customers(&[11, 12, 14]), 3, at(4)).unwrap();
         assert_eq!(
             full,
             PullCursor {
@@ -218,7 +224,7 @@ mod tests {
                 ..running.clone()
             }
         );
-        let short = advance(&full, &customers(&[20]), 3, at(5));
+        let short = advance(&full, &customers(&[20]), 3, at(5)).unwrap();
         assert_eq!(
             short,
             PullCursor {
@@ -228,8 +234,23 @@ mod tests {
                 completed_at: Some(at(5))
             }
         );
-        let empty = advance(&running, &customers(&[]), 3, at(5));
+        let empty = advance(&running, &customers(&[]), 3, at(5)).unwrap();
         assert_eq!(empty.since, Some(at(3)));
+    }
+
+    #[test]
+    fn a_full_page_that_does_not_move_the_cursor_is_an_error_not_a_loop() {
+        let running = PullCursor {
+            since: None,
+            after_id: 14,
+            next_since: None,
+            completed_at: None,
+        };
+        for page in [&[11, 12, 14][..], &[3, 2, 1], &[14, 14, 14]] {
+            let error = advance(&running, &customers(page), 3, at(4)).unwrap_err();
+            assert!(error.to_string().contains("did not move past id 14"), "{page:?}: {error}");
+            assert!(!error.is_transient());
+        }
     }
 
     #[test]

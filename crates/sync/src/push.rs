@@ -94,35 +94,59 @@ async fn send<E: Erp>(
         )),
         other => Err(SyncError::from(other)),
     };
-    let answer = match &entry.payload {
-        EntryPayload::Sale(draft) => match store.resolved_sale(draft) {
-            Ok(draft) => erp
-                .send_sale(&entry.uuid, &draft, acknowledged)
-                .await
-                .map(Answer::Sale),
-            Err(error) => return refuse(store, entry, unresolved(error)?, now, report),
-        },
-        EntryPayload::QuoteToOrder(change) => erp
-            .confirm_sale(&change.sale, acknowledged)
+    // Records written here are named by the ERP's ids first, without a
+    // word to the ERP.
+    let ready = match &entry.payload {
+        EntryPayload::Sale(draft) => store.resolved_sale(draft).map(Ready::Sale),
+        EntryPayload::QuoteToOrder(change) => Ok(Ready::QuoteToOrder(&change.sale)),
+        EntryPayload::NewCustomer(draft) => Ok(Ready::NewCustomer(draft)),
+        EntryPayload::CustomerEdit(edit) => store.resolved_edit(edit).map(Ready::CustomerEdit),
+        EntryPayload::Request(request) => store.resolved_request(request).map(Ready::Request),
+    };
+    let ready = match ready {
+        Ok(ready) => ready,
+        Err(error) => return refuse(store, entry, unresolved(error)?, now, report),
+    };
+    // From here the entry may reach the ERP whatever happens to its answer.
+    store.mark_in_flight(entry.seq, now())?;
+    let answer = match ready {
+        Ready::Sale(draft) => erp
+            .send_sale(&entry.uuid, &draft, acknowledged)
             .await
             .map(Answer::Sale),
-        EntryPayload::NewCustomer(draft) => erp
+        Ready::QuoteToOrder(sale) => erp
+            .confirm_sale(sale, acknowledged)
+            .await
+            .map(Answer::Sale),
+        Ready::NewCustomer(draft) => erp
             .create_customer(&entry.uuid, draft)
             .await
             .map(Answer::Customer),
-        EntryPayload::CustomerEdit(edit) => match store.resolved_edit(edit) {
-            Ok(edit) => erp.edit_customer(&edit).await.map(Answer::Customer),
-            Err(error) => return refuse(store, entry, unresolved(error)?, now, report),
-        },
-        EntryPayload::Request(request) => match store.resolved_request(request) {
-            Ok(request) => erp
-                .file_request(&entry.uuid, &request, acknowledged)
-                .await
-                .map(Answer::Request),
-            Err(error) => return refuse(store, entry, unresolved(error)?, now, report),
-        },
+        Ready::CustomerEdit(edit) => erp.edit_customer(&edit).await.map(Answer::Customer),
+        Ready::Request(request) => erp
+            .file_request(&entry.uuid, &request, acknowledged)
+            .await
+            .map(Answer::Request),
     };
     match answer {
+        Ok(Answer::Sale(sent)) if !sent.differences.is_empty() => {
+            // The ERP held the sale already, with other content: its sale
+            // stands and the entry says where it differs, keeping what the
+            // salesperson typed.
+            let words: Vec<String> = sent.differences.iter().map(|d| d.describe()).collect();
+            store.record_accepted_differing(
+                entry.seq,
+                sent.erp_id,
+                sent.number.as_deref(),
+                &format!(
+                    "the ERP already held this sale, with other content, and its sale stands: {}",
+                    words.join("; ")
+                ),
+                now(),
+            )?;
+            report.accepted.push((entry.seq, sent));
+            Ok(true)
+        }
         Ok(Answer::Sale(sent)) => {
             store.record_accepted(entry.seq, sent.erp_id, sent.number.as_deref(), now())?;
             report.accepted.push((entry.seq, sent));
@@ -182,7 +206,9 @@ async fn send<E: Erp>(
             };
             refuse(store, entry, message, now, report)
         }
-        Err(error) if error.is_transient() => {
+        // Any other failure leaves the entry in flight (the ERP may have
+        // it) and is kept on it, so the outbox says why it still waits.
+        Err(error) => {
             let at = now();
             store.record_failed_attempt(
                 entry.seq,
@@ -192,8 +218,16 @@ async fn send<E: Erp>(
             )?;
             Err(error.into())
         }
-        Err(error) => Err(error.into()),
     }
+}
+
+/// An entry ready to go, with the ERP's ids for records written here.
+enum Ready<'entry> {
+    Sale(fieldbook_core::SaleDraft),
+    QuoteToOrder(&'entry fieldbook_core::SaleRef),
+    NewCustomer(&'entry fieldbook_core::customers::CustomerDraft),
+    CustomerEdit(fieldbook_core::customers::CustomerEdit),
+    Request(fieldbook_core::requests::RequestDraft),
 }
 
 /// The ERP's answer to an entry it took.

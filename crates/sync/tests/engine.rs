@@ -257,6 +257,7 @@ impl Erp for FakeErp {
             untaxed: total,
             tax: Decimal::ZERO,
             total,
+            differences: Vec::new(),
         };
         world.sales.insert(uuid.to_owned(), sent.clone());
         if world.lose_answers > 0 {
@@ -640,6 +641,74 @@ async fn a_refused_entry_stops_only_itself_and_a_warning_goes_once_acknowledged(
         .unwrap();
     assert_eq!(report.accepted.len(), 1);
     assert_eq!(erp.world.lock().unwrap().sales.len(), 3);
+}
+
+/// An answer lost after the ERP made the sale leaves the entry in flight:
+/// it may be in the ERP, so it is neither edited, retried nor discarded
+/// until a sync settles it. Before the in-flight mark only `attempts > 0`
+/// stopped an edit, and `outbox retry` reset it to 0: the entry could then
+/// be edited, and the next push, finding the sale made from the old
+/// content, marked it done with the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_whose_answer_was_lost_is_not_edited_retried_or_discarded_until_settled() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[(1, 1)]).await;
+    let seq = store.outbox().unwrap()[0].seq;
+    assert!(!store.outbox().unwrap()[0].in_flight);
+    assert_eq!(store.outbox().unwrap()[0].first_sent_at, None);
+    erp.world.lock().unwrap().lose_answers = 1;
+    let lost = fieldbook_sync::push(&*erp, &mut store, NOW, &now).await;
+    assert!(lost.unwrap_err().is_transient());
+    assert_eq!(erp.world.lock().unwrap().sales.len(), 1, "the ERP has it");
+
+    let entry = store.outbox_entry(seq).unwrap().unwrap();
+    assert!(entry.in_flight);
+    assert_eq!(entry.first_sent_at, Some(now()));
+    let in_flight = |result: Result<(), fieldbook_store::StoreError>| {
+        assert!(
+            matches!(result, Err(fieldbook_store::StoreError::InFlight { entry }) if entry == seq),
+            "{result:?}"
+        )
+    };
+    in_flight(store.retry(seq, now()));
+    in_flight(store.replace_sale(seq, &order(1, 5), now()));
+    in_flight(store.discard(seq).map(|_| ()));
+    // Still so after the salesperson's `outbox retry` was refused: the
+    // entry is as it was.
+    assert_eq!(store.outbox_entry(seq).unwrap().unwrap(), entry);
+
+    // The next push finds the sale by its uuid and settles the entry.
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted.len(), 1);
+    let settled = store.outbox_entry(seq).unwrap().unwrap();
+    assert_eq!(settled.state, fieldbook_store::EntryState::Done);
+    assert!(!settled.in_flight);
+    assert_eq!(erp.world.lock().unwrap().sales.len(), 1);
+}
+
+/// A refusal settles an entry: it can be edited and resent or discarded,
+/// and the discard says that it was sent once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_entry_is_settled_and_its_discard_says_it_was_sent() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[(2, 1), (1, 1)]).await;
+    erp.world.lock().unwrap().refuse_customer = Some(2);
+    fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    let entries = store.outbox().unwrap();
+    assert_eq!(entries[0].state, fieldbook_store::EntryState::Rejected);
+    assert!(!entries[0].in_flight);
+    let discarded = store.discard(entries[0].seq).unwrap();
+    assert_eq!(
+        discarded,
+        fieldbook_store::Discarded {
+            entries: 1,
+            ever_sent: 1
+        }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -419,13 +419,7 @@ impl TrytonServer {
     }
 
     pub fn config(&self, login: &str, password: &str) -> TrytonConfig {
-        TrytonConfig {
-            url: self.url(),
-            database: DATABASE.into(),
-            login: login.into(),
-            password: password.into(),
-            timeout: Duration::from_secs(120),
-        }
+        TrytonConfig::new(self.url(), DATABASE, login, password)
     }
 
     /// A session as the administrator, to change data as Tryton's users would.

@@ -41,7 +41,7 @@ impl Tryton {
                     .rpc
                     .call("model.party.party.create", json!([[values], self.context]))
                     .await?;
-                created.get(0).and_then(Value::as_i64).ok_or_else(|| {
+                created.get(0).and_then(super::values::positive_id).ok_or_else(|| {
                     ErpError::Protocol(format!("expected the new party's id, got {created}"))
                 })?
             }

@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 
 use crate::{Erp, ErpError, PullRequest};
-pub use rpc::TrytonConfig;
+pub use rpc::{DEFAULT_MAX_ANSWER_BYTES, TrytonConfig};
 use values::{Fields, Row, encode_datetime};
 pub use values::{decode_datetime, decode_decimal, encode_datetime as encode_time};
 
@@ -427,10 +427,13 @@ impl Tryton {
                             // Tryton's `amount` is computed line by line
                             // on every read; it is this, as Tryton's
                             // `SaleLine.on_change_with_amount` computes it.
-                            amount: round_to_currency(
-                                f.decimal("quantity")? * f.decimal("unit_price")?,
-                                f.opt_decimal("sale.currency.rounding")?,
-                            ),
+                            amount: {
+                                let rounding = f.opt_decimal("sale.currency.rounding")?;
+                                f.decimal("quantity")?
+                                    .checked_mul(f.decimal("unit_price")?)
+                                    .and_then(|amount| round_to_currency(amount, rounding))
+                                    .ok_or_else(|| f.out_of_range("quantity × unit_price"))?
+                            },
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -467,7 +470,10 @@ impl Tryton {
                                 ErpError::Protocol("payment without a date".into())
                             })?,
                             currency: self.company_currency.clone(),
-                            amount: f.decimal("credit")? - f.decimal("debit")?,
+                            amount: f
+                                .decimal("credit")?
+                                .checked_sub(f.decimal("debit")?)
+                                .ok_or_else(|| f.out_of_range("credit − debit"))?,
                             description: f
                                 .opt_text("description")?
                                 .or(f.opt_text("move_description_used")?),
@@ -551,13 +557,15 @@ fn list_price_field(module: bool) -> &'static str {
 /// `amount` rounded as Tryton's `Currency.round` rounds it: to a multiple
 /// of the currency's rounding factor, half to even. Without a factor the
 /// amount stays as it is, as in Tryton.
-fn round_to_currency(amount: Decimal, factor: Option<Decimal>) -> Decimal {
+/// `None` when the figures are beyond what a decimal holds (a broken or
+/// hostile answer), never a panic.
+fn round_to_currency(amount: Decimal, factor: Option<Decimal>) -> Option<Decimal> {
     match factor {
-        Some(factor) if !factor.is_zero() => {
-            (amount / factor).round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven)
-                * factor
-        }
-        _ => amount,
+        Some(factor) if !factor.is_zero() => amount
+            .checked_div(factor)?
+            .round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven)
+            .checked_mul(factor),
+        _ => Some(amount),
     }
 }
 
@@ -784,8 +792,8 @@ fn ids(result: Value) -> Result<Vec<ErpId>, ErpError> {
         Value::Array(items) => items
             .iter()
             .map(|item| {
-                item.as_i64()
-                    .ok_or_else(|| ErpError::Protocol(format!("expected an id, got {item}")))
+                values::positive_id(item)
+                    .ok_or_else(|| ErpError::Protocol(format!("expected an id above 0, got {item}")))
             })
             .collect(),
         other => Err(ErpError::Protocol(format!("expected ids, got {other}"))),
@@ -795,16 +803,66 @@ fn ids(result: Value) -> Result<Vec<ErpId>, ErpError> {
 impl Tryton {
     /// The distinct ids that `field` of the `model` records matching
     /// `domain` point to, ascending.
+    ///
+    /// Reads [`ID_PAGE`] records at a time: after weeks offline the records
+    /// matching can be many (tens of thousands of stock moves), and one
+    /// call for all of them could outlast the ERP's time limit and stop
+    /// every sync at the same step.
     async fn referenced_ids(
         &self,
         model: &'static str,
         domain: Value,
         field: &str,
     ) -> Result<Vec<ErpId>, ErpError> {
-        let rows = self
-            .search_read(model, domain, None, &[field], self.context.clone())
-            .await?;
-        distinct(rows.iter().map(|row| Fields { model, row }.req_id(field)))
+        let mut referenced = BTreeSet::new();
+        let mut after = 0;
+        loop {
+            let page_domain = json!([domain.clone(), [["id", ">", after]]]);
+            let rows = self
+                .search_read(model, page_domain, Some(ID_PAGE), &[field], self.context.clone())
+                .await?;
+            let mut last = after;
+            for row in &rows {
+                let fields = Fields { model, row };
+                last = fields.id()?;
+                referenced.insert(fields.req_id(field)?);
+            }
+            if rows.len() < ID_PAGE {
+                return Ok(referenced.into_iter().collect());
+            }
+            after = next_after(model, after, last)?;
+        }
+    }
+
+    /// The ids of the live records of `entity`, ascending, [`ID_PAGE`] at a
+    /// time.
+    async fn live_ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
+        let model = model(entity, self.module);
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let result = self
+                .rpc
+                .call(
+                    &format!("model.{}.search", model.name),
+                    json!([
+                        [(model.domain)(), [["id", ">", after]]],
+                        0,
+                        ID_PAGE,
+                        [["id", "ASC"]],
+                        self.context
+                    ]),
+                )
+                .await?;
+            let page = ids(result)?;
+            let full = page.len() >= ID_PAGE;
+            let last = page.last().copied().unwrap_or(after);
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+            after = next_after(model.name, after, last)?;
+        }
     }
 
     /// Fills in each lookup's `path.name` in `rows`, reading the names not
@@ -940,8 +998,7 @@ impl Tryton {
                 })?;
             for row in rows {
                 let figures = match row.as_array().map(Vec::as_slice) {
-                    Some([product, on_hand, forecast]) => product
-                        .as_i64()
+                    Some([product, on_hand, forecast]) => values::positive_id(product)
                         .zip(decode_decimal(on_hand))
                         .zip(decode_decimal(forecast)),
                     _ => None,
@@ -1086,15 +1143,7 @@ impl Erp for Tryton {
         if !self.serves(entity) {
             return Ok(Vec::new());
         }
-        let model = model(entity, self.module);
-        let result = self
-            .rpc
-            .call(
-                &format!("model.{}.search", model.name),
-                json!([(model.domain)(), 0, null, [["id", "ASC"]], self.context]),
-            )
-            .await?;
-        ids(result)
+        self.live_ids(entity).await
     }
 
     fn stock_batch(&self) -> Option<usize> {
@@ -1183,11 +1232,19 @@ impl Erp for Tryton {
     }
 }
 
-fn distinct(ids: impl Iterator<Item = Result<ErpId, ErpError>>) -> Result<Vec<ErpId>, ErpError> {
-    Ok(ids
-        .collect::<Result<BTreeSet<_>, _>>()?
-        .into_iter()
-        .collect())
+/// How many records one call reads when the answer is ids only (a page
+/// of 10,000 stock moves is about 0.3 MB and a fraction of a second).
+const ID_PAGE: usize = 10_000;
+
+/// The cursor after a full page ending at `last`: it must move forward,
+/// or an ERP that answers the same page again would be asked forever.
+fn next_after(model: &str, after: ErpId, last: ErpId) -> Result<ErpId, ErpError> {
+    if last <= after {
+        return Err(ErpError::Protocol(format!(
+            "{model}: a full page of records did not move past id {after}"
+        )));
+    }
+    Ok(last)
 }
 
 /// A bare JSON-RPC session, for tools that speak Tryton's own words: the
@@ -1233,32 +1290,39 @@ mod tests {
         // Decimal('12.345') / Decimal('0.01') quantized half-even, times 0.01.
         assert_eq!(
             round_to_currency(dec!(12.345), Some(dec!(0.01))),
-            dec!(12.34)
+            Some(dec!(12.34))
         );
         assert_eq!(
             round_to_currency(dec!(12.355), Some(dec!(0.01))),
-            dec!(12.36)
+            Some(dec!(12.36))
         );
         assert_eq!(
             round_to_currency(dec!(-12.345), Some(dec!(0.01))),
-            dec!(-12.34)
+            Some(dec!(-12.34))
         );
         // A factor that is not a power of ten (Swiss rappen).
         assert_eq!(
             round_to_currency(dec!(12.37), Some(dec!(0.05))),
-            dec!(12.35)
+            Some(dec!(12.35))
         );
         assert_eq!(
             round_to_currency(dec!(12.375), Some(dec!(0.05))),
-            dec!(12.40)
+            Some(dec!(12.40))
         );
         // Yen: whole units.
-        assert_eq!(round_to_currency(dec!(1234.5), Some(dec!(1))), dec!(1234));
+        assert_eq!(round_to_currency(dec!(1234.5), Some(dec!(1))), Some(dec!(1234)));
         // No factor: unrounded, as Tryton leaves it.
-        assert_eq!(round_to_currency(dec!(1.23456), None), dec!(1.23456));
+        assert_eq!(round_to_currency(dec!(1.23456), None), Some(dec!(1.23456)));
         assert_eq!(
             round_to_currency(dec!(1.23456), Some(dec!(0))),
-            dec!(1.23456)
+            Some(dec!(1.23456))
         );
+    }
+
+    #[test]
+    fn amounts_beyond_a_decimal_are_none_not_a_panic() {
+        let huge = rust_decimal::Decimal::MAX;
+        assert_eq!(round_to_currency(huge, Some(dec!(0.0000000000000000000000000001))), None);
+        assert_eq!(round_to_currency(huge, Some(dec!(0.01))), None);
     }
 }

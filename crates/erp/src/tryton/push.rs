@@ -7,7 +7,7 @@
 use super::Tryton;
 use super::values::{Fields, decode_decimal, encode_date};
 use crate::{ErpError, SentSale};
-use fieldbook_core::{ErpId, SaleDraft, SaleKind, SaleRef};
+use fieldbook_core::{ErpId, SaleContent, SaleDraft, SaleKind, SaleRef};
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -51,8 +51,12 @@ impl Tryton {
                 let sale = fields.id()?;
                 let state = fields.text("state")?;
                 if target.contains(&state.as_str()) {
-                    // Sent before; only the answer was lost.
-                    return self.sent_sale(sale).await;
+                    // Sent before; only the answer was lost. The ERP's sale
+                    // stands, but if it is not what the entry says (edited
+                    // in the ERP since), the salesperson must hear of it.
+                    let mut sent = self.sent_sale(sale).await?;
+                    sent.differences = draft.differences(&self.sale_content(sale).await?);
+                    return Ok(sent);
                 }
                 match state.as_str() {
                     "cancelled" => {
@@ -70,7 +74,30 @@ impl Tryton {
                 self.rewrite_sale(sale, draft).await?;
                 sale
             }
-            None => self.create_sale(uuid, draft).await?,
+            None => match self.create_sale(uuid, draft).await {
+                Ok(sale) => sale,
+                // Refused, but perhaps only by Fieldbook's own uniqueness
+                // constraint: another push of the same entry (the CLI and
+                // the window, or a second "sync now") created it between
+                // our lookup and our create. Then the entry is there, and
+                // the next push takes it on; it is not the ERP's "no".
+                Err(error @ ErpError::Rejected { .. }) => {
+                    let again = self
+                        .search_read(
+                            "sale.sale",
+                            json!([["fieldbook_uuid", "=", uuid]]),
+                            Some(1),
+                            &["state"],
+                            self.context_with(json!({"active_test": false})),
+                        )
+                        .await?;
+                    if again.is_empty() {
+                        return Err(error);
+                    }
+                    return Err(ErpError::SentMeanwhile);
+                }
+                Err(error) => return Err(error),
+            },
         };
         self.button("sale.sale", "quote", sale).await?;
         if draft.kind == SaleKind::Order {
@@ -255,7 +282,7 @@ impl Tryton {
             .await?;
         created
             .get(0)
-            .and_then(Value::as_i64)
+            .and_then(super::values::positive_id)
             .ok_or_else(|| ErpError::Protocol(format!("expected the new sale's id, got {created}")))
     }
 
@@ -283,6 +310,54 @@ impl Tryton {
             )
             .await?;
         Ok(())
+    }
+
+    /// What the ERP holds of a sale, in the draft's terms.
+    async fn sale_content(&self, sale: ErpId) -> Result<SaleContent, ErpError> {
+        let rows = self
+            .read(
+                "sale.sale",
+                &[sale],
+                &["party", "invoice_address", "shipment_address"],
+                self.context.clone(),
+            )
+            .await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| ErpError::Protocol(format!("sale {sale} vanished after sending")))?;
+        let fields = Fields {
+            model: "sale.sale",
+            row,
+        };
+        let lines = self
+            .search_read(
+                "sale.line",
+                json!([["sale", "=", sale], ["type", "=", "line"]]),
+                None,
+                &["product", "quantity", "unit_price"],
+                self.context.clone(),
+            )
+            .await?;
+        let lines = lines
+            .iter()
+            .map(|row| {
+                let line = Fields {
+                    model: "sale.line",
+                    row,
+                };
+                Ok((
+                    line.req_id("product")?,
+                    line.decimal("quantity")?,
+                    line.decimal("unit_price")?,
+                ))
+            })
+            .collect::<Result<_, ErpError>>()?;
+        Ok(SaleContent {
+            customer_id: fields.req_id("party")?,
+            invoice_address_id: fields.opt_id("invoice_address")?,
+            shipment_address_id: fields.opt_id("shipment_address")?,
+            lines,
+        })
     }
 
     /// The ERP's view of a sale: number, state and totals.
@@ -320,6 +395,7 @@ impl Tryton {
             untaxed: amount("untaxed_amount")?,
             tax: amount("tax_amount")?,
             total: amount("total_amount")?,
+            differences: Vec::new(),
         })
     }
 }

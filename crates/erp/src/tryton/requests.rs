@@ -94,7 +94,7 @@ impl Tryton {
                     .await?;
                 created
                     .get(0)
-                    .and_then(serde_json::Value::as_i64)
+                    .and_then(super::values::positive_id)
                     .ok_or_else(|| {
                         ErpError::Protocol(format!(
                             "expected the new complaint's id, got {created}"

@@ -24,6 +24,41 @@ pub struct TrytonConfig {
     pub password: String,
     /// The longest a single call may take.
     pub timeout: Duration,
+    /// The largest answer accepted, counted after decompression, so a
+    /// broken or hostile server (or a gzip bomb) cannot fill the laptop's
+    /// memory.
+    pub max_answer_bytes: usize,
+    /// Whether plain `http://` to a host other than this computer is
+    /// allowed: only when the administrator says so explicitly.
+    pub allow_insecure_http: bool,
+}
+
+/// The largest answer accepted by default: 64 MiB. The largest answer of a
+/// sync at benchmark size (stock of 50,000 products in two warehouses from
+/// Fieldbook's module, in one call) is about 11 MiB uncompressed; a page
+/// of records is under 1 MiB (BENCHMARKS.md, "Hostile answers").
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = 64 << 20;
+
+impl TrytonConfig {
+    /// A configuration with the defaults: calls of at most 120 s, answers
+    /// of at most [`DEFAULT_MAX_ANSWER_BYTES`], `https://` (or `http://` to
+    /// this computer) only.
+    pub fn new(
+        url: impl Into<String>,
+        database: impl Into<String>,
+        login: impl Into<String>,
+        password: impl Into<String>,
+    ) -> TrytonConfig {
+        TrytonConfig {
+            url: url.into(),
+            database: database.into(),
+            login: login.into(),
+            password: password.into(),
+            timeout: Duration::from_secs(120),
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+            allow_insecure_http: false,
+        }
+    }
 }
 
 impl fmt::Debug for TrytonConfig {
@@ -33,6 +68,9 @@ impl fmt::Debug for TrytonConfig {
             .field("database", &self.database)
             .field("login", &self.login)
             .field("password", &"<redacted>")
+            .field("timeout", &self.timeout)
+            .field("max_answer_bytes", &self.max_answer_bytes)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()
     }
 }
@@ -59,7 +97,7 @@ pub(crate) struct Rpc {
 
 impl Rpc {
     pub fn new(config: TrytonConfig) -> Result<Rpc, ErpError> {
-        let base = normalize_url(&config.url)?;
+        let base = normalize_url(&config.url, config.allow_insecure_http)?;
         // Answers come gzipped (Tryton compresses large ones when asked).
         // Uncompressed, Tryton writes its JSON a few hundred bytes at a
         // time, and receiving hundreds of thousands of tiny pieces cost both
@@ -136,7 +174,10 @@ impl Rpc {
             _ => (None, None),
         };
         let (Some(user_id), Some(key)) = (user_id, key) else {
-            return Err(ErpError::Protocol(format!("login answer {result}")));
+            // Not the answer itself: it may hold a session key.
+            return Err(ErpError::Protocol(
+                "the login answer is not [user id, session key]".into(),
+            ));
         };
         let token = base64::engine::general_purpose::STANDARD
             .encode(format!("{}:{user_id}:{key}", self.config.login));
@@ -200,6 +241,16 @@ impl Rpc {
                     tracing::info!("ERP session expired; logging in again");
                     self.session.write().await.take();
                 }
+                // The ERP answered the login as Tryton, so a page that is
+                // not JSON-RPC now came from something on the way (a proxy,
+                // a portal, a body cut short). The request may have reached
+                // the ERP: a passing failure, to be tried again.
+                Err(Failure::NotJson(detail)) => {
+                    return Err(ErpError::Garbled {
+                        url: self.base.clone(),
+                        detail,
+                    });
+                }
                 Err(failure) => return Err(self.to_error(failure)),
             }
         }
@@ -238,7 +289,7 @@ impl Rpc {
                 Some(date.with_timezone(&Utc));
         }
         let status = response.status();
-        let body = read_body(response).await?;
+        let body = read_body(response, self.config.max_answer_bytes).await?;
         if status != StatusCode::OK {
             return Err(Failure::Status(
                 status,
@@ -281,6 +332,10 @@ impl Rpc {
                 url,
                 detail: format!("answered {text:?}"),
             },
+            Failure::TooLarge => ErpError::AnswerTooLarge {
+                url,
+                limit_mib: self.config.max_answer_bytes >> 20,
+            },
             Failure::Remote(error) => remote_error(&error),
         }
     }
@@ -290,6 +345,8 @@ enum Failure {
     Transport(reqwest::Error),
     Status(StatusCode, String),
     NotJson(String),
+    /// Larger than `max_answer_bytes`; reading stopped there.
+    TooLarge,
     Remote(Value),
 }
 
@@ -320,22 +377,46 @@ fn remote_error(error: &Value) -> ErpError {
 }
 
 /// `http://host:8000` and `http://host:8000/` both become
-/// `http://host:8000/`; anything that is not an http(s) URL is refused.
-fn normalize_url(url: &str) -> Result<String, ErpError> {
-    if !url.contains("://") {
-        return Err(ErpError::NotAnErp {
-            url: url.to_owned(),
-            detail: "the address must start with http:// or https://".into(),
-        });
-    }
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|error| ErpError::NotAnErp {
+/// `http://host:8000/`; anything that is not an http(s) URL is refused, and
+/// so are a login or password in the URL and, unless `allow_insecure_http`,
+/// plain `http://` to anything but this computer.
+fn normalize_url(url: &str, allow_insecure_http: bool) -> Result<String, ErpError> {
+    let not_http = || ErpError::NotAnErp {
         url: url.to_owned(),
+        detail: "the address must start with http:// or https://".into(),
+    };
+    if !url.contains("://") {
+        return Err(not_http());
+    }
+    let mut parsed = reqwest::Url::parse(url.trim()).map_err(|error| ErpError::NotAnErp {
+        // The text as typed may hold a password: name only what it is.
+        url: "the address given".into(),
         detail: format!("not a valid address: {error}"),
     })?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // Shown without what stood before the '@'.
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
+        return Err(ErpError::CredentialsInAddress {
+            url: parsed.to_string(),
+        });
+    }
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(ErpError::NotAnErp {
-            url: url.to_owned(),
-            detail: "the address must start with http:// or https://".into(),
+        return Err(not_http());
+    }
+    let host = parsed
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    let loopback = match host.parse::<std::net::IpAddr>() {
+        Ok(address) => address.is_loopback(),
+        Err(_) => host == "localhost" || host.ends_with(".localhost"),
+    };
+    if parsed.scheme() == "http" && !loopback && !allow_insecure_http {
+        return Err(ErpError::InsecureAddress {
+            url: parsed.to_string(),
         });
     }
     let mut text = parsed.to_string();
@@ -370,17 +451,27 @@ fn strip_html(text: &str) -> String {
     plain.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Reads a whole answer body into one buffer of its own.
+/// Reads a whole answer body into one buffer of its own, refusing one
+/// larger than `limit` bytes (after decompression: a gzip bomb stops
+/// there too).
 ///
 /// Tryton streams its JSON in many small chunks (`iterencode`), and each
 /// chunk hyper hands over keeps its whole read buffer alive while it is
 /// held: collecting them with `Response::bytes` pinned about 100 MiB for a
 /// 400 KB page of products. Copying each chunk out and dropping it lets hyper
 /// reuse its buffer, so an answer costs about its own size.
-async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, Failure> {
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Failure> {
+    // Content-Length is the compressed size when the answer is gzipped:
+    // only a bound on what to reserve, checked again while reading.
     let expected = response.content_length().unwrap_or(0);
+    if expected > limit as u64 {
+        return Err(Failure::TooLarge);
+    }
     let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(64 << 20));
     while let Some(chunk) = response.chunk().await.map_err(Failure::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(Failure::TooLarge);
+        }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
@@ -401,20 +492,59 @@ mod tests {
     #[test]
     fn addresses_are_normalized_or_refused() {
         assert_eq!(
-            normalize_url("http://127.0.0.1:8000").unwrap(),
+            normalize_url("http://127.0.0.1:8000", false).unwrap(),
             "http://127.0.0.1:8000/"
         );
         assert_eq!(
-            normalize_url(" https://erp.example.com/ ").unwrap(),
+            normalize_url(" https://erp.example.com/ ", false).unwrap(),
             "https://erp.example.com/"
         );
         for bad in ["erp.example.com", "ftp://erp.example.com", "http://", ""] {
-            let error = normalize_url(bad).unwrap_err();
+            let error = normalize_url(bad, false).unwrap_err();
             assert!(
                 matches!(error, ErpError::NotAnErp { .. }),
                 "{bad}: {error:?}"
             );
         }
+    }
+
+    #[test]
+    fn plain_http_goes_only_to_this_computer_unless_the_administrator_allows_it() {
+        for local in [
+            "http://127.0.0.1:8000/",
+            "http://127.3.4.5:8000/",
+            "http://localhost:8000/",
+            "http://[::1]:8000/",
+        ] {
+            assert!(normalize_url(local, false).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://erp.example.com:8000/",
+            "http://192.168.1.20:8000/",
+            "http://localhost.example.com/",
+        ] {
+            let error = normalize_url(remote, false).unwrap_err();
+            assert!(matches!(error, ErpError::InsecureAddress { .. }), "{remote}: {error:?}");
+            assert!(error.to_string().contains("--allow-insecure-http"), "{error}");
+            assert_eq!(normalize_url(remote, true).unwrap(), remote);
+        }
+    }
+
+    #[test]
+    fn a_password_in_the_address_is_refused_and_never_repeated() {
+        for url in [
+            "https://alice:s3cret-pw@erp.example.com/",
+            "http://alice:s3cret-pw@127.0.0.1:8000/",
+            "https://s3cret-pw@erp.example.com/",
+        ] {
+            let error = normalize_url(url, true).unwrap_err();
+            assert!(matches!(error, ErpError::CredentialsInAddress { .. }), "{url}: {error:?}");
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains("s3cret-pw"), "{shown}");
+        }
+        // Not even when the rest of the address cannot be parsed.
+        let error = normalize_url("https://alice:s3cret-pw@erp example.com/", true).unwrap_err();
+        assert!(!format!("{error} {error:?}").contains("s3cret-pw"), "{error:?}");
     }
 
     #[test]

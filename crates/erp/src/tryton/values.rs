@@ -105,27 +105,51 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A malformed field, named by model, record and field, with a short
+    /// excerpt of what came instead.
     fn bad(&self, field: &str, what: &str) -> ErpError {
+        let record = match self.row.get("id") {
+            Some(Value::Number(id)) => format!(" {id}"),
+            _ => String::new(),
+        };
+        let mut got = self.get(field).to_string();
+        if got.len() > 80 {
+            let end = (0..=80).rev().find(|&index| got.is_char_boundary(index)).unwrap_or(0);
+            got.truncate(end);
+            got.push('…');
+        }
         ErpError::Protocol(format!(
-            "{}.{field}: expected {what}, got {}",
+            "{}{record}, field {field}: expected {what}, got {got}",
             self.model,
-            self.get(field)
         ))
     }
 
+    /// A figure computed from this record's fields that a decimal cannot
+    /// hold: a broken or hostile answer, named by model and record.
+    pub fn out_of_range(&self, what: &str) -> ErpError {
+        let record = match self.row.get("id") {
+            Some(Value::Number(id)) => format!(" {id}"),
+            _ => String::new(),
+        };
+        ErpError::Protocol(format!(
+            "{}{record}: {what} is beyond what Fieldbook can compute",
+            self.model
+        ))
+    }
+
+    /// The record's own id. Zero and negative ids are refused: the cache
+    /// keeps records written offline under negative ids, and an ERP id must
+    /// never meet them.
     pub fn id(&self) -> Result<i64, ErpError> {
-        self.get("id")
-            .as_i64()
-            .ok_or_else(|| self.bad("id", "an id"))
+        positive_id(self.get("id")).ok_or_else(|| self.bad("id", "an id above 0"))
     }
 
     pub fn opt_id(&self, field: &str) -> Result<Option<i64>, ErpError> {
         match self.get(field) {
             Value::Null => Ok(None),
-            value => value
-                .as_i64()
+            value => positive_id(value)
                 .map(Some)
-                .ok_or_else(|| self.bad(field, "an id")),
+                .ok_or_else(|| self.bad(field, "an id above 0")),
         }
     }
 
@@ -138,7 +162,7 @@ impl<'a> Fields<'a> {
             Value::Null => Ok(Vec::new()),
             Value::Array(items) => items
                 .iter()
-                .map(|item| item.as_i64().ok_or_else(|| self.bad(field, "ids")))
+                .map(|item| positive_id(item).ok_or_else(|| self.bad(field, "ids above 0")))
                 .collect(),
             _ => Err(self.bad(field, "a list of ids")),
         }
@@ -187,6 +211,11 @@ impl<'a> Fields<'a> {
                 .ok_or_else(|| self.bad(field, "a date")),
         }
     }
+}
+
+/// An ERP id: a whole number above 0.
+pub(crate) fn positive_id(value: &Value) -> Option<i64> {
+    value.as_i64().filter(|id| *id > 0)
 }
 
 #[cfg(test)]
@@ -248,6 +277,37 @@ mod tests {
         assert_eq!(fields.text("currency.code").unwrap(), "CNY");
         assert_eq!(fields.opt_text("missing.code").unwrap(), None);
         let error = fields.req_id("party").unwrap_err().to_string();
-        assert!(error.contains("sale.sale.party"), "{error}");
+        assert!(error.contains("sale.sale 3, field party"), "{error}");
+    }
+
+    #[test]
+    fn ids_of_zero_or_below_and_malformed_fields_name_model_record_and_field() {
+        let row = |value: Value| -> Row {
+            serde_json::from_value(json!({"id": 7, "party": value, "lines": [1, value]})).unwrap()
+        };
+        for bad in [json!(0), json!(-3), json!("4"), json!(1.5), json!(true)] {
+            let row = row(bad.clone());
+            let fields = Fields {
+                model: "sale.sale",
+                row: &row,
+            };
+            let error = fields.opt_id("party").unwrap_err().to_string();
+            assert!(error.contains("sale.sale 7, field party"), "{bad}: {error}");
+            assert!(fields.ids("lines").is_err(), "{bad}");
+        }
+        let row: Row = serde_json::from_value(json!({"id": -1})).unwrap();
+        let fields = Fields {
+            model: "party.party",
+            row: &row,
+        };
+        assert!(fields.id().is_err());
+        // A long value is cut in the message.
+        let row: Row = serde_json::from_value(json!({"id": 2, "name": ["x".repeat(10_000)]})).unwrap();
+        let fields = Fields {
+            model: "party.party",
+            row: &row,
+        };
+        let error = fields.text("name").unwrap_err().to_string();
+        assert!(error.len() < 300, "{error}");
     }
 }
