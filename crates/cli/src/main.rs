@@ -433,11 +433,11 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Quote {
             action: QuoteAction::Sale(action),
-        } => sale(&cache_path, SaleKind::Quote, action),
+        } => sale(&data_dir, &cache_path, SaleKind::Quote, action),
         Command::Quote {
             action: QuoteAction::Send { quote, json },
         } => send_quote(&cache_path, &quote, json),
-        Command::Order { action } => sale(&cache_path, SaleKind::Order, action),
+        Command::Order { action } => sale(&data_dir, &cache_path, SaleKind::Order, action),
         Command::Request {
             action:
                 RequestAction::New {
@@ -469,10 +469,12 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 OutboxAction::List { json } => write::outbox(&store, &store.outbox()?, now, json)?,
                 OutboxAction::Show { entry, json } => return show_entry(&store, entry, json),
                 OutboxAction::Retry { entry } => {
+                    let _lock = sending_lock(&data_dir, &cache_path)?;
                     store.retry(entry, now)?;
                     println!("Entry {entry} will be sent again with the next `fieldbook sync`.");
                 }
                 OutboxAction::Discard { entry } => {
+                    let _lock = sending_lock(&data_dir, &cache_path)?;
                     let discarded = store.discard(entry)?;
                     let removed = discarded.entries;
                     let plural = if removed == 1 { "y" } else { "ies" };
@@ -500,12 +502,40 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// The lock that `sync` holds while it sends and pulls, and that `order
+/// edit`, `quote edit`, `outbox retry` and `outbox discard` take too: an
+/// entry must not change while a sync may be sending it. Held until the
+/// returned file is dropped; refused at once while another holds it.
+fn sending_lock(data_dir: &Path, cache_path: &Path) -> anyhow::Result<std::fs::File> {
+    let lock_path = data_dir.join("sync.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("cannot create {}", lock_path.display()))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
+            path: cache_path.to_owned(),
+        }
+        .into()),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("cannot lock {}", lock_path.display()))
+        }
+    }
+}
+
 /// `quote new|show|edit` and `order new|show|edit`.
-fn sale(cache_path: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result<Exit> {
+fn sale(
+    data_dir: &Path,
+    cache_path: &Path,
+    kind: SaleKind,
+    action: SaleAction,
+) -> anyhow::Result<Exit> {
     let mut store = open(cache_path)?;
     let args = match action {
         SaleAction::Show { entry, json } => return show_entry(&store, entry, json),
-        SaleAction::Edit(args) => return edit_sale(&mut store, kind, args),
+        SaleAction::Edit(args) => {
+            let _lock = sending_lock(data_dir, cache_path)?;
+            return edit_sale(&mut store, kind, args);
+        }
         SaleAction::New(args) => args,
     };
     let form = match &args.from {
@@ -892,21 +922,7 @@ async fn sync(
     }
     let mut store = open(cache_path)?;
     // One sync at a time per cache: a second one would only wait on the first.
-    let lock_path = data_dir.join("sync.lock");
-    let lock = std::fs::File::create(&lock_path)
-        .with_context(|| format!("cannot create {}", lock_path.display()))?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(StoreError::Locked {
-                path: cache_path.to_owned(),
-            }
-            .into());
-        }
-        Err(std::fs::TryLockError::Error(error)) => {
-            return Err(error).with_context(|| format!("cannot lock {}", lock_path.display()));
-        }
-    }
+    let _lock = sending_lock(data_dir, cache_path)?;
     let link = store
         .erp_link()?
         .context("the cache does not say which ERP it mirrors: run `fieldbook init` again")?;

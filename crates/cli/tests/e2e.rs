@@ -406,6 +406,22 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
     let entry = saved["entry"].as_i64().unwrap().to_string();
     let listed = ok(&cli.run(&["outbox"]));
     assert!(listed.contains("waiting to be sent"), "{listed}");
+    // While a sync holds the cache (it may be sending this very entry),
+    // the entry is neither edited, retried nor discarded.
+    {
+        let lock = std::fs::File::create(cli.dir.path().join("sync.lock")).unwrap();
+        lock.try_lock().unwrap();
+        for args in [
+            &["order", "edit", &entry, "--line", "P-TEA:3"][..],
+            &["outbox", "retry", &entry],
+            &["outbox", "discard", &entry],
+        ] {
+            check(&cli.run(args), 6, "in use by another program");
+        }
+    }
+    let kept: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["outbox", "show", &entry, "--json"]))).unwrap();
+    assert_eq!(kept["draft"]["lines"].as_array().map(Vec::len), Some(2), "{kept}");
     check(&cli.run(&["sync"]), 4, "cannot reach the ERP");
     let listed = ok(&cli.run(&["outbox", "list"]));
     assert!(
