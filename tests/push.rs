@@ -618,3 +618,158 @@ async fn a_quote_goes_as_a_quotation_and_later_becomes_an_order_once() {
         "the pull shows the ERP's view"
     );
 }
+
+/// A cache written by the previous Fieldbook (schema 4, before the
+/// in-flight mark), holding entries of every kind: a new customer and an
+/// order for it, a quote and its way to become an order, a customer edit,
+/// an after-sales request, one the ERP refused, and one the ERP already
+/// has (the laptop died after Tryton committed). The upgrade keeps every
+/// entry sendable; the push sends each to Tryton exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the_upgrade() {
+    use fieldbook_core::customers::{AddressDraft, CustomerDraft, CustomerEdit, EditField, FieldEdit};
+    use fieldbook_core::requests::RequestDraft;
+    use fieldbook_core::{QuoteToOrder, SaleRef};
+    use fieldbook_store::CacheKey;
+
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let erp = Arc::new(Tryton::connect(server.sales_config()).await.unwrap());
+    let admin = server.admin().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let key = CacheKey::new("k").unwrap();
+    let mut store = Store::create(&path, &key).unwrap();
+    sync_with(&erp, &mut store).await.unwrap();
+    let now = Utc::now();
+
+    let new_customer = store
+        .add_customer(
+            "01d5c4e0-0000-4000-8000-000000000001",
+            &CustomerDraft {
+                name: "旧版本客户 Old Schema Trading".into(),
+                addresses: vec![AddressDraft {
+                    uuid: "01d5c4e0-0000-4000-8000-0000000000a1".into(),
+                    street: Some("老街 4号".into()),
+                    postal_code: None,
+                    city: Some("苏州".into()),
+                    country: Some("CN".into()),
+                    invoice: true,
+                    delivery: true,
+                }],
+                contacts: vec![],
+            },
+            now,
+        )
+        .unwrap();
+    let mut for_new = order(&store, "C-ACME", 1);
+    let new_address = store.customer(&new_customer.code).unwrap().unwrap().addresses[0].erp_id;
+    assert!(new_address < 0, "provisional until the ERP has it");
+    for_new.customer_id = new_customer.customer_id;
+    for_new.invoice_address_id = Some(new_address);
+    for_new.shipment_address_id = Some(new_address);
+    store
+        .add_sale("01d5c4e0-0000-4000-8000-000000000002", &for_new, None, now)
+        .unwrap();
+    let mut quote = order(&store, "C-ACME", 2);
+    quote.kind = SaleKind::Quote;
+    let quote_uuid = "01d5c4e0-0000-4000-8000-000000000003";
+    store.add_sale(quote_uuid, &quote, None, now).unwrap();
+    store
+        .add_quote_to_order(
+            "01d5c4e0-0000-4000-8000-000000000004",
+            &QuoteToOrder {
+                sale: SaleRef::Entry(quote_uuid.into()),
+                customer_id: quote.customer_id,
+                label: "the old quote".into(),
+                estimated_total: quote.estimated_total(2),
+            },
+            now,
+        )
+        .unwrap();
+    let huawei = store.customer("C-HUAWEI").unwrap().unwrap().customer.value;
+    store
+        .edit_customer(
+            "01d5c4e0-0000-4000-8000-000000000005",
+            &CustomerEdit {
+                customer_id: huawei.erp_id,
+                fields: vec![FieldEdit {
+                    field: EditField::CustomerName,
+                    base: Some(huawei.name.clone()),
+                    value: Some("华为（旧版本改名）".into()),
+                }],
+                new_addresses: vec![],
+                new_contacts: vec![],
+            },
+            now,
+        )
+        .unwrap();
+    store
+        .add_request(
+            "01d5c4e0-0000-4000-8000-000000000006",
+            &RequestDraft {
+                customer_id: huawei.erp_id,
+                description: "旧版本写下的售后请求".into(),
+                order_id: None,
+                invoice_id: None,
+            },
+            now,
+        )
+        .unwrap();
+    let refused = store
+        .add_sale("01d5c4e0-0000-4000-8000-000000000007", &order(&store, "C-ACME", 3), None, now)
+        .unwrap();
+    store.record_rejected(refused, "over the credit limit", now).unwrap();
+    // Tryton committed this one and the laptop died before hearing back:
+    // schema 4 left it pending with no attempts, like one never sent.
+    let landed_uuid = "01d5c4e0-0000-4000-8000-000000000008";
+    let landed = order(&store, "C-ACME", 4);
+    store.add_sale(landed_uuid, &landed, None, now).unwrap();
+    erp.send_sale(landed_uuid, &landed, None).await.unwrap();
+    let written = store.outbox().unwrap();
+    assert_eq!(written.len(), 8);
+    drop(store);
+
+    // The same file as schema 4 wrote it: without the columns schema 5 adds.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "key", "k").unwrap();
+        conn.execute_batch(
+            "ALTER TABLE outbox DROP COLUMN payload_version;
+             ALTER TABLE outbox DROP COLUMN first_sent_at;
+             ALTER TABLE outbox DROP COLUMN in_flight;
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    }
+
+    let mut store = Store::open(&path, &key).unwrap();
+    let upgraded = store.outbox().unwrap();
+    assert_eq!(
+        upgraded.iter().map(|e| (&e.uuid, &e.payload, e.state)).collect::<Vec<_>>(),
+        written.iter().map(|e| (&e.uuid, &e.payload, e.state)).collect::<Vec<_>>(),
+        "every entry kept as written"
+    );
+    assert!(store.quarantined().unwrap().is_empty());
+    // Pending entries may be in the ERP (one is): none can be edited
+    // before a sync looks them up.
+    for entry in &upgraded {
+        assert_eq!(entry.in_flight, entry.state == EntryState::Pending, "{}", entry.uuid);
+    }
+    store.retry(refused, Utc::now()).unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert!(report.rejected.is_empty() && report.warnings.is_empty(), "{report:?}");
+    for entry in store.outbox().unwrap() {
+        assert_eq!(entry.state, EntryState::Done, "{}: {:?}", entry.uuid, entry.erp_message);
+        assert!(!entry.in_flight);
+    }
+    for uuid in [
+        "01d5c4e0-0000-4000-8000-000000000002",
+        quote_uuid,
+        "01d5c4e0-0000-4000-8000-000000000007",
+        landed_uuid,
+    ] {
+        let sales = sales_with(&admin, uuid).await;
+        assert_eq!(sales.len(), 1, "{uuid}: {sales:?}");
+    }
+    assert_eq!(sales_with(&admin, quote_uuid).await[0].2, "processing", "the quote became an order");
+}

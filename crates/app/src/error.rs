@@ -125,12 +125,16 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(_) => "errors.form.invalid",
             StoreError::QuoteAlreadySent { .. } => "errors.quote.already_sent",
             StoreError::InFlight { .. } => "errors.outbox.in_flight",
+            StoreError::UnreadableEntry { .. } => "errors.outbox.unreadable",
             StoreError::EmptyKey | StoreError::Sqlite(_) | StoreError::Migration(_) => {
                 "errors.cache.other"
             }
         };
         let mut app = AppError::new(code, message);
-        if let StoreError::QuoteAlreadySent { entry, .. } | StoreError::InFlight { entry } = &error {
+        if let StoreError::QuoteAlreadySent { entry, .. }
+        | StoreError::InFlight { entry }
+        | StoreError::UnreadableEntry { entry, .. } = &error
+        {
             app = app.with("entry", entry);
         }
         if error.is_transient() {

@@ -459,8 +459,15 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             let mut store = open(&cache_path)?;
             let now = Utc::now();
             let action = action.unwrap_or(OutboxAction::List { json: false });
+            // An entry this build cannot read exists all the same: it can
+            // be discarded (and is refused, saying why, by everything else).
+            let exists = |entry: i64| match store.outbox_entry(entry) {
+                Ok(found) => Ok(found.is_some()),
+                Err(StoreError::UnreadableEntry { .. }) => Ok(true),
+                Err(error) => Err(error),
+            };
             if let OutboxAction::Retry { entry } | OutboxAction::Discard { entry } = action
-                && store.outbox_entry(entry)?.is_none()
+                && !exists(entry)?
             {
                 eprintln!("error: no outbox entry {entry}: see `fieldbook outbox list`");
                 return Ok(Exit::NotFound);

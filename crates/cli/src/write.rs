@@ -611,14 +611,34 @@ pub fn outbox(
     now: DateTime<Utc>,
     json: bool,
 ) -> anyhow::Result<()> {
+    let quarantined = store.quarantined()?;
+    // The list of entries is a stable JSON shape; entries this build cannot
+    // read are named on stderr there, and listed here in text.
+    let aside: Vec<String> = quarantined
+        .iter()
+        .map(|entry| {
+            format!(
+                "entry {} ({}): KEPT ASIDE, not sent: this Fieldbook cannot read it ({}); update Fieldbook, or `fieldbook outbox discard {}`",
+                entry.seq, entry.kind, entry.reason, entry.seq
+            )
+        })
+        .collect();
+    if json {
+        for text in &aside {
+            eprintln!("warning: {text}");
+        }
+    }
     if json {
         return print_json(&entries.iter().map(entry_json).collect::<Vec<_>>());
     }
-    if entries.is_empty() {
+    if entries.is_empty() && quarantined.is_empty() {
         println!("The outbox is empty: everything written offline has reached the ERP.");
     }
     for entry in entries {
         println!("{}", line(store, entry, now)?);
+    }
+    for text in &aside {
+        println!("{text}");
     }
     Ok(())
 }

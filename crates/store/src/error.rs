@@ -68,6 +68,14 @@ pub enum StoreError {
     )]
     InFlight { entry: i64 },
 
+    /// An outbox entry this build cannot read (written by a newer
+    /// Fieldbook, or damaged): kept aside, never sent; the rest go on.
+    #[error(
+        "outbox entry {entry} cannot be read by this Fieldbook ({reason}): it is kept aside and not sent; \
+         update Fieldbook, or discard the entry"
+    )]
+    UnreadableEntry { entry: i64, reason: String },
+
     /// A quote already has its outbox entry to become an order: the store
     /// keeps one per quote.
     #[error("{label} is already on its way to become an order: outbox entry {entry}")]

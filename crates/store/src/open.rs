@@ -487,6 +487,42 @@ mod tests {
         );
     }
 
+    /// An entry written by a newer Fieldbook, or damaged, is kept aside
+    /// with a clear reason; the outbox, the other entries and the cache
+    /// stay usable, and the entry can be discarded.
+    #[test]
+    fn an_entry_this_build_cannot_read_is_kept_aside_and_the_rest_go() {
+        let mut store = Store::open_in_memory().unwrap();
+        for (uuid, payload, version) in [
+            ("good", r#"{"customer_id":1,"description":"ok","order_id":null,"invoice_id":null}"#, 1),
+            ("newer", r#"{"customer_id":1,"description":"from the future"}"#, 2),
+            ("damaged", r#"{"customer_id":"#, 1),
+        ] {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO outbox (uuid, kind, payload, payload_version, created_at, updated_at)
+                     VALUES (?1, 'request', ?2, ?3, '2026-11-25T09:00:00Z', '2026-11-25T09:00:00Z')",
+                    rusqlite::params![uuid, payload, version],
+                )
+                .unwrap();
+        }
+        let readable: Vec<String> = store.outbox().unwrap().into_iter().map(|e| e.uuid).collect();
+        assert_eq!(readable, vec!["good"]);
+        let sendable: Vec<String> = store.sendable(None).unwrap().into_iter().map(|e| e.uuid).collect();
+        assert_eq!(sendable, vec!["good"]);
+        let aside = store.quarantined().unwrap();
+        assert_eq!(aside.iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>(), ["newer", "damaged"]);
+        assert!(aside[0].reason.contains("newer Fieldbook (payload version 2"), "{:?}", aside[0]);
+        assert!(aside[1].reason.contains("outbox request"), "{:?}", aside[1]);
+        let error = store.outbox_entry(aside[0].seq).unwrap_err();
+        assert!(matches!(error, StoreError::UnreadableEntry { .. }), "{error:?}");
+        assert!(error.to_string().contains("kept aside and not sent"), "{error}");
+        assert_eq!(store.status().map(|_| ()).ok(), Some(()), "the cache stays usable");
+        assert_eq!(store.discard(aside[1].seq).unwrap().entries, 1);
+        assert_eq!(store.quarantined().unwrap().len(), 1);
+    }
+
     #[test]
     fn every_older_schema_upgrades_in_place_keeping_its_rows() {
         for version in 1..=SCHEMA_VERSION {

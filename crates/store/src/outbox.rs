@@ -142,11 +142,35 @@ pub struct OutboxEntry {
 
 const COLUMNS: &str = "seq, uuid, kind, payload, customer_id, depends_on, state, attempts, next_attempt_at, \
                        erp_message, warning_name, warning_text, erp_id, erp_number, created_at, updated_at, conflicts, \
-                       in_flight, first_sent_at";
+                       in_flight, first_sent_at, payload_version";
+
+/// The shape of the payloads this build writes (`outbox.payload_version`).
+/// Raise it, and read the older shapes, when a payload's shape changes.
+pub const PAYLOAD_VERSION: i64 = 1;
+
+/// An entry this build cannot read: written by a newer Fieldbook, or
+/// damaged. It is kept aside, never sent, and the other entries go on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuarantinedEntry {
+    pub seq: i64,
+    pub uuid: String,
+    pub kind: String,
+    /// What could not be read, in plain words.
+    pub reason: String,
+}
 
 fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
+    let seq: i64 = row.get(0)?;
     let kind: String = row.get(2)?;
-    let payload = EntryPayload::from_json(&kind, &row.get::<_, String>(3)?)?;
+    let version: i64 = row.get(19)?;
+    let unreadable = |reason: String| StoreError::UnreadableEntry { entry: seq, reason };
+    if version > PAYLOAD_VERSION {
+        return Err(unreadable(format!(
+            "it was written by a newer Fieldbook (payload version {version}, this one reads up to {PAYLOAD_VERSION})"
+        )));
+    }
+    let payload = EntryPayload::from_json(&kind, &row.get::<_, String>(3)?)
+        .map_err(|error| unreadable(error.to_string()))?;
     let optional_time = |text: Option<String>| text.as_deref().map(parse_time).transpose();
     let warning = match (
         row.get::<_, Option<String>>(10)?,
@@ -290,14 +314,15 @@ impl Store {
         check_sale(&tx, draft)?;
         let waits_for = crate::changes::creating_entry(&tx, records_named(draft))?;
         tx.execute(
-            "UPDATE outbox SET payload = ?2, payload_version = 1, state = 'pending', attempts = 0, next_attempt_at = NULL,
+            "UPDATE outbox SET payload = ?2, payload_version = ?5, state = 'pending', attempts = 0, next_attempt_at = NULL,
              erp_message = NULL, warning_name = NULL, warning_text = NULL, depends_on = coalesce(?4, depends_on), updated_at = ?3
              WHERE seq = ?1",
             params![
                 seq,
                 EntryPayload::Sale(draft.clone()).to_json()?,
                 time(at),
-                waits_for
+                waits_for,
+                PAYLOAD_VERSION
             ],
         )?;
         tx.commit()?;
@@ -318,7 +343,11 @@ impl Store {
         let mut statement = tx.prepare(&format!("SELECT {COLUMNS} FROM outbox ORDER BY seq"))?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let other = entry(row)?;
+            let other = match entry(row) {
+                Ok(other) => other,
+                Err(StoreError::UnreadableEntry { .. }) => continue,
+                Err(error) => return Err(error),
+            };
             match (&other.payload, &change.sale) {
                 (EntryPayload::QuoteToOrder(earlier), _) if earlier.sale == change.sale => {
                     return Err(StoreError::QuoteAlreadySent {
@@ -367,17 +396,36 @@ impl Store {
         Ok(seq)
     }
 
-    /// Every entry, in sending order.
+    /// Every entry this build can read, in sending order. An entry it
+    /// cannot read is left out (see [`Store::quarantined`]), so one damaged
+    /// or newer entry never makes the outbox unusable.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut statement = self
             .conn
             .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox ORDER BY seq"))?;
         let mut rows = statement.query([])?;
-        let mut entries = Vec::new();
+        readable(&mut rows)
+    }
+
+    /// The entries this build cannot read, kept aside and not sent: each
+    /// with what could not be read. They can be discarded.
+    pub fn quarantined(&self) -> Result<Vec<QuarantinedEntry>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE state != 'done' ORDER BY seq"))?;
+        let mut rows = statement.query([])?;
+        let mut quarantined = Vec::new();
         while let Some(row) = rows.next()? {
-            entries.push(entry(row)?);
+            if let Err(StoreError::UnreadableEntry { entry, reason }) = entry(row) {
+                quarantined.push(QuarantinedEntry {
+                    seq: entry,
+                    uuid: row.get(1)?,
+                    kind: row.get(2)?,
+                    reason,
+                });
+            }
         }
-        Ok(entries)
+        Ok(quarantined)
     }
 
     pub fn outbox_entry(&self, seq: i64) -> Result<Option<OutboxEntry>, StoreError> {
@@ -403,11 +451,7 @@ impl Store {
              ORDER BY seq"
         ))?;
         let mut rows = statement.query([backoff_at.map(time)])?;
-        let mut entries = Vec::new();
-        while let Some(row) = rows.next()? {
-            entries.push(entry(row)?);
-        }
-        Ok(entries)
+        readable(&mut rows)
     }
 
     /// How many entries wait (pending) and how many the ERP refused.
@@ -541,7 +585,8 @@ impl Store {
                 "no outbox entry {seq} waiting: see `fieldbook outbox list` (an entry the ERP accepted cannot be discarded)"
             )));
         };
-        let mut held = Vec::new();
+        // Each entry held, with what it is when this build can read it.
+        let mut held: Vec<(i64, bool, bool, Option<OutboxEntry>)> = Vec::new();
         {
             let mut statement = tx.prepare(&format!(
                 "WITH RECURSIVE held(uuid) AS (SELECT ?1 UNION SELECT outbox.uuid FROM outbox JOIN held ON outbox.depends_on = held.uuid)
@@ -549,21 +594,30 @@ impl Store {
             ))?;
             let mut rows = statement.query([&uuid])?;
             while let Some(row) = rows.next()? {
-                held.push(entry(row)?);
+                let readable = match entry(row) {
+                    Ok(readable) => Some(readable),
+                    Err(StoreError::UnreadableEntry { .. }) => None,
+                    Err(error) => return Err(error),
+                };
+                let sent_once = row.get::<_, Option<String>>(18)?.is_some();
+                held.push((row.get(0)?, row.get(17)?, sent_once, readable));
             }
         }
-        if let Some(busy) = held.iter().find(|entry| entry.in_flight) {
-            return Err(StoreError::InFlight { entry: busy.seq });
+        if let Some((busy, ..)) = held.iter().find(|(_, in_flight, ..)| *in_flight) {
+            return Err(StoreError::InFlight { entry: *busy });
         }
-        for gone in &held {
-            // What the entry wrote in the cache goes with it.
-            crate::changes::undo_local_change(&tx, gone)?;
-            tx.execute("DELETE FROM outbox WHERE seq = ?1", [gone.seq])?;
+        for (seq, _, _, readable) in &held {
+            // What the entry wrote in the cache goes with it (an entry this
+            // build cannot read leaves what it wrote: it cannot tell what).
+            if let Some(gone) = readable {
+                crate::changes::undo_local_change(&tx, gone)?;
+            }
+            tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
         }
         tx.commit()?;
         Ok(Discarded {
             entries: held.len(),
-            ever_sent: held.iter().filter(|entry| entry.first_sent_at.is_some()).count(),
+            ever_sent: held.iter().filter(|(_, _, sent_once, _)| *sent_once).count(),
         })
     }
 
@@ -760,6 +814,20 @@ fn records_named(draft: &SaleDraft) -> impl Iterator<Item = ErpId> {
     .flatten()
 }
 
+/// The entries of `rows` this build can read; those it cannot are left
+/// for [`Store::quarantined`].
+fn readable(rows: &mut rusqlite::Rows) -> Result<Vec<OutboxEntry>, StoreError> {
+    let mut entries = Vec::new();
+    while let Some(row) = rows.next()? {
+        match entry(row) {
+            Ok(readable) => entries.push(readable),
+            Err(StoreError::UnreadableEntry { .. }) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(entries)
+}
+
 /// Whether entry `seq` may be in the ERP (false for an unknown entry).
 fn in_flight(tx: &rusqlite::Transaction, seq: i64) -> Result<bool, StoreError> {
     Ok(tx
@@ -863,12 +931,13 @@ pub(crate) fn insert_entry(
     }
     let at = time(at);
     let inserted = tx.execute(
-        "INSERT INTO outbox (uuid, kind, payload, customer_id, depends_on, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        "INSERT INTO outbox (uuid, kind, payload, payload_version, customer_id, depends_on, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
         params![
             uuid,
             payload.kind(),
             payload.to_json()?,
+            PAYLOAD_VERSION,
             customer_id,
             depends_on,
             at

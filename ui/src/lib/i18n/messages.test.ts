@@ -98,6 +98,7 @@ const ERROR_CODES = [
   'errors.sync.running',
   'errors.outbox.not_refused',
   'errors.outbox.in_flight',
+  'errors.outbox.unreadable',
   'errors.secrets.no_password',
 ];
 
