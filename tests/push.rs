@@ -265,12 +265,32 @@ async fn a_refused_order_keeps_its_fields_lets_later_ones_through_and_goes_once_
     assert!(["confirmed", "processing"].contains(&sales[0].2.as_str()));
 }
 
+/// What the proxy does to an answer it spoils.
+#[derive(Clone, Copy)]
+enum Fault {
+    /// The answer is thrown away and the connection cut.
+    Drop,
+    /// A `200 OK` HTML page (a captive portal's, a proxy's) replaces it.
+    Html,
+    /// Half of its first piece arrives, then the connection is cut.
+    Half,
+}
+
 /// A TCP proxy in front of Tryton that forwards every request and, for the
 /// first request whose body names one of `methods`, drops Tryton's answer:
 /// the ERP did the work, the laptop never hears of it.
 async fn lossy_proxy(
     target: u16,
     methods: &'static [&'static str],
+) -> (u16, Arc<std::sync::Mutex<Vec<&'static str>>>) {
+    faulty_proxy(target, methods, Fault::Drop).await
+}
+
+/// [`lossy_proxy`] with the fault to apply to each spoiled answer.
+async fn faulty_proxy(
+    target: u16,
+    methods: &'static [&'static str],
+    fault: Fault,
 ) -> (u16, Arc<std::sync::Mutex<Vec<&'static str>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -321,9 +341,23 @@ async fn lossy_proxy(
                     }
                     let lost = drop_next.lock().unwrap().take();
                     if let Some(method) = lost {
-                        // The answer is read and thrown away; the laptop's
-                        // connection is cut.
+                        // Tryton did the work; the laptop gets something
+                        // else, then the connection is cut.
                         dropped.lock().unwrap().push(method);
+                        match fault {
+                            Fault::Drop => {}
+                            Fault::Html => {
+                                let page = "<html><body>Welcome to the hotel Wi-Fi</body></html>";
+                                let answer = format!(
+                                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                                    page.len()
+                                );
+                                let _ = client_write.write_all(answer.as_bytes()).await;
+                            }
+                            Fault::Half => {
+                                let _ = client_write.write_all(&buffer[..n / 2]).await;
+                            }
+                        }
                         let _ = client_write.shutdown().await;
                         return;
                     }
@@ -772,4 +806,55 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
         assert_eq!(sales.len(), 1, "{uuid}: {sales:?}");
     }
     assert_eq!(sales_with(&admin, quote_uuid).await[0].2, "processing", "the quote became an order");
+}
+
+/// Answers spoiled on the way back after Tryton committed: a hotel Wi-Fi
+/// page with `200 OK`, and an answer cut in half. Each is a passing
+/// failure kept on the entry being sent (which stays in flight), never a
+/// refusal; the next push finds the sale Tryton made and makes no other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spoiled_answer_is_a_passing_failure_kept_on_the_entry_and_no_sale_is_made_twice() {
+    for (fault, words) in [
+        (Fault::Html, "did not come from the ERP intact"),
+        (Fault::Half, ""),
+    ] {
+        let server = TrytonServer::start(Dataset::TEST).unwrap();
+        let (_, mut store) = synced(&server).await;
+        let admin = server.admin().await.unwrap();
+        let (port, spoiled) = faulty_proxy(server.port(), &["model.sale.sale.create"], fault).await;
+        let mut config = server.sales_config();
+        config.url = format!("http://127.0.0.1:{port}/");
+        let erp = Tryton::connect(config).await.unwrap();
+        let uuid = "5a0e2b7c-4c4f-4f55-9d37-3c2f6e0b0041";
+        let seq = store
+            .add_sale(uuid, &order(&store, "C-ACME", 1), None, Utc::now())
+            .unwrap();
+        let error = push(&erp, &mut store, NOW, &Utc::now).await.unwrap_err();
+        assert!(error.is_transient(), "{error}");
+        assert!(error.to_string().contains(words), "{error}");
+        assert_eq!(*spoiled.lock().unwrap(), ["model.sale.sale.create"]);
+        let entry = store.outbox_entry(seq).unwrap().unwrap();
+        assert_eq!(entry.state, EntryState::Pending);
+        assert!(entry.in_flight, "Tryton made the sale: it may be there");
+        assert_eq!(entry.attempts, 1);
+        assert_eq!(entry.erp_message.as_deref(), Some(error.to_string().as_str()));
+        // The body's words, shortened, never the whole page.
+        assert!(entry.erp_message.as_deref().unwrap_or_default().len() < 600);
+
+        let mut tries = 0;
+        let report = loop {
+            tries += 1;
+            match push(&erp, &mut store, NOW, &Utc::now).await {
+                Ok(report) => break report,
+                // The cut connection may fail the next request sent on it.
+                Err(error) => assert!(error.is_transient() && tries < 3, "{error}"),
+            }
+        };
+        assert_eq!(report.accepted.len(), 1, "{report:?}");
+        let sales = sales_with(&admin, uuid).await;
+        assert_eq!(sales.len(), 1, "{sales:?}");
+        let entry = store.outbox_entry(seq).unwrap().unwrap();
+        assert_eq!(entry.state, EntryState::Done);
+        assert_eq!(entry.erp_id, Some(sales[0].0));
+    }
 }

@@ -31,13 +31,22 @@ impl Cli {
             .args(args)
             .env("FIELDBOOK_PASSWORD", SALES_PASSWORD)
             .env("FIELDBOOK_CACHE_KEY", KEY)
+            // Every log line there is, so that none can leak a secret
+            // unseen (`run` checks each command's output).
+            .env("FIELDBOOK_LOG", "trace")
             .env_remove("FIELDBOOK_DATA_DIR")
             .stdin(Stdio::null());
         command
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
+        let output = self.command(args).output().unwrap();
+        for text in [&output.stdout, &output.stderr] {
+            let text = String::from_utf8_lossy(text);
+            let leaked = secrets_in(&text);
+            assert!(leaked.is_empty(), "`fieldbook {}` printed {leaked:?}", args.join(" "));
+        }
+        output
     }
 
     fn cache(&self) -> PathBuf {
@@ -62,6 +71,38 @@ impl Cli {
             .snapshot()
             .unwrap()
     }
+}
+
+/// The secrets `text` holds: the ERP password, the cache passphrase, or
+/// the salesperson's session (Tryton's Authorization header is
+/// `Session base64("login:user_id:key")`, so any session of theirs starts
+/// with the same base64 text).
+fn secrets_in(text: &str) -> Vec<&'static str> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{SALES_LOGIN}:"));
+    // Only the characters that do not depend on what follows the colon.
+    let session_prefix = &encoded[..(SALES_LOGIN.len() + 1) / 3 * 4];
+    let mut found = Vec::new();
+    if text.contains(SALES_PASSWORD) {
+        found.push("the ERP password");
+    }
+    if text.contains(KEY) {
+        found.push("the cache passphrase");
+    }
+    if text.contains(session_prefix) || text.contains("Session ") {
+        found.push("a session");
+    }
+    found
+}
+
+#[test]
+fn the_secret_detector_finds_each_secret() {
+    use base64::Engine;
+    let session = base64::engine::general_purpose::STANDARD.encode(format!("{SALES_LOGIN}:7:0123abcd"));
+    assert_eq!(secrets_in("all clear: synced 60 customers"), Vec::<&str>::new());
+    assert_eq!(secrets_in(&format!("password={SALES_PASSWORD}")), ["the ERP password"]);
+    assert_eq!(secrets_in(&format!("key {KEY}")), ["the cache passphrase"]);
+    assert_eq!(secrets_in(&format!("authorization: \"{session}\"")), ["a session"]);
 }
 
 /// Asserts the exit code and that stderr says `words`; returns stderr.
@@ -116,11 +157,30 @@ fn init_refuses_a_wrong_address_database_or_password_and_writes_nothing() {
             .unwrap()
             .port()
     );
-    let cases: [(Vec<String>, i32, &str); 5] = [
+    let cases: [(Vec<String>, i32, &str); 7] = [
         (
             vec![closed_port, server.database().into(), SALES_LOGIN.into()],
             4,
             "cannot reach the ERP",
+        ),
+        // Refused before any connection is tried.
+        (
+            vec![
+                "http://erp.example.com:8000/".into(),
+                server.database().into(),
+                SALES_LOGIN.into(),
+            ],
+            5,
+            "refusing to send the ERP password over plain http://",
+        ),
+        (
+            vec![
+                format!("https://{SALES_LOGIN}:{SALES_PASSWORD}@erp.example.com/"),
+                server.database().into(),
+                SALES_LOGIN.into(),
+            ],
+            5,
+            "contains a login or password",
         ),
         (
             vec![not_tryton(), server.database().into(), SALES_LOGIN.into()],

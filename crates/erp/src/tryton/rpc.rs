@@ -579,6 +579,70 @@ mod tests {
         ));
     }
 
+    /// A server on loopback that answers every request with `head` and
+    /// `body`, then closes.
+    fn serve(head: String, body: Vec<u8>) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(4) {
+                let Ok(mut stream) = stream else { return };
+                use std::io::{Read, Write};
+                let mut request = [0; 4096];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            }
+        });
+        url
+    }
+
+    async fn version_from(url: String, limit: usize) -> Result<Value, ErpError> {
+        let rpc = Rpc::new(TrytonConfig {
+            max_answer_bytes: limit,
+            ..TrytonConfig::new(url, "db", "sales", "pw")
+        })
+        .unwrap();
+        rpc.call_server("common.server.version", json!([])).await
+    }
+
+    #[tokio::test]
+    async fn answers_over_the_bound_and_gzip_bombs_are_refused() {
+        use std::io::Write;
+        // 64 MiB of JSON-ish zeros, gzipped to about 64 KiB.
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let chunk = vec![b'0'; 1 << 20];
+        for _ in 0..64 {
+            gzip.write_all(&chunk).unwrap();
+        }
+        let bomb = gzip.finish().unwrap();
+        assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            bomb.len()
+        );
+        let error = version_from(serve(head, bomb), 8 << 20).await.unwrap_err();
+        assert!(matches!(error, ErpError::AnswerTooLarge { limit_mib: 8, .. }), "{error:?}");
+        assert!(!error.is_transient());
+
+        // Plain, announced by its length.
+        let body = vec![b' '; 3 << 20];
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let error = version_from(serve(head, body), 1 << 20).await.unwrap_err();
+        assert!(matches!(error, ErpError::AnswerTooLarge { limit_mib: 1, .. }), "{error:?}");
+
+        // Within the bound, the same server's answer is read.
+        let body = br#"{"id": 1, "result": "8.2.1"}"#.to_vec();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        assert_eq!(version_from(serve(head, body), 1 << 20).await.unwrap(), json!("8.2.1"));
+    }
+
     #[test]
     fn html_error_pages_are_reduced_to_their_words() {
         assert_eq!(
