@@ -822,3 +822,45 @@ fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Resul
         when(entry.created_at, now)
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever is typed after `--line`, the answer is a line or a
+        /// message naming what to write, never a panic.
+        #[test]
+        fn any_line_text_is_read_or_explained(text in ".{0,60}") {
+            match LineForm::parse(&text) {
+                Ok(line) => prop_assert!(!line.product.is_empty()),
+                Err(FormError::Bad(message)) => prop_assert!(message.starts_with("--line")),
+                Err(other) => prop_assert!(false, "unexpected {other}"),
+            }
+        }
+
+        /// A line written the documented way reads back as written.
+        #[test]
+        fn a_well_formed_line_reads_back(
+            product in "[A-Z][A-Z0-9-]{0,12}",
+            quantity in 1u32..100_000,
+            cents in proptest::option::of(0u64..10_000_000),
+            discount in proptest::option::of(0u32..=100),
+        ) {
+            let price = cents.map(|cents| Decimal::new(cents as i64, 2));
+            let mut text = format!("{product}:{quantity}");
+            match (price, discount) {
+                (Some(price), Some(discount)) => text += &format!(":{price}:{discount}"),
+                (Some(price), None) => text += &format!(":{price}"),
+                (None, Some(discount)) => text += &format!("::{discount}"),
+                (None, None) => {}
+            }
+            let line = LineForm::parse(&text).unwrap();
+            prop_assert_eq!(line.product, product);
+            prop_assert_eq!(line.quantity, Decimal::from(quantity));
+            prop_assert_eq!(line.unit_price, price);
+            prop_assert_eq!(line.discount_percent, discount.map(Decimal::from));
+        }
+    }
+}

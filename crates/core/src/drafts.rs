@@ -499,6 +499,68 @@ mod difference_tests {
         }
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Any decimal at all: huge, tiny, negative, with any scale.
+        fn any_decimal() -> impl Strategy<Value = Decimal> {
+            (any::<i64>(), any::<u32>(), 0u32..=28).prop_map(|(low, high, scale)| {
+                let mut decimal =
+                    Decimal::from_i128_with_scale(i128::from(low) << 32 ^ i128::from(high), scale);
+                decimal.rescale(scale);
+                decimal
+            })
+        }
+
+        fn any_line() -> impl Strategy<Value = DraftLine> {
+            (1i64..5, any_decimal(), any_decimal(), any_decimal()).prop_map(
+                |(product_id, quantity, unit_price, discount)| DraftLine {
+                    product_id,
+                    quantity,
+                    unit_price,
+                    discount,
+                },
+            )
+        }
+
+        proptest! {
+            /// Whatever a draft holds (typed, or read from a damaged
+            /// entry), checking it, totalling it and comparing it with the
+            /// ERP's sale answer, never panic.
+            #[test]
+            fn drafts_are_checked_totalled_and_compared_without_panicking(
+                lines in prop::collection::vec(any_line(), 0..5),
+                erp_lines in prop::collection::vec((1i64..5, any_decimal(), any_decimal()), 0..5),
+                digits in 0u32..6,
+            ) {
+                let draft = draft(&[]);
+                let draft = SaleDraft { lines, ..draft };
+                let _ = draft.validate(digits);
+                let _ = draft.estimated_total(digits);
+                let differences = draft.differences(&content(&erp_lines));
+                for difference in &differences {
+                    prop_assert!(!difference.describe().is_empty());
+                }
+            }
+
+            /// A draft compared with the sale it would make differs in
+            /// nothing, whatever the order of its lines.
+            #[test]
+            fn a_sale_made_from_a_draft_does_not_differ_from_it(
+                lines in prop::collection::vec(any_line(), 0..6),
+            ) {
+                let made: Vec<_> = lines
+                    .iter()
+                    .rev()
+                    .map(|line| (line.product_id, line.quantity, line.net_unit_price()))
+                    .collect();
+                let draft = SaleDraft { lines, ..draft(&[]) };
+                prop_assert_eq!(draft.differences(&content(&made)), vec![]);
+            }
+        }
+    }
+
     #[test]
     fn differences_are_said_in_plain_words() {
         assert_eq!(

@@ -29,18 +29,19 @@ pub fn decode_datetime(value: &Value) -> Option<DateTime<Utc>> {
     let object = value
         .as_object()
         .filter(|o| o.get("__class__").and_then(Value::as_str) == Some("datetime"))?;
+    // Out-of-range parts are refused, never wrapped into a valid date.
     let part = |key: &str| object.get(key).and_then(Value::as_i64);
+    let small = |key: &str| part(key).and_then(|value| u32::try_from(value).ok());
     let date = NaiveDate::from_ymd_opt(
-        part("year")? as i32,
-        part("month")? as u32,
-        part("day")? as u32,
+        i32::try_from(part("year")?).ok()?,
+        small("month")?,
+        small("day")?,
     )?;
-    let time = date.and_hms_micro_opt(
-        part("hour")? as u32,
-        part("minute")? as u32,
-        part("second")? as u32,
-        part("microsecond").unwrap_or(0) as u32,
-    )?;
+    let microsecond = match object.get("microsecond") {
+        None | Some(Value::Null) => 0,
+        Some(_) => small("microsecond")?,
+    };
+    let time = date.and_hms_micro_opt(small("hour")?, small("minute")?, small("second")?, microsecond)?;
     Some(Utc.from_utc_datetime(&time))
 }
 
@@ -49,11 +50,8 @@ pub(crate) fn decode_date(value: &Value) -> Option<NaiveDate> {
         .as_object()
         .filter(|o| o.get("__class__").and_then(Value::as_str) == Some("date"))?;
     let part = |key: &str| object.get(key).and_then(Value::as_i64);
-    NaiveDate::from_ymd_opt(
-        part("year")? as i32,
-        part("month")? as u32,
-        part("day")? as u32,
-    )
+    let small = |key: &str| part(key).and_then(|value| u32::try_from(value).ok());
+    NaiveDate::from_ymd_opt(i32::try_from(part("year")?).ok()?, small("month")?, small("day")?)
 }
 
 /// A decimal from a `Decimal` object, or from a plain JSON number (Tryton
@@ -255,6 +253,93 @@ mod tests {
         ];
         for (value, expected) in cases {
             assert_eq!(decode_decimal(&value), expected, "{value}");
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Any JSON value Tryton could send, nested a little.
+        fn any_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(|n| json!(n)),
+                any::<f64>().prop_map(|n| json!(n)),
+                "[0-9eE+.-]{0,40}".prop_map(|text| {
+                    serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text))
+                }),
+                ".{0,20}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(3, 24, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    prop::collection::btree_map(
+                        prop_oneof![
+                            Just("__class__".to_owned()),
+                            Just("decimal".to_owned()),
+                            Just("year".to_owned()),
+                            Just("month".to_owned()),
+                            Just("day".to_owned()),
+                            Just("hour".to_owned()),
+                            Just("microsecond".to_owned()),
+                            "[a-z_]{1,8}",
+                        ],
+                        inner,
+                        0..8
+                    )
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn decoding_never_panics(value in any_value()) {
+                let _ = decode_decimal(&value);
+                let _ = decode_datetime(&value);
+                let _ = decode_date(&value);
+                let row: Row = [("id".to_owned(), value.clone()), ("f".to_owned(), value)].into_iter().collect();
+                let fields = Fields { model: "m", row: &row };
+                let _ = fields.id();
+                let _ = fields.opt_id("f");
+                let _ = fields.ids("f");
+                let _ = fields.text("f");
+                let _ = fields.boolean("f");
+                let _ = fields.decimal("f");
+                let _ = fields.opt_date("f");
+                let _ = fields.text("f.g");
+            }
+
+            #[test]
+            fn tagged_decimals_decode_to_themselves(mantissa in any::<i64>(), scale in 0u32..28) {
+                let decimal = Decimal::new(mantissa, scale);
+                let value = json!({"__class__": "Decimal", "decimal": decimal.to_string()});
+                prop_assert_eq!(decode_decimal(&value), Some(decimal));
+            }
+
+            #[test]
+            fn datetime_parts_out_of_range_are_refused_not_wrapped(
+                year in any::<i64>(), month in any::<i64>(), day in any::<i64>(),
+                hour in any::<i64>(), minute in any::<i64>(), second in any::<i64>(),
+            ) {
+                let value = json!({"__class__": "datetime", "year": year, "month": month, "day": day,
+                    "hour": hour, "minute": minute, "second": second, "microsecond": 0});
+                if let Some(time) = decode_datetime(&value) {
+                    prop_assert_eq!(i64::from(time.year()), year);
+                    prop_assert_eq!(i64::from(time.month()), month);
+                    prop_assert_eq!(i64::from(time.day()), day);
+                    prop_assert_eq!(i64::from(time.hour()), hour);
+                    prop_assert_eq!(i64::from(time.second()), second);
+                }
+            }
+
+            #[test]
+            fn datetimes_round_trip(seconds in 0i64..4_102_444_800, micros in 0u32..1_000_000) {
+                let time = DateTime::from_timestamp(seconds, micros * 1000).unwrap();
+                prop_assert_eq!(decode_datetime(&encode_datetime(time)), Some(time));
+            }
         }
     }
 
