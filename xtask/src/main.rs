@@ -52,7 +52,7 @@ fn main() {
         Some("bench") => bench::run_bench(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask demo | test | bench [--quick | --push [ORDERS] | --search-in CACHE | --window]"
+                "usage: cargo xtask demo | test | bench [--quick | --push [ORDERS] | --search-in CACHE | --window | --fuzz]"
             );
             std::process::exit(2);
         }

@@ -296,15 +296,7 @@ impl Rpc {
                 String::from_utf8_lossy(&body).into_owned(),
             ));
         }
-        let not_json = || Failure::NotJson(shorten(&String::from_utf8_lossy(&body)));
-        let mut answer: Value = serde_json::from_slice(&body).map_err(|_| not_json())?;
-        let Some(fields) = answer.as_object_mut() else {
-            return Err(not_json());
-        };
-        if let Some(error) = fields.remove("error").filter(|error| !error.is_null()) {
-            return Err(Failure::Remote(error));
-        }
-        fields.remove("result").ok_or_else(not_json)
+        decode_answer(&body)
     }
 
     fn to_error(&self, failure: Failure) -> ErpError {
@@ -339,6 +331,35 @@ impl Rpc {
             Failure::Remote(error) => remote_error(&error),
         }
     }
+}
+
+/// A JSON-RPC answer's result, or Tryton's error; anything else is not
+/// JSON-RPC. Pure, so it is fuzzed on its own (`fuzz/`).
+fn decode_answer(body: &[u8]) -> Result<Value, Failure> {
+    let not_json = || Failure::NotJson(shorten(&String::from_utf8_lossy(body)));
+    let mut answer: Value = serde_json::from_slice(body).map_err(|_| not_json())?;
+    let Some(fields) = answer.as_object_mut() else {
+        return Err(not_json());
+    };
+    if let Some(error) = fields.remove("error").filter(|error| !error.is_null()) {
+        return Err(Failure::Remote(error));
+    }
+    fields.remove("result").ok_or_else(not_json)
+}
+
+/// What [`decode_answer`] makes of `body`, as the engine would see it: the
+/// result, or the error it becomes.
+pub(crate) fn decode_for_fuzzing(body: &[u8]) -> Result<Value, ErpError> {
+    decode_answer(body).map_err(|failure| match failure {
+        Failure::Remote(error) => remote_error(&error),
+        Failure::NotJson(detail) => ErpError::Garbled {
+            url: String::new(),
+            detail,
+        },
+        Failure::Transport(_) | Failure::Status(..) | Failure::TooLarge => {
+            ErpError::Protocol("not from decoding".into())
+        }
+    })
 }
 
 enum Failure {
