@@ -50,9 +50,10 @@ fn main() {
         Some("test") => test(&args[1..]),
         Some("demo") => demo::demo(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
+        Some("soak") => soak(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask demo | test | bench [--quick | --push [ORDERS] | --search-in CACHE | --window | --fuzz]"
+                "usage: cargo xtask demo | test | soak [ROUNDS] | bench [--quick | --push [ORDERS] | --search-in CACHE | --window | --fuzz]"
             );
             std::process::exit(2);
         }
@@ -89,6 +90,34 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         .args(extra)
         .env("FIELDBOOK_TAURI_DRIVER", driver);
     run(&mut command)
+}
+
+/// The soak (crates/cli/tests/soak.rs) for ROUNDS rounds (default 1,000)
+/// instead of the 3 minutes `test` gives it; the report goes to
+/// target/soak/report.md.
+fn soak(args: &[String]) -> anyhow::Result<()> {
+    install_prerequisites()?;
+    let rounds: u32 = match args.first() {
+        Some(text) => text
+            .parse()
+            .with_context(|| format!("{text:?} is not a number of rounds"))?,
+        None => 1000,
+    };
+    fieldbook_testkit::ensure_template(fieldbook_testkit::Dataset::TEST)?;
+    run(cargo()
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "fieldbook-cli",
+            "--features",
+            "e2e",
+            "--test",
+            "soak",
+            "--",
+            "--nocapture",
+        ])
+        .env("FIELDBOOK_SOAK_ROUNDS", rounds.to_string()))
 }
 
 /// Runs `npm ARGS` in ui/, installing its packages first when the lock file
