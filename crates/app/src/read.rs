@@ -418,6 +418,7 @@ pub(crate) fn entry_row(
         customer_name,
         state: entry.state.name().to_owned(),
         waiting,
+        in_flight: entry.in_flight,
         attempts: entry.attempts,
         next_attempt_at: entry.next_attempt_at,
         erp_message: entry.erp_message.clone(),

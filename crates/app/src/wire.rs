@@ -395,6 +395,9 @@ pub struct EntryRow {
     pub state: String,
     /// Waiting for another entry to reach the ERP first.
     pub waiting: bool,
+    /// It may already be in the ERP (its last sending got no answer): it
+    /// cannot be edited, resent or discarded until a sync settles it.
+    pub in_flight: bool,
     pub attempts: u32,
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// The ERP's words: why it refused, or the last passing failure.

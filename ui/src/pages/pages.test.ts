@@ -625,6 +625,28 @@ describe('outbox page', () => {
     expect(router.current).toEqual({ page: 'editor', customerId: 7, kind: 'order', entry: 3 });
   });
 
+  test('an entry that may already be in the ERP offers no edit or discard until a sync settles it', async () => {
+    mockBackend({
+      outbox: [
+        entryRow({ entry: 4, in_flight: true, attempts: 1, erp_message: 'timed out' }),
+        entryRow({ entry: 3 }),
+      ],
+    });
+    await render(OutboxPage);
+    const rows = byTestId('outbox-row');
+    expect(text(one('entry-in-flight', rows[0]))).toMatch(/May already be in the ERP/);
+    expect(byTestId('entry-edit', rows[0])).toHaveLength(0);
+    expect(byTestId('entry-discard', rows[0])).toHaveLength(0);
+    expect(byTestId('entry-in-flight', rows[1])).toHaveLength(0);
+    expect(byTestId('entry-edit', rows[1])).toHaveLength(1);
+    expect(byTestId('entry-discard', rows[1])).toHaveLength(1);
+    setLocale('zh-CN');
+    flushSync();
+    expect(text(one('entry-in-flight', rows[0]))).toMatch(/可能已在 ERP 中/);
+    setLocale('en');
+    flushSync();
+  });
+
   test('says which quote an order confirms, totals in their currency, and conflicts in words', async () => {
     mockBackend({
       outbox: [

@@ -19,7 +19,12 @@ state: string,
 /**
  * Waiting for another entry to reach the ERP first.
  */
-waiting: boolean, attempts: number, next_attempt_at: string | null, 
+waiting: boolean, 
+/**
+ * It may already be in the ERP (its last sending got no answer): it
+ * cannot be edited, resent or discarded until a sync settles it.
+ */
+in_flight: boolean, attempts: number, next_attempt_at: string | null, 
 /**
  * The ERP's words: why it refused, or the last passing failure.
  */

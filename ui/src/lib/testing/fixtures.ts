@@ -125,6 +125,7 @@ export function entryRow(overrides: Partial<EntryRow> = {}): EntryRow {
     customer_name: 'ACME',
     state: 'pending',
     waiting: false,
+    in_flight: false,
     attempts: 0,
     next_attempt_at: null,
     erp_message: null,
