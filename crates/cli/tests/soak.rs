@@ -6,7 +6,7 @@
 //! rounds and at the end: every order is in Tryton exactly once, no entry
 //! is stuck, and the cache equals a clean sync's.
 //!
-//! `cargo xtask test` runs it for FIELDBOOK_SOAK_SECONDS (default 180);
+//! `cargo xtask test` runs it for FIELDBOOK_SOAK_SECONDS (default 60);
 //! `cargo xtask soak` for FIELDBOOK_SOAK_ROUNDS (1,000) and writes
 //! target/soak/report.md.
 
@@ -280,7 +280,7 @@ fn soak_every_order_reaches_tryton_exactly_once_whatever_breaks() {
     let seconds: u64 = std::env::var("FIELDBOOK_SOAK_SECONDS")
         .ok()
         .and_then(|text| text.parse().ok())
-        .unwrap_or(180);
+        .unwrap_or(60);
     let rounds: Option<usize> = std::env::var("FIELDBOOK_SOAK_ROUNDS")
         .ok()
         .and_then(|text| text.parse().ok());
