@@ -42,7 +42,10 @@ fn save_200(path: &std::path::Path, key: &CacheKey) -> Vec<String> {
         if let (Some(customer), Some(product), Some(warehouse)) = (customer, product, warehouse) {
             break (customer, product, warehouse);
         }
-        assert!(Instant::now() < deadline, "the sync brought no customer and product");
+        assert!(
+            Instant::now() < deadline,
+            "the sync brought no customer and product"
+        );
         std::thread::sleep(Duration::from_millis(5));
     };
     let name = store

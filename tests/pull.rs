@@ -715,7 +715,9 @@ async fn after_twenty_thousand_stock_moves_offline_the_delta_reads_them_in_pages
         .collect();
     assert!(move_pages.len() >= 2, "{move_pages:?}");
     for limit in &move_pages {
-        let limit = limit.as_u64().unwrap_or_else(|| panic!("a stock move read without a limit: {limit}"));
+        let limit = limit
+            .as_u64()
+            .unwrap_or_else(|| panic!("a stock move read without a limit: {limit}"));
         assert!(limit <= 10_000, "{limit}");
     }
     assert!(

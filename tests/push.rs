@@ -206,7 +206,10 @@ async fn a_sale_the_erp_holds_with_other_content_is_reported_not_taken_as_sent()
     assert!(!entry.in_flight);
     assert_eq!(entry.erp_id, Some(sent.erp_id));
     let message = entry.erp_message.unwrap_or_default();
-    assert!(message.contains("the ERP already held this sale"), "{message}");
+    assert!(
+        message.contains("the ERP already held this sale"),
+        "{message}"
+    );
     assert!(message.contains("the ERP has a line of 5 ×"), "{message}");
     assert!(message.contains("the entry has a line of 3 ×"), "{message}");
     // What the salesperson typed is kept.
@@ -661,7 +664,9 @@ async fn a_quote_goes_as_a_quotation_and_later_becomes_an_order_once() {
 /// entry sendable; the push sends each to Tryton exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the_upgrade() {
-    use fieldbook_core::customers::{AddressDraft, CustomerDraft, CustomerEdit, EditField, FieldEdit};
+    use fieldbook_core::customers::{
+        AddressDraft, CustomerDraft, CustomerEdit, EditField, FieldEdit,
+    };
     use fieldbook_core::requests::RequestDraft;
     use fieldbook_core::{QuoteToOrder, SaleRef};
     use fieldbook_store::CacheKey;
@@ -696,7 +701,12 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
         )
         .unwrap();
     let mut for_new = order(&store, "C-ACME", 1);
-    let new_address = store.customer(&new_customer.code).unwrap().unwrap().addresses[0].erp_id;
+    let new_address = store
+        .customer(&new_customer.code)
+        .unwrap()
+        .unwrap()
+        .addresses[0]
+        .erp_id;
     assert!(new_address < 0, "provisional until the ERP has it");
     for_new.customer_id = new_customer.customer_id;
     for_new.invoice_address_id = Some(new_address);
@@ -750,9 +760,16 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
         )
         .unwrap();
     let refused = store
-        .add_sale("01d5c4e0-0000-4000-8000-000000000007", &order(&store, "C-ACME", 3), None, now)
+        .add_sale(
+            "01d5c4e0-0000-4000-8000-000000000007",
+            &order(&store, "C-ACME", 3),
+            None,
+            now,
+        )
         .unwrap();
-    store.record_rejected(refused, "over the credit limit", now).unwrap();
+    store
+        .record_rejected(refused, "over the credit limit", now)
+        .unwrap();
     // Tryton committed this one and the laptop died before hearing back:
     // schema 4 left it pending with no attempts, like one never sent.
     let landed_uuid = "01d5c4e0-0000-4000-8000-000000000008";
@@ -779,21 +796,41 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
     let mut store = Store::open(&path, &key).unwrap();
     let upgraded = store.outbox().unwrap();
     assert_eq!(
-        upgraded.iter().map(|e| (&e.uuid, &e.payload, e.state)).collect::<Vec<_>>(),
-        written.iter().map(|e| (&e.uuid, &e.payload, e.state)).collect::<Vec<_>>(),
+        upgraded
+            .iter()
+            .map(|e| (&e.uuid, &e.payload, e.state))
+            .collect::<Vec<_>>(),
+        written
+            .iter()
+            .map(|e| (&e.uuid, &e.payload, e.state))
+            .collect::<Vec<_>>(),
         "every entry kept as written"
     );
     assert!(store.quarantined().unwrap().is_empty());
     // Pending entries may be in the ERP (one is): none can be edited
     // before a sync looks them up.
     for entry in &upgraded {
-        assert_eq!(entry.in_flight, entry.state == EntryState::Pending, "{}", entry.uuid);
+        assert_eq!(
+            entry.in_flight,
+            entry.state == EntryState::Pending,
+            "{}",
+            entry.uuid
+        );
     }
     store.retry(refused, Utc::now()).unwrap();
     let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
-    assert!(report.rejected.is_empty() && report.warnings.is_empty(), "{report:?}");
+    assert!(
+        report.rejected.is_empty() && report.warnings.is_empty(),
+        "{report:?}"
+    );
     for entry in store.outbox().unwrap() {
-        assert_eq!(entry.state, EntryState::Done, "{}: {:?}", entry.uuid, entry.erp_message);
+        assert_eq!(
+            entry.state,
+            EntryState::Done,
+            "{}: {:?}",
+            entry.uuid,
+            entry.erp_message
+        );
         assert!(!entry.in_flight);
     }
     for uuid in [
@@ -805,7 +842,11 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
         let sales = sales_with(&admin, uuid).await;
         assert_eq!(sales.len(), 1, "{uuid}: {sales:?}");
     }
-    assert_eq!(sales_with(&admin, quote_uuid).await[0].2, "processing", "the quote became an order");
+    assert_eq!(
+        sales_with(&admin, quote_uuid).await[0].2,
+        "processing",
+        "the quote became an order"
+    );
 }
 
 /// Answers spoiled on the way back after Tryton committed: a hotel Wi-Fi
@@ -837,7 +878,10 @@ async fn a_spoiled_answer_is_a_passing_failure_kept_on_the_entry_and_no_sale_is_
         assert_eq!(entry.state, EntryState::Pending);
         assert!(entry.in_flight, "Tryton made the sale: it may be there");
         assert_eq!(entry.attempts, 1);
-        assert_eq!(entry.erp_message.as_deref(), Some(error.to_string().as_str()));
+        assert_eq!(
+            entry.erp_message.as_deref(),
+            Some(error.to_string().as_str())
+        );
         // The body's words, shortened, never the whole page.
         assert!(entry.erp_message.as_deref().unwrap_or_default().len() < 600);
 

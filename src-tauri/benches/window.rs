@@ -137,9 +137,9 @@ async fn main() -> anyhow::Result<()> {
         ("right after the first sync", &after_sync),
     ] {
         let (total, asking, drawing) = (
-            typing.each_of(|search| search.total),
-            typing.each_of(|search| search.asking),
-            typing.each_of(|search| search.drawing),
+            typing.each_of(|search| search.total_ms),
+            typing.each_of(|search| search.asking_ms),
+            typing.each_of(|search| search.drawing_ms),
         );
         writeln!(
             report,
@@ -187,7 +187,7 @@ async fn main() -> anyhow::Result<()> {
         report,
         "\nFirst full sync through the window: {:.1} s. Keystroke p50 in a window just started / Tryton alone = {:.2}. Queries typed: {}.",
         first_sync.as_secs_f64(),
-        percentile(&fresh.each_of(|search| search.total), 0.5) / percentile(&tryton, 0.5),
+        percentile(&fresh.each_of(|search| search.total_ms), 0.5) / percentile(&tryton, 0.5),
         QUERIES.join(", ")
     )?;
     print!("{report}");
@@ -204,12 +204,16 @@ struct Search {
     /// The text answered (an answer overtaken by the next keystroke is
     /// dropped unseen, so not every prefix typed has one).
     text: String,
-    /// From the keystroke to its results drawn.
-    total: f64,
+    /// From the keystroke to its results drawn, in milliseconds (a time,
+    /// not an amount of money).
+    #[serde(rename = "total")]
+    total_ms: f64,
     /// Of which asking the backend (IPC and the command).
-    asking: f64,
+    #[serde(rename = "asking")]
+    asking_ms: f64,
     /// Of which from the answer to it drawn.
-    drawing: f64,
+    #[serde(rename = "drawing")]
+    drawing_ms: f64,
 }
 
 /// What the window measured of one round of typing `QUERIES`.
@@ -237,7 +241,7 @@ impl Typing {
                     .map_or("-".to_owned(), |index| format!("{:.0}", tryton[index]));
                 format!(
                     "{} {:.0} ({:.0} + {:.0})/{alone}",
-                    search.text, search.total, search.asking, search.drawing
+                    search.text, search.total_ms, search.asking_ms, search.drawing_ms
                 )
             })
             .collect::<Vec<_>>()

@@ -58,7 +58,15 @@ fn fuzz() -> anyhow::Result<()> {
     if !cargo_fuzz.exists() {
         eprintln!("xtask: installing cargo-fuzz {CARGO_FUZZ_VERSION} ...");
         run(cargo()
-            .args(["install", "--locked", "--quiet", "cargo-fuzz", "--version", CARGO_FUZZ_VERSION, "--root"])
+            .args([
+                "install",
+                "--locked",
+                "--quiet",
+                "cargo-fuzz",
+                "--version",
+                CARGO_FUZZ_VERSION,
+                "--root",
+            ])
             .arg(&tools))?;
     }
     let root = fieldbook_testkit::workspace_root();

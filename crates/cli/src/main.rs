@@ -31,7 +31,14 @@ struct Cli {
     /// Allow plain http:// to an ERP that is not on this computer. The
     /// password and the session then cross the network unencrypted: only
     /// on a network you trust. Without it, use the ERP's https:// address.
-    #[arg(long, global = true, env = "FIELDBOOK_ALLOW_INSECURE_HTTP")]
+    /// The variable takes 1, true, yes or on (and 0, false, no, off).
+    #[arg(
+        long,
+        global = true,
+        env = "FIELDBOOK_ALLOW_INSECURE_HTTP",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     allow_insecure_http: bool,
 
     #[command(subcommand)]
@@ -393,7 +400,17 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             erp,
             database,
             user,
-        } => init(&data_dir, &cache_path, erp, database, user, allow_insecure_http).await,
+        } => {
+            init(
+                &data_dir,
+                &cache_path,
+                erp,
+                database,
+                user,
+                allow_insecure_http,
+            )
+            .await
+        }
         Command::Sync { page_size, json } => {
             sync(&data_dir, &cache_path, page_size, json, allow_insecure_http).await
         }
@@ -937,7 +954,16 @@ async fn sync(
         "FIELDBOOK_PASSWORD",
         &format!("ERP password for {}: ", link.login),
     )?;
-    let erp = std::sync::Arc::new(connect(&link.url, &link.database, &link.login, password, allow_insecure_http).await?);
+    let erp = std::sync::Arc::new(
+        connect(
+            &link.url,
+            &link.database,
+            &link.login,
+            password,
+            allow_insecure_http,
+        )
+        .await?,
+    );
     let options = SyncOptions {
         page_size,
         ..SyncOptions::default()

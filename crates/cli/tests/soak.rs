@@ -10,6 +10,9 @@
 //! `cargo xtask soak` for FIELDBOOK_SOAK_ROUNDS (1,000) and writes
 //! target/soak/report.md.
 
+mod common;
+
+use common::{ok, sales_sent_from_fieldbook};
 use fieldbook_store::{CacheKey, Store};
 use fieldbook_testkit::{Dataset, SALES_LOGIN, SALES_PASSWORD, TrytonServer};
 use std::collections::BTreeMap;
@@ -37,7 +40,13 @@ enum Fault {
     Refuse,
 }
 
-const FAULTS: [Fault; 5] = [Fault::Kill, Fault::Drop, Fault::Half, Fault::Delay, Fault::Refuse];
+const FAULTS: [Fault; 5] = [
+    Fault::Kill,
+    Fault::Drop,
+    Fault::Half,
+    Fault::Delay,
+    Fault::Refuse,
+];
 
 /// A proxy in front of Tryton whose behaviour the soak sets per round.
 struct Proxy {
@@ -98,7 +107,9 @@ fn relay(mut client: TcpStream, target: u16, fault: Fault, spoiled: &Mutex<u64>)
                 break;
             }
             let text = String::from_utf8_lossy(&buffer[..n]);
-            if text.contains("\"model.sale.sale.create\"") || text.contains("\"model.sale.sale.confirm\"") {
+            if text.contains("\"model.sale.sale.create\"")
+                || text.contains("\"model.sale.sale.confirm\"")
+            {
                 flag.store(1, Ordering::SeqCst);
             }
             if upstream.write_all(&buffer[..n]).is_err() {
@@ -164,21 +175,14 @@ impl Cli {
     }
 
     fn snapshot(&self) -> BTreeMap<String, Vec<String>> {
-        Store::open(&self.dir.path().join("cache.db"), &CacheKey::new(KEY).unwrap())
-            .unwrap()
-            .snapshot()
-            .unwrap()
+        Store::open(
+            &self.dir.path().join("cache.db"),
+            &CacheKey::new(KEY).unwrap(),
+        )
+        .unwrap()
+        .snapshot()
+        .unwrap()
     }
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "stderr: {}\nstdout: {}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// A small deterministic random source, so a failing run can be replayed.
@@ -226,26 +230,8 @@ fn check(cli: &Cli, proxy: &Proxy, server: &TrytonServer, round: usize) -> Tally
         assert_eq!(entry["state"], "done", "round {round}: stuck: {entry}");
         assert_eq!(entry["in_flight"], false, "round {round}: {entry}");
     }
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sales = runtime.block_on(async {
-        let admin = server.admin().await.unwrap();
-        admin
-            .call(
-                "model.sale.sale.search_read",
-                serde_json::json!([
-                    [["fieldbook_uuid", "!=", null]],
-                    0,
-                    null,
-                    null,
-                    ["fieldbook_uuid"],
-                    admin.context()
-                ]),
-            )
-            .await
-            .unwrap()
-    });
     let mut in_tryton: BTreeMap<String, usize> = BTreeMap::new();
-    for sale in sales.as_array().unwrap() {
+    for sale in sales_sent_from_fieldbook(server) {
         *in_tryton
             .entry(sale["fieldbook_uuid"].as_str().unwrap().to_owned())
             .or_default() += 1;
@@ -264,14 +250,21 @@ fn check(cli: &Cli, proxy: &Proxy, server: &TrytonServer, round: usize) -> Tally
     tally.duplicates += in_tryton.values().filter(|count| **count > 1).count();
     assert_eq!(tally.duplicates, 0, "round {round}: orders in Tryton twice");
     assert_eq!(tally.lost, 0, "round {round}: orders missing in Tryton");
-    assert_eq!(in_tryton.len(), entries.len(), "round {round}: sales nobody wrote");
+    assert_eq!(
+        in_tryton.len(),
+        entries.len(),
+        "round {round}: sales nobody wrote"
+    );
 
     let clean = Cli {
         dir: tempfile::tempdir().unwrap(),
     };
     clean.init(&server.url(), server);
     ok(&clean.run(&["sync"]));
-    assert!(clean.snapshot() == cli.snapshot(), "round {round}: the cache differs from a clean sync's");
+    assert!(
+        clean.snapshot() == cli.snapshot(),
+        "round {round}: the cache differs from a clean sync's"
+    );
     tally
 }
 

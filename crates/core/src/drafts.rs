@@ -55,8 +55,10 @@ impl DraftLine {
     pub fn net_unit_price(&self) -> Decimal {
         // Saturating, here and below: absurd figures (typed, or from a
         // damaged entry) give absurd totals, never a panic.
-        (self.unit_price.saturating_mul(Decimal::ONE.saturating_sub(self.discount)))
-            .round_dp_with_strategy(PRICE_DIGITS, RoundingStrategy::MidpointNearestEven)
+        (self
+            .unit_price
+            .saturating_mul(Decimal::ONE.saturating_sub(self.discount)))
+        .round_dp_with_strategy(PRICE_DIGITS, RoundingStrategy::MidpointNearestEven)
     }
 
     /// Quantity times net price, to the currency's digits, as the ERP
@@ -304,20 +306,37 @@ pub struct SaleContent {
 /// One way the ERP's sale differs from the entry that made it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SaleDifference {
-    Customer { erp: ErpId, entry: ErpId },
-    InvoiceAddress { erp: Option<ErpId>, entry: Option<ErpId> },
-    ShipmentAddress { erp: Option<ErpId>, entry: Option<ErpId> },
+    Customer {
+        erp: ErpId,
+        entry: ErpId,
+    },
+    InvoiceAddress {
+        erp: Option<ErpId>,
+        entry: Option<ErpId>,
+    },
+    ShipmentAddress {
+        erp: Option<ErpId>,
+        entry: Option<ErpId>,
+    },
     /// A line the ERP has that the entry does not, or with another
     /// quantity or price: `(product, quantity, net unit price)`.
-    OnlyInErp { line: (ErpId, Decimal, Decimal) },
-    OnlyInEntry { line: (ErpId, Decimal, Decimal) },
+    OnlyInErp {
+        line: (ErpId, Decimal, Decimal),
+    },
+    OnlyInEntry {
+        line: (ErpId, Decimal, Decimal),
+    },
 }
 
 impl SaleDifference {
     /// The difference in plain words.
     pub fn describe(&self) -> String {
         let line = |(product, quantity, price): &(ErpId, Decimal, Decimal)| {
-            format!("{} × product {product} at {}", quantity.normalize(), price.normalize())
+            format!(
+                "{} × product {product} at {}",
+                quantity.normalize(),
+                price.normalize()
+            )
         };
         let address = |id: &Option<ErpId>| match id {
             Some(id) => format!("address {id}"),
@@ -338,10 +357,16 @@ impl SaleDifference {
                 address(entry)
             ),
             SaleDifference::OnlyInErp { line: erp } => {
-                format!("the ERP has a line of {} that the entry does not", line(erp))
+                format!(
+                    "the ERP has a line of {} that the entry does not",
+                    line(erp)
+                )
             }
             SaleDifference::OnlyInEntry { line: entry } => {
-                format!("the entry has a line of {} that the ERP does not", line(entry))
+                format!(
+                    "the entry has a line of {} that the ERP does not",
+                    line(entry)
+                )
             }
         }
     }
@@ -448,7 +473,10 @@ mod difference_tests {
 
     #[test]
     fn a_sale_differs_from_its_entry_only_where_the_content_does() {
-        let entry = draft(&[(1, dec!(3), dec!(168), dec!(0.1)), (2, dec!(1), dec!(9.9), dec!(0))]);
+        let entry = draft(&[
+            (1, dec!(3), dec!(168), dec!(0.1)),
+            (2, dec!(1), dec!(9.9), dec!(0)),
+        ]);
         let cases: &[(&str, SaleContent, Vec<SaleDifference>)] = &[
             (
                 "the same lines in another order, with other scales",
@@ -459,26 +487,42 @@ mod difference_tests {
                 "another quantity",
                 content(&[(1, dec!(5), dec!(151.2)), (2, dec!(1), dec!(9.9))]),
                 vec![
-                    SaleDifference::OnlyInEntry { line: (1, dec!(3), dec!(151.2)) },
-                    SaleDifference::OnlyInErp { line: (1, dec!(5), dec!(151.2)) },
+                    SaleDifference::OnlyInEntry {
+                        line: (1, dec!(3), dec!(151.2)),
+                    },
+                    SaleDifference::OnlyInErp {
+                        line: (1, dec!(5), dec!(151.2)),
+                    },
                 ],
             ),
             (
                 "a line missing in the ERP",
                 content(&[(1, dec!(3), dec!(151.2))]),
-                vec![SaleDifference::OnlyInEntry { line: (2, dec!(1), dec!(9.9)) }],
+                vec![SaleDifference::OnlyInEntry {
+                    line: (2, dec!(1), dec!(9.9)),
+                }],
             ),
             (
                 "an extra line in the ERP",
-                content(&[(1, dec!(3), dec!(151.2)), (2, dec!(1), dec!(9.9)), (3, dec!(2), dec!(1))]),
-                vec![SaleDifference::OnlyInErp { line: (3, dec!(2), dec!(1)) }],
+                content(&[
+                    (1, dec!(3), dec!(151.2)),
+                    (2, dec!(1), dec!(9.9)),
+                    (3, dec!(2), dec!(1)),
+                ]),
+                vec![SaleDifference::OnlyInErp {
+                    line: (3, dec!(2), dec!(1)),
+                }],
             ),
             (
                 "another price",
                 content(&[(1, dec!(3), dec!(168)), (2, dec!(1), dec!(9.9))]),
                 vec![
-                    SaleDifference::OnlyInEntry { line: (1, dec!(3), dec!(151.2)) },
-                    SaleDifference::OnlyInErp { line: (1, dec!(3), dec!(168)) },
+                    SaleDifference::OnlyInEntry {
+                        line: (1, dec!(3), dec!(151.2)),
+                    },
+                    SaleDifference::OnlyInErp {
+                        line: (1, dec!(3), dec!(168)),
+                    },
                 ],
             ),
             (
@@ -487,7 +531,10 @@ mod difference_tests {
                     shipment_address_id: None,
                     ..content(&[(1, dec!(3), dec!(151.2)), (2, dec!(1), dec!(9.9))])
                 },
-                vec![SaleDifference::ShipmentAddress { erp: None, entry: Some(41) }],
+                vec![SaleDifference::ShipmentAddress {
+                    erp: None,
+                    entry: Some(41),
+                }],
             ),
         ];
         for (name, erp, expected) in cases {
@@ -564,11 +611,18 @@ mod difference_tests {
     #[test]
     fn differences_are_said_in_plain_words() {
         assert_eq!(
-            SaleDifference::OnlyInErp { line: (7, dec!(5.000), dec!(168.0000)) }.describe(),
+            SaleDifference::OnlyInErp {
+                line: (7, dec!(5.000), dec!(168.0000))
+            }
+            .describe(),
             "the ERP has a line of 5 × product 7 at 168 that the entry does not"
         );
         assert_eq!(
-            SaleDifference::InvoiceAddress { erp: Some(3), entry: None }.describe(),
+            SaleDifference::InvoiceAddress {
+                erp: Some(3),
+                entry: None
+            }
+            .describe(),
             "the ERP invoices to address 3, the entry to none"
         );
     }

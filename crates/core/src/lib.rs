@@ -20,8 +20,8 @@ pub mod requests;
 
 pub use age::{Age, age_between};
 pub use drafts::{
-    DraftError, DraftLine, PRICE_DIGITS, QuoteToOrder, SaleContent, SaleDifference, SaleDraft, SaleKind,
-    SaleRef,
+    DraftError, DraftLine, PRICE_DIGITS, QuoteToOrder, SaleContent, SaleDifference, SaleDraft,
+    SaleKind, SaleRef,
 };
 pub use entity::Entity;
 pub use records::*;

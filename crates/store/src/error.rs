@@ -28,7 +28,9 @@ pub enum StoreError {
 
     /// Another connection (the sync, the window, the CLI) held the cache's
     /// write lock for longer than the busy timeout. Nothing was written.
-    #[error("the cache is busy with another change (a sync?): nothing was saved; try again in a moment")]
+    #[error(
+        "the cache is busy with another change (a sync?): nothing was saved; try again in a moment"
+    )]
     Busy,
 
     #[error(
@@ -94,7 +96,9 @@ impl StoreError {
     pub fn is_refused_change(&self) -> bool {
         matches!(
             self,
-            StoreError::Invalid(_) | StoreError::QuoteAlreadySent { .. } | StoreError::InFlight { .. }
+            StoreError::Invalid(_)
+                | StoreError::QuoteAlreadySent { .. }
+                | StoreError::InFlight { .. }
         )
     }
 

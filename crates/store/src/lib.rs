@@ -22,7 +22,9 @@ pub use apply::{Figure, PageEffects, PullCursor};
 pub use changes::{AcceptedCustomer, NewCustomer};
 pub use error::StoreError;
 pub use open::{CacheKey, SCHEMA_VERSION, Store};
-pub use outbox::{Discarded, EntryPayload, PAYLOAD_VERSION, QuarantinedEntry, EntryState, ErpWarning, OutboxEntry};
+pub use outbox::{
+    Discarded, EntryPayload, EntryState, ErpWarning, OutboxEntry, PAYLOAD_VERSION, QuarantinedEntry,
+};
 pub use read::{
     CustomerView, EntityStatus, ErpLink, OrderSummary, ProductView, Status, StockRow, Synced,
 };

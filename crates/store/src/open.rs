@@ -422,11 +422,26 @@ mod tests {
     /// would leave their schema different from a new cache's. Fix a
     /// released migration with a new one; append a new file's hash here.
     const RELEASED: &[(&str, &str)] = &[
-        ("0001_initial.sql", "76f180df7aa4087bc986a97199a2fab48cb32a5ef3b2b8cd7c80439929d9a394"),
-        ("0002_short_terms.sql", "0e4c5122a94fcfebb0519bf1bf8c801fc664d715f07abf855d4ffb82e62aef44"),
-        ("0003_outbox.sql", "4e7254a827794df2b82d620e23d39d5c068a417135be1712a560135844085352"),
-        ("0004_customer_changes.sql", "16897e450fefa43718aace644c430c83d6e20e9cf2f5d90744ec4e8891dabec4"),
-        ("0005_in_flight.sql", "05fcf747185ecb7b67c157f9fb57c59967e701ebf754c1b10164a8a4942d7684"),
+        (
+            "0001_initial.sql",
+            "76f180df7aa4087bc986a97199a2fab48cb32a5ef3b2b8cd7c80439929d9a394",
+        ),
+        (
+            "0002_short_terms.sql",
+            "0e4c5122a94fcfebb0519bf1bf8c801fc664d715f07abf855d4ffb82e62aef44",
+        ),
+        (
+            "0003_outbox.sql",
+            "4e7254a827794df2b82d620e23d39d5c068a417135be1712a560135844085352",
+        ),
+        (
+            "0004_customer_changes.sql",
+            "16897e450fefa43718aace644c430c83d6e20e9cf2f5d90744ec4e8891dabec4",
+        ),
+        (
+            "0005_in_flight.sql",
+            "05fcf747185ecb7b67c157f9fb57c59967e701ebf754c1b10164a8a4942d7684",
+        ),
     ];
 
     #[test]
@@ -439,12 +454,18 @@ mod tests {
             .collect();
         files.sort();
         let released: Vec<&str> = RELEASED.iter().map(|(name, _)| *name).collect();
-        assert_eq!(files, released, "every migration file is listed here, in order");
+        assert_eq!(
+            files, released,
+            "every migration file is listed here, in order"
+        );
         assert_eq!(MIGRATIONS.len(), RELEASED.len(), "every file is embedded");
         for (index, (name, hash)) in RELEASED.iter().enumerate() {
             let digest = sha2::Sha256::digest(MIGRATIONS[index].as_bytes());
             let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-            assert_eq!(&hex, hash, "{name} changed after its release: add a new migration instead");
+            assert_eq!(
+                &hex, hash,
+                "{name} changed after its release: add a new migration instead"
+            );
         }
     }
 
@@ -470,9 +491,13 @@ mod tests {
         let store = Store::open(&path, &key("k")).unwrap();
         let marks: Vec<(String, bool, Option<String>, i64)> = store
             .conn
-            .prepare("SELECT uuid, in_flight, first_sent_at, payload_version FROM outbox ORDER BY seq")
+            .prepare(
+                "SELECT uuid, in_flight, first_sent_at, payload_version FROM outbox ORDER BY seq",
+            )
             .unwrap()
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
@@ -494,8 +519,16 @@ mod tests {
     fn an_entry_this_build_cannot_read_is_kept_aside_and_the_rest_go() {
         let mut store = Store::open_in_memory().unwrap();
         for (uuid, payload, version) in [
-            ("good", r#"{"customer_id":1,"description":"ok","order_id":null,"invoice_id":null}"#, 1),
-            ("newer", r#"{"customer_id":1,"description":"from the future"}"#, 2),
+            (
+                "good",
+                r#"{"customer_id":1,"description":"ok","order_id":null,"invoice_id":null}"#,
+                1,
+            ),
+            (
+                "newer",
+                r#"{"customer_id":1,"description":"from the future"}"#,
+                2,
+            ),
             ("damaged", r#"{"customer_id":"#, 1),
         ] {
             store
@@ -507,18 +540,47 @@ mod tests {
                 )
                 .unwrap();
         }
-        let readable: Vec<String> = store.outbox().unwrap().into_iter().map(|e| e.uuid).collect();
+        let readable: Vec<String> = store
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.uuid)
+            .collect();
         assert_eq!(readable, vec!["good"]);
-        let sendable: Vec<String> = store.sendable(None).unwrap().into_iter().map(|e| e.uuid).collect();
+        let sendable: Vec<String> = store
+            .sendable(None)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.uuid)
+            .collect();
         assert_eq!(sendable, vec!["good"]);
         let aside = store.quarantined().unwrap();
-        assert_eq!(aside.iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>(), ["newer", "damaged"]);
-        assert!(aside[0].reason.contains("newer Fieldbook (payload version 2"), "{:?}", aside[0]);
+        assert_eq!(
+            aside.iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>(),
+            ["newer", "damaged"]
+        );
+        assert!(
+            aside[0]
+                .reason
+                .contains("newer Fieldbook (payload version 2"),
+            "{:?}",
+            aside[0]
+        );
         assert!(aside[1].reason.contains("outbox request"), "{:?}", aside[1]);
         let error = store.outbox_entry(aside[0].seq).unwrap_err();
-        assert!(matches!(error, StoreError::UnreadableEntry { .. }), "{error:?}");
-        assert!(error.to_string().contains("kept aside and not sent"), "{error}");
-        assert_eq!(store.status().map(|_| ()).ok(), Some(()), "the cache stays usable");
+        assert!(
+            matches!(error, StoreError::UnreadableEntry { .. }),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("kept aside and not sent"),
+            "{error}"
+        );
+        assert_eq!(
+            store.status().map(|_| ()).ok(),
+            Some(()),
+            "the cache stays usable"
+        );
         assert_eq!(store.discard(aside[1].seq).unwrap().entries, 1);
         assert_eq!(store.quarantined().unwrap().len(), 1);
     }

@@ -410,9 +410,9 @@ impl Store {
     /// The entries this build cannot read, kept aside and not sent: each
     /// with what could not be read. They can be discarded.
     pub fn quarantined(&self) -> Result<Vec<QuarantinedEntry>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE state != 'done' ORDER BY seq"))?;
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE state != 'done' ORDER BY seq"
+        ))?;
         let mut rows = statement.query([])?;
         let mut quarantined = Vec::new();
         while let Some(row) = rows.next()? {
@@ -617,7 +617,10 @@ impl Store {
         tx.commit()?;
         Ok(Discarded {
             entries: held.len(),
-            ever_sent: held.iter().filter(|(_, _, sent_once, _)| *sent_once).count(),
+            ever_sent: held
+                .iter()
+                .filter(|(_, _, sent_once, _)| *sent_once)
+                .count(),
         })
     }
 
@@ -749,7 +752,6 @@ impl Store {
         let changed = self.conn.execute(&sql, values)?;
         require_changed(seq, changed)
     }
-
 }
 
 fn require_changed(seq: i64, changed: usize) -> Result<(), StoreError> {
@@ -831,9 +833,11 @@ fn readable(rows: &mut rusqlite::Rows) -> Result<Vec<OutboxEntry>, StoreError> {
 /// Whether entry `seq` may be in the ERP (false for an unknown entry).
 fn in_flight(tx: &rusqlite::Transaction, seq: i64) -> Result<bool, StoreError> {
     Ok(tx
-        .query_row("SELECT in_flight FROM outbox WHERE seq = ?1", [seq], |row| {
-            row.get(0)
-        })
+        .query_row(
+            "SELECT in_flight FROM outbox WHERE seq = ?1",
+            [seq],
+            |row| row.get(0),
+        )
         .optional()?
         .unwrap_or(false))
 }

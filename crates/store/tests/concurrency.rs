@@ -3,9 +3,7 @@
 //! is writing.
 
 use chrono::{DateTime, TimeZone, Utc};
-use fieldbook_core::{
-    Customer, DraftLine, Product, Records, SaleDraft, SaleKind, Warehouse,
-};
+use fieldbook_core::{Customer, DraftLine, Product, Records, SaleDraft, SaleKind, Warehouse};
 use fieldbook_store::{CacheKey, PageEffects, PullCursor, Store, StoreError};
 use rust_decimal::dec;
 use std::sync::Arc;
@@ -34,7 +32,12 @@ fn seeded(path: &std::path::Path, key: &CacheKey) {
     let mut store = Store::create(path, key).unwrap();
     let apply = |store: &mut Store, records: Records| {
         store
-            .apply_page(&records, &PullCursor::default(), &PageEffects::default(), at())
+            .apply_page(
+                &records,
+                &PullCursor::default(),
+                &PageEffects::default(),
+                at(),
+            )
             .unwrap();
     };
     apply(&mut store, customers(1, 10));
@@ -147,14 +150,24 @@ fn a_save_that_cannot_get_the_lock_in_time_says_the_cache_is_busy() {
     let holder = rusqlite_holder(&path);
     let mut saver = Store::open_with_timeout(&path, &key, Duration::from_millis(50)).unwrap();
     let error = saver
-        .add_sale("00000000-0000-4000-8000-000000000001", &order(1), None, at())
+        .add_sale(
+            "00000000-0000-4000-8000-000000000001",
+            &order(1),
+            None,
+            at(),
+        )
         .unwrap_err();
     assert!(matches!(error, StoreError::Busy), "{error:?}");
     assert!(error.is_transient());
     assert!(error.to_string().contains("try again"), "{error}");
     drop(holder);
     saver
-        .add_sale("00000000-0000-4000-8000-000000000001", &order(1), None, at())
+        .add_sale(
+            "00000000-0000-4000-8000-000000000001",
+            &order(1),
+            None,
+            at(),
+        )
         .unwrap();
     assert_eq!(saver.outbox().unwrap().len(), 1);
 }

@@ -560,11 +560,20 @@ fn an_entry_that_may_have_reached_the_erp_is_not_edited_before_a_sync() {
     let error = store
         .replace_sale(seq, &order(4, dec!(1)), at(5))
         .unwrap_err();
-    assert!(matches!(error, StoreError::InFlight { entry } if entry == seq), "{error:?}");
+    assert!(
+        matches!(error, StoreError::InFlight { entry } if entry == seq),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("sync first"), "{error}");
     assert!(error.is_refused_change());
-    assert!(matches!(store.retry(seq, at(5)), Err(StoreError::InFlight { .. })));
-    assert!(matches!(store.discard(seq), Err(StoreError::InFlight { .. })));
+    assert!(matches!(
+        store.retry(seq, at(5)),
+        Err(StoreError::InFlight { .. })
+    ));
+    assert!(matches!(
+        store.discard(seq),
+        Err(StoreError::InFlight { .. })
+    ));
     assert_eq!(store.outbox_entry(seq).unwrap().unwrap(), entry);
 
     // The ERP's refusal settles it: now it can be edited, and a second
@@ -572,7 +581,10 @@ fn an_entry_that_may_have_reached_the_erp_is_not_edited_before_a_sync() {
     store.record_rejected(seq, "credit limit", at(6)).unwrap();
     store.replace_sale(seq, &order(4, dec!(1)), at(7)).unwrap();
     store.mark_in_flight(seq, at(8)).unwrap();
-    assert_eq!(store.outbox_entry(seq).unwrap().unwrap().first_sent_at, Some(at(4)));
+    assert_eq!(
+        store.outbox_entry(seq).unwrap().unwrap().first_sent_at,
+        Some(at(4))
+    );
 }
 
 /// A discard of entries that never left the laptop says so; one of an
@@ -580,17 +592,27 @@ fn an_entry_that_may_have_reached_the_erp_is_not_edited_before_a_sync() {
 #[test]
 fn a_discard_says_whether_anything_of_it_was_ever_sent() {
     let mut store = seeded();
-    let never = store.add_sale("never", &order(4, dec!(1)), None, at(1)).unwrap();
-    let refused = store.add_sale("refused", &order(4, dec!(2)), None, at(1)).unwrap();
+    let never = store
+        .add_sale("never", &order(4, dec!(1)), None, at(1))
+        .unwrap();
+    let refused = store
+        .add_sale("refused", &order(4, dec!(2)), None, at(1))
+        .unwrap();
     store.mark_in_flight(refused, at(2)).unwrap();
     store.record_rejected(refused, "no", at(3)).unwrap();
     assert_eq!(
         store.discard(never).unwrap(),
-        fieldbook_store::Discarded { entries: 1, ever_sent: 0 }
+        fieldbook_store::Discarded {
+            entries: 1,
+            ever_sent: 0
+        }
     );
     assert_eq!(
         store.discard(refused).unwrap(),
-        fieldbook_store::Discarded { entries: 1, ever_sent: 1 }
+        fieldbook_store::Discarded {
+            entries: 1,
+            ever_sent: 1
+        }
     );
 }
 

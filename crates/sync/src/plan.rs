@@ -248,7 +248,10 @@ mod tests {
         };
         for page in [&[11, 12, 14][..], &[3, 2, 1], &[14, 14, 14]] {
             let error = advance(&running, &customers(page), 3, at(4)).unwrap_err();
-            assert!(error.to_string().contains("did not move past id 14"), "{page:?}: {error}");
+            assert!(
+                error.to_string().contains("did not move past id 14"),
+                "{page:?}: {error}"
+            );
             assert!(!error.is_transient());
         }
     }

@@ -114,10 +114,7 @@ async fn send<E: Erp>(
             .send_sale(&entry.uuid, &draft, acknowledged)
             .await
             .map(Answer::Sale),
-        Ready::QuoteToOrder(sale) => erp
-            .confirm_sale(sale, acknowledged)
-            .await
-            .map(Answer::Sale),
+        Ready::QuoteToOrder(sale) => erp.confirm_sale(sale, acknowledged).await.map(Answer::Sale),
         Ready::NewCustomer(draft) => erp
             .create_customer(&entry.uuid, draft)
             .await

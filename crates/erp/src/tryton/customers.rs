@@ -41,9 +41,12 @@ impl Tryton {
                     .rpc
                     .call("model.party.party.create", json!([[values], self.context]))
                     .await?;
-                created.get(0).and_then(super::values::positive_id).ok_or_else(|| {
-                    ErpError::Protocol(format!("expected the new party's id, got {created}"))
-                })?
+                created
+                    .get(0)
+                    .and_then(super::values::positive_id)
+                    .ok_or_else(|| {
+                        ErpError::Protocol(format!("expected the new party's id, got {created}"))
+                    })?
             }
         };
         let mut ids = vec![(uuid.to_owned(), party)];

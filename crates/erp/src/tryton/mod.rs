@@ -792,8 +792,9 @@ fn ids(result: Value) -> Result<Vec<ErpId>, ErpError> {
         Value::Array(items) => items
             .iter()
             .map(|item| {
-                values::positive_id(item)
-                    .ok_or_else(|| ErpError::Protocol(format!("expected an id above 0, got {item}")))
+                values::positive_id(item).ok_or_else(|| {
+                    ErpError::Protocol(format!("expected an id above 0, got {item}"))
+                })
             })
             .collect(),
         other => Err(ErpError::Protocol(format!("expected ids, got {other}"))),
@@ -819,7 +820,13 @@ impl Tryton {
         loop {
             let page_domain = json!([domain.clone(), [["id", ">", after]]]);
             let rows = self
-                .search_read(model, page_domain, Some(ID_PAGE), &[field], self.context.clone())
+                .search_read(
+                    model,
+                    page_domain,
+                    Some(ID_PAGE),
+                    &[field],
+                    self.context.clone(),
+                )
                 .await?;
             let mut last = after;
             for row in &rows {
@@ -1245,10 +1252,7 @@ pub fn fuzz_answer(body: &[u8]) {
         return;
     };
     for row in &rows {
-        let fields = Fields {
-            model: "fuzz",
-            row,
-        };
+        let fields = Fields { model: "fuzz", row };
         for field in row.keys() {
             let _ = fields.opt_id(field);
             let _ = fields.ids(field);
@@ -1264,7 +1268,8 @@ pub fn fuzz_answer(body: &[u8]) {
             .ok()
             .zip(fields.decimal("unit_price").ok())
             .and_then(|(quantity, price)| quantity.checked_mul(price));
-        let _ = amount.map(|amount| round_to_currency(amount, fields.opt_decimal("rounding").ok().flatten()));
+        let _ = amount
+            .map(|amount| round_to_currency(amount, fields.opt_decimal("rounding").ok().flatten()));
     }
 }
 
@@ -1346,7 +1351,10 @@ mod tests {
             Some(dec!(12.40))
         );
         // Yen: whole units.
-        assert_eq!(round_to_currency(dec!(1234.5), Some(dec!(1))), Some(dec!(1234)));
+        assert_eq!(
+            round_to_currency(dec!(1234.5), Some(dec!(1))),
+            Some(dec!(1234))
+        );
         // No factor: unrounded, as Tryton leaves it.
         assert_eq!(round_to_currency(dec!(1.23456), None), Some(dec!(1.23456)));
         assert_eq!(
@@ -1358,7 +1366,10 @@ mod tests {
     #[test]
     fn amounts_beyond_a_decimal_are_none_not_a_panic() {
         let huge = rust_decimal::Decimal::MAX;
-        assert_eq!(round_to_currency(huge, Some(dec!(0.0000000000000000000000000001))), None);
+        assert_eq!(
+            round_to_currency(huge, Some(dec!(0.0000000000000000000000000001))),
+            None
+        );
         assert_eq!(round_to_currency(huge, Some(dec!(0.01))), None);
     }
 }

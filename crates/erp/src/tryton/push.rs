@@ -32,24 +32,8 @@ impl Tryton {
             SaleKind::Quote => QUOTED,
             SaleKind::Order => CONFIRMED,
         };
-        let context = self.context_with(json!({"active_test": false}));
-        let found = self
-            .search_read(
-                "sale.sale",
-                json!([["fieldbook_uuid", "=", uuid]]),
-                Some(1),
-                &["state"],
-                context,
-            )
-            .await?;
-        let sale = match found.first() {
-            Some(row) => {
-                let fields = Fields {
-                    model: "sale.sale",
-                    row,
-                };
-                let sale = fields.id()?;
-                let state = fields.text("state")?;
+        let sale = match self.sale_by_uuid(uuid).await? {
+            Some((sale, state)) => {
                 if target.contains(&state.as_str()) {
                     // Sent before; only the answer was lost. The ERP's sale
                     // stands, but if it is not what the entry says (edited
@@ -82,19 +66,10 @@ impl Tryton {
                 // our lookup and our create. Then the entry is there, and
                 // the next push takes it on; it is not the ERP's "no".
                 Err(error @ ErpError::Rejected { .. }) => {
-                    let again = self
-                        .search_read(
-                            "sale.sale",
-                            json!([["fieldbook_uuid", "=", uuid]]),
-                            Some(1),
-                            &["state"],
-                            self.context_with(json!({"active_test": false})),
-                        )
-                        .await?;
-                    if again.is_empty() {
-                        return Err(error);
-                    }
-                    return Err(ErpError::SentMeanwhile);
+                    return Err(match self.sale_by_uuid(uuid).await? {
+                        Some(_) => ErpError::SentMeanwhile,
+                        None => error,
+                    });
                 }
                 Err(error) => return Err(error),
             },
@@ -104,6 +79,30 @@ impl Tryton {
             self.button("sale.sale", "confirm", sale).await?;
         }
         self.sent_sale(sale).await
+    }
+
+    /// The sale the ERP holds with Fieldbook's `uuid`, cancelled or not:
+    /// its id and state.
+    async fn sale_by_uuid(&self, uuid: &str) -> Result<Option<(ErpId, String)>, ErpError> {
+        let found = self
+            .search_read(
+                "sale.sale",
+                json!([["fieldbook_uuid", "=", uuid]]),
+                Some(1),
+                &["state"],
+                self.context_with(json!({"active_test": false})),
+            )
+            .await?;
+        found
+            .first()
+            .map(|row| {
+                let fields = Fields {
+                    model: "sale.sale",
+                    row,
+                };
+                Ok((fields.id()?, fields.text("state")?))
+            })
+            .transpose()
     }
 
     pub(crate) async fn confirm_sale_in_tryton(

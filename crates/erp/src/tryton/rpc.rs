@@ -545,8 +545,14 @@ mod tests {
             "http://localhost.example.com/",
         ] {
             let error = normalize_url(remote, false).unwrap_err();
-            assert!(matches!(error, ErpError::InsecureAddress { .. }), "{remote}: {error:?}");
-            assert!(error.to_string().contains("--allow-insecure-http"), "{error}");
+            assert!(
+                matches!(error, ErpError::InsecureAddress { .. }),
+                "{remote}: {error:?}"
+            );
+            assert!(
+                error.to_string().contains("--allow-insecure-http"),
+                "{error}"
+            );
             assert_eq!(normalize_url(remote, true).unwrap(), remote);
         }
     }
@@ -559,13 +565,19 @@ mod tests {
             "https://s3cret-pw@erp.example.com/",
         ] {
             let error = normalize_url(url, true).unwrap_err();
-            assert!(matches!(error, ErpError::CredentialsInAddress { .. }), "{url}: {error:?}");
+            assert!(
+                matches!(error, ErpError::CredentialsInAddress { .. }),
+                "{url}: {error:?}"
+            );
             let shown = format!("{error} {error:?}");
             assert!(!shown.contains("s3cret-pw"), "{shown}");
         }
         // Not even when the rest of the address cannot be parsed.
         let error = normalize_url("https://alice:s3cret-pw@erp example.com/", true).unwrap_err();
-        assert!(!format!("{error} {error:?}").contains("s3cret-pw"), "{error:?}");
+        assert!(
+            !format!("{error} {error:?}").contains("s3cret-pw"),
+            "{error:?}"
+        );
     }
 
     #[test]
@@ -643,7 +655,10 @@ mod tests {
             bomb.len()
         );
         let error = version_from(serve(head, bomb), 8 << 20).await.unwrap_err();
-        assert!(matches!(error, ErpError::AnswerTooLarge { limit_mib: 8, .. }), "{error:?}");
+        assert!(
+            matches!(error, ErpError::AnswerTooLarge { limit_mib: 8, .. }),
+            "{error:?}"
+        );
         assert!(!error.is_transient());
 
         // Plain, announced by its length.
@@ -653,7 +668,10 @@ mod tests {
             body.len()
         );
         let error = version_from(serve(head, body), 1 << 20).await.unwrap_err();
-        assert!(matches!(error, ErpError::AnswerTooLarge { limit_mib: 1, .. }), "{error:?}");
+        assert!(
+            matches!(error, ErpError::AnswerTooLarge { limit_mib: 1, .. }),
+            "{error:?}"
+        );
 
         // Within the bound, the same server's answer is read.
         let body = br#"{"id": 1, "result": "8.2.1"}"#.to_vec();
@@ -661,7 +679,10 @@ mod tests {
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         );
-        assert_eq!(version_from(serve(head, body), 1 << 20).await.unwrap(), json!("8.2.1"));
+        assert_eq!(
+            version_from(serve(head, body), 1 << 20).await.unwrap(),
+            json!("8.2.1")
+        );
     }
 
     #[test]

@@ -41,7 +41,12 @@ pub fn decode_datetime(value: &Value) -> Option<DateTime<Utc>> {
         None | Some(Value::Null) => 0,
         Some(_) => small("microsecond")?,
     };
-    let time = date.and_hms_micro_opt(small("hour")?, small("minute")?, small("second")?, microsecond)?;
+    let time = date.and_hms_micro_opt(
+        small("hour")?,
+        small("minute")?,
+        small("second")?,
+        microsecond,
+    )?;
     Some(Utc.from_utc_datetime(&time))
 }
 
@@ -51,7 +56,11 @@ pub(crate) fn decode_date(value: &Value) -> Option<NaiveDate> {
         .filter(|o| o.get("__class__").and_then(Value::as_str) == Some("date"))?;
     let part = |key: &str| object.get(key).and_then(Value::as_i64);
     let small = |key: &str| part(key).and_then(|value| u32::try_from(value).ok());
-    NaiveDate::from_ymd_opt(i32::try_from(part("year")?).ok()?, small("month")?, small("day")?)
+    NaiveDate::from_ymd_opt(
+        i32::try_from(part("year")?).ok()?,
+        small("month")?,
+        small("day")?,
+    )
 }
 
 /// A decimal from a `Decimal` object, or from a plain JSON number (Tryton
@@ -106,32 +115,35 @@ impl<'a> Fields<'a> {
     /// A malformed field, named by model, record and field, with a short
     /// excerpt of what came instead.
     fn bad(&self, field: &str, what: &str) -> ErpError {
-        let record = match self.row.get("id") {
-            Some(Value::Number(id)) => format!(" {id}"),
-            _ => String::new(),
-        };
         let mut got = self.get(field).to_string();
         if got.len() > 80 {
-            let end = (0..=80).rev().find(|&index| got.is_char_boundary(index)).unwrap_or(0);
+            let end = (0..=80)
+                .rev()
+                .find(|&index| got.is_char_boundary(index))
+                .unwrap_or(0);
             got.truncate(end);
             got.push('…');
         }
         ErpError::Protocol(format!(
-            "{}{record}, field {field}: expected {what}, got {got}",
-            self.model,
+            "{}, field {field}: expected {what}, got {got}",
+            self.record()
         ))
+    }
+
+    /// The record as messages name it: its model and, if it has one, id.
+    fn record(&self) -> String {
+        match self.row.get("id") {
+            Some(Value::Number(id)) => format!("{} {id}", self.model),
+            _ => self.model.to_owned(),
+        }
     }
 
     /// A figure computed from this record's fields that a decimal cannot
     /// hold: a broken or hostile answer, named by model and record.
     pub fn out_of_range(&self, what: &str) -> ErpError {
-        let record = match self.row.get("id") {
-            Some(Value::Number(id)) => format!(" {id}"),
-            _ => String::new(),
-        };
         ErpError::Protocol(format!(
-            "{}{record}: {what} is beyond what Fieldbook can compute",
-            self.model
+            "{}: {what} is beyond what Fieldbook can compute",
+            self.record()
         ))
     }
 
@@ -387,7 +399,8 @@ mod tests {
         };
         assert!(fields.id().is_err());
         // A long value is cut in the message.
-        let row: Row = serde_json::from_value(json!({"id": 2, "name": ["x".repeat(10_000)]})).unwrap();
+        let row: Row =
+            serde_json::from_value(json!({"id": 2, "name": ["x".repeat(10_000)]})).unwrap();
         let fields = Fields {
             model: "party.party",
             row: &row,
