@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "send_quote",
     "outbox",
     "outbox_entry",
+    "discarded",
     "retry",
     "discard",
     "sync_now",

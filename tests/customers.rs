@@ -12,7 +12,7 @@ use fieldbook_erp::Erp;
 use fieldbook_erp::tryton::RawSession;
 use fieldbook_store::EntryState;
 use fieldbook_sync::{PushOptions, push};
-use fieldbook_testkit::{Dataset, TrytonServer};
+use fieldbook_testkit::{Backend, Dataset, TrytonServer};
 use fieldbook_tests::{call, sync_with, synced};
 use serde_json::{Value, json};
 
@@ -73,9 +73,8 @@ fn new_customer() -> CustomerDraft {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_customer_created_offline_and_an_order_for_it_arrive_once() {
-    let server = TrytonServer::start(Dataset::TEST).unwrap();
+async fn a_customer_created_offline_and_an_order_for_it_arrive_once(backend: Backend) {
+    let server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
     let (erp, mut store) = synced(&server).await;
     let admin = server.admin().await.unwrap();
     let uuid = "c0ffee00-0000-4000-8000-000000000001";
@@ -315,10 +314,9 @@ async fn a_conflicting_edit_keeps_the_erps_value_and_the_salespersons_on_the_ent
     assert!(after.contacts.iter().all(|c| c.erp_id > 0));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back() {
+async fn an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back(backend: Backend) {
     use fieldbook_core::requests::RequestDraft;
-    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
     let (erp, mut store) = synced(&server).await;
     let admin = server.admin().await.unwrap();
     // A shipped order to complain about.
@@ -480,3 +478,8 @@ async fn an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back() 
         .unwrap_err();
     assert!(error.to_string().contains("is not one of"), "{error}");
 }
+
+fieldbook_tests::on_both_backends!(
+    a_customer_created_offline_and_an_order_for_it_arrive_once,
+    an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back,
+);

@@ -3,7 +3,7 @@
 
 use fieldbook_core::Entity;
 use fieldbook_store::Store;
-use fieldbook_testkit::{Dataset, TrytonServer};
+use fieldbook_testkit::{Backend, Dataset, TrytonServer};
 use fieldbook_tests::{decimal, erp_rows, sync};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -13,9 +13,8 @@ fn id(row: &Value) -> i64 {
     row["id"].as_i64().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_sync_holds_what_tryton_returns() {
-    let server = TrytonServer::start(Dataset::TEST).unwrap();
+async fn a_full_sync_holds_what_tryton_returns(backend: Backend) {
+    let server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
     // The seed names no provinces: give one address one.
     let admin = server.admin().await.unwrap();
     let china = find_one(&admin, "country.country", json!([["code", "=", "CN"]])).await;
@@ -303,9 +302,10 @@ async fn find_one(admin: &fieldbook_erp::tryton::RawSession, model: &str, domain
         .unwrap_or_else(|| panic!("no {model} {domain}"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_next_delta_sync() {
-    let server = TrytonServer::start(Dataset::TEST).unwrap();
+async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_next_delta_sync(
+    backend: Backend,
+) {
+    let server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
     let admin = server.admin().await.unwrap();
     let mut store = Store::open_in_memory().unwrap();
 
@@ -725,3 +725,8 @@ async fn after_twenty_thousand_stock_moves_offline_the_delta_reads_them_in_pages
         "every moved product's stock is read again: {report:?}"
     );
 }
+
+fieldbook_tests::on_both_backends!(
+    a_full_sync_holds_what_tryton_returns,
+    edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_next_delta_sync,
+);

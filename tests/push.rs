@@ -7,7 +7,7 @@ use fieldbook_erp::Erp;
 use fieldbook_erp::tryton::{RawSession, Tryton};
 use fieldbook_store::{EntryState, Store};
 use fieldbook_sync::{PushOptions, push};
-use fieldbook_testkit::{Dataset, TrytonServer};
+use fieldbook_testkit::{Backend, Dataset, TrytonServer};
 use fieldbook_tests::{call, sync_with, synced};
 use serde_json::json;
 use std::sync::Arc;
@@ -71,9 +71,10 @@ fn order(store: &Store, code: &str, quantity: i64) -> SaleDraft {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_order_written_while_the_erp_is_down_arrives_once_with_the_erps_number() {
-    let mut server = TrytonServer::start(Dataset::TEST).unwrap();
+async fn an_order_written_while_the_erp_is_down_arrives_once_with_the_erps_number(
+    backend: Backend,
+) {
+    let mut server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
     let (erp, mut store) = synced(&server).await;
     let admin = server.admin().await.unwrap();
     let uuid = "5a0e2b7c-4c4f-4f55-9d37-3c2f6e0b0001";
@@ -122,9 +123,8 @@ async fn an_order_written_while_the_erp_is_down_arrives_once_with_the_erps_numbe
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sale_made_before_a_crash_is_taken_on_not_made_again() {
-    let server = TrytonServer::start(Dataset::TEST).unwrap();
+async fn a_sale_made_before_a_crash_is_taken_on_not_made_again(backend: Backend) {
+    let server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
     let (erp, mut store) = synced(&server).await;
     let admin = server.admin().await.unwrap();
     let uuid = "5a0e2b7c-4c4f-4f55-9d37-3c2f6e0b0002";
@@ -268,6 +268,61 @@ async fn a_refused_order_keeps_its_fields_lets_later_ones_through_and_goes_once_
     assert!(["confirmed", "processing"].contains(&sales[0].2.as_str()));
 }
 
+/// An order Tryton refuses at confirmation stays there as a quotation. The
+/// salesperson discards the entry: every sync reports the sale the ERP
+/// still holds, until someone cancels it there; then it is forgotten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discarded_order_tryton_still_holds_is_reported_until_cancelled() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    let admin = server.admin().await.unwrap();
+    // C-LIMIT may owe 5,000 and already owes 4,200: 10 × 168 goes over,
+    // which Tryton finds when it confirms the quotation it made.
+    let refused = store
+        .add_sale(
+            "discarded-1",
+            &order(&store, "C-LIMIT", 10),
+            None,
+            Utc::now(),
+        )
+        .unwrap();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    let sales = sales_with(&admin, "discarded-1").await;
+    assert_eq!(sales.len(), 1, "{sales:?}");
+    let (sale, number, state) = sales[0].clone();
+    assert_eq!(state, "quotation");
+
+    assert_eq!(store.discard(refused, Utc::now()).unwrap().ever_sent, 1);
+    for _ in 0..2 {
+        let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+        let [reported] = report.discarded_in_erp.as_slice() else {
+            panic!("{report:?}");
+        };
+        assert_eq!(reported.seq, refused);
+        assert_eq!(reported.kind, fieldbook_core::Created::Sale);
+        assert_eq!(
+            reported.customer,
+            store
+                .customer("C-LIMIT")
+                .unwrap()
+                .unwrap()
+                .customer
+                .value
+                .name
+        );
+        let held = reported.in_erp.as_ref().unwrap();
+        assert_eq!(held.erp_id, sale);
+        assert_eq!(held.number, number);
+        assert_eq!(held.state.as_deref(), Some("quotation"));
+    }
+
+    call(&admin, "model.sale.sale.cancel", vec![json!([sale])]).await;
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert!(report.discarded_in_erp.is_empty(), "{report:?}");
+    assert!(store.discarded().unwrap().is_empty());
+}
+
 /// What the proxy does to an answer it spoils.
 #[derive(Clone, Copy)]
 enum Fault {
@@ -374,9 +429,8 @@ async fn faulty_proxy(
     (port, reported)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_lost_on_the_way_back_never_make_a_second_sale() {
-    let server = TrytonServer::start(Dataset::TEST).unwrap();
+async fn answers_lost_on_the_way_back_never_make_a_second_sale(backend: Backend) {
+    let server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
     let (_, mut store) = synced(&server).await;
     let admin = server.admin().await.unwrap();
     let (port, dropped) = lossy_proxy(
@@ -435,6 +489,54 @@ async fn answers_lost_on_the_way_back_never_make_a_second_sale() {
         let entry = store.outbox_entry(seq).unwrap().unwrap();
         assert_eq!(entry.state, EntryState::Done);
         assert_eq!(entry.erp_id, Some(sales[0].0));
+    }
+}
+
+/// The same queued entries pushed at the same moment by two processes (the
+/// window and the command on one laptop, or a cache copied to a second
+/// one), through two sessions that gunicorn serves from different workers:
+/// PostgreSQL's uniqueness constraint lets one create each sale, and the
+/// other looks it up and takes it as its answer. Each sale is in Tryton
+/// once, and neither side sees a refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_pushes_of_the_same_entries_at_once_make_each_sale_once_on_postgres() {
+    let server = TrytonServer::start_on(Backend::Postgres, Dataset::TEST).unwrap();
+    let admin = server.admin().await.unwrap();
+    let (first_erp, mut first) = synced(&server).await;
+    let (second_erp, mut second) = synced(&server).await;
+    let uuids: Vec<String> = (0..6).map(|n| format!("race-{n}")).collect();
+    for (n, uuid) in uuids.iter().enumerate() {
+        let customer = ["C-ACME", "C-HUAWEI", "C000003"][n % 3];
+        let mut draft = order(&first, customer, 1 + n as i64);
+        if n % 2 == 1 {
+            draft.kind = fieldbook_core::SaleKind::Quote;
+        }
+        first.add_sale(uuid, &draft, None, Utc::now()).unwrap();
+        second.add_sale(uuid, &draft, None, Utc::now()).unwrap();
+    }
+    let (one, other) = tokio::join!(
+        push(&*first_erp, &mut first, NOW, &Utc::now),
+        push(&*second_erp, &mut second, NOW, &Utc::now),
+    );
+    for (side, report) in [("first", one), ("second", other)] {
+        let report = report.unwrap_or_else(|error| panic!("{side}: {error}"));
+        assert!(report.rejected.is_empty(), "{side}: {report:?}");
+        assert_eq!(report.accepted.len(), uuids.len(), "{side}: {report:?}");
+    }
+    for uuid in &uuids {
+        let sales = sales_with(&admin, uuid).await;
+        assert_eq!(sales.len(), 1, "{uuid}: {sales:?}");
+        let held = |store: &Store| {
+            let entry = store
+                .outbox()
+                .unwrap()
+                .into_iter()
+                .find(|entry| &entry.uuid == uuid)
+                .unwrap();
+            (entry.state, entry.erp_id)
+        };
+        assert_eq!(held(&first), (EntryState::Done, Some(sales[0].0)));
+        assert_eq!(held(&second), (EntryState::Done, Some(sales[0].0)));
     }
 }
 
@@ -542,10 +644,9 @@ async fn a_refused_order_edited_to_fit_goes_through_as_one_sale_with_the_new_lin
     assert_eq!(lines[0]["quantity"].as_f64(), Some(4.0));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_quote_goes_as_a_quotation_and_later_becomes_an_order_once() {
+async fn a_quote_goes_as_a_quotation_and_later_becomes_an_order_once(backend: Backend) {
     use fieldbook_core::{QuoteToOrder, SaleRef};
-    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
     let (erp, mut store) = synced(&server).await;
     let admin = server.admin().await.unwrap();
     let mut quote = order(&store, "C-ACME", 2);
@@ -780,12 +881,14 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
     assert_eq!(written.len(), 8);
     drop(store);
 
-    // The same file as schema 4 wrote it: without the columns schema 5 adds.
+    // The same file as schema 4 wrote it: without the columns schema 5
+    // adds, nor the table schema 6 adds.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "key", "k").unwrap();
         conn.execute_batch(
-            "ALTER TABLE outbox DROP COLUMN payload_version;
+            "DROP TABLE discarded;
+             ALTER TABLE outbox DROP COLUMN payload_version;
              ALTER TABLE outbox DROP COLUMN first_sent_at;
              ALTER TABLE outbox DROP COLUMN in_flight;
              PRAGMA user_version = 4;",
@@ -902,3 +1005,10 @@ async fn a_spoiled_answer_is_a_passing_failure_kept_on_the_entry_and_no_sale_is_
         assert_eq!(entry.erp_id, Some(sales[0].0));
     }
 }
+
+fieldbook_tests::on_both_backends!(
+    an_order_written_while_the_erp_is_down_arrives_once_with_the_erps_number,
+    a_sale_made_before_a_crash_is_taken_on_not_made_again,
+    answers_lost_on_the_way_back_never_make_a_second_sale,
+    a_quote_goes_as_a_quotation_and_later_becomes_an_order_once,
+);

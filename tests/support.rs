@@ -70,3 +70,26 @@ pub async fn synced(server: &TrytonServer) -> (Arc<Tryton>, Store) {
     sync_with(&erp, &mut store).await.unwrap();
     (erp, store)
 }
+
+/// Runs a story against both backends: `story::sqlite` on Tryton's
+/// development server over SQLite (the demo's), `story::postgres` on
+/// PostgreSQL under gunicorn with several workers (production's). The
+/// story is an `async fn(Backend)` in the calling file.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($story:ident),+ $(,)?) => {
+        $(
+            mod $story {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$story(fieldbook_testkit::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$story(fieldbook_testkit::Backend::Postgres).await
+                }
+            }
+        )+
+    };
+}

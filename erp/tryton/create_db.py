@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Create and configure the Fieldbook reference Tryton database (SQLite).
+"""Create and configure the Fieldbook reference Tryton database.
 
 Run with the virtualenv's python:
 
     python create_db.py --config CONF --database NAME [--admin-password PW]
 
-CONF is a trytond configuration file with an SQLite ``[database] uri`` and
-``path``; the database file is PATH/NAME.sqlite and must not exist yet.
+CONF is a trytond configuration file. With an SQLite ``[database] uri`` and
+``path``, the database file is PATH/NAME.sqlite and must not exist yet; with
+a PostgreSQL ``uri`` (``postgresql://USER@HOST:PORT/``), the database NAME
+must not exist yet and is created on that server.
 
 Everything runs in-process (trytond's Pool/Transaction API, proteus for the two
 setup wizards); no server is needed. On any error the script exits non-zero
@@ -403,6 +405,26 @@ def finish(dbname, dbfile):
         conn.close()
 
 
+def drop_database(dbname):
+    "Remove a half-made PostgreSQL database"
+    import gc
+
+    from trytond import backend
+    try:
+        backend.Database(dbname).close()
+        gc.collect()
+        database = backend.Database()
+        database.connect()
+        connection = database.get_connection(autocommit=True)
+        try:
+            database.drop(connection, dbname)
+        finally:
+            database.put_connection(connection)
+            database.close()
+    except Exception:
+        traceback.print_exc()
+
+
 def main():
     args = parse_args()
     started = time.monotonic()
@@ -412,38 +434,49 @@ def main():
     from trytond import config as tconfig
     tconfig.update_etc(conf)
     uri = tconfig.get('database', 'uri')
-    if not uri or not uri.startswith('sqlite'):
-        raise SystemExit("create_db: [database] uri must be sqlite://"
-            " (got %r)" % uri)
-    path = tconfig.get('database', 'path')
-    if not path or not os.path.isdir(path):
-        raise SystemExit("create_db: [database] path %r is not a directory"
-            % path)
+    if not uri or not uri.startswith(('sqlite', 'postgresql')):
+        raise SystemExit("create_db: [database] uri must be sqlite:// or"
+            " postgresql:// (got %r)" % uri)
+    postgres = uri.startswith('postgresql')
     dbname = args.database
     if os.sep in dbname or not dbname:
         raise SystemExit("create_db: bad database name %r" % dbname)
-    dbfile = os.path.join(path, dbname + '.sqlite')
-    if os.path.exists(dbfile):
-        raise SystemExit("create_db: %s already exists; remove it first"
-            % dbfile)
+    if postgres:
+        dbfile = None
+    else:
+        path = tconfig.get('database', 'path')
+        if not path or not os.path.isdir(path):
+            raise SystemExit("create_db: [database] path %r is not a"
+                " directory" % path)
+        dbfile = os.path.join(path, dbname + '.sqlite')
+        if os.path.exists(dbfile):
+            raise SystemExit("create_db: %s already exists; remove it first"
+                % dbfile)
 
     try:
-        log("creating %s" % dbfile)
+        log("creating %s" % (dbfile or dbname))
         create_empty_database(dbname, args.admin_password)
         t_modules = time.monotonic() - started
         log("modules activated in %.1fs" % t_modules)
         info = setup(dbname, conf)
         set_sales_password(dbname, SALES_PASSWORD)
-        finish(dbname, dbfile)
+        if postgres:
+            from trytond import backend
+            backend.Database(dbname).close()
+        else:
+            finish(dbname, dbfile)
     except BaseException as exc:
         traceback.print_exc()
         sys.stderr.write("create_db: FAILED: %s: %s\n" % (
                 type(exc).__name__, exc))
-        for suffix in ['', '-wal', '-shm']:
-            try:
-                os.remove(dbfile + suffix)
-            except OSError:
-                pass
+        if postgres:
+            drop_database(dbname)
+        else:
+            for suffix in ['', '-wal', '-shm']:
+                try:
+                    os.remove(dbfile + suffix)
+                except OSError:
+                    pass
         sys.exit(1)
     elapsed = time.monotonic() - started
     log("done in %.1fs" % elapsed)

@@ -334,19 +334,39 @@ class Bulk:
     """
 
     def __init__(self):
+        from trytond import backend
         from trytond.transaction import Transaction
         self.cursor = Transaction().connection.cursor()
         self._columns = {}
+        # SQLite or PostgreSQL: their catalogues and parameter markers
+        # differ, and PostgreSQL's ids come from a sequence per table.
+        self.postgres = backend.name == 'postgresql'
+
+    def sql(self, text):
+        "`?` parameter markers as the backend's driver wants them"
+        return text.replace('?', '%s') if self.postgres else text
 
     def columns(self, table):
         if table not in self._columns:
-            self.cursor.execute('PRAGMA table_info("%s")' % table)
-            self._columns[table] = [r[1] for r in self.cursor.fetchall()]
+            if self.postgres:
+                self.cursor.execute("SELECT column_name FROM "
+                    "information_schema.columns WHERE table_schema = "
+                    "current_schema() AND table_name = %s "
+                    "ORDER BY ordinal_position", (table,))
+                self._columns[table] = [r[0] for r in self.cursor.fetchall()]
+            else:
+                self.cursor.execute('PRAGMA table_info("%s")' % table)
+                self._columns[table] = [r[1] for r in self.cursor.fetchall()]
         return self._columns[table]
 
     def max_ids(self):
-        self.cursor.execute("SELECT name FROM sqlite_master WHERE type = "
-            "'table' AND name NOT LIKE 'sqlite_%'")
+        if self.postgres:
+            self.cursor.execute("SELECT table_name FROM "
+                "information_schema.tables WHERE table_schema = "
+                "current_schema() AND table_type = 'BASE TABLE'")
+        else:
+            self.cursor.execute("SELECT name FROM sqlite_master WHERE type = "
+                "'table' AND name NOT LIKE 'sqlite_%'")
         tables = [r[0] for r in self.cursor.fetchall()]
         result = {}
         for table in tables:
@@ -362,8 +382,9 @@ class Bulk:
 
     def rows(self, table, where, params=()):
         columns = self.columns(table)
-        self.cursor.execute('SELECT %s FROM "%s" WHERE %s ORDER BY id' % (
-                ', '.join('"%s"' % c for c in columns), table, where),
+        self.cursor.execute(self.sql(
+                'SELECT %s FROM "%s" WHERE %s ORDER BY id' % (
+                    ', '.join('"%s"' % c for c in columns), table, where)),
             params)
         return [dict(zip(columns, r)) for r in self.cursor.fetchall()]
 
@@ -384,12 +405,18 @@ class Bulk:
 
     def insert(self, table, exemplar, rows):
         columns = self.columns(table)
-        sql = 'INSERT INTO "%s" (%s) VALUES (%s)' % (table,
+        sql = self.sql('INSERT INTO "%s" (%s) VALUES (%s)' % (table,
             ', '.join('"%s"' % c for c in columns),
-            ', '.join('?' for _ in columns))
+            ', '.join('?' for _ in columns)))
         self.cursor.executemany(sql, [
                 [r[c] if c in r else exemplar[c] for c in columns]
                 for r in rows])
+        if self.postgres and rows and 'id' in columns:
+            # The ids were chosen here: the table's sequence must go on
+            # after them, or the ORM's next record collides.
+            self.cursor.execute("SELECT setval(pg_get_serial_sequence(%s, "
+                "'id'), (SELECT MAX(id) FROM \"%s\"))" % ("%s", table),
+                ('"%s"' % table,))
         return len(rows)
 
 
@@ -409,6 +436,10 @@ def same(a, b):
             None if b is None else bool(b))
     if isinstance(a, float) or isinstance(b, float):
         return a is not None and b is not None and float(a) == float(b)
+    # PostgreSQL gives dates and times back as such, SQLite as text.
+    if isinstance(a, (datetime.date, datetime.datetime)) != isinstance(b, (
+                datetime.date, datetime.datetime)):
+        return a is not None and b is not None and str(a) == str(b)
     return a == b
 
 
@@ -529,6 +560,20 @@ class Seeder:
                     for _, cls in pool.iterobject()
                     if issubclass(cls, ModelSQL) and getattr(
                         cls, '_table', None)})
+            from trytond import backend
+            if backend.name == 'postgresql':
+                # Models without a table of their own (company values
+                # kept elsewhere) cannot be locked there.
+                cursor = Transaction().connection.cursor()
+                cursor.execute("SELECT table_name FROM "
+                    "information_schema.tables WHERE table_schema = "
+                    "current_schema()")
+                existing = {r[0] for r in cursor.fetchall()}
+                # ir_cache is written by trytond's own second connection
+                # (cache invalidation), which would wait on our lock for
+                # ever.
+                self.tables = [t for t in self.tables
+                    if t in existing and t != 'ir_cache']
             User = pool.get('res.user')
             admin, = User.search([('login', '=', 'admin')])
             if not admin.company:
@@ -1517,9 +1562,10 @@ def main():
         raise SystemExit("seed: config file %s not found" % conf)
     from trytond import config as tconfig
     tconfig.update_etc(conf)
+    postgres = (tconfig.get('database', 'uri') or '').startswith('postgresql')
     path = tconfig.get('database', 'path')
     dbfile = os.path.join(path or '', args.database + '.sqlite')
-    if not os.path.isfile(dbfile):
+    if not postgres and not os.path.isfile(dbfile):
         raise SystemExit("seed: database file %s not found: run create_db.py"
             % dbfile)
     started = time.monotonic()
@@ -1529,7 +1575,11 @@ def main():
     seeder = Seeder(args.database, args)
     try:
         seeder.run()
-        fold_wal(args.database, dbfile)
+        if postgres:
+            from trytond import backend
+            backend.Database(args.database).close()
+        else:
+            fold_wal(args.database, dbfile)
     except BaseException as exc:
         traceback.print_exc()
         sys.stderr.write("seed: FAILED: %s: %s\n" % (

@@ -10,9 +10,9 @@
 mod keyring_secrets;
 
 use fieldbook_app::wire::{
-    ConnectForm, Connectivity, CustomerDetail, CustomerEditForm, CustomerForm, EntryRow, ErpInfo,
-    Hit, Home, ProductDetail, QuoteToSend, RequestForm, SaleForm, SalePreview, Saved,
-    SavedCustomer, Session, Settings, SyncEvent, SyncSummary, WarehouseRow,
+    ConnectForm, Connectivity, CustomerDetail, CustomerEditForm, CustomerForm, DiscardedRow,
+    EntryRow, ErpInfo, Hit, Home, ProductDetail, QuoteToSend, RequestForm, SaleForm, SalePreview,
+    Saved, SavedCustomer, Session, Settings, SyncEvent, SyncSummary, WarehouseRow,
 };
 use fieldbook_app::{App, AppError, Trigger};
 use std::sync::Arc;
@@ -125,6 +125,11 @@ async fn send_quote(app: AppState<'_>, quote: QuoteToSend) -> Result<Saved, AppE
 #[tauri::command]
 async fn outbox(app: AppState<'_>) -> Result<Vec<EntryRow>, AppError> {
     blocking(app, |app| app.outbox()).await
+}
+
+#[tauri::command]
+async fn discarded(app: AppState<'_>) -> Result<Vec<DiscardedRow>, AppError> {
+    blocking(app, |app| app.discarded()).await
 }
 
 #[tauri::command]
@@ -292,6 +297,7 @@ fn main() {
             send_quote,
             outbox,
             outbox_entry,
+            discarded,
             retry,
             discard,
             sync_now,

@@ -38,6 +38,9 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "fonts-noto-cjk",
     // `kill`, which the window tests use to end tauri-driver's process group.
     "procps",
+    // Production's backend: the tests run Tryton on a private PostgreSQL
+    // cluster too (crates/testkit/src/postgres.rs).
+    "postgresql",
 ];
 
 /// tauri-driver, the WebDriver server for Tauri windows, built from
@@ -66,9 +69,18 @@ fn main() {
 
 fn test(extra: &[String]) -> anyhow::Result<()> {
     install_prerequisites()?;
-    // Build the virtualenv and the test database once, before the tests
-    // that share them start in parallel.
+    // Build the virtualenv and the test databases (SQLite and PostgreSQL)
+    // once, before the tests that share them start in parallel.
     fieldbook_testkit::ensure_template(fieldbook_testkit::Dataset::TEST)?;
+    fieldbook_testkit::ensure_postgres_template(fieldbook_testkit::Dataset::TEST, true)?;
+    // The test cluster stops at the end, whatever the tests say; its
+    // templates stay for the next run.
+    let tested = run_tests(extra);
+    let stopped = fieldbook_testkit::postgres::stop();
+    tested.and(stopped)
+}
+
+fn run_tests(extra: &[String]) -> anyhow::Result<()> {
     // The window's TypeScript types come from fieldbook-app's tests (ts-rs):
     // make them first, so the front end is checked against the Rust of now.
     run(cargo().args(["test", "--locked", "--quiet", "-p", "fieldbook-app"]))?;

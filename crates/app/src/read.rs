@@ -1,9 +1,9 @@
 //! What the window reads: all of it from the cache, so it works offline.
 
 use crate::wire::{
-    AddressRow, ConflictRow, ContactRow, CreditPanel, CustomerDetail, EntryRow, Hit, Home,
-    InvoiceRow, OrderRow, PaymentRow, ProductDetail, QuoteRef, RequestRow, SaleForm, StockRow,
-    WarehouseRow,
+    AddressRow, ConflictRow, ContactRow, CreditPanel, CustomerDetail, DiscardedRow, EntryRow, Hit,
+    Home, InvoiceRow, OrderRow, PaymentRow, ProductDetail, QuoteRef, RequestRow, SaleForm,
+    StockRow, WarehouseRow,
 };
 use crate::write::{CURRENCY_DIGITS, sale_form};
 use crate::{App, AppError, erp_info};
@@ -267,6 +267,27 @@ impl App {
                 rows.push(entry_row(store, entry, &others)?);
             }
             Ok(rows)
+        })
+    }
+
+    /// Entries discarded here after a request once carried them, while
+    /// the ERP may hold them: found there by a sync, or not looked up yet.
+    pub fn discarded(&self) -> Result<Vec<DiscardedRow>, AppError> {
+        self.with_store(|store| {
+            Ok(store
+                .discarded()?
+                .into_iter()
+                .map(|entry| DiscardedRow {
+                    entry: entry.seq,
+                    kind: entry.kind.name().to_owned(),
+                    customer_name: entry.customer,
+                    discarded_at: entry.discarded_at,
+                    in_erp: entry.in_erp.is_some(),
+                    erp_number: entry.in_erp.as_ref().and_then(|held| held.number.clone()),
+                    erp_state: entry.in_erp.and_then(|held| held.state),
+                    checked_at: entry.checked_at,
+                })
+                .collect())
         })
     }
 

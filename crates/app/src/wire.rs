@@ -381,6 +381,25 @@ pub struct StockCheck {
     pub synced_at: Option<DateTime<Utc>>,
 }
 
+/// An entry discarded here that the ERP may hold all the same (a refusal
+/// half-way can leave a draft there), as the outbox page lists it.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct DiscardedRow {
+    pub entry: i64,
+    /// `sale`, `customer` or `request`.
+    pub kind: String,
+    pub customer_name: String,
+    pub discarded_at: DateTime<Utc>,
+    /// `true` once a sync found it in the ERP; `false` until a sync looked.
+    pub in_erp: bool,
+    /// The ERP's number and state for it, once found.
+    pub erp_number: Option<String>,
+    pub erp_state: Option<String>,
+    /// When a sync last looked it up.
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
 /// One outbox entry, as the outbox page lists it.
 #[derive(Clone, Debug, Serialize, TS)]
 #[ts(export)]

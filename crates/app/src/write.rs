@@ -105,7 +105,7 @@ impl App {
             store
                 .outbox_entry(seq)?
                 .ok_or_else(|| AppError::not_found("entry", seq))?;
-            Ok(store.discard(seq)?.entries)
+            Ok(store.discard(seq, Utc::now())?.entries)
         })
     }
 }

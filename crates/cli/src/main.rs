@@ -499,7 +499,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 }
                 OutboxAction::Discard { entry } => {
                     let _lock = sending_lock(&data_dir, &cache_path)?;
-                    let discarded = store.discard(entry)?;
+                    let discarded = store.discard(entry, now)?;
                     let removed = discarded.entries;
                     let plural = if removed == 1 { "y" } else { "ies" };
                     if discarded.ever_sent == 0 {
@@ -508,8 +508,9 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
                         );
                     } else {
                         println!(
-                            "Discarded {removed} entr{plural}. The ERP refused {} of them when they were sent; \
-                             a sale refused half-way can remain there as a draft: check the ERP.",
+                            "Discarded {removed} entr{plural}. The ERP refused {} of them when they were sent, \
+                             but a refusal half-way can leave a draft there: the next `fieldbook sync` looks \
+                             for one and reports what the ERP holds.",
                             discarded.ever_sent
                         );
                     }

@@ -5,8 +5,8 @@
 //! ERP) so a reader can tell how old it is.
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
-use fieldbook_core::{Entity, age_between};
-use fieldbook_store::{CustomerView, ProductView, SearchHit, Status};
+use fieldbook_core::{Created, Entity, age_between};
+use fieldbook_store::{CustomerView, DiscardedEntry, ProductView, SearchHit, Status};
 use fieldbook_sync::{Progress, PushReport, SyncReport};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -567,11 +567,80 @@ struct SyncJson {
     filed: Vec<RequestSentJson>,
     /// Outbox entries the ERP refused or warned about, with its words.
     refused: Vec<RefusedJson>,
+    /// Entries discarded here that the ERP holds all the same.
+    discarded_in_erp: Vec<DiscardedJson>,
     pulled: BTreeMap<&'static str, u64>,
     removed: BTreeMap<&'static str, u64>,
     stock_refreshed: u64,
     credit_refreshed: u64,
     requests: u64,
+}
+
+/// A discarded entry the ERP holds (`fieldbook sync --json`).
+#[derive(Serialize)]
+pub(crate) struct DiscardedJson {
+    entry: i64,
+    uuid: String,
+    /// `sale`, `customer` or `request`.
+    kind: &'static str,
+    customer: String,
+    discarded_at: DateTime<Utc>,
+    /// What the ERP holds under the entry's uuid; `null` until a sync has
+    /// looked it up.
+    erp_id: Option<i64>,
+    number: Option<String>,
+    state: Option<String>,
+    checked_at: Option<DateTime<Utc>>,
+}
+
+impl DiscardedJson {
+    pub(crate) fn new(entry: &DiscardedEntry) -> DiscardedJson {
+        DiscardedJson {
+            entry: entry.seq,
+            uuid: entry.uuid.clone(),
+            kind: entry.kind.name(),
+            customer: entry.customer.clone(),
+            discarded_at: entry.discarded_at,
+            erp_id: entry.in_erp.as_ref().map(|held| held.erp_id),
+            number: entry.in_erp.as_ref().and_then(|held| held.number.clone()),
+            state: entry.in_erp.as_ref().and_then(|held| held.state.clone()),
+            checked_at: entry.checked_at,
+        }
+    }
+}
+
+/// One line on a discarded entry: what the ERP holds of it, or that the
+/// next sync looks.
+pub(crate) fn discarded_line(entry: &DiscardedEntry, now: DateTime<Utc>) -> String {
+    let what = match entry.kind {
+        Created::Sale => "sale",
+        Created::Customer => "customer",
+        Created::Request => "after-sales request",
+    };
+    let head = format!(
+        "Discarded entry {} ({what} for {}, discarded {})",
+        entry.seq,
+        entry.customer,
+        when(entry.discarded_at, now)
+    );
+    match &entry.in_erp {
+        Some(held) => format!(
+            "{head} IS IN THE ERP all the same, as {}{}: it stands there; cancel it in the ERP if it must not \
+             (checked {}).",
+            held.number.as_deref().unwrap_or("a record without number"),
+            held.state
+                .as_deref()
+                .map(|state| format!(" ({state})"))
+                .unwrap_or_default(),
+            entry
+                .checked_at
+                .map(|at| when(at, now))
+                .unwrap_or_else(|| "never".into())
+        ),
+        None => format!(
+            "{head} was sent once: the next `fieldbook sync` checks whether the ERP holds anything of it."
+        ),
+    }
 }
 
 #[derive(Serialize)]
@@ -654,6 +723,11 @@ pub fn sync_report(
                     message: message.clone(),
                 })
                 .collect(),
+            discarded_in_erp: pushed
+                .discarded_in_erp
+                .iter()
+                .map(DiscardedJson::new)
+                .collect(),
             pulled: report
                 .pulled
                 .iter()
@@ -700,6 +774,9 @@ pub fn sync_report(
         println!(
             "Warning on entry {entry}: {message} (to go ahead: `fieldbook outbox retry {entry}`)"
         );
+    }
+    for entry in &pushed.discarded_in_erp {
+        println!("{}", discarded_line(entry, Utc::now()));
     }
     let pulled: u64 = report.pulled.values().sum();
     let removed: u64 = report.removed.values().sum();

@@ -613,7 +613,8 @@ pub fn outbox(
 ) -> anyhow::Result<()> {
     let quarantined = store.quarantined()?;
     // The list of entries is a stable JSON shape; entries this build cannot
-    // read are named on stderr there, and listed here in text.
+    // read, and discarded entries that may be in the ERP, are named on
+    // stderr there, and listed here in text.
     let aside: Vec<String> = quarantined
         .iter()
         .map(|entry| {
@@ -622,6 +623,12 @@ pub fn outbox(
                 entry.seq, entry.kind, entry.reason, entry.seq
             )
         })
+        .chain(
+            store
+                .discarded()?
+                .iter()
+                .map(|entry| crate::output::discarded_line(entry, now)),
+        )
         .collect();
     if json {
         for text in &aside {
@@ -631,7 +638,7 @@ pub fn outbox(
     if json {
         return print_json(&entries.iter().map(entry_json).collect::<Vec<_>>());
     }
-    if entries.is_empty() && quarantined.is_empty() {
+    if entries.is_empty() && aside.is_empty() {
         println!("The outbox is empty: everything written offline has reached the ERP.");
     }
     for entry in entries {

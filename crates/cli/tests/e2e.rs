@@ -590,6 +590,47 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
         "can no longer be edited",
     );
 
+    // Refused again, at confirmation: Tryton keeps the quotation it made.
+    // Discarded here, it is looked up and reported at every sync.
+    let over: serde_json::Value = serde_json::from_str(&ok(&cli.run(&[
+        "order",
+        "new",
+        "--customer",
+        "C-LIMIT",
+        "--line",
+        "P-TEA:10",
+        "--json",
+    ])))
+    .unwrap();
+    let over = over["entry"].as_i64().unwrap().to_string();
+    assert!(ok(&cli.run(&["sync"])).contains("Refused entry"));
+    let discarded = ok(&cli.run(&["outbox", "discard", &over]));
+    assert!(
+        discarded.contains("the next `fieldbook sync` looks for one"),
+        "{discarded}"
+    );
+    let listed = ok(&cli.run(&["outbox"]));
+    assert!(
+        listed.contains(&format!("Discarded entry {over} (sale for "))
+            && listed.contains("the next `fieldbook sync` checks"),
+        "{listed}"
+    );
+    let report = ok(&cli.run(&["sync"]));
+    assert!(
+        report.contains(&format!("Discarded entry {over} (sale for "))
+            && report.contains("IS IN THE ERP all the same")
+            && report.contains("(quotation)"),
+        "{report}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
+    assert_eq!(
+        report["discarded_in_erp"][0]["entry"].to_string(),
+        over,
+        "{report}"
+    );
+    assert_eq!(report["discarded_in_erp"][0]["state"], "quotation");
+
     // A quote goes as a quotation, then becomes an order.
     let quote: serde_json::Value = serde_json::from_str(&ok(&cli.run(&[
         "quote",

@@ -151,7 +151,10 @@ impl SaleDraft {
             if line.discount < Decimal::ZERO || line.discount > Decimal::ONE {
                 return Err(DraftError::Discount {
                     line: number,
-                    percent: (line.discount * Decimal::ONE_HUNDRED).normalize(),
+                    percent: line
+                        .discount
+                        .saturating_mul(Decimal::ONE_HUNDRED)
+                        .normalize(),
                 });
             }
         }

@@ -28,3 +28,56 @@ pub use records::*;
 
 /// The id of a record in the ERP.
 pub type ErpId = i64;
+
+/// What an outbox entry makes in the ERP, found there again by the entry's
+/// uuid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Created {
+    /// A quote or an order.
+    Sale,
+    /// A customer, with its addresses and contacts.
+    Customer,
+    /// An after-sales request.
+    Request,
+}
+
+impl Created {
+    /// Its name in the cache and in JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Created::Sale => "sale",
+            Created::Customer => "customer",
+            Created::Request => "request",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Created> {
+        [Created::Sale, Created::Customer, Created::Request]
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+}
+
+/// A record the ERP holds: its id, and its number and state in the ERP's
+/// words where it has them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldRecord {
+    pub erp_id: ErpId,
+    pub number: Option<String>,
+    pub state: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Created;
+
+    #[test]
+    fn a_created_kind_reads_back_from_its_name_and_nothing_else_does() {
+        for kind in [Created::Sale, Created::Customer, Created::Request] {
+            assert_eq!(Created::from_name(kind.name()), Some(kind));
+        }
+        for other in ["", "Sale", "order", "customer_new"] {
+            assert_eq!(Created::from_name(other), None, "{other:?}");
+        }
+    }
+}

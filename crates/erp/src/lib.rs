@@ -14,7 +14,9 @@ pub mod tryton;
 use chrono::{DateTime, Utc};
 use fieldbook_core::customers::{Conflict, CustomerDraft, CustomerEdit};
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{Credit, Entity, ErpId, Records, SaleDraft, SaleRef, StockLevel};
+use fieldbook_core::{
+    Created, Credit, Entity, ErpId, HeldRecord, Records, SaleDraft, SaleRef, StockLevel,
+};
 use rust_decimal::Decimal;
 use std::future::Future;
 
@@ -173,4 +175,13 @@ pub trait Erp: Send + Sync {
         draft: &RequestDraft,
         acknowledged_warning: Option<&str>,
     ) -> impl Future<Output = Result<SentRequest, ErpError>> + Send;
+
+    /// The live record of this kind the ERP holds under an entry's `uuid`
+    /// (a sale or request not cancelled, an active customer), or `None`:
+    /// proof that nothing of the entry stands in the ERP.
+    fn held(
+        &self,
+        kind: Created,
+        uuid: &str,
+    ) -> impl Future<Output = Result<Option<HeldRecord>, ErpError>> + Send;
 }

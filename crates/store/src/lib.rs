@@ -12,6 +12,7 @@
 
 mod apply;
 mod changes;
+mod discarded;
 mod error;
 mod open;
 mod outbox;
@@ -20,6 +21,7 @@ mod search;
 
 pub use apply::{Figure, PageEffects, PullCursor};
 pub use changes::{AcceptedCustomer, NewCustomer};
+pub use discarded::DiscardedEntry;
 pub use error::StoreError;
 pub use open::{CacheKey, SCHEMA_VERSION, Store};
 pub use outbox::{

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_outbox.sql"),
     include_str!("../migrations/0004_customer_changes.sql"),
     include_str!("../migrations/0005_in_flight.sql"),
+    include_str!("../migrations/0006_discarded.sql"),
 ];
 
 /// Migration `index` (from 0), with the Rust it runs after its SQL.
@@ -442,6 +443,10 @@ mod tests {
             "0005_in_flight.sql",
             "05fcf747185ecb7b67c157f9fb57c59967e701ebf754c1b10164a8a4942d7684",
         ),
+        (
+            "0006_discarded.sql",
+            "b1125ae334d13201cbe072475320294c71af9905b9f779367150d677b9dad465",
+        ),
     ];
 
     #[test]
@@ -581,7 +586,13 @@ mod tests {
             Some(()),
             "the cache stays usable"
         );
-        assert_eq!(store.discard(aside[1].seq).unwrap().entries, 1);
+        assert_eq!(
+            store
+                .discard(aside[1].seq, chrono::Utc::now())
+                .unwrap()
+                .entries,
+            1
+        );
         assert_eq!(store.quarantined().unwrap().len(), 1);
     }
 

@@ -578,7 +578,7 @@ impl Store {
     /// Refused while the entry, or one waiting on it, may be in the ERP
     /// ([`OutboxEntry::in_flight`]): a sync must settle it first, or the
     /// laptop would forget a record the ERP holds.
-    pub fn discard(&mut self, seq: i64) -> Result<Discarded, StoreError> {
+    pub fn discard(&mut self, seq: i64, at: DateTime<Utc>) -> Result<Discarded, StoreError> {
         let tx = self.write_transaction()?;
         let Some(uuid) = waiting_uuid(&tx, seq)? else {
             return Err(StoreError::Invalid(format!(
@@ -606,10 +606,15 @@ impl Store {
         if let Some((busy, ..)) = held.iter().find(|(_, in_flight, ..)| *in_flight) {
             return Err(StoreError::InFlight { entry: *busy });
         }
-        for (seq, _, _, readable) in &held {
+        for (seq, _, sent_once, readable) in &held {
             // What the entry wrote in the cache goes with it (an entry this
             // build cannot read leaves what it wrote: it cannot tell what).
             if let Some(gone) = readable {
+                if *sent_once {
+                    // The next syncs look it up in the ERP, and report it
+                    // if a refusal half-way left it there.
+                    crate::discarded::remember(&tx, gone, at)?;
+                }
                 crate::changes::undo_local_change(&tx, gone)?;
             }
             tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
@@ -771,7 +776,9 @@ pub struct Discarded {
     /// How many of them a request once carried. The ERP refused each of
     /// those (a discard is refused while one may be in the ERP), but a
     /// refusal half-way (a sale made, then refused at confirmation) can
-    /// leave a draft there; 0 proves nothing of them ever left the laptop.
+    /// leave a draft there: the next syncs look each up by its uuid and
+    /// report what the ERP holds ([`Store::discarded`]). 0 proves nothing
+    /// of them ever left the laptop.
     pub ever_sent: usize,
 }
 

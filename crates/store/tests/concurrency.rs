@@ -179,3 +179,43 @@ fn rusqlite_holder(path: &std::path::Path) -> rusqlite::Connection {
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
     holder
 }
+
+/// Two `fieldbook` commands at once (a sync starting while an `order new`
+/// saves, as the soak found): each opens the cache, writes and closes it.
+/// Opening must wait for the other's write or close, never fail.
+#[test]
+fn opening_the_cache_while_another_process_opens_writes_and_closes_it_never_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let key = CacheKey::new("k").unwrap();
+    seeded(&path, &key);
+
+    let worker = |offset: usize| {
+        let (path, key) = (path.clone(), key.clone());
+        std::thread::spawn(move || {
+            let mut failures = Vec::new();
+            for index in 0..150 {
+                let uuid = format!("00000000-0000-4000-8000-{:012}", offset + index);
+                let saved = Store::open(&path, &key)
+                    .and_then(|mut store| store.add_sale(&uuid, &order(1), None, at()));
+                if let Err(error) = saved {
+                    failures.push(format!("{error:?}"));
+                }
+            }
+            failures
+        })
+    };
+    let (first, second) = (worker(0), worker(1000));
+    let mut failures = first.join().unwrap();
+    failures.extend(second.join().unwrap());
+    assert!(
+        failures.is_empty(),
+        "{} of 300 opens and saves failed; the first: {}",
+        failures.len(),
+        failures[0]
+    );
+    assert_eq!(
+        Store::open(&path, &key).unwrap().outbox().unwrap().len(),
+        300
+    );
+}

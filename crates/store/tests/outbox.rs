@@ -257,11 +257,11 @@ fn each_answer_of_the_erp_is_recorded_and_a_refused_entry_waits_for_the_salesper
 
     // An accepted entry cannot change or be discarded.
     assert!(store.record_rejected(first, "late", at(13)).is_err());
-    assert!(store.discard(first).is_err());
+    assert!(store.discard(first, at(0)).is_err());
     // The salesperson resends one and discards the other.
     store.retry(second, at(14)).unwrap();
     assert_eq!(seqs(store.sendable(Some(at(14))).unwrap()), [second]);
-    assert_eq!(store.discard(third).unwrap().entries, 1);
+    assert_eq!(store.discard(third, at(0)).unwrap().entries, 1);
     assert_eq!(seqs(store.outbox().unwrap()), [first, second]);
     assert!(store.retry(third, at(15)).is_err());
 }
@@ -291,7 +291,7 @@ fn an_entry_waits_for_the_one_it_depends_on() {
     store.record_rejected(first, "no", at(4)).unwrap();
     assert_eq!(seqs(&store, at(5)), Vec::<i64>::new());
     // Discarding the first discards what waits on it.
-    assert_eq!(store.discard(first).unwrap().entries, 2);
+    assert_eq!(store.discard(first, at(0)).unwrap().entries, 2);
     assert!(store.outbox().unwrap().is_empty());
     assert!(store.outbox_entry(second).unwrap().is_none());
     // Once the first is accepted, the second may go.
@@ -494,9 +494,9 @@ fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
         (new.code.as_str(), second.code.as_str()),
         ("NEW-1", "NEW-2")
     );
-    store.discard(second.seq).unwrap();
+    store.discard(second.seq, at(0)).unwrap();
     // The customer and the order waiting for it go; nothing of them stays.
-    assert_eq!(store.discard(new.seq).unwrap().entries, 2);
+    assert_eq!(store.discard(new.seq, at(0)).unwrap().entries, 2);
     assert!(store.customer(&new.code).unwrap().is_none());
     assert!(store.search("新茶", 5).unwrap().is_empty());
     assert!(store.search("文三路", 5).unwrap().is_empty());
@@ -523,7 +523,7 @@ fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
             .name,
         "华为技术"
     );
-    store.discard(seq).unwrap();
+    store.discard(seq, at(0)).unwrap();
     assert_eq!(
         store
             .customer("C-HUAWEI")
@@ -571,7 +571,7 @@ fn an_entry_that_may_have_reached_the_erp_is_not_edited_before_a_sync() {
         Err(StoreError::InFlight { .. })
     ));
     assert!(matches!(
-        store.discard(seq),
+        store.discard(seq, at(0)),
         Err(StoreError::InFlight { .. })
     ));
     assert_eq!(store.outbox_entry(seq).unwrap().unwrap(), entry);
@@ -601,19 +601,48 @@ fn a_discard_says_whether_anything_of_it_was_ever_sent() {
     store.mark_in_flight(refused, at(2)).unwrap();
     store.record_rejected(refused, "no", at(3)).unwrap();
     assert_eq!(
-        store.discard(never).unwrap(),
+        store.discard(never, at(0)).unwrap(),
         fieldbook_store::Discarded {
             entries: 1,
             ever_sent: 0
         }
     );
     assert_eq!(
-        store.discard(refused).unwrap(),
+        store.discard(refused, at(4)).unwrap(),
         fieldbook_store::Discarded {
             entries: 1,
             ever_sent: 1
         }
     );
+    // Only the one sent once is left to look up in the ERP.
+    let waiting = store.discarded().unwrap();
+    assert_eq!(
+        waiting,
+        vec![fieldbook_store::DiscardedEntry {
+            seq: refused,
+            uuid: "refused".into(),
+            kind: fieldbook_core::Created::Sale,
+            customer: "C-HUAWEI".into(),
+            discarded_at: at(4),
+            in_erp: None,
+            checked_at: None,
+        }]
+    );
+    let held = fieldbook_core::HeldRecord {
+        erp_id: 31,
+        number: Some("SO31".into()),
+        state: Some("quotation".into()),
+    };
+    store
+        .record_discarded_lookup("refused", Some(&held), at(5))
+        .unwrap();
+    let found = &store.discarded().unwrap()[0];
+    assert_eq!(found.in_erp.as_ref(), Some(&held));
+    assert_eq!(found.checked_at, Some(at(5)));
+    store
+        .record_discarded_lookup("refused", None, at(6))
+        .unwrap();
+    assert!(store.discarded().unwrap().is_empty());
 }
 
 #[test]

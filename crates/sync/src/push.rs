@@ -10,7 +10,9 @@
 use crate::SyncError;
 use chrono::{DateTime, Duration, Utc};
 use fieldbook_erp::{Erp, ErpError, SentCustomer, SentRequest, SentSale};
-use fieldbook_store::{AcceptedCustomer, EntryPayload, ErpWarning, OutboxEntry, Store, StoreError};
+use fieldbook_store::{
+    AcceptedCustomer, DiscardedEntry, EntryPayload, ErpWarning, OutboxEntry, Store, StoreError,
+};
 
 /// What a push did, entry by entry (by sending order).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -25,6 +27,10 @@ pub struct PushReport {
     pub rejected: Vec<(i64, String)>,
     /// Warnings the salesperson must acknowledge before the entry is resent.
     pub warnings: Vec<(i64, String)>,
+    /// Entries discarded here that the ERP holds all the same (left by a
+    /// refusal half-way), with what it holds: reported at every sync until
+    /// the ERP no longer holds them alive.
+    pub discarded_in_erp: Vec<DiscardedEntry>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -69,9 +75,46 @@ pub async fn push<E: Erp>(
             progressed |= send(erp, store, &entry, now, &mut report).await?;
         }
         if !progressed {
-            return Ok(report);
+            break;
         }
     }
+    look_up_discarded(erp, store, now, &mut report).await?;
+    Ok(report)
+}
+
+/// Looks up, by uuid, each discarded entry a request once carried:
+/// forgotten once the ERP proves it holds nothing alive of it, reported
+/// while it does. A lookup the ERP refuses (the user may not read that
+/// kind of record) keeps the entry for a later sync; a passing failure
+/// ends the push as any other.
+async fn look_up_discarded<E: Erp>(
+    erp: &E,
+    store: &mut Store,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+    report: &mut PushReport,
+) -> Result<(), SyncError> {
+    for discarded in store.discarded()? {
+        let found = match erp.held(discarded.kind, &discarded.uuid).await {
+            Ok(found) => found,
+            Err(error) if error.is_transient() => return Err(error.into()),
+            Err(error) => {
+                tracing::warn!(entry = discarded.seq, %error, "cannot look up a discarded entry");
+                if discarded.in_erp.is_some() {
+                    report.discarded_in_erp.push(discarded);
+                }
+                continue;
+            }
+        };
+        store.record_discarded_lookup(&discarded.uuid, found.as_ref(), now())?;
+        if let Some(record) = found {
+            report.discarded_in_erp.push(DiscardedEntry {
+                in_erp: Some(record),
+                checked_at: Some(now()),
+                ..discarded
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Sends one entry and records the answer. Returns whether the entry left

@@ -35,6 +35,9 @@ struct World {
     sales: BTreeMap<String, SentSale>,
     /// Sales of this customer are refused (as over a credit limit).
     refuse_customer: Option<ErpId>,
+    /// Sales of this customer are made, then refused (as at confirmation):
+    /// the ERP keeps the quotation.
+    refuse_half_way: Option<ErpId>,
     /// Sales of this customer raise a warning until it is acknowledged.
     warn_customer: Option<ErpId>,
     /// How many of the next sales are made but their answer lost.
@@ -246,6 +249,22 @@ impl Erp for FakeErp {
             });
         }
         let total = draft.estimated_total(2);
+        if world.refuse_half_way == Some(draft.customer_id) {
+            let made = SentSale {
+                erp_id: 1000 + world.sales.len() as ErpId,
+                number: Some(format!("SO{:04}", world.sales.len() + 1)),
+                state: "quotation".into(),
+                untaxed: total,
+                tax: Decimal::ZERO,
+                total,
+                differences: Vec::new(),
+            };
+            world.sales.insert(uuid.to_owned(), made);
+            return Err(ErpError::Rejected {
+                message: "The party will exceed their credit limit.".into(),
+                description: None,
+            });
+        }
         let sent = SentSale {
             erp_id: 1000 + world.sales.len() as ErpId,
             number: Some(format!("SO{:04}", world.sales.len() + 1)),
@@ -342,6 +361,30 @@ impl Erp for FakeErp {
             erp_id: sent.erp_id,
             number: Some(format!("R{}", sent.erp_id)),
             state: "waiting".into(),
+        })
+    }
+
+    async fn held(
+        &self,
+        kind: fieldbook_core::Created,
+        uuid: &str,
+    ) -> Result<Option<fieldbook_core::HeldRecord>, ErpError> {
+        let world = self.call()?;
+        Ok(match kind {
+            fieldbook_core::Created::Sale => world
+                .sales
+                .get(uuid)
+                .filter(|sale| sale.state != "cancelled")
+                .map(|sale| fieldbook_core::HeldRecord {
+                    erp_id: sale.erp_id,
+                    number: sale.number.clone(),
+                    state: Some(sale.state.clone()),
+                }),
+            _ => world.made.get(uuid).map(|id| fieldbook_core::HeldRecord {
+                erp_id: *id,
+                number: None,
+                state: None,
+            }),
         })
     }
 }
@@ -672,7 +715,7 @@ async fn an_entry_whose_answer_was_lost_is_not_edited_retried_or_discarded_until
     };
     in_flight(store.retry(seq, now()));
     in_flight(store.replace_sale(seq, &order(1, 5), now()));
-    in_flight(store.discard(seq).map(|_| ()));
+    in_flight(store.discard(seq, now()).map(|_| ()));
     // Still so after the salesperson's `outbox retry` was refused: the
     // entry is as it was.
     assert_eq!(store.outbox_entry(seq).unwrap().unwrap(), entry);
@@ -701,7 +744,7 @@ async fn a_refused_entry_is_settled_and_its_discard_says_it_was_sent() {
     let entries = store.outbox().unwrap();
     assert_eq!(entries[0].state, fieldbook_store::EntryState::Rejected);
     assert!(!entries[0].in_flight);
-    let discarded = store.discard(entries[0].seq).unwrap();
+    let discarded = store.discard(entries[0].seq, now()).unwrap();
     assert_eq!(
         discarded,
         fieldbook_store::Discarded {
@@ -709,6 +752,77 @@ async fn a_refused_entry_is_settled_and_its_discard_says_it_was_sent() {
             ever_sent: 1
         }
     );
+}
+
+/// A sale refused half-way (made, then refused at confirmation) and then
+/// discarded is still in the ERP: every sync reports it until the ERP
+/// cancels it; one refused outright is forgotten at the first lookup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discarded_entry_the_erp_still_holds_is_reported_until_it_is_cancelled() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[(2, 1), (1, 1)]).await;
+    {
+        let mut world = erp.world.lock().unwrap();
+        world.refuse_half_way = Some(2);
+        world.refuse_customer = Some(1);
+    }
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.rejected.len(), 2);
+    assert!(report.discarded_in_erp.is_empty());
+    let entries = store.outbox().unwrap();
+    let (half, outright) = (&entries[0], &entries[1]);
+    store.discard(half.seq, now()).unwrap();
+    store.discard(outright.seq, now()).unwrap();
+    let waiting = store.discarded().unwrap();
+    assert_eq!(waiting.len(), 2, "both were sent once: {waiting:?}");
+    assert!(waiting.iter().all(|entry| entry.in_erp.is_none()));
+
+    for _ in 0..2 {
+        let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+            .await
+            .unwrap();
+        let [reported] = report.discarded_in_erp.as_slice() else {
+            panic!("{:?}", report.discarded_in_erp);
+        };
+        assert_eq!(reported.seq, half.seq);
+        assert_eq!(reported.uuid, half.uuid);
+        assert_eq!(reported.kind, fieldbook_core::Created::Sale);
+        let held = reported.in_erp.as_ref().unwrap();
+        assert_eq!(held.state.as_deref(), Some("quotation"));
+        assert_eq!(held.number.as_deref(), Some("SO0001"));
+        assert_eq!(store.discarded().unwrap(), report.discarded_in_erp);
+    }
+
+    erp.world
+        .lock()
+        .unwrap()
+        .sales
+        .get_mut(&half.uuid)
+        .unwrap()
+        .state = "cancelled".into();
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert!(report.discarded_in_erp.is_empty());
+    assert!(store.discarded().unwrap().is_empty());
+}
+
+/// An entry never sent leaves nothing to look up when discarded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discarded_entry_never_sent_is_not_looked_up() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[(2, 1)]).await;
+    let seq = store.outbox().unwrap()[0].seq;
+    let discarded = store.discard(seq, now()).unwrap();
+    assert_eq!(discarded.ever_sent, 0);
+    assert!(store.discarded().unwrap().is_empty());
+    let calls = erp.calls.load(Ordering::SeqCst);
+    fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(erp.calls.load(Ordering::SeqCst), calls, "no lookup");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

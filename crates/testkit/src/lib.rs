@@ -7,6 +7,12 @@
 //! (requirements, scripts, sizes, seed): a change to any of them builds a
 //! new one. Starting a server copies the template, so each test suite gets
 //! its own database in well under a second.
+//!
+//! Two [`Backend`]s: SQLite with Tryton's single-process development
+//! server (the demo's and the quick tests'), and PostgreSQL with Tryton
+//! under gunicorn with several workers, as companies run it. PostgreSQL's
+//! templates are databases of a private test cluster ([`postgres`]),
+//! copied per server with `createdb -T`.
 
 use anyhow::{Context, bail};
 use fieldbook_erp::tryton::{RawSession, TrytonConfig};
@@ -17,12 +23,31 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod postgres;
+
 /// The salesperson's login that the seed creates (no credit-limit rights).
 pub const SALES_LOGIN: &str = "sales";
 pub const SALES_PASSWORD: &str = "fieldbook-sales-pw";
 pub const ADMIN_LOGIN: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin";
 pub const DATABASE: &str = "fieldbook";
+
+/// What Tryton stores its data in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A file, served by Tryton's single-process development server.
+    Sqlite,
+    /// The test cluster, served by gunicorn with [`WORKERS`] workers.
+    Postgres,
+}
+
+/// Tryton's worker processes under gunicorn: several, as in production,
+/// so two requests of one test can meet in two processes.
+pub const WORKERS: u32 = 3;
+
+/// Databases of running servers on the test cluster are named with this
+/// prefix (and the process id); templates never are.
+const SERVER_DATABASE_PREFIX: &str = "fbs_";
 
 /// How long a starting Tryton may take to listen.
 const STARTUP_DEADLINE: Duration = Duration::from_secs(300);
@@ -80,7 +105,7 @@ pub fn target_dir() -> PathBuf {
 }
 
 /// Where the virtualenv and the templates live: `<target>/tryton`.
-fn cache_dir() -> PathBuf {
+pub(crate) fn cache_dir() -> PathBuf {
     target_dir().join("tryton")
 }
 
@@ -92,7 +117,7 @@ fn hash_files(hasher: &mut Sha256, files: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn short_hex(hasher: Sha256) -> String {
+pub(crate) fn short_hex(hasher: Sha256) -> String {
     hasher
         .finalize()
         .iter()
@@ -103,7 +128,7 @@ fn short_hex(hasher: Sha256) -> String {
 
 /// Holds an exclusive lock on `path` while alive: one process builds a
 /// virtualenv or a template at a time, the others wait and reuse it.
-fn exclusive(path: &Path) -> anyhow::Result<File> {
+pub(crate) fn exclusive(path: &Path) -> anyhow::Result<File> {
     std::fs::create_dir_all(path.parent().expect("lock parent"))?;
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     file.lock()
@@ -213,6 +238,22 @@ fn build_once(dir: &Path, build: impl FnOnce(&Path) -> anyhow::Result<()>) -> an
 /// administrator installs it. Built once, then reused.
 pub fn ensure_seeded(dataset: Dataset) -> anyhow::Result<PathBuf> {
     let venv = ensure_venv()?;
+    let (family, hash) = seeded_name(dataset)?;
+    let dir = cache_dir().join(format!("{family}{hash}"));
+    let built_now = build_once(&dir, |building| {
+        eprintln!("fieldbook-testkit: seeding Tryton ({dataset:?}); built once, then reused ...");
+        let config = write_config(building, None)?;
+        seed(&venv, &config, DATABASE, dataset)
+    })?;
+    if built_now {
+        // Older seeds of this dataset, and the module layers built on them.
+        remove_stale(&family, &dir);
+    }
+    Ok(dir.join(format!("{DATABASE}.sqlite")))
+}
+
+/// A seeded template's family (the dataset) and hash (what shapes it).
+fn seeded_name(dataset: Dataset) -> anyhow::Result<(String, String)> {
     let mut hasher = Sha256::new();
     hash_files(
         &mut hasher,
@@ -223,38 +264,98 @@ pub fn ensure_seeded(dataset: Dataset) -> anyhow::Result<PathBuf> {
         "template-{}c-{}p-{}s-{}-",
         dataset.customers, dataset.products, dataset.sales, dataset.seed
     );
-    let hash = short_hex(hasher);
-    let dir = cache_dir().join(format!("{family}{hash}"));
-    let built_now = build_once(&dir, |building| {
-        eprintln!("fieldbook-testkit: seeding Tryton ({dataset:?}); built once, then reused ...");
-        let config = write_config(building, None)?;
-        let python = venv.join("bin/python");
+    Ok((family, short_hex(hasher)))
+}
+
+/// Creates `database` as `config` says (a file, or on the cluster) and
+/// seeds it with `dataset`.
+fn seed(venv: &Path, config: &Path, database: &str, dataset: Dataset) -> anyhow::Result<()> {
+    let python = venv.join("bin/python");
+    run(
+        Command::new(&python)
+            .arg(tryton_dir().join("create_db.py"))
+            .arg("--config")
+            .arg(config)
+            .args(["--database", database, "--admin-password", ADMIN_PASSWORD]),
+        "creating the Tryton database",
+    )?;
+    run(
+        Command::new(&python)
+            .arg(tryton_dir().join("seed.py"))
+            .arg("--config")
+            .arg(config)
+            .args(["--database", database])
+            .args(["--customers", &dataset.customers.to_string()])
+            .args(["--products", &dataset.products.to_string()])
+            .args(["--sales", &dataset.sales.to_string()])
+            .args(["--seed", &dataset.seed.to_string()]),
+        "seeding the Tryton database",
+    )
+}
+
+/// The seeded template database for `dataset` on the test PostgreSQL
+/// cluster, with Fieldbook's module activated (or without, as Tryton's
+/// own modules leave it), built if needed. Returns its name.
+///
+/// The same two layers as the SQLite templates, named by the same hashes;
+/// each is built under a temporary name and renamed when whole.
+pub fn ensure_postgres_template(dataset: Dataset, with_module: bool) -> anyhow::Result<String> {
+    let cluster = postgres::cluster()?;
+    let venv = ensure_venv()?;
+    let (_, hash) = seeded_name(dataset)?;
+    let seeded = format!("fbt_{hash}");
+    build_database_once(cluster, &seeded, |building, config| {
+        eprintln!(
+            "fieldbook-testkit: seeding Tryton on PostgreSQL ({dataset:?}); built once, then reused ..."
+        );
+        seed(&venv, config, building, dataset)
+    })?;
+    if !with_module {
+        return Ok(seeded);
+    }
+    let module = install_module(&venv)?;
+    let layered = format!("{seeded}_{module}");
+    build_database_once(cluster, &layered, |building, config| {
+        cluster.copy_database(&seeded, building)?;
         run(
-            Command::new(&python)
-                .arg(tryton_dir().join("create_db.py"))
+            Command::new(venv.join("bin/trytond-admin"))
                 .arg("--config")
-                .arg(&config)
-                .args(["--database", DATABASE, "--admin-password", ADMIN_PASSWORD]),
-            "creating the Tryton database",
-        )?;
-        run(
-            Command::new(&python)
-                .arg(tryton_dir().join("seed.py"))
-                .arg("--config")
-                .arg(&config)
-                .args(["--database", DATABASE])
-                .args(["--customers", &dataset.customers.to_string()])
-                .args(["--products", &dataset.products.to_string()])
-                .args(["--sales", &dataset.sales.to_string()])
-                .args(["--seed", &dataset.seed.to_string()]),
-            "seeding the Tryton database",
+                .arg(config)
+                .args(["--database", building])
+                .args(["--update", "fieldbook", "--activate-dependencies"]),
+            "activating Fieldbook's Tryton module",
         )
     })?;
-    if built_now {
-        // Older seeds of this dataset, and the module layers built on them.
-        remove_stale(&family, &dir);
+    Ok(layered)
+}
+
+/// Builds database `name` on the cluster once: `build` makes it under a
+/// temporary name (given a Tryton configuration for the cluster), and it
+/// is renamed into place only when whole. Concurrent callers wait for the
+/// first and reuse its database.
+fn build_database_once(
+    cluster: &postgres::Cluster,
+    name: &str,
+    build: impl FnOnce(&str, &Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if cluster.has_database(name)? {
+        return Ok(());
     }
-    Ok(dir.join(format!("{DATABASE}.sqlite")))
+    let _lock = exclusive(&cache_dir().join(format!("{name}.lock")))?;
+    if cluster.has_database(name)? {
+        return Ok(());
+    }
+    let building = format!("{name}_building");
+    cluster.drop_database(&building)?;
+    let folder = tempfile::Builder::new()
+        .prefix("building-")
+        .tempdir_in(cache_dir())?;
+    let config = write_postgres_config(folder.path(), cluster)?;
+    if let Err(error) = build(&building, &config) {
+        let _ = cluster.drop_database(&building);
+        return Err(error);
+    }
+    cluster.rename_database(&building, name)
 }
 
 /// Copies Fieldbook's Tryton module into the virtualenv's
@@ -327,7 +428,7 @@ fn remove_stale(prefix: &str, current: &Path) {
     }
 }
 
-fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
+pub(crate) fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
     let output = command
         .stdin(Stdio::null())
         .output()
@@ -353,28 +454,51 @@ fn write_config(dir: &Path, port: Option<u16>) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-fn free_port() -> anyhow::Result<u16> {
+/// A Tryton configuration for the test cluster.
+fn write_postgres_config(dir: &Path, cluster: &postgres::Cluster) -> anyhow::Result<PathBuf> {
+    let path = dir.join("trytond.conf");
+    std::fs::write(
+        &path,
+        format!("[database]\nuri = {}\n", cluster.tryton_uri()),
+    )?;
+    Ok(path)
+}
+
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// A running Tryton with its own copy of a seeded database. Stopped when
-/// dropped.
+/// A running Tryton with its own copy of a seeded database. Stopped (and
+/// its database removed) when dropped.
 pub struct TrytonServer {
     dir: tempfile::TempDir,
     port: u16,
     venv: PathBuf,
     child: Option<Child>,
+    backend: Backend,
+    database: String,
 }
 
 impl TrytonServer {
-    /// Starts Tryton on a free port with a fresh copy of `dataset`, with
-    /// Fieldbook's Tryton module activated.
+    /// Starts Tryton on SQLite on a free port with a fresh copy of
+    /// `dataset`, with Fieldbook's Tryton module activated.
     pub fn start(dataset: Dataset) -> anyhow::Result<TrytonServer> {
-        TrytonServer::start_from(ensure_template(dataset)?)
+        TrytonServer::start_on(Backend::Sqlite, dataset)
     }
 
-    /// Starts Tryton with `dataset` as Tryton's own modules leave it,
-    /// without Fieldbook's module.
+    /// Starts Tryton on `backend` with a fresh copy of `dataset`, with
+    /// Fieldbook's Tryton module activated.
+    pub fn start_on(backend: Backend, dataset: Dataset) -> anyhow::Result<TrytonServer> {
+        match backend {
+            Backend::Sqlite => TrytonServer::start_from(ensure_template(dataset)?),
+            Backend::Postgres => {
+                TrytonServer::start_on_cluster(&ensure_postgres_template(dataset, true)?)
+            }
+        }
+    }
+
+    /// Starts Tryton on SQLite with `dataset` as Tryton's own modules
+    /// leave it, without Fieldbook's module.
     pub fn start_without_module(dataset: Dataset) -> anyhow::Result<TrytonServer> {
         TrytonServer::start_from(ensure_seeded(dataset)?)
     }
@@ -390,9 +514,41 @@ impl TrytonServer {
             port: free_port()?,
             venv,
             child: None,
+            backend: Backend::Sqlite,
+            database: DATABASE.to_owned(),
         };
         server.resume()?;
         Ok(server)
+    }
+
+    fn start_on_cluster(template: &str) -> anyhow::Result<TrytonServer> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static SERVERS: AtomicU32 = AtomicU32::new(0);
+        let venv = ensure_venv()?;
+        let cluster = postgres::cluster()?;
+        let database = format!(
+            "{SERVER_DATABASE_PREFIX}{}_{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, Ordering::SeqCst)
+        );
+        cluster.copy_database(template, &database)?;
+        let dir = tempfile::Builder::new()
+            .prefix("fieldbook-tryton-")
+            .tempdir()?;
+        let mut server = TrytonServer {
+            dir,
+            port: free_port()?,
+            venv,
+            child: None,
+            backend: Backend::Postgres,
+            database,
+        };
+        server.resume()?;
+        Ok(server)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The address to give Fieldbook, e.g. `http://127.0.0.1:41234/`.
@@ -405,7 +561,7 @@ impl TrytonServer {
     }
 
     pub fn database(&self) -> &str {
-        DATABASE
+        &self.database
     }
 
     /// The folder holding the database file and the server's log.
@@ -419,7 +575,7 @@ impl TrytonServer {
     }
 
     pub fn config(&self, login: &str, password: &str) -> TrytonConfig {
-        TrytonConfig::new(self.url(), DATABASE, login, password)
+        TrytonConfig::new(self.url(), &self.database, login, password)
     }
 
     /// A session as the administrator, to change data as Tryton's users would.
@@ -427,9 +583,15 @@ impl TrytonServer {
         Ok(RawSession::connect(self.config(ADMIN_LOGIN, ADMIN_PASSWORD)).await?)
     }
 
-    /// Stops the server (the ERP goes down; its data stays).
+    /// Stops the server (the ERP goes down; its data stays): every
+    /// process of it, gunicorn's workers with their master.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            if let Ok(group) = i32::try_from(child.id()) {
+                // SAFETY: kill has no memory effects; the group is the
+                // server's own (process_group(0) at spawn).
+                unsafe { libc::kill(-group, libc::SIGKILL) };
+            }
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -437,22 +599,45 @@ impl TrytonServer {
 
     /// Starts the server again on the same port with the same data.
     pub fn resume(&mut self) -> anyhow::Result<()> {
+        use std::os::unix::process::CommandExt;
         if self.child.is_some() {
             return Ok(());
         }
-        let config = write_config(self.dir.path(), Some(self.port))?;
         let log = File::create(self.dir.path().join("trytond.log"))?;
-        let child = Command::new(self.venv.join("bin/trytond"))
-            .arg("-c")
-            .arg(&config)
-            // Load the database at start: trytond 8.2 answers the first login
-            // on a database it has not loaded with KeyError 'res.user'.
-            .args(["-d", DATABASE])
+        let mut command = match self.backend {
+            Backend::Sqlite => {
+                let config = write_config(self.dir.path(), Some(self.port))?;
+                let mut command = Command::new(self.venv.join("bin/trytond"));
+                command
+                    .arg("-c")
+                    .arg(&config)
+                    // Load the database at start: trytond 8.2 answers the
+                    // first login on a database it has not loaded with
+                    // KeyError 'res.user'.
+                    .args(["-d", &self.database]);
+                command
+            }
+            Backend::Postgres => {
+                let config = write_postgres_config(self.dir.path(), postgres::cluster()?)?;
+                let mut command = Command::new(self.venv.join("bin/gunicorn"));
+                command
+                    .args(["--workers", &WORKERS.to_string()])
+                    .args(["--bind", &format!("127.0.0.1:{}", self.port)])
+                    .args(["--timeout", "120"])
+                    .arg("trytond.application:app")
+                    .env("TRYTOND_CONFIG", &config)
+                    // Each worker loads the database before it serves.
+                    .env("TRYTOND_DATABASE_NAMES", &self.database);
+                command
+            }
+        };
+        let child = command
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()
-            .context("starting trytond")?;
+            .context("starting Tryton")?;
         self.child = Some(child);
         self.wait_ready()
     }
@@ -487,5 +672,12 @@ impl TrytonServer {
 impl Drop for TrytonServer {
     fn drop(&mut self) {
         self.stop();
+        if self.backend == Backend::Postgres
+            && let Ok(cluster) = postgres::cluster()
+            && let Err(error) = cluster.drop_database(&self.database)
+        {
+            // Dropped at the cluster's next start otherwise.
+            eprintln!("fieldbook-testkit: {error:#}");
+        }
     }
 }

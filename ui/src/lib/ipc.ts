@@ -21,6 +21,7 @@ import type { ConnectForm } from './bindings/ConnectForm';
 import type { CustomerDetail } from './bindings/CustomerDetail';
 import type { CustomerEditForm } from './bindings/CustomerEditForm';
 import type { CustomerForm } from './bindings/CustomerForm';
+import type { DiscardedRow } from './bindings/DiscardedRow';
 import type { EntryRow } from './bindings/EntryRow';
 import type { Hit } from './bindings/Hit';
 import type { Home } from './bindings/Home';
@@ -118,6 +119,8 @@ export const ipc = {
   sendQuote: (quote: QuoteToSend) => call<Saved>('send_quote', { quote }),
   outbox: () => call<EntryRow[]>('outbox'),
   outboxEntry: (entry: number) => call<EntryRow>('outbox_entry', { entry }),
+  /** Entries discarded here that the ERP may hold all the same. */
+  discarded: () => call<DiscardedRow[]>('discarded'),
   retry: (entry: number) => call<null>('retry', { entry }),
   /** Resolves to how many entries went: the entry and those waiting on it. */
   discard: (entry: number) => call<number>('discard', { entry }),

@@ -11,7 +11,18 @@ import { customerSearch } from '../lib/search.svelte';
 import { session } from '../lib/session.svelte';
 import { sync } from '../lib/sync.svelte';
 import { appError, clearMocks, commands, mockBackend, settle } from '../lib/testing/backend';
-import { customer, customerHit, entryRow, home, preview, productHit, session as sessionFixture } from '../lib/testing/fixtures';
+import type { DiscardedRow } from '../lib/bindings/DiscardedRow';
+import {
+  customer,
+  customerHit,
+  discardedRow,
+  entryRow,
+  home,
+  preview,
+  productHit,
+  SYNCED_AT,
+  session as sessionFixture,
+} from '../lib/testing/fixtures';
 import { byTestId, cleanup, click, one, press, render, text, type } from '../lib/testing/render';
 import { toasts } from '../lib/toasts.svelte';
 import ConnectPage from './connect/ConnectPage.svelte';
@@ -483,6 +494,7 @@ describe('send as order', () => {
 
   test('in the outbox: only for quotes still waiting; a refusal shows in words', async () => {
     const calls = mockBackend({
+      discarded: [],
       outbox: [
         entryRow({ entry: 3, kind: 'quote', state: 'pending' }),
         entryRow({ entry: 2, kind: 'quote', state: 'done', erp_number: 'SO0044' }),
@@ -496,7 +508,7 @@ describe('send as order', () => {
     expect(byTestId('outbox-row').map((row) => byTestId('entry-send-quote', row).length)).toEqual([1, 0, 0]);
     click(one('entry-send-quote'));
     press(one('entry-send-quote-cancel'), 'Escape');
-    expect(commands(calls)).toEqual(['outbox']);
+    expect(commands(calls)).toEqual(['outbox', 'discarded']);
     expect(byTestId('entry-send-quote-confirm')).toHaveLength(0);
 
     click(one('entry-send-quote'));
@@ -605,6 +617,7 @@ describe('product page', () => {
 describe('outbox page', () => {
   test('lists every entry with what the ERP said, and what can be done with it', async () => {
     mockBackend({
+      discarded: [],
       outbox: [
         entryRow({ entry: 3, state: 'rejected', erp_message: 'Credit limit exceeded', attempts: 1 }),
         entryRow({ entry: 2, state: 'done', erp_number: 'SO0042' }),
@@ -627,6 +640,7 @@ describe('outbox page', () => {
 
   test('an entry that may already be in the ERP offers no edit or discard until a sync settles it', async () => {
     mockBackend({
+      discarded: [],
       outbox: [
         entryRow({ entry: 4, in_flight: true, attempts: 1, erp_message: 'timed out' }),
         entryRow({ entry: 3 }),
@@ -649,6 +663,7 @@ describe('outbox page', () => {
 
   test('says which quote an order confirms, totals in their currency, and conflicts in words', async () => {
     mockBackend({
+      discarded: [],
       outbox: [
         entryRow({ entry: 9, kind: 'quote_to_order', sale: null, quote: { number: null, entry: 8 } }),
         entryRow({ entry: 7, kind: 'quote_to_order', sale: null, quote: { number: 'SQ0012', entry: null }, state: 'done' }),
@@ -679,26 +694,54 @@ describe('outbox page', () => {
 
   test('discards only after asking, then reloads', async () => {
     let entries = [entryRow({ entry: 3, state: 'rejected' })];
+    let discarded: DiscardedRow[] = [];
     const calls = mockBackend({
+      discarded: () => discarded,
       outbox: () => entries,
       discard: () => {
         entries = [];
+        discarded = [discardedRow({ entry: 3 })];
         return 1;
       },
     });
     await render(OutboxPage);
+    expect(byTestId('discarded-in-erp')).toHaveLength(0);
     click(one('entry-discard'));
-    expect(commands(calls)).toEqual(['outbox']); // Nothing gone yet: it asks first.
+    expect(commands(calls)).toEqual(['outbox', 'discarded']); // Nothing gone yet: it asks first.
     click(one('entry-discard-confirm'));
     await settle();
     flushSync();
-    expect(commands(calls)).toEqual(['outbox', 'discard', 'outbox']);
+    expect(commands(calls)).toEqual(['outbox', 'discarded', 'discard', 'outbox', 'discarded']);
     expect(text(one('outbox-empty'))).toBe('Nothing waiting.');
     expect(toasts.items.map((toast) => toast.text)).toEqual(['1 entry discarded.']);
+    // It was sent once: the next sync looks it up.
+    expect(text(one('discarded-words'))).toMatch(/^Entry #3 \(sale for 深圳市艾克米贸易有限公司\), discarded .*the next sync checks/);
+  });
+
+  test('a discarded sale the ERP still holds is reported, in both languages', async () => {
+    mockBackend({
+      outbox: [],
+      discarded: [
+        discardedRow({ entry: 5, in_erp: true, erp_number: 'SO0051', erp_state: 'quotation', checked_at: SYNCED_AT }),
+        discardedRow({ entry: 4 }),
+      ],
+    });
+    await render(OutboxPage);
+    const rows = byTestId('discarded-row');
+    expect(rows.map((row) => row.dataset.inErp)).toEqual(['true', 'false']);
+    expect(text(one('discarded-words', rows[0]))).toMatch(/is in the ERP all the same, as SO0051 \(Quotation\)\. It stands there/);
+    expect(text(one('discarded-checked', rows[0]))).toMatch(/^Checked /);
+    expect(byTestId('discarded-checked', rows[1])).toHaveLength(0);
+    expect(text(one('discarded-words', rows[1]))).toMatch(/the next sync checks/);
+    setLocale('zh-CN');
+    flushSync();
+    expect(text(one('discarded-words', rows[0]))).toMatch(/ERP 中仍有它：SO0051（报价中）/);
+    setLocale('en');
+    flushSync();
   });
 
   test('Esc closes the question instead of leaving the page', async () => {
-    mockBackend({ outbox: [entryRow({ entry: 3 })] });
+    mockBackend({ discarded: [], outbox: [entryRow({ entry: 3 })] });
     router.navigate({ page: 'outbox' });
     await render(OutboxPage);
     click(one('entry-discard'));

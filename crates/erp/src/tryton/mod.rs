@@ -1085,6 +1085,14 @@ impl Erp for Tryton {
             .await
     }
 
+    async fn held(
+        &self,
+        kind: fieldbook_core::Created,
+        uuid: &str,
+    ) -> Result<Option<fieldbook_core::HeldRecord>, ErpError> {
+        self.held_in_tryton(kind, uuid).await
+    }
+
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
         // Any answer carries the server's Date header; the version call is
         // the cheapest there is.

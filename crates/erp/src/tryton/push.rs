@@ -7,7 +7,7 @@
 use super::Tryton;
 use super::values::{Fields, decode_decimal, encode_date};
 use crate::{ErpError, SentSale};
-use fieldbook_core::{ErpId, SaleContent, SaleDraft, SaleKind, SaleRef};
+use fieldbook_core::{Created, ErpId, HeldRecord, SaleContent, SaleDraft, SaleKind, SaleRef};
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -16,6 +16,12 @@ use std::collections::{BTreeSet, HashMap};
 /// entry asks.
 const QUOTED: &[&str] = &["quotation", "confirmed", "processing", "done"];
 const CONFIRMED: &[&str] = &["confirmed", "processing", "done"];
+
+/// How long a push waits for another push of the same entry to take its
+/// sale to the entry's target: `SETTLE_LOOKS` lookups `SETTLE_PAUSE`
+/// apart (a few seconds in all).
+const SETTLE_LOOKS: u32 = 12;
+const SETTLE_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Tryton {
     pub(crate) async fn send_sale_to_tryton(
@@ -34,6 +40,17 @@ impl Tryton {
         };
         let sale = match self.sale_by_uuid(uuid).await? {
             Some((sale, state)) => {
+                // Short of the target, it may be another push of this entry
+                // at work right now (the window and the command, a copy of
+                // the cache): it gets a moment to finish before this push
+                // touches the sale.
+                let state = if target.contains(&state.as_str()) || state == "cancelled" {
+                    state
+                } else {
+                    self.settle(uuid, target)
+                        .await?
+                        .map_or(state, |(_, now)| now)
+                };
                 if target.contains(&state.as_str()) {
                     // Sent before; only the answer was lost. The ERP's sale
                     // stands, but if it is not what the entry says (edited
@@ -65,11 +82,19 @@ impl Tryton {
                 // the window, or a second "sync now") created it between
                 // our lookup and our create. Then the entry is there, and
                 // the next push takes it on; it is not the ERP's "no".
+                // Once that push has taken the sale where this entry
+                // wants it, its sale is this push's answer too; if it does
+                // not get there in a moment, the next push takes it on.
                 Err(error @ ErpError::Rejected { .. }) => {
-                    return Err(match self.sale_by_uuid(uuid).await? {
-                        Some(_) => ErpError::SentMeanwhile,
-                        None => error,
-                    });
+                    return match self.settle(uuid, target).await? {
+                        Some((sale, state)) if target.contains(&state.as_str()) => {
+                            let mut sent = self.sent_sale(sale).await?;
+                            sent.differences = draft.differences(&self.sale_content(sale).await?);
+                            Ok(sent)
+                        }
+                        Some(_) => Err(ErpError::SentMeanwhile),
+                        None => Err(error),
+                    };
                 }
                 Err(error) => return Err(error),
             },
@@ -79,6 +104,29 @@ impl Tryton {
             self.button("sale.sale", "confirm", sale).await?;
         }
         self.sent_sale(sale).await
+    }
+
+    /// Waits a moment for the sale with `uuid` to reach a `target` state,
+    /// as another push of the same entry under way takes it there (a
+    /// create, a quote and a confirmation take well under a second each).
+    /// Returns the sale and its last state seen, or `None` when the ERP
+    /// holds no sale with this uuid.
+    async fn settle(
+        &self,
+        uuid: &str,
+        target: &[&str],
+    ) -> Result<Option<(ErpId, String)>, ErpError> {
+        let mut found = self.sale_by_uuid(uuid).await?;
+        for _ in 0..SETTLE_LOOKS {
+            match &found {
+                Some((_, state)) if !target.contains(&state.as_str()) && state != "cancelled" => {
+                    tokio::time::sleep(SETTLE_PAUSE).await;
+                    found = self.sale_by_uuid(uuid).await?;
+                }
+                _ => break,
+            }
+        }
+        Ok(found)
     }
 
     /// The sale the ERP holds with Fieldbook's `uuid`, cancelled or not:
@@ -101,6 +149,57 @@ impl Tryton {
                     row,
                 };
                 Ok((fields.id()?, fields.text("state")?))
+            })
+            .transpose()
+    }
+
+    /// The live record of `kind` carrying Fieldbook's `uuid`: a sale or
+    /// complaint in any state but cancelled, an active party.
+    pub(crate) async fn held_in_tryton(
+        &self,
+        kind: Created,
+        uuid: &str,
+    ) -> Result<Option<HeldRecord>, ErpError> {
+        self.require_module()?;
+        let (model, domain, fields, context): (_, _, &[&str], _) = match kind {
+            Created::Sale => (
+                "sale.sale",
+                json!([["fieldbook_uuid", "=", uuid], ["state", "!=", "cancelled"]]),
+                &["number", "state"],
+                self.context_with(json!({"active_test": false})),
+            ),
+            Created::Request => (
+                "sale.complaint",
+                json!([["fieldbook_uuid", "=", uuid], ["state", "!=", "cancelled"]]),
+                &["number", "state"],
+                self.context_with(json!({"active_test": false})),
+            ),
+            Created::Customer => (
+                "party.party",
+                json!([["fieldbook_uuid", "=", uuid]]),
+                &["code"],
+                self.context.clone(),
+            ),
+        };
+        let found = self
+            .search_read(model, domain, Some(1), fields, context)
+            .await?;
+        found
+            .first()
+            .map(|row| {
+                let fields = Fields { model, row };
+                Ok(match kind {
+                    Created::Customer => HeldRecord {
+                        erp_id: fields.id()?,
+                        number: fields.opt_text("code")?,
+                        state: None,
+                    },
+                    Created::Sale | Created::Request => HeldRecord {
+                        erp_id: fields.id()?,
+                        number: fields.opt_text("number")?,
+                        state: Some(fields.text("state")?),
+                    },
+                })
             })
             .transpose()
     }

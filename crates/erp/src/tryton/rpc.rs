@@ -213,7 +213,10 @@ impl Rpc {
     /// Calls `method` with the session, logging in first if there is none
     /// and once more if the session has expired.
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, ErpError> {
-        for attempt in 0..2 {
+        let mut contended = 0;
+        let mut attempt = 0;
+        while attempt < 2 {
+            attempt += 1;
             let current = self.session.read().await.clone();
             let session = match current {
                 Some(session) => session,
@@ -237,9 +240,24 @@ impl Rpc {
                     }
                     return Ok(result);
                 }
-                Err(Failure::Status(StatusCode::UNAUTHORIZED, _)) if attempt == 0 => {
+                Err(Failure::Status(StatusCode::UNAUTHORIZED, _)) if attempt == 1 => {
                     tracing::info!("ERP session expired; logging in again");
                     self.session.write().await.take();
+                }
+                // Busy, not down: Tryton answers 503 when its database
+                // could not lock what the request needs (another request
+                // holds it: two pushes at once, a back-office batch) after
+                // its own retries, having rolled the request back; a proxy
+                // answers 503 before forwarding. Either way nothing was
+                // done, so the same request goes again after a pause that
+                // grows and differs between laptops.
+                Err(Failure::Status(StatusCode::SERVICE_UNAVAILABLE, _))
+                    if contended < CONTENDED_RETRIES =>
+                {
+                    contended += 1;
+                    attempt -= 1;
+                    tracing::info!(method, contended, "ERP busy (503); trying again");
+                    tokio::time::sleep(contended_pause(contended, &session.authorization)).await;
                 }
                 // The ERP answered the login as Tryton, so a page that is
                 // not JSON-RPC now came from something on the way (a proxy,
@@ -331,6 +349,24 @@ impl Rpc {
             Failure::Remote(error) => remote_error(&error),
         }
     }
+}
+
+/// How many times a request Tryton answered "busy" (HTTP 503) goes again
+/// before the failure is reported (as a passing one).
+const CONTENDED_RETRIES: u32 = 6;
+
+/// The pause before the `nth` retry of a busy request: 100 ms doubling up
+/// to 3.2 s, plus up to half as much again, spread by the session (so two
+/// laptops that met do not meet again) and the clock.
+fn contended_pause(nth: u32, spread_by: &str) -> std::time::Duration {
+    let base = 100u64 << nth.clamp(1, 6).saturating_sub(1);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(
+        &(spread_by, nth, Utc::now().timestamp_subsec_nanos()),
+        &mut hasher,
+    );
+    let spread = std::hash::Hasher::finish(&hasher) % (base / 2 + 1);
+    std::time::Duration::from_millis(base + spread)
 }
 
 /// A JSON-RPC answer's result, or Tryton's error; anything else is not
@@ -683,6 +719,81 @@ mod tests {
             version_from(serve(head, body), 1 << 20).await.unwrap(),
             json!("8.2.1")
         );
+    }
+
+    /// A server on loopback that answers its requests in turn with these
+    /// statuses and bodies, one per connection; counts the requests.
+    fn serve_in_turn(
+        answers: Vec<(&'static str, &'static str)>,
+    ) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = Arc::clone(&served);
+        std::thread::spawn(move || {
+            for (stream, (status, body)) in listener.incoming().zip(answers) {
+                let Ok(mut stream) = stream else { return };
+                use std::io::{Read, Write};
+                let mut request = [0; 4096];
+                let _ = stream.read(&mut request);
+                count.fetch_add(1, Ordering::SeqCst);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        (url, served)
+    }
+
+    const LOGGED_IN: (&str, &str) = ("200 OK", r#"{"id": 0, "result": [2, "k"]}"#);
+    const BUSY: (&str, &str) = (
+        "503 SERVICE UNAVAILABLE",
+        "could not obtain lock on relation \"sale_sale\"",
+    );
+
+    /// Tryton answers 503 when its database could not lock what a request
+    /// needs (two pushes at once): the request went back, so it goes
+    /// again after a pause, and a few busy answers are not a failure.
+    #[tokio::test]
+    async fn a_request_tryton_answers_busy_goes_again_until_it_is_served() {
+        let (url, served) = serve_in_turn(vec![
+            LOGGED_IN,
+            BUSY,
+            BUSY,
+            ("200 OK", r#"{"id": 1, "result": 42}"#),
+        ]);
+        let rpc = Rpc::new(TrytonConfig::new(url, "db", "sales", "pw")).unwrap();
+        assert_eq!(rpc.call("model.x.y", json!([])).await.unwrap(), json!(42));
+        assert_eq!(served.load(Ordering::SeqCst), 4);
+
+        // Busy every time: a passing failure after the last try.
+        let mut answers = vec![LOGGED_IN];
+        answers.extend(std::iter::repeat_n(BUSY, CONTENDED_RETRIES as usize + 1));
+        let (url, served) = serve_in_turn(answers);
+        let rpc = Rpc::new(TrytonConfig::new(url, "db", "sales", "pw")).unwrap();
+        let error = rpc.call("model.x.y", json!([])).await.unwrap_err();
+        assert!(
+            matches!(error, ErpError::Server { status: 503, .. }),
+            "{error:?}"
+        );
+        assert!(error.is_transient());
+        assert_eq!(
+            served.load(Ordering::SeqCst),
+            CONTENDED_RETRIES as usize + 2
+        );
+    }
+
+    #[test]
+    fn busy_pauses_grow_and_differ() {
+        let pauses: Vec<u128> = (1..=CONTENDED_RETRIES)
+            .map(|nth| contended_pause(nth, "session").as_millis())
+            .collect();
+        for (nth, pause) in (1..).zip(&pauses) {
+            let base = 100u128 << (nth - 1);
+            assert!((base..=base * 3 / 2).contains(pause), "{nth}: {pause}");
+        }
     }
 
     #[test]

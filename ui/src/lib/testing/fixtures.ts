@@ -4,6 +4,7 @@
  * fixed: tests pass "now" in.
  */
 import type { CustomerDetail } from '../bindings/CustomerDetail';
+import type { DiscardedRow } from '../bindings/DiscardedRow';
 import type { EntryRow } from '../bindings/EntryRow';
 import type { Hit } from '../bindings/Hit';
 import type { Home } from '../bindings/Home';
@@ -141,6 +142,20 @@ export function entryRow(overrides: Partial<EntryRow> = {}): EntryRow {
     description: null,
     created_at: SYNCED_AT,
     updated_at: SYNCED_AT,
+    ...overrides,
+  };
+}
+
+export function discardedRow(overrides: Partial<DiscardedRow> = {}): DiscardedRow {
+  return {
+    entry: 3,
+    kind: 'sale',
+    customer_name: '深圳市艾克米贸易有限公司',
+    discarded_at: SYNCED_AT,
+    in_erp: false,
+    erp_number: null,
+    erp_state: null,
+    checked_at: null,
     ...overrides,
   };
 }
