@@ -269,6 +269,34 @@ fn check(cli: &Cli, proxy: &Proxy, server: &TrytonServer, round: usize) -> Tally
     tally
 }
 
+/// Raises the credit limit of these customers (by code) out of reach, as
+/// the administrator.
+fn lift_credit_limits(server: &TrytonServer, codes: &[&str]) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let admin = server.admin().await.unwrap();
+        let ids = admin
+            .call(
+                "model.party.party.search",
+                serde_json::json!([[["code", "in", codes]], 0, null, null, admin.context()]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(ids.as_array().map(Vec::len), Some(codes.len()), "{ids}");
+        admin
+            .call(
+                "model.party.party.write",
+                serde_json::json!([
+                    ids,
+                    {"credit_limit_amount": {"__class__": "Decimal", "decimal": "1000000000"}},
+                    admin.context()
+                ]),
+            )
+            .await
+            .unwrap();
+    });
+}
+
 #[test]
 fn soak_every_order_reaches_tryton_exactly_once_whatever_breaks() {
     let seconds: u64 = std::env::var("FIELDBOOK_SOAK_SECONDS")
@@ -279,6 +307,11 @@ fn soak_every_order_reaches_tryton_exactly_once_whatever_breaks() {
         .ok()
         .and_then(|text| text.parse().ok());
     let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let customers = ["C-ACME", "C-HUAWEI", "C000003", "C000004"];
+    // A thousand rounds of orders take any customer past a credit limit,
+    // and Tryton would rightly refuse them: the soak is about faults, so
+    // its customers may owe what they like.
+    lift_credit_limits(&server, &customers);
     let proxy = Proxy::start(server.port());
     let cli = Cli {
         dir: tempfile::tempdir().unwrap(),
@@ -300,7 +333,6 @@ fn soak_every_order_reaches_tryton_exactly_once_whatever_breaks() {
             .collect(),
         Err(_) => FAULTS.to_vec(),
     };
-    let customers = ["C-ACME", "C-HUAWEI", "C000003", "C000004"];
     let mut random = Random(0x50a6_2026);
     let mut injected: BTreeMap<Fault, u64> = BTreeMap::new();
     let mut tally = Tally::default();
