@@ -19,6 +19,7 @@ const OPTIONS: SyncOptions = SyncOptions {
     page_size: 5,
     refresh_chunk: 5,
     overlap: Duration::from_secs(1),
+    not_readable_retry: Duration::from_secs(3600),
 };
 
 /// What the first sync of each cache holds, by entity (ERP ids only).

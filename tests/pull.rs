@@ -582,7 +582,22 @@ async fn a_tryton_without_fieldbooks_module_is_read_product_by_product() {
     );
     assert!(!erp.has_module());
     let mut store = Store::open_in_memory().unwrap();
-    fieldbook_tests::sync_with(&erp, &mut store).await.unwrap();
+    // The salesperson has Tryton's Sales and Stock groups, and without the
+    // module no group grants the receivable lines.
+    let report = fieldbook_tests::sync_reading_what_it_may(
+        &erp,
+        &mut store,
+        std::time::Duration::from_secs(3600),
+    )
+    .await
+    .unwrap();
+    let refused: Vec<&str> = report
+        .not_readable
+        .iter()
+        .map(|refused| refused.part.name())
+        .collect();
+    assert_eq!(refused, ["invoices", "payments"]);
+    assert!(store.local_count(Entity::Orders).unwrap() > 0);
     let tea = store.product("P-TEA").unwrap().unwrap();
     let mut stock: Vec<_> = tea
         .stock
@@ -726,7 +741,116 @@ async fn after_twenty_thousand_stock_moves_offline_the_delta_reads_them_in_pages
     );
 }
 
+/// A salesperson's ERP user as a company gives it before following
+/// Fieldbook's README (Sales and Stock, not "Fieldbook salesperson"): the
+/// sync brings everything it may read, marks invoices, payments and the
+/// receivable lines not readable, and reads them once the administrator
+/// gives the group and the part is asked for again.
+async fn a_salesperson_without_fieldbooks_group_gets_the_rest_then_all_once_given_it(
+    backend: Backend,
+) {
+    use fieldbook_core::SyncPart;
+    use fieldbook_tests::sync_reading_what_it_may;
+    use std::time::Duration;
+    let hourly = Duration::from_secs(3600);
+    let server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
+    let config = server
+        .salesperson_without_fieldbook_group("sales-new")
+        .await
+        .unwrap();
+    let erp = std::sync::Arc::new(
+        fieldbook_erp::tryton::Tryton::connect(config)
+            .await
+            .unwrap(),
+    );
+    let mut store = Store::open_in_memory().unwrap();
+    let parts = |report: &fieldbook_sync::SyncReport| -> Vec<SyncPart> {
+        report
+            .not_readable
+            .iter()
+            .map(|refused| refused.part)
+            .collect()
+    };
+
+    let first = sync_reading_what_it_may(&erp, &mut store, hourly)
+        .await
+        .unwrap();
+    let (invoices, payments) = (
+        SyncPart::Records(Entity::Invoices),
+        SyncPart::Records(Entity::Payments),
+    );
+    assert_eq!(parts(&first), [invoices, payments]);
+    for refused in &first.not_readable {
+        assert!(
+            refused
+                .detail
+                .contains("\"sales-new\" may not read account.move.line")
+                && refused.detail.contains("Fieldbook salesperson"),
+            "{}",
+            refused.detail
+        );
+    }
+    let customers = erp_rows(&server, "party.party", json!([]), &["id"], json!({}))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.local_count(Entity::Customers).unwrap(),
+        customers.len() as u64
+    );
+    assert!(store.local_count(Entity::Orders).unwrap() > 0);
+    assert!(first.credit_refreshed > 0 && first.stock_refreshed > 0);
+    assert_eq!(store.local_count(Entity::Invoices).unwrap(), 0);
+
+    // The next sync: the receivable lines that move credit are refused
+    // too; invoices and payments are not asked for again within the hour.
+    let before = erp.calls();
+    let second = sync_reading_what_it_may(&erp, &mut store, hourly)
+        .await
+        .unwrap();
+    assert_eq!(parts(&second), [invoices, payments, SyncPart::CreditMoves]);
+    assert_eq!(store.not_readable().unwrap(), second.not_readable);
+    let refused_again = erp.calls() - before;
+
+    // The administrator gives the group: the next sync within the hour does
+    // not ask; the first one after does, and brings everything.
+    server.give_fieldbook_group("sales-new").await.unwrap();
+    let before = erp.calls();
+    let third = sync_reading_what_it_may(&erp, &mut store, hourly)
+        .await
+        .unwrap();
+    assert_eq!(parts(&third), parts(&second));
+    assert!(
+        erp.calls() - before < refused_again,
+        "refused parts are not asked for: {} requests against {refused_again}",
+        erp.calls() - before
+    );
+    let fourth = sync_reading_what_it_may(&erp, &mut store, Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(fourth.not_readable.is_empty(), "{:?}", fourth.not_readable);
+    assert!(store.not_readable().unwrap().is_empty());
+    // The cache keeps the open invoices.
+    let invoices = erp_rows(
+        &server,
+        "account.invoice",
+        json!([["type", "=", "out"], ["state", "=", "posted"]]),
+        &["amount_to_pay"],
+        json!({}),
+    )
+    .await
+    .unwrap();
+    let open: Vec<i64> = invoices
+        .iter()
+        .filter(|invoice| decimal(&invoice["amount_to_pay"]) > Decimal::ZERO)
+        .map(id)
+        .collect();
+    assert!(!open.is_empty());
+    assert_eq!(store.local_ids(Entity::Invoices).unwrap(), open);
+    assert!(store.local_count(Entity::Payments).unwrap() > 0);
+}
+
 fieldbook_tests::on_both_backends!(
     a_full_sync_holds_what_tryton_returns,
     edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_next_delta_sync,
+    a_salesperson_without_fieldbooks_group_gets_the_rest_then_all_once_given_it,
 );

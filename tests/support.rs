@@ -15,7 +15,23 @@ pub async fn sync(server: &TrytonServer, store: &mut Store) -> anyhow::Result<Sy
     sync_with(&erp, store).await
 }
 
+/// Syncs as `sync_with` does, and fails if any part of the sync was not
+/// readable: the seeded salesperson has every right the laptop needs.
 pub async fn sync_with(erp: &Arc<Tryton>, store: &mut Store) -> anyhow::Result<SyncReport> {
+    let report = sync_reading_what_it_may(erp, store, std::time::Duration::from_secs(3600)).await?;
+    if let Some(refused) = report.not_readable.first() {
+        anyhow::bail!("{}: {}", refused.part.name(), refused.detail);
+    }
+    Ok(report)
+}
+
+/// Syncs, skipping what the ERP user may not read (asked for again once
+/// `retry` has passed since the last refusal).
+pub async fn sync_reading_what_it_may(
+    erp: &Arc<Tryton>,
+    store: &mut Store,
+    retry: std::time::Duration,
+) -> anyhow::Result<SyncReport> {
     // No overlap beyond the Date header's one-second resolution: the ERP runs
     // on this machine, so there is no clock skew to cover, and a delta right
     // after a freshly seeded database must not read it all again.
@@ -23,6 +39,7 @@ pub async fn sync_with(erp: &Arc<Tryton>, store: &mut Store) -> anyhow::Result<S
         page_size: 40,
         refresh_chunk: 50,
         overlap: std::time::Duration::from_secs(1),
+        not_readable_retry: retry,
     };
     Ok(fieldbook_sync::pull(erp, store, &options, &Utc::now, &mut |_| {}).await?)
 }

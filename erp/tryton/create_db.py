@@ -61,9 +61,10 @@ COUNTRIES = [
 SALES_LOGIN = 'sales'
 SALES_PASSWORD = 'fieldbook-sales-pw'
 SALES_GROUPS = [
-    # xml ids of the groups of a salesperson (NOT account_credit_limit)
-    ('sale', 'group_sale'),            # Sales: sales, complaints
-    ('account', 'group_account'),      # Accounting: read invoices
+    # xml ids of the groups a company gives a salesperson: not Accounting
+    # (every journal entry) nor the credit limit group. Fieldbook's module
+    # adds its "Fieldbook salesperson" group (grant_salesperson.py).
+    ('sale', 'group_sale'),            # Sales: sales, complaints, invoices
     ('stock', 'group_stock'),          # Stock: shipments, moves
     ]
 COMPLAINT_TYPE_NAME = "Sale complaint 销售投诉"

@@ -116,20 +116,29 @@ fn soak(args: &[String]) -> anyhow::Result<()> {
         None => 1000,
     };
     fieldbook_testkit::ensure_template(fieldbook_testkit::Dataset::TEST)?;
+    let test = [
+        "test",
+        "--locked",
+        "-p",
+        "fieldbook-cli",
+        "--features",
+        "e2e",
+        "--test",
+        "soak",
+    ];
+    run(cargo().args(test).arg("--no-run"))?;
+    // The soak runs for an hour and more: it drives a copy of the CLI, so
+    // that a build meanwhile cannot swap the binary under it.
+    let target = fieldbook_testkit::target_dir();
+    let frozen = target.join("soak/fieldbook");
+    std::fs::create_dir_all(target.join("soak"))?;
+    std::fs::copy(target.join("debug/fieldbook"), &frozen)
+        .with_context(|| format!("cannot copy the CLI to {}", frozen.display()))?;
     run(cargo()
-        .args([
-            "test",
-            "--locked",
-            "-p",
-            "fieldbook-cli",
-            "--features",
-            "e2e",
-            "--test",
-            "soak",
-            "--",
-            "--nocapture",
-        ])
-        .env("FIELDBOOK_SOAK_ROUNDS", rounds.to_string()))
+        .args(test)
+        .args(["--", "--nocapture"])
+        .env("FIELDBOOK_SOAK_ROUNDS", rounds.to_string())
+        .env("FIELDBOOK_SOAK_CLI", &frozen))
 }
 
 /// Runs `npm ARGS` in ui/, installing its packages first when the lock file

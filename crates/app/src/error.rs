@@ -78,6 +78,7 @@ impl From<ErpError> for AppError {
             ErpError::Protocol(_) => "errors.erp.protocol",
             ErpError::Garbled { .. } => "errors.erp.garbled",
             ErpError::SentMeanwhile => "errors.erp.sent_meanwhile",
+            ErpError::NotPermitted { .. } => "errors.erp.not_permitted",
             ErpError::AnswerTooLarge { .. } => "errors.erp.too_large",
             ErpError::InsecureAddress { .. } => "errors.erp.insecure_http",
             ErpError::CredentialsInAddress { .. } => "errors.erp.credentials_in_address",
@@ -96,6 +97,16 @@ impl From<ErpError> for AppError {
             ErpError::AuthRefused { login } | ErpError::TooManyLogins { login } => {
                 app.with("login", login)
             }
+            ErpError::NotPermitted {
+                login,
+                action,
+                model,
+                detail,
+            } => app
+                .with("login", login)
+                .with("action", action)
+                .with("model", model)
+                .with("erp_message", detail),
             ErpError::Rejected { message, .. } | ErpError::Warning { message, .. } => {
                 app.with("erp_message", message)
             }

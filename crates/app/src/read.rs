@@ -2,8 +2,8 @@
 
 use crate::wire::{
     AddressRow, ConflictRow, ContactRow, CreditPanel, CustomerDetail, DiscardedRow, EntryRow, Hit,
-    Home, InvoiceRow, OrderRow, PaymentRow, ProductDetail, QuoteRef, RequestRow, SaleForm,
-    StockRow, WarehouseRow,
+    Home, InvoiceRow, NotReadableRow, OrderRow, PaymentRow, ProductDetail, QuoteRef, RequestRow,
+    SaleForm, StockRow, WarehouseRow,
 };
 use crate::write::{CURRENCY_DIGITS, sale_form};
 use crate::{App, AppError, erp_info};
@@ -23,10 +23,18 @@ impl App {
         let connectivity = self.connectivity();
         self.with_store(|store| {
             let status = store.status()?;
-            // The last sync that brought every entity up to date.
+            // The last sync that brought every entity up to date, but
+            // those the ERP user may not read (shown on their own).
+            let refused = |entity: Entity| {
+                status
+                    .not_readable
+                    .iter()
+                    .any(|r| r.part == fieldbook_core::SyncPart::Records(entity))
+            };
             let last_sync_at = status
                 .entities
                 .iter()
+                .filter(|entity| !refused(entity.entity))
                 .map(|entity| entity.last_complete_sync)
                 .collect::<Option<Vec<_>>>()
                 .and_then(|times| times.into_iter().min());
@@ -54,6 +62,16 @@ impl App {
                 products: count(Entity::Products),
                 pending,
                 rejected,
+                not_readable: status
+                    .not_readable
+                    .iter()
+                    .map(|refused| NotReadableRow {
+                        part: refused.part.name().to_owned(),
+                        detail: refused.detail.clone(),
+                        since: refused.since,
+                        tried_at: refused.tried_at,
+                    })
+                    .collect(),
             })
         })
     }

@@ -187,7 +187,12 @@ impl App {
                 message: None,
             });
         }
-        for (entry, message) in pushed.rejected.iter().chain(&pushed.warnings) {
+        for (entry, message) in pushed
+            .rejected
+            .iter()
+            .chain(&pushed.warnings)
+            .chain(&pushed.not_permitted)
+        {
             summary.refused.push(Answer {
                 entry: *entry,
                 number: None,

@@ -91,6 +91,22 @@ pub struct Home {
     pub pending: u64,
     /// Entries the ERP refused or warned about, newest first.
     pub rejected: Vec<EntryRow>,
+    /// Parts of the sync the ERP user may not read (the rest syncs).
+    pub not_readable: Vec<NotReadableRow>,
+}
+
+/// A part of the sync the ERP user may not read.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct NotReadableRow {
+    /// The part's stable name (`invoices`, `payments`, `credit_moves`, ...):
+    /// the window's translation key `sync.part.<part>`.
+    pub part: String,
+    /// Which right is missing and the ERP's words, in English.
+    pub detail: String,
+    /// Refused since, and last asked for.
+    pub since: DateTime<Utc>,
+    pub tried_at: DateTime<Utc>,
 }
 
 /// Whether the ERP answered lately, as the background sync saw it.

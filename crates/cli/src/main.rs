@@ -325,6 +325,9 @@ enum Exit {
     ErpUnavailable = 4,
     ErpRefused = 5,
     Cache = 6,
+    /// The ERP user lacks a right: what it may read synced, the rest waits
+    /// for the administrator.
+    NotPermitted = 7,
 }
 
 fn main() -> ExitCode {
@@ -378,7 +381,9 @@ fn exit_code(error: &anyhow::Error) -> Exit {
 }
 
 fn erp_exit(error: &ErpError) -> Exit {
-    if error.is_transient() {
+    if matches!(error, ErpError::NotPermitted { .. }) {
+        Exit::NotPermitted
+    } else if error.is_transient() {
         Exit::ErpUnavailable
     } else {
         Exit::ErpRefused
@@ -990,7 +995,13 @@ async fn sync(
     let report =
         fieldbook_sync::pull(&erp, &mut store, &options, &Utc::now, &mut on_progress).await?;
     output::sync_report(&pushed, &report, erp.calls(), json)?;
-    Ok(Exit::Ok)
+    Ok(
+        if report.not_readable.is_empty() && pushed.not_permitted.is_empty() {
+            Exit::Ok
+        } else {
+            Exit::NotPermitted
+        },
+    )
 }
 
 fn open(cache_path: &Path) -> anyhow::Result<Store> {

@@ -5,8 +5,8 @@
 //! ERP) so a reader can tell how old it is.
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
-use fieldbook_core::{Created, Entity, age_between};
-use fieldbook_store::{CustomerView, DiscardedEntry, ProductView, SearchHit, Status};
+use fieldbook_core::{Created, Entity, SyncPart, age_between};
+use fieldbook_store::{CustomerView, DiscardedEntry, NotReadable, ProductView, SearchHit, Status};
 use fieldbook_sync::{Progress, PushReport, SyncReport};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -19,6 +19,57 @@ struct StatusJson {
     entities: Vec<EntityJson>,
     stock_refresh_pending: u64,
     credit_refresh_pending: u64,
+    /// Parts of the sync the ERP user may not read.
+    not_readable: Vec<NotReadableJson>,
+}
+
+/// A part of the sync the ERP user may not read (`status --json`,
+/// `sync --json`).
+#[derive(Serialize)]
+struct NotReadableJson {
+    /// `invoices`, `payments`, `credit_moves`, ... (every entity name, and
+    /// `stock_moves`, `credit_moves`, `stock`, `credit`).
+    part: &'static str,
+    detail: String,
+    since: DateTime<Utc>,
+    tried_at: DateTime<Utc>,
+}
+
+impl NotReadableJson {
+    fn new(refused: &NotReadable) -> NotReadableJson {
+        NotReadableJson {
+            part: refused.part.name(),
+            detail: refused.detail.clone(),
+            since: refused.since,
+            tried_at: refused.tried_at,
+        }
+    }
+}
+
+/// What a part the ERP user may not read means, in words.
+fn part_words(part: SyncPart) -> String {
+    match part {
+        SyncPart::Records(entity) => label(entity).replace('_', " "),
+        SyncPart::StockMoves => "stock moves (which products' stock changed)".into(),
+        SyncPart::CreditMoves => "receivable lines (which customers' balance changed)".into(),
+        SyncPart::Stock => "stock levels".into(),
+        SyncPart::Credit => "credit figures".into(),
+    }
+}
+
+/// One line per part the ERP user may not read.
+fn not_readable_lines(refused: &[NotReadable], now: DateTime<Utc>) -> Vec<String> {
+    refused
+        .iter()
+        .map(|refused| {
+            format!(
+                "Not readable since {}, {}: {}. The rest syncs; Fieldbook asks again every hour.",
+                when(refused.since, now),
+                part_words(refused.part),
+                refused.detail
+            )
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -57,6 +108,11 @@ pub fn status(status: &Status, now: DateTime<Utc>, json: bool) -> anyhow::Result
                 .collect(),
             stock_refresh_pending: status.stock_refresh_pending,
             credit_refresh_pending: status.credit_refresh_pending,
+            not_readable: status
+                .not_readable
+                .iter()
+                .map(NotReadableJson::new)
+                .collect(),
         });
     }
     match &status.erp {
@@ -67,11 +123,16 @@ pub fn status(status: &Status, now: DateTime<Utc>, json: bool) -> anyhow::Result
         None => println!("ERP: not set"),
     }
     for entity in &status.entities {
+        let refused = status
+            .not_readable
+            .iter()
+            .any(|r| r.part == SyncPart::Records(entity.entity));
         let synced = match entity.last_complete_sync {
+            _ if refused => "not readable by your ERP user (see below)".to_string(),
             Some(time) => format!("synced {}", when(time, now)),
             None => "never synced completely".to_string(),
         };
-        let interrupted = if entity.interrupted {
+        let interrupted = if entity.interrupted && !refused {
             " (a sync was interrupted; `fieldbook sync` resumes it)"
         } else {
             ""
@@ -87,6 +148,9 @@ pub fn status(status: &Status, now: DateTime<Utc>, json: bool) -> anyhow::Result
             "waiting for refresh: stock of {} products, credit of {} customers (`fieldbook sync`)",
             status.stock_refresh_pending, status.credit_refresh_pending
         );
+    }
+    for line in not_readable_lines(&status.not_readable, now) {
+        println!("{line}");
     }
     Ok(())
 }
@@ -567,12 +631,18 @@ struct SyncJson {
     filed: Vec<RequestSentJson>,
     /// Outbox entries the ERP refused or warned about, with its words.
     refused: Vec<RefusedJson>,
+    /// Entries the ERP user lacks the right to send, with why: they wait
+    /// (the exit code is then 7).
+    not_permitted: Vec<RefusedJson>,
     /// Entries discarded here that the ERP holds all the same.
     discarded_in_erp: Vec<DiscardedJson>,
     pulled: BTreeMap<&'static str, u64>,
     removed: BTreeMap<&'static str, u64>,
     stock_refreshed: u64,
     credit_refreshed: u64,
+    /// Parts of the sync the ERP user may not read: skipped, the rest
+    /// synced (the exit code is then 7).
+    not_readable: Vec<NotReadableJson>,
     requests: u64,
 }
 
@@ -723,6 +793,14 @@ pub fn sync_report(
                     message: message.clone(),
                 })
                 .collect(),
+            not_permitted: pushed
+                .not_permitted
+                .iter()
+                .map(|(entry, message)| RefusedJson {
+                    entry: *entry,
+                    message: message.clone(),
+                })
+                .collect(),
             discarded_in_erp: pushed
                 .discarded_in_erp
                 .iter()
@@ -740,6 +818,11 @@ pub fn sync_report(
                 .collect(),
             stock_refreshed: report.stock_refreshed,
             credit_refreshed: report.credit_refreshed,
+            not_readable: report
+                .not_readable
+                .iter()
+                .map(NotReadableJson::new)
+                .collect(),
             requests,
         });
     }
@@ -775,6 +858,9 @@ pub fn sync_report(
             "Warning on entry {entry}: {message} (to go ahead: `fieldbook outbox retry {entry}`)"
         );
     }
+    for (entry, message) in &pushed.not_permitted {
+        println!("Entry {entry} waits: {message}; it goes with the first sync after that.");
+    }
     for entry in &pushed.discarded_in_erp {
         println!("{}", discarded_line(entry, Utc::now()));
     }
@@ -784,6 +870,9 @@ pub fn sync_report(
         "Synced: {pulled} records received, {removed} removed, stock of {} products and credit of {} customers refreshed ({requests} requests).",
         report.stock_refreshed, report.credit_refreshed
     );
+    for line in not_readable_lines(&report.not_readable, Utc::now()) {
+        eprintln!("{line}");
+    }
     Ok(())
 }
 

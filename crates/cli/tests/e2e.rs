@@ -61,6 +61,10 @@ impl Cli {
     }
 
     fn init(&self, server: &TrytonServer) -> Output {
+        self.init_as(server, SALES_LOGIN)
+    }
+
+    fn init_as(&self, server: &TrytonServer, login: &str) -> Output {
         self.run(&[
             "init",
             "--erp",
@@ -68,7 +72,7 @@ impl Cli {
             "--database",
             server.database(),
             "--user",
-            SALES_LOGIN,
+            login,
         ])
     }
 
@@ -315,6 +319,55 @@ fn a_synced_cache_answers_every_read_command_and_says_how_old_each_figure_is() {
         3,
         "no product with code \"P-NOTHING\"",
     );
+}
+
+#[test]
+fn a_salesperson_without_fieldbooks_group_syncs_the_rest_exits_7_and_is_told_whom_to_ask() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(server.salesperson_without_fieldbook_group("sales-new"))
+        .unwrap();
+    let cli = Cli::new();
+    ok(&cli.init_as(&server, "sales-new"));
+
+    let sync = cli.run(&["sync"]);
+    let stderr = check(&sync, 7, "Not readable since");
+    assert!(String::from_utf8_lossy(&sync.stdout).contains("Synced:"));
+    for words in [
+        "invoices: the ERP user \"sales-new\" may not read account.move.line",
+        "payments: ",
+        "\"Fieldbook salesperson\"",
+        "asks again every hour",
+    ] {
+        assert!(stderr.contains(words), "expected {words:?} in: {stderr}");
+    }
+
+    // What it may read is there: customers with their credit.
+    let customer = ok(&cli.run(&["customer", "C-LIMIT"]));
+    assert!(customer.contains("limit      5,000.00 CNY"), "{customer}");
+    let status = ok(&cli.run(&["status"]));
+    assert!(
+        status.contains("not readable by your ERP user") && status.contains("Not readable since"),
+        "{status}"
+    );
+
+    // A script reads the parts from JSON, sync's and status's alike.
+    let again = cli.run(&["sync", "--json"]);
+    assert_eq!(again.status.code(), Some(7));
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let parts = |value: &serde_json::Value| -> Vec<String> {
+        value["not_readable"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|part| part["part"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(parts(&report), ["invoices", "payments", "credit_moves"]);
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&cli.run(&["status", "--json"]))).unwrap();
+    assert_eq!(parts(&status), parts(&report));
 }
 
 #[test]

@@ -146,7 +146,12 @@ struct Cli {
 
 impl Cli {
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldbook"));
+        // `cargo xtask soak` runs a copy of the binary (FIELDBOOK_SOAK_CLI),
+        // so that a build during its hour and a half cannot change what
+        // it tests.
+        let binary = std::env::var_os("FIELDBOOK_SOAK_CLI")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_fieldbook").into());
+        let mut command = Command::new(binary);
         command
             .arg("--data-dir")
             .arg(self.dir.path())

@@ -23,7 +23,7 @@ pub use drafts::{
     DraftError, DraftLine, PRICE_DIGITS, QuoteToOrder, SaleContent, SaleDifference, SaleDraft,
     SaleKind, SaleRef,
 };
-pub use entity::Entity;
+pub use entity::{Entity, SyncPart};
 pub use records::*;
 
 /// The id of a record in the ERP.

@@ -40,6 +40,20 @@ pub enum ErpError {
         description: Option<String>,
     },
 
+    /// The ERP user lacks the right to `action` records of `model`: not a
+    /// wrong login, and nothing the salesperson can fix; the administrator
+    /// can. Told apart from other refusals by asking Tryton for the user's
+    /// rights (its words are the same kind of error, in the user's language).
+    #[error(
+        "the ERP user {login:?} may not {action} {model} (the ERP says: {detail}): ask your ERP administrator to give it the groups \"Sales\", \"Stock\" and \"Fieldbook salesperson\""
+    )]
+    NotPermitted {
+        login: String,
+        action: &'static str,
+        model: String,
+        detail: String,
+    },
+
     #[error("the ERP warns: {message}")]
     Warning { name: String, message: String },
 

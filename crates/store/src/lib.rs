@@ -14,6 +14,7 @@ mod apply;
 mod changes;
 mod discarded;
 mod error;
+mod not_readable;
 mod open;
 mod outbox;
 mod read;
@@ -23,6 +24,7 @@ pub use apply::{Figure, PageEffects, PullCursor};
 pub use changes::{AcceptedCustomer, NewCustomer};
 pub use discarded::DiscardedEntry;
 pub use error::StoreError;
+pub use not_readable::NotReadable;
 pub use open::{CacheKey, SCHEMA_VERSION, Store};
 pub use outbox::{
     Discarded, EntryPayload, EntryState, ErpWarning, OutboxEntry, PAYLOAD_VERSION, QuarantinedEntry,

@@ -111,6 +111,8 @@ pub struct Status {
     pub credit_refresh_pending: u64,
     pub oldest_credit: Option<DateTime<Utc>>,
     pub oldest_stock: Option<DateTime<Utc>>,
+    /// Parts of the sync the ERP user may not read.
+    pub not_readable: Vec<crate::NotReadable>,
 }
 
 impl Store {
@@ -172,6 +174,7 @@ impl Store {
             credit_refresh_pending: self.queued_count(Figure::Credit)?,
             oldest_credit: oldest("SELECT min(synced_at) FROM credits")?,
             oldest_stock: oldest("SELECT min(synced_at) FROM stock_levels")?,
+            not_readable: self.not_readable()?,
         })
     }
 

@@ -388,3 +388,49 @@ fn customers_applied_for_later_indexing_are_found_once_indexed() {
     assert_eq!(store.search("华为", 5).unwrap()[0].erp_id, 5);
     assert_eq!(store.index_queued(1000).unwrap(), 0, "the queue is empty");
 }
+
+#[test]
+fn a_part_the_erp_user_may_not_read_is_remembered_from_its_first_refusal_until_read() {
+    use fieldbook_core::SyncPart;
+    let mut store = seeded();
+    assert!(store.not_readable().unwrap().is_empty());
+    let payments = SyncPart::Records(Entity::Payments);
+    store
+        .mark_not_readable(payments, "may not read account.move.line", at(9))
+        .unwrap();
+    store
+        .mark_not_readable(
+            SyncPart::CreditMoves,
+            "may not read account.move.line",
+            at(9),
+        )
+        .unwrap();
+    store
+        .mark_not_readable(payments, "may not read account.move.line (again)", at(11))
+        .unwrap();
+
+    let refused = store.not_readable().unwrap();
+    assert_eq!(
+        refused.iter().map(|r| r.part).collect::<Vec<_>>(),
+        [payments, SyncPart::CreditMoves]
+    );
+    assert_eq!(refused[0].since, at(9), "the first refusal stays");
+    assert_eq!(refused[0].tried_at, at(11));
+    assert_eq!(refused[0].detail, "may not read account.move.line (again)");
+    assert_eq!(store.status().unwrap().not_readable, refused);
+
+    assert!(store.clear_not_readable(payments).unwrap());
+    assert!(
+        !store.clear_not_readable(payments).unwrap(),
+        "nothing left to clear"
+    );
+    assert_eq!(
+        store
+            .not_readable()
+            .unwrap()
+            .iter()
+            .map(|r| r.part)
+            .collect::<Vec<_>>(),
+        [SyncPart::CreditMoves]
+    );
+}

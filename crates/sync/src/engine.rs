@@ -1,10 +1,11 @@
 //! The executor: carries out the plan against an ERP and the cache.
 
-use crate::plan::{Step, advance, page_effects, plan, removed_ids};
-use chrono::{DateTime, Utc};
+use crate::plan::{Step, advance, page_effects, plan, removed_ids, try_again};
+use chrono::{DateTime, SubsecRound, Utc};
 use fieldbook_core::Entity;
+use fieldbook_core::SyncPart;
 use fieldbook_erp::{Erp, ErpError, PullRequest};
-use fieldbook_store::{Figure, PullCursor, Store, StoreError};
+use fieldbook_store::{Figure, NotReadable, PullCursor, Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +20,9 @@ pub struct SyncOptions {
     /// How far before the previous run's start a delta looks, to cover
     /// clock skew and transactions that committed late.
     pub overlap: Duration,
+    /// How often a part the ERP user may not read is asked for again, in
+    /// case the rights changed.
+    pub not_readable_retry: Duration,
 }
 
 impl Default for SyncOptions {
@@ -27,6 +31,7 @@ impl Default for SyncOptions {
             page_size: 1000,
             refresh_chunk: 500,
             overlap: Duration::from_secs(60),
+            not_readable_retry: Duration::from_secs(3600),
         }
     }
 }
@@ -57,6 +62,9 @@ pub struct SyncReport {
     pub removed: BTreeMap<Entity, u64>,
     pub stock_refreshed: u64,
     pub credit_refreshed: u64,
+    /// Parts the ERP user may not read: refused in this run, or refused
+    /// before and not asked for again yet. The rest of the sync went on.
+    pub not_readable: Vec<NotReadable>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,41 +104,110 @@ pub async fn pull<E: Erp + 'static>(
         .map(|entity| Ok((entity, store.pull_cursor(entity)?)))
         .collect::<Result<_, StoreError>>()?;
     let mut report = SyncReport::default();
+    let mut refused: BTreeMap<SyncPart, NotReadable> = store
+        .not_readable()?
+        .into_iter()
+        .map(|refusal| (refusal.part, refusal))
+        .collect();
+    // Parts asked for in this run: a part refused before and read now is
+    // forgotten; one refused now is skipped for the rest of the run.
+    let mut asked: BTreeSet<SyncPart> = BTreeSet::new();
     for step in plan(&cursors) {
+        let part = step.part();
+        if let Some(refusal) = refused.get(&part)
+            && (asked.contains(&part)
+                || !try_again(refusal.tried_at, now(), options.not_readable_retry))
+        {
+            tracing::debug!(?step, "skipped: the ERP user may not read it");
+            continue;
+        }
+        asked.insert(part);
         tracing::debug!(?step, "sync step");
-        match step {
-            Step::FindMoved(figure) => find_moved(erp, store, figure, started, options).await?,
-            Step::Pull(entity) => {
-                let pulled =
-                    pull_entity(erp, store, entity, started, options, now, progress).await?;
-                report.pulled.insert(entity, pulled);
-                if entity == Entity::Contacts {
-                    // Customers, addresses and contacts are in: index the
-                    // customers a first sync left for later (or a sync
-                    // stopped before it got here).
-                    while store.index_queued(2000)? > 0 {}
+        match run(
+            erp,
+            store,
+            step,
+            started,
+            options,
+            now,
+            progress,
+            &mut report,
+        )
+        .await
+        {
+            Ok(()) => {
+                if refused.remove(&part).is_some() {
+                    store.clear_not_readable(part)?;
+                    tracing::info!(part = part.name(), "the ERP user may read it now");
                 }
             }
-            Step::RemoveDeleted(entity) => {
-                let removed = remove_deleted(erp, store, entity).await?;
-                if removed > 0 {
-                    progress(Progress::Removed {
-                        entity,
-                        count: removed,
-                    });
-                    report.removed.insert(entity, removed);
-                }
+            Err(SyncError::Erp(error @ ErpError::NotPermitted { .. })) => {
+                tracing::warn!(part = part.name(), %error, "not readable; the rest of the sync goes on");
+                // As the cache keeps it (to the microsecond), so the report
+                // equals what `status` shows.
+                let at = now().trunc_subsecs(6);
+                store.mark_not_readable(part, &error.to_string(), at)?;
+                let since = refused.get(&part).map_or(at, |before| before.since);
+                refused.insert(
+                    part,
+                    NotReadable {
+                        part,
+                        detail: error.to_string(),
+                        since,
+                        tried_at: at,
+                    },
+                );
             }
-            Step::Refresh(figure) => {
-                let refreshed = refresh(erp, store, figure, options, now, progress).await?;
-                match figure {
-                    Figure::Stock => report.stock_refreshed = refreshed,
-                    Figure::Credit => report.credit_refreshed = refreshed,
-                }
+            Err(error) => return Err(error),
+        }
+    }
+    report.not_readable = refused.into_values().collect();
+    Ok(report)
+}
+
+/// Carries out one step, adding what it did to `report`.
+#[allow(clippy::too_many_arguments)]
+async fn run<E: Erp + 'static>(
+    erp: &Arc<E>,
+    store: &mut Store,
+    step: Step,
+    started: DateTime<Utc>,
+    options: &SyncOptions,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+    progress: &mut (dyn FnMut(Progress) + Send),
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    match step {
+        Step::FindMoved(figure) => find_moved(erp, store, figure, started, options).await?,
+        Step::Pull(entity) => {
+            let pulled = pull_entity(erp, store, entity, started, options, now, progress).await?;
+            report.pulled.insert(entity, pulled);
+            if entity == Entity::Contacts {
+                // Customers, addresses and contacts are in: index the
+                // customers a first sync left for later (or a sync
+                // stopped before it got here).
+                while store.index_queued(2000)? > 0 {}
+            }
+        }
+        Step::RemoveDeleted(entity) => {
+            let removed = remove_deleted(erp, store, entity).await?;
+            if removed > 0 {
+                progress(Progress::Removed {
+                    entity,
+                    count: removed,
+                });
+                report.removed.insert(entity, removed);
+            }
+        }
+        Step::Refresh(figure) => {
+            let refreshed = refresh(erp, store, figure, options, now, progress).await?;
+            match figure {
+                Figure::Stock => report.stock_refreshed = refreshed,
+                Figure::Credit => report.credit_refreshed = refreshed,
             }
         }
     }
-    Ok(report)
+    Ok(())
 }
 
 async fn find_moved<E: Erp>(

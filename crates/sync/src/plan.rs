@@ -1,7 +1,7 @@
 //! The pure half of the engine: what to do, decided from data alone.
 
 use chrono::{DateTime, Utc};
-use fieldbook_core::{Entity, ErpId, Records};
+use fieldbook_core::{Entity, ErpId, Records, SyncPart};
 use fieldbook_erp::ErpError;
 use fieldbook_store::{Figure, PageEffects, PullCursor};
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +18,32 @@ pub enum Step {
     RemoveDeleted(Entity),
     /// Re-read the queued derived figures.
     Refresh(Figure),
+}
+
+impl Step {
+    /// The part of the sync this step reads, as far as the ERP user's
+    /// rights go: a part the user may not read is skipped whole.
+    pub fn part(self) -> SyncPart {
+        match self {
+            Step::FindMoved(Figure::Stock) => SyncPart::StockMoves,
+            Step::FindMoved(Figure::Credit) => SyncPart::CreditMoves,
+            Step::Pull(entity) | Step::RemoveDeleted(entity) => SyncPart::Records(entity),
+            Step::Refresh(Figure::Stock) => SyncPart::Stock,
+            Step::Refresh(Figure::Credit) => SyncPart::Credit,
+        }
+    }
+}
+
+/// Whether a part the ERP refused at `tried_at` is tried again at `now`:
+/// rights change rarely, so a refused part is asked for once per `retry`,
+/// not at every sync.
+pub fn try_again(tried_at: DateTime<Utc>, now: DateTime<Utc>, retry: std::time::Duration) -> bool {
+    let retry = chrono::Duration::from_std(retry).unwrap_or(chrono::Duration::MAX);
+    // A retry beyond the calendar never comes due.
+    tried_at
+        .checked_add_signed(retry)
+        .is_some_and(|due| now >= due)
+        || now < tried_at
 }
 
 /// The steps of a sync, given each entity's cursor before it starts.
@@ -141,6 +167,48 @@ mod tests {
 
     fn at(hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_refused_part_is_tried_again_once_per_retry_interval() {
+        let hour = std::time::Duration::from_secs(3600);
+        // (refused at, now, retry, tried again)
+        let cases = [
+            (at(9), at(9), hour, false),
+            (at(9), at(9) + chrono::Duration::minutes(59), hour, false),
+            (at(9), at(10), hour, true),
+            (at(9), at(15), hour, true),
+            (at(9), at(9), std::time::Duration::ZERO, true),
+            // The laptop's clock went back: no waiting for it to catch up.
+            (at(9), at(8), hour, true),
+            (at(9), at(10), std::time::Duration::MAX, false),
+        ];
+        for (tried_at, now, retry, expected) in cases {
+            assert_eq!(
+                try_again(tried_at, now, retry),
+                expected,
+                "refused {tried_at}, now {now}, retry {retry:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_step_reads_one_part_and_a_pull_and_its_deletions_share_it() {
+        assert_eq!(
+            Step::Pull(Entity::Payments).part(),
+            Step::RemoveDeleted(Entity::Payments).part()
+        );
+        let parts: BTreeSet<SyncPart> = [
+            Step::FindMoved(Figure::Stock),
+            Step::FindMoved(Figure::Credit),
+            Step::Refresh(Figure::Stock),
+            Step::Refresh(Figure::Credit),
+            Step::Pull(Entity::Customers),
+        ]
+        .into_iter()
+        .map(Step::part)
+        .collect();
+        assert_eq!(parts.len(), 5);
     }
 
     fn customers(ids: &[ErpId]) -> Records {

@@ -27,6 +27,10 @@ pub struct PushReport {
     pub rejected: Vec<(i64, String)>,
     /// Warnings the salesperson must acknowledge before the entry is resent.
     pub warnings: Vec<(i64, String)>,
+    /// Entries the ERP user lacks the right to send (to create sales,
+    /// customers or requests), with why: each waits, with its back-off,
+    /// for the administrator to give the right; the others went on.
+    pub not_permitted: Vec<(i64, String)>,
     /// Entries discarded here that the ERP holds all the same (left by a
     /// refusal half-way), with what it holds: reported at every sync until
     /// the ERP no longer holds them alive.
@@ -69,6 +73,14 @@ pub async fn push<E: Erp>(
         let entries = store.sendable(options.respect_backoff.then(now))?;
         let mut progressed = false;
         for entry in entries {
+            // Once per push: an entry refused for a right stays pending.
+            if report
+                .not_permitted
+                .iter()
+                .any(|(seq, _)| *seq == entry.seq)
+            {
+                continue;
+            }
             // Every answer but a passing failure (which ends the push) takes
             // the entry out of the pending state, so no entry is sent twice
             // in one push.
@@ -247,7 +259,11 @@ async fn send<E: Erp>(
             refuse(store, entry, message, now, report)
         }
         // Any other failure leaves the entry in flight (the ERP may have
-        // it) and is kept on it, so the outbox says why it still waits.
+        // it) and is kept on it, so the outbox says why it still waits. A
+        // missing right is the administrator's to give, not the
+        // salesperson's to fix: that entry waits and the others go; any
+        // other failure (the ERP down or slow) would stop them all alike,
+        // so it ends the push.
         Err(error) => {
             let at = now();
             store.record_failed_attempt(
@@ -256,7 +272,13 @@ async fn send<E: Erp>(
                 at + backoff(&entry.uuid, entry.attempts),
                 at,
             )?;
-            Err(error.into())
+            match error {
+                ErpError::NotPermitted { .. } => {
+                    report.not_permitted.push((entry.seq, error.to_string()));
+                    Ok(false)
+                }
+                error => Err(error.into()),
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use fieldbook_erp::{Erp, ErpError, PullRequest, SentCustomer, SentSale};
 use fieldbook_store::Store;
 use fieldbook_sync::{SyncOptions, pull};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,6 +38,9 @@ struct World {
     /// Sales of this customer are made, then refused (as at confirmation):
     /// the ERP keeps the quotation.
     refuse_half_way: Option<ErpId>,
+    /// The user lacks the right to make sales for this customer (as when
+    /// Tryton's sale rules keep them to their own customers).
+    no_right_customer: Option<ErpId>,
     /// Sales of this customer raise a warning until it is acknowledged.
     warn_customer: Option<ErpId>,
     /// How many of the next sales are made but their answer lost.
@@ -48,6 +51,23 @@ struct World {
     made: BTreeMap<String, ErpId>,
     /// The customer each sale was sent for, by the sale's uuid.
     sale_customers: BTreeMap<String, ErpId>,
+    /// Entities the user may not read, and whether they may not read the
+    /// lines that move credit.
+    not_readable: BTreeSet<Entity>,
+    credit_moves_not_readable: bool,
+    /// Pages of this entity are refused, not for rights.
+    rejected: Option<Entity>,
+    /// Requests for records (pages, counts, ids), by entity.
+    asked: BTreeMap<Entity, u64>,
+}
+
+fn not_permitted(model: &str) -> ErpError {
+    ErpError::NotPermitted {
+        login: "sales".into(),
+        action: "read",
+        model: model.into(),
+        detail: format!("You are not allowed to access \"{model}\"."),
+    }
 }
 
 /// An ERP in memory. `fail_at` makes the n-th call (counting from 0) fail
@@ -92,7 +112,17 @@ impl Erp for FakeErp {
     }
 
     async fn pull(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
-        let world = self.call()?;
+        let mut world = self.call()?;
+        *world.asked.entry(entity).or_default() += 1;
+        if world.not_readable.contains(&entity) {
+            return Err(not_permitted(entity.name()));
+        }
+        if world.rejected == Some(entity) {
+            return Err(ErpError::Rejected {
+                message: "Invalid domain".into(),
+                description: None,
+            });
+        }
         let changed = |time: DateTime<Utc>| request.since.is_none_or(|since| time >= since);
         Ok(match entity {
             Entity::Warehouses => {
@@ -155,7 +185,11 @@ impl Erp for FakeErp {
     }
 
     async fn ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
-        let world = self.call()?;
+        let mut world = self.call()?;
+        *world.asked.entry(entity).or_default() += 1;
+        if world.not_readable.contains(&entity) {
+            return Err(not_permitted(entity.name()));
+        }
         Ok(match entity {
             Entity::Customers => world
                 .customers
@@ -217,7 +251,10 @@ impl Erp for FakeErp {
         &self,
         _since: DateTime<Utc>,
     ) -> Result<Vec<ErpId>, ErpError> {
-        let _world = self.call()?;
+        let world = self.call()?;
+        if world.credit_moves_not_readable {
+            return Err(not_permitted("account.move.line"));
+        }
         Ok(vec![])
     }
 
@@ -230,6 +267,14 @@ impl Erp for FakeErp {
         let mut world = self.call()?;
         if let Some(sale) = world.sales.get(uuid) {
             return Ok(sale.clone());
+        }
+        if world.no_right_customer == Some(draft.customer_id) {
+            return Err(ErpError::NotPermitted {
+                login: "sales".into(),
+                action: "create",
+                model: "sale.sale".into(),
+                detail: "You are not allowed to create \"Sale\".".into(),
+            });
         }
         world
             .sale_customers
@@ -436,6 +481,7 @@ fn options() -> SyncOptions {
         page_size: 5,
         refresh_chunk: 4,
         overlap: Duration::ZERO,
+        not_readable_retry: Duration::from_secs(3600),
     }
 }
 
@@ -550,6 +596,106 @@ async fn deletions_deactivations_and_stock_moves_arrive_with_a_delta() {
 }
 
 // --- Push: the outbox reaches the ERP exactly once -------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_erp_user_may_not_read_is_skipped_told_and_tried_again_hourly() {
+    use fieldbook_core::SyncPart;
+    let erp = FakeErp::new(
+        World {
+            not_readable: [Entity::Products].into(),
+            credit_moves_not_readable: true,
+            ..world()
+        },
+        None,
+    );
+    let mut store = Store::open_in_memory().unwrap();
+    let clock = Mutex::new(epoch());
+    let now = || *clock.lock().unwrap();
+    let run = async |store: &mut Store, options: &SyncOptions| {
+        pull(&erp, store, options, &now, &mut |_| {}).await
+    };
+
+    // The first sync: products refused, everything else in.
+    let report = run(&mut store, &options()).await.unwrap();
+    let parts = |report: &fieldbook_sync::SyncReport| -> Vec<SyncPart> {
+        report
+            .not_readable
+            .iter()
+            .map(|refused| refused.part)
+            .collect()
+    };
+    assert_eq!(parts(&report), [SyncPart::Records(Entity::Products)]);
+    assert!(
+        report.not_readable[0]
+            .detail
+            .contains("may not read products")
+    );
+    assert_eq!(store.local_count(Entity::Customers).unwrap(), 21);
+    assert_eq!(store.local_count(Entity::Products).unwrap(), 0);
+    assert_eq!(store.not_readable().unwrap(), report.not_readable);
+
+    // A delta: credit moves refused too; products not asked for again
+    // within the hour.
+    *clock.lock().unwrap() += Span::minutes(5);
+    let asked = erp.world.lock().unwrap().asked[&Entity::Products];
+    let report = run(&mut store, &options()).await.unwrap();
+    assert_eq!(
+        parts(&report),
+        [SyncPart::Records(Entity::Products), SyncPart::CreditMoves]
+    );
+    assert_eq!(erp.world.lock().unwrap().asked[&Entity::Products], asked);
+
+    // The administrator gives the rights: the next sync within the hour
+    // still skips them; the first after it reads them and forgets the
+    // refusals.
+    {
+        let mut world = erp.world.lock().unwrap();
+        world.not_readable.clear();
+        world.credit_moves_not_readable = false;
+    }
+    *clock.lock().unwrap() += Span::minutes(30);
+    let report = run(&mut store, &options()).await.unwrap();
+    assert_eq!(report.not_readable.len(), 2);
+    assert_eq!(store.local_count(Entity::Products).unwrap(), 0);
+
+    *clock.lock().unwrap() += Span::minutes(26);
+    let report = run(&mut store, &options()).await.unwrap();
+    assert_eq!(
+        parts(&report),
+        [SyncPart::CreditMoves],
+        "refused 56 min ago"
+    );
+    assert_eq!(store.local_count(Entity::Products).unwrap(), 17);
+    assert!(report.stock_refreshed >= 17, "new products' stock is read");
+
+    *clock.lock().unwrap() += Span::minutes(30);
+    let report = run(&mut store, &options()).await.unwrap();
+    assert!(report.not_readable.is_empty());
+    assert!(store.not_readable().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_that_is_not_about_rights_still_stops_the_sync() {
+    // Any other refusal of a read is a fault to report, not a part to skip
+    // in silence.
+    let erp = FakeErp::new(
+        World {
+            rejected: Some(Entity::Products),
+            ..world()
+        },
+        None,
+    );
+    let mut store = Store::open_in_memory().unwrap();
+    let error = sync(&erp, &mut store).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            fieldbook_sync::SyncError::Erp(ErpError::Rejected { .. })
+        ),
+        "{error:?}"
+    );
+    assert!(store.not_readable().unwrap().is_empty());
+}
 
 fn order(customer_id: ErpId, quantity: i64) -> SaleDraft {
     SaleDraft {
@@ -679,6 +825,46 @@ async fn a_refused_entry_stops_only_itself_and_a_warning_goes_once_acknowledged(
     // The ERP lets customer 2 buy again; the refused entry is resent as typed.
     erp.world.lock().unwrap().refuse_customer = None;
     store.retry(entries[1].seq, now()).unwrap();
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted.len(), 1);
+    assert_eq!(erp.world.lock().unwrap().sales.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_the_erp_user_has_no_right_to_send_waits_with_why_and_the_rest_goes() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[(1, 1), (2, 2), (3, 3)]).await;
+    erp.world.lock().unwrap().no_right_customer = Some(2);
+    let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted.len(), 2, "{report:?}");
+    assert!(report.rejected.is_empty());
+    let entries = store.outbox().unwrap();
+    assert_eq!(report.not_permitted.len(), 1, "tried once in a push");
+    assert_eq!(report.not_permitted[0].0, entries[1].seq);
+    assert!(
+        report.not_permitted[0]
+            .1
+            .contains("may not create sale.sale")
+    );
+    // Kept as typed, pending, with the reason: not the salesperson's to fix.
+    assert_eq!(entries[1].state, fieldbook_store::EntryState::Pending);
+    assert_eq!(
+        entries[1].payload,
+        fieldbook_store::EntryPayload::Sale(order(2, 2))
+    );
+    assert!(
+        entries[1]
+            .erp_message
+            .as_deref()
+            .is_some_and(|m| m.contains("Fieldbook salesperson"))
+    );
+
+    // The administrator gives the right: the next sync sends it, once.
+    erp.world.lock().unwrap().no_right_customer = None;
     let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
         .await
         .unwrap();

@@ -85,12 +85,30 @@ impl Dataset {
     };
 }
 
-/// The workspace's root folder.
+/// The workspace's root folder: the nearest folder above the package Cargo
+/// runs (its `CARGO_MANIFEST_DIR` at run time), else above the current
+/// folder, that holds this crate.
+///
+/// Not the path compiled in: CI builds a clone elsewhere into the same
+/// target folder, and a crate it built stays fresh for Cargo afterwards
+/// while the clone it names is gone.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
+    let is_root = |dir: &Path| dir.join("crates/testkit/Cargo.toml").is_file();
+    let starts = [
+        std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        std::env::current_dir().ok(),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
+    ];
+    starts
+        .into_iter()
+        .flatten()
+        .find_map(|start| {
+            start
+                .ancestors()
+                .find(|dir| is_root(dir))
+                .map(Path::to_path_buf)
+        })
+        .expect("the workspace root: run this from the Fieldbook workspace, or through cargo")
 }
 
 fn tryton_dir() -> PathBuf {
@@ -182,7 +200,7 @@ pub fn ensure_venv() -> anyhow::Result<PathBuf> {
 pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
     let base = ensure_seeded(dataset)?;
     let venv = ensure_venv()?;
-    let module = install_module(&venv)?;
+    let module = module_layer(&venv)?;
     let base_dir = base.parent().expect("template folder");
     let base_name = base_dir
         .file_name()
@@ -194,14 +212,7 @@ pub fn ensure_template(dataset: Dataset) -> anyhow::Result<PathBuf> {
         let built = building.join(format!("{DATABASE}.sqlite"));
         std::fs::copy(&base, &built)?;
         let config = write_config(building, None)?;
-        run(
-            Command::new(venv.join("bin/trytond-admin"))
-                .arg("--config")
-                .arg(&config)
-                .args(["--database", DATABASE])
-                .args(["--update", "fieldbook", "--activate-dependencies"]),
-            "activating Fieldbook's Tryton module",
-        )
+        activate_module(&venv, &config, DATABASE)
     })?;
     if built_now {
         remove_stale(&layers, &dir);
@@ -313,18 +324,11 @@ pub fn ensure_postgres_template(dataset: Dataset, with_module: bool) -> anyhow::
     if !with_module {
         return Ok(seeded);
     }
-    let module = install_module(&venv)?;
+    let module = module_layer(&venv)?;
     let layered = format!("{seeded}_{module}");
     build_database_once(cluster, &layered, |building, config| {
         cluster.copy_database(&seeded, building)?;
-        run(
-            Command::new(venv.join("bin/trytond-admin"))
-                .arg("--config")
-                .arg(config)
-                .args(["--database", building])
-                .args(["--update", "fieldbook", "--activate-dependencies"]),
-            "activating Fieldbook's Tryton module",
-        )
+        activate_module(&venv, config, building)
     })?;
     Ok(layered)
 }
@@ -361,6 +365,38 @@ fn build_database_once(
 /// Copies Fieldbook's Tryton module into the virtualenv's
 /// `trytond/modules`, where Tryton finds its modules, if it is not there
 /// already in this version. Returns the version (a hash of its files).
+/// The module layer's hash: the module's files and how the layer gives the
+/// salesperson its group. Installs the module in the virtualenv.
+fn module_layer(venv: &Path) -> anyhow::Result<String> {
+    let module = install_module(venv)?;
+    let mut hasher = Sha256::new();
+    hasher.update(module);
+    hash_files(&mut hasher, &["grant_salesperson.py"])?;
+    Ok(short_hex(hasher))
+}
+
+/// What an administrator does on a company's Tryton: activates
+/// Fieldbook's module, then gives the salesperson its "Fieldbook
+/// salesperson" group.
+fn activate_module(venv: &Path, config: &Path, database: &str) -> anyhow::Result<()> {
+    run(
+        Command::new(venv.join("bin/trytond-admin"))
+            .arg("--config")
+            .arg(config)
+            .args(["--database", database])
+            .args(["--update", "fieldbook", "--activate-dependencies"]),
+        "activating Fieldbook's Tryton module",
+    )?;
+    run(
+        Command::new(venv.join("bin/python"))
+            .arg(tryton_dir().join("grant_salesperson.py"))
+            .arg("--config")
+            .arg(config)
+            .args(["--database", database, SALES_LOGIN]),
+        "giving the salesperson the Fieldbook salesperson group",
+    )
+}
+
 fn install_module(venv: &Path) -> anyhow::Result<String> {
     let source = tryton_dir().join("modules/fieldbook");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&source)
@@ -454,12 +490,19 @@ fn write_config(dir: &Path, port: Option<u16>) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// A Tryton configuration for the test cluster.
+/// A Tryton configuration for the test cluster, as the README tells an
+/// administrator to run several workers: `clean_timeout = 0` makes each
+/// worker learn of a change to cached data (a user's groups, a module's
+/// settings) at once, through PostgreSQL's LISTEN/NOTIFY, instead of up to
+/// five minutes later (Tryton's default).
 fn write_postgres_config(dir: &Path, cluster: &postgres::Cluster) -> anyhow::Result<PathBuf> {
     let path = dir.join("trytond.conf");
     std::fs::write(
         &path,
-        format!("[database]\nuri = {}\n", cluster.tryton_uri()),
+        format!(
+            "[database]\nuri = {}\n\n[cache]\nclean_timeout = 0\n",
+            cluster.tryton_uri()
+        ),
     )?;
     Ok(path)
 }
@@ -581,6 +624,104 @@ impl TrytonServer {
     /// A session as the administrator, to change data as Tryton's users would.
     pub async fn admin(&self) -> anyhow::Result<RawSession> {
         Ok(RawSession::connect(self.config(ADMIN_LOGIN, ADMIN_PASSWORD)).await?)
+    }
+
+    /// A second salesperson, `login`, with the seeded salesperson's
+    /// groups, company and employee but without the "Fieldbook
+    /// salesperson" group: the ERP user a company gives a salesperson before
+    /// its administrator follows Fieldbook's README. Returns its
+    /// configuration (password: the seeded salesperson's).
+    pub async fn salesperson_without_fieldbook_group(
+        &self,
+        login: &str,
+    ) -> anyhow::Result<TrytonConfig> {
+        let admin = self.admin().await?;
+        let group = self.fieldbook_group(&admin).await?;
+        let context = admin.context().clone();
+        let seeded = admin
+            .call(
+                "model.res.user.search_read",
+                serde_json::json!([
+                    [["login", "=", SALES_LOGIN]],
+                    0,
+                    1,
+                    null,
+                    ["groups", "companies", "company", "employees", "employee"],
+                    context
+                ]),
+            )
+            .await?;
+        let seeded = &seeded[0];
+        let groups: Vec<i64> = seeded["groups"]
+            .as_array()
+            .context("the salesperson's groups")?
+            .iter()
+            .filter_map(serde_json::Value::as_i64)
+            .filter(|id| *id != group)
+            .collect();
+        admin
+            .call(
+                "model.res.user.create",
+                serde_json::json!([
+                    [{
+                        "name": format!("Salesperson {login}"),
+                        "login": login,
+                        "password": SALES_PASSWORD,
+                        "groups": [["add", groups]],
+                        "companies": [["add", seeded["companies"]]],
+                        "company": seeded["company"],
+                        "employees": [["add", seeded["employees"]]],
+                        "employee": seeded["employee"],
+                    }],
+                    context
+                ]),
+            )
+            .await?;
+        Ok(self.config(login, SALES_PASSWORD))
+    }
+
+    /// Gives ERP user `login` the "Fieldbook salesperson" group, as the
+    /// administrator does in the Tryton client.
+    pub async fn give_fieldbook_group(&self, login: &str) -> anyhow::Result<()> {
+        let admin = self.admin().await?;
+        let group = self.fieldbook_group(&admin).await?;
+        let context = admin.context().clone();
+        let ids = admin
+            .call(
+                "model.res.user.search",
+                serde_json::json!([[["login", "=", login]], 0, 1, null, context]),
+            )
+            .await?;
+        admin
+            .call(
+                "model.res.user.write",
+                serde_json::json!([ids, {"groups": [["add", [group]]]}, context]),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The group's id, found by its name as the module creates it
+    /// (`ir.model.data` is not open to JSON-RPC).
+    async fn fieldbook_group(&self, admin: &RawSession) -> anyhow::Result<i64> {
+        let found = admin
+            .call(
+                "model.res.group.search",
+                serde_json::json!([
+                    [["name", "=", "Fieldbook salesperson"]],
+                    0,
+                    null,
+                    null,
+                    admin.context().clone()
+                ]),
+            )
+            .await?;
+        match found.as_array().map(Vec::as_slice) {
+            Some([id]) => id.as_i64().context("a group id"),
+            _ => bail!(
+                "expected one Fieldbook salesperson group (is Fieldbook's module activated?), found {found}"
+            ),
+        }
     }
 
     /// Stops the server (the ERP goes down; its data stays): every

@@ -107,6 +107,28 @@ describe('the window', () => {
     expect(text(one('home-pending'))).toBe('4');
     expect(text(one('home-last-sync'))).toMatch(/as of /);
     expect(document.body.textContent).toContain('Credit limit exceeded');
+    expect(document.querySelector('[data-testid="home-not-readable"]')).toBeNull();
+  });
+
+  test('home says what the ERP user may not read, and whom to ask, in both languages', async () => {
+    const since = '2026-12-01T08:00:00Z';
+    const notReadable = [
+      { part: 'invoices', detail: 'may not read account.move.line', since, tried_at: since },
+      { part: 'credit_moves', detail: 'may not read account.move.line', since, tried_at: since },
+    ];
+    for (const [locale, words] of [
+      ['en', ['open invoices: not readable since', 'receivable lines', '“Fieldbook salesperson”', '“alice”']],
+      ['zh-CN', ['未结发票：自', '应收明细', '“Fieldbook salesperson”', '“alice”']],
+    ] as const) {
+      mockBackend({ session: sessionFixture(), connectivity: home().connectivity, home: home({ not_readable: notReadable }) });
+      await render(App);
+      setLocale(locale);
+      flushSync();
+      const card = text(one('home-not-readable'));
+      for (const word of words) expect(card).toContain(word);
+      cleanup();
+    }
+    setLocale('en');
   });
 });
 

@@ -183,6 +183,61 @@ impl Tryton {
             .ok_or_else(|| ErpError::Protocol(format!("version {version}")))
     }
 
+    /// `error`, or, when it is a refusal and the user lacks the right to
+    /// `access` one of `models`, [`ErpError::NotPermitted`] naming it.
+    ///
+    /// Tryton words a missing right as any other user error, in the user's
+    /// language, so the words cannot tell them apart: its own table of the
+    /// user's rights can (`ir.model.access.get_access`, one request, made
+    /// only after a refusal).
+    async fn explained(&self, error: ErpError, models: &[&str], access: Access) -> ErpError {
+        let detail = match &error {
+            ErpError::Rejected { message, .. } => message.clone(),
+            _ => return error,
+        };
+        let rights = match self
+            .rpc
+            .call(
+                "model.ir.model.access.get_access",
+                json!([models, self.context]),
+            )
+            .await
+        {
+            Ok(rights) => rights,
+            Err(lookup) => {
+                tracing::debug!(%lookup, "cannot read the ERP user's rights");
+                return error;
+            }
+        };
+        let denied = models.iter().find(|model| {
+            let right = &rights[**model][access.name()];
+            right == &json!(false) || right == &json!(0)
+        });
+        match denied {
+            Some(model) => ErpError::NotPermitted {
+                login: self.rpc.login_name().to_owned(),
+                action: access.name(),
+                model: (*model).to_owned(),
+                detail,
+            },
+            None => error,
+        }
+    }
+
+    /// The result of a call that needs `access` to `models`, its refusal
+    /// explained (see [`Tryton::explained`]).
+    async fn with_rights<T>(
+        &self,
+        result: Result<T, ErpError>,
+        models: &[&str],
+        access: Access,
+    ) -> Result<T, ErpError> {
+        match result {
+            Ok(value) => Ok(value),
+            Err(error) => Err(self.explained(error, models, access).await),
+        }
+    }
+
     fn context_with(&self, extra: Value) -> Value {
         let mut context = self.context.clone();
         if let (Some(context), Some(extra)) = (context.as_object_mut(), extra.as_object()) {
@@ -569,6 +624,40 @@ fn round_to_currency(amount: Decimal, factor: Option<Decimal>) -> Option<Decimal
     }
 }
 
+/// A right on a model, as Tryton's `ir.model.access` names it.
+#[derive(Clone, Copy, Debug)]
+enum Access {
+    Read,
+    Create,
+    Write,
+}
+
+impl Access {
+    fn name(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Create => "create",
+            Access::Write => "write",
+        }
+    }
+}
+
+/// What creating or editing a customer writes.
+const CUSTOMER_MODELS: [&str; 3] = ["party.party", "party.address", "party.contact_mechanism"];
+
+/// Every model reading a page of `entity` touches: its own, the reference
+/// records looked up, and for invoices the receivable lines that hold
+/// their due dates.
+fn models_read(entity: Entity) -> Vec<&'static str> {
+    let model = model(entity, false);
+    let mut models = vec![model.name];
+    models.extend(model.lookups.iter().map(|lookup| lookup.model));
+    if entity == Entity::Invoices {
+        models.push("account.move.line");
+    }
+    models
+}
+
 fn model(entity: Entity, module: bool) -> Model {
     let everything: fn() -> Value = || json!([]);
     match entity {
@@ -729,7 +818,7 @@ fn model(entity: Entity, module: bool) -> Model {
                     ["party", "!=", null],
                     ["account.type.receivable", "=", true],
                     ["credit", ">", {"__class__": "Decimal", "decimal": "0"}],
-                    ["move.state", "=", "posted"],
+                    ["move_state", "=", "posted"],
                 ])
             },
             template: false,
@@ -1047,7 +1136,10 @@ impl Erp for Tryton {
         draft: &SaleDraft,
         acknowledged_warning: Option<&str>,
     ) -> Result<crate::SentSale, ErpError> {
-        self.send_sale_to_tryton(uuid, draft, acknowledged_warning)
+        let sent = self
+            .send_sale_to_tryton(uuid, draft, acknowledged_warning)
+            .await;
+        self.with_rights(sent, &["sale.sale", "sale.line"], Access::Create)
             .await
     }
 
@@ -1056,7 +1148,10 @@ impl Erp for Tryton {
         sale: &SaleRef,
         acknowledged_warning: Option<&str>,
     ) -> Result<crate::SentSale, ErpError> {
-        self.confirm_sale_in_tryton(sale, acknowledged_warning)
+        let confirmed = self
+            .confirm_sale_in_tryton(sale, acknowledged_warning)
+            .await;
+        self.with_rights(confirmed, &["sale.sale"], Access::Write)
             .await
     }
 
@@ -1065,14 +1160,18 @@ impl Erp for Tryton {
         uuid: &str,
         draft: &fieldbook_core::customers::CustomerDraft,
     ) -> Result<crate::SentCustomer, ErpError> {
-        self.create_customer_in_tryton(uuid, draft).await
+        let created = self.create_customer_in_tryton(uuid, draft).await;
+        self.with_rights(created, &CUSTOMER_MODELS, Access::Create)
+            .await
     }
 
     async fn edit_customer(
         &self,
         edit: &fieldbook_core::customers::CustomerEdit,
     ) -> Result<crate::SentCustomer, ErpError> {
-        self.edit_customer_in_tryton(edit).await
+        let edited = self.edit_customer_in_tryton(edit).await;
+        self.with_rights(edited, &CUSTOMER_MODELS, Access::Write)
+            .await
     }
 
     async fn file_request(
@@ -1081,7 +1180,10 @@ impl Erp for Tryton {
         draft: &fieldbook_core::requests::RequestDraft,
         acknowledged_warning: Option<&str>,
     ) -> Result<crate::SentRequest, ErpError> {
-        self.file_request_in_tryton(uuid, draft, acknowledged_warning)
+        let filed = self
+            .file_request_in_tryton(uuid, draft, acknowledged_warning)
+            .await;
+        self.with_rights(filed, &["sale.complaint"], Access::Create)
             .await
     }
 
@@ -1090,7 +1192,13 @@ impl Erp for Tryton {
         kind: fieldbook_core::Created,
         uuid: &str,
     ) -> Result<Option<fieldbook_core::HeldRecord>, ErpError> {
-        self.held_in_tryton(kind, uuid).await
+        let model = match kind {
+            fieldbook_core::Created::Sale => "sale.sale",
+            fieldbook_core::Created::Customer => "party.party",
+            fieldbook_core::Created::Request => "sale.complaint",
+        };
+        let held = self.held_in_tryton(kind, uuid).await;
+        self.with_rights(held, &[model], Access::Read).await
     }
 
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
@@ -1105,6 +1213,79 @@ impl Erp for Tryton {
     }
 
     async fn pull(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
+        let page = self.pull_page(entity, request).await;
+        self.with_rights(page, &models_read(entity), Access::Read)
+            .await
+    }
+
+    async fn count(&self, entity: Entity) -> Result<u64, ErpError> {
+        let count = self.count_live(entity).await;
+        self.with_rights(count, &[model(entity, false).name], Access::Read)
+            .await
+    }
+
+    async fn ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
+        if !self.serves(entity) {
+            return Ok(Vec::new());
+        }
+        let ids = self.live_ids(entity).await;
+        self.with_rights(ids, &[model(entity, false).name], Access::Read)
+            .await
+    }
+
+    fn stock_batch(&self) -> Option<usize> {
+        // One call of the module serves every product at about the cost of
+        // one; product by product, a few hundred per call keep each short.
+        self.module.then_some(MODULE_STOCK_BATCH)
+    }
+
+    async fn stock(
+        &self,
+        products: &[ErpId],
+        warehouses: &[ErpId],
+    ) -> Result<Vec<StockLevel>, ErpError> {
+        let levels = self.stock_levels(products, warehouses).await;
+        self.with_rights(levels, &["product.product"], Access::Read)
+            .await
+    }
+
+    async fn credit(&self, customers: &[ErpId]) -> Result<Vec<Credit>, ErpError> {
+        let credits = self.credits(customers).await;
+        self.with_rights(credits, &["party.party"], Access::Read)
+            .await
+    }
+
+    async fn products_moved_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
+        let moved = self
+            .referenced_ids(
+                "stock.move",
+                json!([changed_since(since, false)]),
+                "product",
+            )
+            .await;
+        self.with_rights(moved, &["stock.move"], Access::Read).await
+    }
+
+    async fn customers_with_receivables_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ErpId>, ErpError> {
+        let domain = json!([
+            ["party", "!=", null],
+            ["account.type.receivable", "=", true],
+            changed_since(since, false)
+        ]);
+        let moved = self
+            .referenced_ids("account.move.line", domain, "party")
+            .await;
+        self.with_rights(moved, &["account.move.line"], Access::Read)
+            .await
+    }
+}
+
+/// Reading, before a refusal is explained (see [`Tryton::explained`]).
+impl Tryton {
+    async fn pull_page(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
         if !self.serves(entity) {
             return Ok(Records::Complaints(Vec::new()));
         }
@@ -1137,7 +1318,7 @@ impl Erp for Tryton {
         self.convert(entity, &rows, &due_dates)
     }
 
-    async fn count(&self, entity: Entity) -> Result<u64, ErpError> {
+    async fn count_live(&self, entity: Entity) -> Result<u64, ErpError> {
         if !self.serves(entity) {
             return Ok(0);
         }
@@ -1154,20 +1335,7 @@ impl Erp for Tryton {
             .ok_or_else(|| ErpError::Protocol(format!("expected a count, got {count}")))
     }
 
-    async fn ids(&self, entity: Entity) -> Result<Vec<ErpId>, ErpError> {
-        if !self.serves(entity) {
-            return Ok(Vec::new());
-        }
-        self.live_ids(entity).await
-    }
-
-    fn stock_batch(&self) -> Option<usize> {
-        // One call of the module serves every product at about the cost of
-        // one; product by product, a few hundred per call keep each short.
-        self.module.then_some(MODULE_STOCK_BATCH)
-    }
-
-    async fn stock(
+    async fn stock_levels(
         &self,
         products: &[ErpId],
         warehouses: &[ErpId],
@@ -1202,7 +1370,7 @@ impl Erp for Tryton {
         Ok(levels)
     }
 
-    async fn credit(&self, customers: &[ErpId]) -> Result<Vec<Credit>, ErpError> {
+    async fn credits(&self, customers: &[ErpId]) -> Result<Vec<Credit>, ErpError> {
         let fields = ["credit_amount", "credit_limit_amount", "receivable"];
         let rows = self
             .read_existing("party.party", customers, &fields, self.context.clone())
@@ -1222,28 +1390,6 @@ impl Erp for Tryton {
                 })
             })
             .collect()
-    }
-
-    async fn products_moved_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
-        self.referenced_ids(
-            "stock.move",
-            json!([changed_since(since, false)]),
-            "product",
-        )
-        .await
-    }
-
-    async fn customers_with_receivables_since(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<ErpId>, ErpError> {
-        let domain = json!([
-            ["party", "!=", null],
-            ["account.type.receivable", "=", true],
-            changed_since(since, false)
-        ]);
-        self.referenced_ids("account.move.line", domain, "party")
-            .await
     }
 }
 

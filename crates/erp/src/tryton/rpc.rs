@@ -147,6 +147,11 @@ impl Rpc {
     }
 
     /// Logs in, replacing any session.
+    /// The ERP user this connection logs in as.
+    pub fn login_name(&self) -> &str {
+        &self.config.login
+    }
+
     pub async fn login(&self) -> Result<(), ErpError> {
         let params = json!([self.config.login, {"password": self.config.password}, "en"]);
         let answer = self

@@ -2,6 +2,7 @@
 import type { Connectivity } from "./Connectivity";
 import type { EntryRow } from "./EntryRow";
 import type { ErpInfo } from "./ErpInfo";
+import type { NotReadableRow } from "./NotReadableRow";
 
 /**
  * The home page.
@@ -18,4 +19,8 @@ pending: number,
 /**
  * Entries the ERP refused or warned about, newest first.
  */
-rejected: Array<EntryRow>, };
+rejected: Array<EntryRow>, 
+/**
+ * Parts of the sync the ERP user may not read (the rest syncs).
+ */
+not_readable: Array<NotReadableRow>, };

@@ -57,6 +57,7 @@ const ERROR_CODES = [
   'errors.erp.too_large',
   'errors.erp.insecure_http',
   'errors.erp.credentials_in_address',
+  'errors.erp.not_permitted',
   'errors.cache.missing',
   'errors.cache.exists',
   'errors.cache.wrong_key',
@@ -109,6 +110,10 @@ const ENUMERATIONS: Record<string, readonly string[]> = {
     'orders', 'order_lines', 'invoices', 'payments', 'complaints',
   ],
   'sync.figure': ['stock', 'credit'],
+  'sync.part': [
+    'warehouses', 'customers', 'addresses', 'contacts', 'products', 'orders', 'order_lines',
+    'invoices', 'payments', 'complaints', 'stock_moves', 'credit_moves', 'stock', 'credit',
+  ],
   orderState: ['draft', 'quotation', 'confirmed', 'processing', 'done', 'cancelled'],
   'requests.states': ['draft', 'waiting', 'approved', 'rejected', 'done', 'cancelled', 'unsent'],
   'outbox.state': ['pending', 'done', 'rejected'],

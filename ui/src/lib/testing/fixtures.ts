@@ -198,6 +198,7 @@ export function home(overrides: Partial<Home> = {}): Home {
     products: 56,
     pending: 2,
     rejected: [],
+    not_readable: [],
     ...overrides,
   };
 }
