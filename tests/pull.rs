@@ -854,3 +854,94 @@ fieldbook_tests::on_both_backends!(
     edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_next_delta_sync,
     a_salesperson_without_fieldbooks_group_gets_the_rest_then_all_once_given_it,
 );
+
+/// A Tryton transaction that writes a customer, a price and a stock move,
+/// then waits for `MARKER` before it commits: what a long inventory or a
+/// batch posting does. Arguments: configuration, database, marker file.
+const LATE_COMMIT: &str = r#"
+import os, sys, time
+from decimal import Decimal
+conf, dbname, marker = sys.argv[1:4]
+from trytond import config
+config.update_etc(conf)
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+Pool.start()
+pool = Pool(dbname)
+pool.init()
+with Transaction().start(dbname, 0, context={'company': 1}) as transaction:
+    Party = pool.get('party.party')
+    Product = pool.get('product.product')
+    Template = pool.get('product.template')
+    Location = pool.get('stock.location')
+    Move = pool.get('stock.move')
+    acme, = Party.search([('code', '=', 'C-ACME')])
+    Party.write([acme], {'name': 'ACME late commit'})
+    tea, = Product.search([('code', '=', 'P-TEA')])
+    Template.write([tea.template], {'list_price': Decimal('199')})
+    supplier, = Location.search([('type', '=', 'supplier')], limit=1)
+    storage, = Location.search([('code', '=', 'STO')])
+    moves = Move.create([{
+        'product': tea.id, 'unit': tea.default_uom.id, 'quantity': 7.0,
+        'from_location': supplier.id, 'to_location': storage.id,
+        'unit_price': Decimal('100'), 'currency': 1, 'company': 1}])
+    Move.do(moves)
+    open(marker + '.written', 'w').close()
+    while not os.path.exists(marker):
+        time.sleep(0.05)
+    transaction.commit()
+"#;
+
+/// On PostgreSQL a row is dated by the start of the transaction that
+/// wrote it and seen only once that commits: a transaction that stays open
+/// past a sync (and past the sync's overlap) would have its changes dated
+/// before the next delta's bound. The module's clock (the oldest running
+/// transaction's start) keeps the bound before them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_that_commits_after_a_sync_is_read_by_the_next_on_postgres() {
+    let server = TrytonServer::start_on(Backend::Postgres, Dataset::TEST).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    sync(&server, &mut store).await.unwrap();
+    let tea_stock = |store: &Store| -> Decimal {
+        let tea = store.product("P-TEA").unwrap().unwrap();
+        tea.stock
+            .iter()
+            .find(|row| row.warehouse.contains("Shanghai"))
+            .unwrap()
+            .level
+            .on_hand
+    };
+    let stock_before = tea_stock(&store);
+
+    let folder = tempfile::tempdir().unwrap();
+    let marker = folder.path().join("commit");
+    let mut writer = server
+        .python(LATE_COMMIT, &[marker.to_str().unwrap()])
+        .unwrap();
+    let written = marker.with_extension("written");
+    let waiting = std::time::Instant::now();
+    while !written.exists() {
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(120),
+            "the writing transaction never got there"
+        );
+        assert!(writer.try_wait().unwrap().is_none(), "the writer died");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Open longer than the sync's overlap (1 s in these tests), then a
+    // sync runs: the changes are not committed, so not seen.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    sync(&server, &mut store).await.unwrap();
+    let acme = store.customer("C-ACME").unwrap().unwrap();
+    assert_eq!(acme.customer.value.name, "ACME Trading Co.");
+
+    std::fs::write(&marker, b"").unwrap();
+    assert!(writer.wait().unwrap().success(), "the writer failed");
+    sync(&server, &mut store).await.unwrap();
+
+    let acme = store.customer("C-ACME").unwrap().unwrap();
+    assert_eq!(acme.customer.value.name, "ACME late commit");
+    let tea = store.product("P-TEA").unwrap().unwrap();
+    assert_eq!(tea.product.value.list_price, Some(Decimal::from(199)));
+    assert_eq!(tea_stock(&store), stock_before + Decimal::from(7));
+}

@@ -626,6 +626,22 @@ impl TrytonServer {
         Ok(RawSession::connect(self.config(ADMIN_LOGIN, ADMIN_PASSWORD)).await?)
     }
 
+    /// Starts `python/script` of Tryton's virtualenv on this server's
+    /// database, as an administrator's script would run beside the
+    /// server: its arguments are the server's configuration file, the
+    /// database's name, then `args`.
+    pub fn python(&self, script: &str, args: &[&str]) -> anyhow::Result<Child> {
+        Command::new(self.venv.join("bin/python"))
+            .arg("-c")
+            .arg(script)
+            .arg(self.dir.path().join("trytond.conf"))
+            .arg(&self.database)
+            .args(args)
+            .stdin(Stdio::null())
+            .spawn()
+            .context("starting a Tryton script")
+    }
+
     /// A second salesperson, `login`, with the seeded salesperson's
     /// groups, company and employee but without the "Fieldbook
     /// salesperson" group: the ERP user a company gives a salesperson before

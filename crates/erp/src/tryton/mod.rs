@@ -1202,6 +1202,19 @@ impl Erp for Tryton {
     }
 
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
+        if self.module {
+            // The start of the oldest transaction still running (on
+            // PostgreSQL a row is dated by its transaction's start, and seen
+            // only once it commits), else the server's time: see the
+            // module's sync.py.
+            let clock = self
+                .rpc
+                .call("model.fieldbook.sync.clock", json!([self.context]))
+                .await?;
+            return values::decode_datetime(&clock).ok_or_else(|| {
+                ErpError::Protocol(format!("expected the ERP's clock, got {clock}"))
+            });
+        }
         // Any answer carries the server's Date header; the version call is
         // the cheapest there is.
         self.rpc
