@@ -122,5 +122,9 @@ mod tests {
             assert_eq!(Entity::from_name(entity.name()), Some(entity));
         }
         assert_eq!(Entity::from_name("parties"), None);
+        for entity in Entity::ALL {
+            let empty = crate::Records::empty(entity);
+            assert_eq!((empty.entity(), empty.len()), (entity, 0));
+        }
     }
 }

@@ -320,6 +320,23 @@ pub enum Records {
 }
 
 impl Records {
+    /// A page of `entity` with nothing in it.
+    pub fn empty(entity: crate::Entity) -> Records {
+        use crate::Entity;
+        match entity {
+            Entity::Warehouses => Records::Warehouses(Vec::new()),
+            Entity::Customers => Records::Customers(Vec::new()),
+            Entity::Addresses => Records::Addresses(Vec::new()),
+            Entity::Contacts => Records::Contacts(Vec::new()),
+            Entity::Products => Records::Products(Vec::new()),
+            Entity::Orders => Records::Orders(Vec::new()),
+            Entity::OrderLines => Records::OrderLines(Vec::new()),
+            Entity::Invoices => Records::Invoices(Vec::new()),
+            Entity::Payments => Records::Payments(Vec::new()),
+            Entity::Complaints => Records::Complaints(Vec::new()),
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Records::Warehouses(records) => records.len(),

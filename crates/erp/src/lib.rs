@@ -71,8 +71,47 @@ pub struct SentRequest {
     pub state: String,
 }
 
+/// One thing a delta sync asks the ERP before it reads any page (see
+/// [`Erp::survey`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// How many records of the entity changed (created, written or
+    /// deactivated) since.
+    Changed {
+        entity: Entity,
+        since: DateTime<Utc>,
+    },
+    /// How many live records of the entity the ERP has.
+    Live(Entity),
+    /// How many stock moves changed since.
+    StockMoved(DateTime<Utc>),
+    /// How many receivable lines changed since.
+    CreditMoved(DateTime<Utc>),
+}
+
+/// The ERP's answers to a survey: its clock when it answered (see
+/// [`Erp::clock`]), then one answer per question, in order; a question
+/// about what the user may not read is answered
+/// [`ErpError::NotPermitted`].
+#[derive(Debug)]
+pub struct Survey {
+    pub clock: DateTime<Utc>,
+    pub answers: Vec<Result<u64, ErpError>>,
+}
+
 /// What the sync engine needs from an ERP.
 pub trait Erp: Send + Sync {
+    /// Answers every question in one request, when this ERP can (Tryton
+    /// with Fieldbook's module): a delta sync with nothing new then costs
+    /// the ERP one request instead of one per entity. `None`: it cannot,
+    /// and the engine asks step by step.
+    fn survey(
+        &self,
+        _questions: &[Question],
+    ) -> impl Future<Output = Result<Option<Survey>, ErpError>> + Send {
+        async { Ok(None) }
+    }
+
     /// The ERP's clock now: the lower bound of the next delta is taken from
     /// it, never from the laptop's clock.
     fn clock(&self) -> impl Future<Output = Result<DateTime<Utc>, ErpError>> + Send;

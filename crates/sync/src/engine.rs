@@ -1,11 +1,10 @@
 //! The executor: carries out the plan against an ERP and the cache.
 
-use crate::plan::{Step, advance, page_effects, plan, removed_ids, try_again};
+use crate::plan::{Known, Step, advance, page_effects, plan, questions, removed_ids, try_again};
 use chrono::{DateTime, SubsecRound, Utc};
-use fieldbook_core::Entity;
-use fieldbook_core::SyncPart;
+use fieldbook_core::{Entity, Records, SyncPart};
 use fieldbook_erp::{Erp, ErpError, PullRequest};
-use fieldbook_store::{Figure, NotReadable, PullCursor, Store, StoreError};
+use fieldbook_store::{Figure, NotReadable, PageEffects, PullCursor, Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -98,11 +97,27 @@ pub async fn pull<E: Erp + 'static>(
     now: &(dyn Fn() -> DateTime<Utc> + Sync),
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<SyncReport, SyncError> {
-    let started = erp.clock().await?;
     let cursors: BTreeMap<Entity, PullCursor> = Entity::ALL
         .into_iter()
         .map(|entity| Ok((entity, store.pull_cursor(entity)?)))
         .collect::<Result<_, StoreError>>()?;
+    // A delta first asks, in one request when the ERP can answer so, what
+    // changed and how much is live: the parts with nothing new then cost
+    // the ERP nothing more.
+    let questions = questions(
+        &cursors,
+        store.figure_cursor(Figure::Stock)?,
+        store.figure_cursor(Figure::Credit)?,
+        options.overlap,
+    );
+    let survey = match questions.is_empty() {
+        true => None,
+        false => erp.survey(&questions).await?,
+    };
+    let (started, mut known) = match survey {
+        Some(survey) => (survey.clock, Known::new(&questions, survey.answers)),
+        None => (erp.clock().await?, Known::default()),
+    };
     let mut report = SyncReport::default();
     let mut refused: BTreeMap<SyncPart, NotReadable> = store
         .not_readable()?
@@ -131,6 +146,7 @@ pub async fn pull<E: Erp + 'static>(
             options,
             now,
             progress,
+            &mut known,
             &mut report,
         )
         .await
@@ -175,12 +191,21 @@ async fn run<E: Erp + 'static>(
     options: &SyncOptions,
     now: &(dyn Fn() -> DateTime<Utc> + Sync),
     progress: &mut (dyn FnMut(Progress) + Send),
+    known: &mut Known,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     match step {
-        Step::FindMoved(figure) => find_moved(erp, store, figure, started, options).await?,
+        Step::FindMoved(figure) => match known.moved(figure).transpose()? {
+            // Nothing moved: the look is done, without a request.
+            Some(0) => store.queue_moved(figure, &BTreeSet::new(), started)?,
+            _ => find_moved(erp, store, figure, started, options).await?,
+        },
         Step::Pull(entity) => {
-            let pulled = pull_entity(erp, store, entity, started, options, now, progress).await?;
+            let unchanged = known.changed(entity).transpose()? == Some(0);
+            let pulled = pull_entity(
+                erp, store, entity, started, options, now, progress, unchanged,
+            )
+            .await?;
             report.pulled.insert(entity, pulled);
             if entity == Entity::Contacts {
                 // Customers, addresses and contacts are in: index the
@@ -190,7 +215,11 @@ async fn run<E: Erp + 'static>(
             }
         }
         Step::RemoveDeleted(entity) => {
-            let removed = remove_deleted(erp, store, entity).await?;
+            let live = match known.live(entity).transpose()? {
+                Some(live) => live,
+                None => erp.count(entity).await?,
+            };
+            let removed = remove_deleted(erp, store, entity, live).await?;
             if removed > 0 {
                 progress(Progress::Removed {
                     entity,
@@ -233,6 +262,7 @@ async fn find_moved<E: Erp>(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn pull_entity<E: Erp + 'static>(
     erp: &Arc<E>,
     store: &mut Store,
@@ -241,11 +271,20 @@ async fn pull_entity<E: Erp + 'static>(
     options: &SyncOptions,
     now: &(dyn Fn() -> DateTime<Utc> + Sync),
     progress: &mut (dyn FnMut(Progress) + Send),
+    unchanged: bool,
 ) -> Result<u64, SyncError> {
     let mut cursor = store.pull_cursor(entity)?;
     if !cursor.in_progress() {
         cursor.next_since = Some(started);
         cursor.after_id = 0;
+        if unchanged {
+            // The ERP said nothing changed since the bound: the run ends
+            // here, as it would on an empty page, without asking for one.
+            let empty = Records::empty(entity);
+            let next = advance(&cursor, &empty, options.page_size, now())?;
+            store.apply_page(&empty, &next, &PageEffects::default(), now())?;
+            return Ok(0);
+        }
         store.save_cursor(entity, &cursor)?;
     }
     // A full run can say how much there is to do; a delta cannot cheaply.
@@ -346,9 +385,10 @@ async fn remove_deleted<E: Erp>(
     erp: &Arc<E>,
     store: &mut Store,
     entity: Entity,
+    live: u64,
 ) -> Result<u64, SyncError> {
     // Counting is cheap; the id lists are fetched only when counts differ.
-    if erp.count(entity).await? == store.local_count(entity)? {
+    if live == store.local_count(entity)? {
         return Ok(0);
     }
     let live = erp.ids(entity).await?;

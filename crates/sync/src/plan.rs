@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use fieldbook_core::{Entity, ErpId, Records, SyncPart};
-use fieldbook_erp::ErpError;
+use fieldbook_erp::{ErpError, Question};
 use fieldbook_store::{Figure, PageEffects, PullCursor};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,6 +44,81 @@ pub fn try_again(tried_at: DateTime<Utc>, now: DateTime<Utc>, retry: std::time::
         .checked_add_signed(retry)
         .is_some_and(|due| now >= due)
         || now < tried_at
+}
+
+/// What a delta asks the ERP before it reads a page: for each entity whose
+/// last run completed, how many records changed since its bound (and, where
+/// the ERP can delete, how many are live); for each derived figure looked
+/// at before, whether anything moved it since.
+pub fn questions(
+    cursors: &BTreeMap<Entity, PullCursor>,
+    stock_since: Option<DateTime<Utc>>,
+    credit_since: Option<DateTime<Utc>>,
+    overlap: std::time::Duration,
+) -> Vec<Question> {
+    let overlap = chrono::Duration::from_std(overlap).unwrap_or(chrono::Duration::MAX);
+    let back = |since: DateTime<Utc>| since.checked_sub_signed(overlap).unwrap_or(since);
+    let mut questions = Vec::new();
+    for (&entity, cursor) in cursors {
+        if let (Some(since), false) = (cursor.since, cursor.in_progress()) {
+            questions.push(Question::Changed {
+                entity,
+                since: back(since),
+            });
+            if checks_deletions(entity) {
+                questions.push(Question::Live(entity));
+            }
+        }
+    }
+    questions.extend(stock_since.map(|since| Question::StockMoved(back(since))));
+    questions.extend(credit_since.map(|since| Question::CreditMoved(back(since))));
+    questions
+}
+
+/// The survey's answers, each taken by the step that needs it.
+#[derive(Debug, Default)]
+pub struct Known {
+    changed: BTreeMap<Entity, Result<u64, ErpError>>,
+    live: BTreeMap<Entity, Result<u64, ErpError>>,
+    stock_moved: Option<Result<u64, ErpError>>,
+    credit_moved: Option<Result<u64, ErpError>>,
+}
+
+impl Known {
+    pub fn new(questions: &[Question], answers: Vec<Result<u64, ErpError>>) -> Known {
+        let mut known = Known::default();
+        for (question, answer) in questions.iter().zip(answers) {
+            match *question {
+                Question::Changed { entity, .. } => {
+                    known.changed.insert(entity, answer);
+                }
+                Question::Live(entity) => {
+                    known.live.insert(entity, answer);
+                }
+                Question::StockMoved(_) => known.stock_moved = Some(answer),
+                Question::CreditMoved(_) => known.credit_moved = Some(answer),
+            }
+        }
+        known
+    }
+
+    /// How many records of `entity` changed, if the survey said.
+    pub fn changed(&mut self, entity: Entity) -> Option<Result<u64, ErpError>> {
+        self.changed.remove(&entity)
+    }
+
+    /// How many records of `entity` are live, if the survey said.
+    pub fn live(&mut self, entity: Entity) -> Option<Result<u64, ErpError>> {
+        self.live.remove(&entity)
+    }
+
+    /// How many lines moved `figure`, if the survey said.
+    pub fn moved(&mut self, figure: Figure) -> Option<Result<u64, ErpError>> {
+        match figure {
+            Figure::Stock => self.stock_moved.take(),
+            Figure::Credit => self.credit_moved.take(),
+        }
+    }
 }
 
 /// The steps of a sync, given each entity's cursor before it starts.
@@ -190,6 +265,47 @@ mod tests {
                 "refused {tried_at}, now {now}, retry {retry:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_delta_asks_what_changed_only_for_parts_read_whole_before() {
+        let done = PullCursor {
+            since: Some(at(9)),
+            after_id: 0,
+            next_since: None,
+            completed_at: Some(at(9)),
+        };
+        let running = PullCursor {
+            after_id: 40,
+            next_since: Some(at(10)),
+            ..done.clone()
+        };
+        let cursors: BTreeMap<Entity, PullCursor> = [
+            (Entity::Customers, done.clone()),
+            (Entity::Invoices, done.clone()),
+            (Entity::Products, running),
+            (Entity::Orders, PullCursor::default()),
+        ]
+        .into();
+        let minute = std::time::Duration::from_secs(60);
+        let before = at(9) - chrono::Duration::minutes(1);
+        assert_eq!(
+            questions(&cursors, Some(at(8)), None, minute),
+            [
+                Question::Changed {
+                    entity: Entity::Customers,
+                    since: before
+                },
+                Question::Live(Entity::Customers),
+                // Invoices are never deleted: no live count.
+                Question::Changed {
+                    entity: Entity::Invoices,
+                    since: before
+                },
+                Question::StockMoved(at(8) - chrono::Duration::minutes(1)),
+            ]
+        );
+        assert!(questions(&BTreeMap::new(), None, None, minute).is_empty());
     }
 
     #[test]

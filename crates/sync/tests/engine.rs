@@ -8,7 +8,7 @@ use fieldbook_core::{
     Credit, Customer, DraftLine, Entity, ErpId, Product, Records, SaleDraft, SaleKind, SaleRef,
     StockLevel, Warehouse,
 };
-use fieldbook_erp::{Erp, ErpError, PullRequest, SentCustomer, SentSale};
+use fieldbook_erp::{Erp, ErpError, PullRequest, Question, SentCustomer, SentSale, Survey};
 use fieldbook_store::Store;
 use fieldbook_sync::{SyncOptions, pull};
 use rust_decimal::Decimal;
@@ -57,6 +57,9 @@ struct World {
     credit_moves_not_readable: bool,
     /// Pages of this entity are refused, not for rights.
     rejected: Option<Entity>,
+    /// Whether the ERP answers a delta's survey in one request (as Tryton
+    /// with Fieldbook's module does).
+    surveys: bool,
     /// Requests for records (pages, counts, ids), by entity.
     asked: BTreeMap<Entity, u64>,
 }
@@ -107,6 +110,59 @@ fn epoch() -> DateTime<Utc> {
 }
 
 impl Erp for FakeErp {
+    async fn survey(&self, questions: &[Question]) -> Result<Option<Survey>, ErpError> {
+        if !self.world.lock().unwrap().surveys {
+            return Ok(None);
+        }
+        let world = self.call()?;
+        let answer = |question: &Question| -> Result<u64, ErpError> {
+            let count = |n: usize| Ok(n as u64);
+            match *question {
+                Question::Changed { entity, .. } | Question::Live(entity)
+                    if world.not_readable.contains(&entity) =>
+                {
+                    Err(not_permitted(entity.name()))
+                }
+                Question::CreditMoved(_) if world.credit_moves_not_readable => {
+                    Err(not_permitted("account.move.line"))
+                }
+                Question::Changed { entity, since } => match entity {
+                    Entity::Customers => count(
+                        world
+                            .customers
+                            .values()
+                            .filter(|c| c.changed >= since)
+                            .count(),
+                    ),
+                    Entity::Products => {
+                        count(world.products.values().filter(|p| p.1 >= since).count())
+                    }
+                    _ => Ok(0),
+                },
+                Question::Live(entity) => match entity {
+                    Entity::Customers => {
+                        count(world.customers.values().filter(|c| c.active).count())
+                    }
+                    Entity::Products => count(world.products.len()),
+                    Entity::Warehouses => Ok(1),
+                    _ => Ok(0),
+                },
+                Question::StockMoved(since) => count(
+                    world
+                        .stock_moved
+                        .values()
+                        .filter(|time| **time >= since)
+                        .count(),
+                ),
+                Question::CreditMoved(_) => Ok(0),
+            }
+        };
+        Ok(Some(Survey {
+            clock: world.now,
+            answers: questions.iter().map(answer).collect(),
+        }))
+    }
+
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
         Ok(self.call()?.now)
     }
@@ -567,9 +623,26 @@ async fn changes_made_while_a_full_pull_runs_arrive_with_the_next_delta() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletions_deactivations_and_stock_moves_arrive_with_a_delta() {
-    let erp = FakeErp::new(world(), None);
+    for surveys in [false, true] {
+        deletions_deactivations_and_stock_moves_arrive_with_a_delta_when(surveys).await;
+    }
+}
+
+async fn deletions_deactivations_and_stock_moves_arrive_with_a_delta_when(surveys: bool) {
+    let erp = FakeErp::new(World { surveys, ..world() }, None);
     let mut store = Store::open_in_memory().unwrap();
     sync(&erp, &mut store).await.unwrap();
+    // Nothing new: one request when the ERP answers a survey.
+    let before = erp.calls.load(Ordering::SeqCst);
+    let snapshot = store.snapshot().unwrap();
+    sync(&erp, &mut store).await.unwrap();
+    assert_eq!(store.snapshot().unwrap(), snapshot);
+    let idle = erp.calls.load(Ordering::SeqCst) - before;
+    if surveys {
+        assert_eq!(idle, 1, "an idle delta with a survey");
+    } else {
+        assert!(idle > 10, "an idle delta step by step: {idle}");
+    }
     {
         let mut world = erp.world.lock().unwrap();
         let now = world.now;
@@ -599,11 +672,18 @@ async fn deletions_deactivations_and_stock_moves_arrive_with_a_delta() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_the_erp_user_may_not_read_is_skipped_told_and_tried_again_hourly() {
+    for surveys in [false, true] {
+        what_the_erp_user_may_not_read_is_skipped_when(surveys).await;
+    }
+}
+
+async fn what_the_erp_user_may_not_read_is_skipped_when(surveys: bool) {
     use fieldbook_core::SyncPart;
     let erp = FakeErp::new(
         World {
             not_readable: [Entity::Products].into(),
             credit_moves_not_readable: true,
+            surveys,
             ..world()
         },
         None,

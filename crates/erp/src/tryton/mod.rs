@@ -29,7 +29,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 
-use crate::{Erp, ErpError, PullRequest};
+use crate::{Erp, ErpError, PullRequest, Question, Survey};
 pub use rpc::{DEFAULT_MAX_ANSWER_BYTES, TrytonConfig};
 use values::{Fields, Row, encode_datetime};
 pub use values::{decode_datetime, decode_decimal, encode_datetime as encode_time};
@@ -846,6 +846,20 @@ fn model(entity: Entity, module: bool) -> Model {
     }
 }
 
+/// Stock moves created or changed at or after `since`.
+fn stock_moves_since(since: DateTime<Utc>) -> Value {
+    json!([changed_since(since, false)])
+}
+
+/// Customers' receivable lines created or changed at or after `since`.
+fn receivable_lines_since(since: DateTime<Utc>) -> Value {
+    json!([
+        ["party", "!=", null],
+        ["account.type.receivable", "=", true],
+        changed_since(since, false)
+    ])
+}
+
 /// The domain of records changed at or after `since`.
 fn changed_since(since: DateTime<Utc>, template: bool) -> Value {
     let since = encode_datetime(since);
@@ -1130,6 +1144,78 @@ impl Tryton {
 }
 
 impl Erp for Tryton {
+    async fn survey(&self, questions: &[Question]) -> Result<Option<Survey>, ErpError> {
+        if !self.module {
+            return Ok(None);
+        }
+        // Each question as Fieldbook's module takes it: a model, a domain,
+        // context to add, and the other models the part reads. Questions
+        // about what this ERP does not hold (no after-sales requests) are
+        // answered here.
+        let mut queries = Vec::new();
+        let mut asked = Vec::with_capacity(questions.len());
+        for question in questions {
+            let query = match *question {
+                Question::Changed { entity, .. } | Question::Live(entity)
+                    if !self.serves(entity) =>
+                {
+                    None
+                }
+                Question::Changed { entity, since } => {
+                    let model = model(entity, true);
+                    Some(json!([
+                        model.name,
+                        [(model.domain)(), changed_since(since, model.template)],
+                        {"active_test": false},
+                        models_read(entity),
+                    ]))
+                }
+                Question::Live(entity) => {
+                    let model = model(entity, true);
+                    Some(json!([model.name, (model.domain)(), {}, []]))
+                }
+                Question::StockMoved(since) => {
+                    Some(json!(["stock.move", stock_moves_since(since), {}, []]))
+                }
+                Question::CreditMoved(since) => Some(json!([
+                    "account.move.line",
+                    receivable_lines_since(since),
+                    {},
+                    []
+                ])),
+            };
+            asked.push(query.is_some());
+            queries.extend(query);
+        }
+        let answer = self
+            .rpc
+            .call(
+                "model.fieldbook.sync.survey",
+                json!([queries, self.context]),
+            )
+            .await?;
+        let clock = values::decode_datetime(&answer["clock"])
+            .ok_or_else(|| ErpError::Protocol(format!("expected the ERP's clock in {answer}")))?;
+        let mut given = answer["answers"]
+            .as_array()
+            .filter(|answers| answers.len() == queries.len())
+            .ok_or_else(|| {
+                ErpError::Protocol(format!(
+                    "expected {} answers to the survey, got {answer}",
+                    queries.len()
+                ))
+            })?
+            .iter();
+        let answers = asked
+            .into_iter()
+            .map(|asked| match asked {
+                false => Ok(0),
+                true => self.survey_answer(given.next().unwrap_or(&Value::Null)),
+            })
+            .collect();
+        Ok(Some(Survey { clock, answers }))
+    }
+
     async fn send_sale(
         &self,
         uuid: &str,
@@ -1270,11 +1356,7 @@ impl Erp for Tryton {
 
     async fn products_moved_since(&self, since: DateTime<Utc>) -> Result<Vec<ErpId>, ErpError> {
         let moved = self
-            .referenced_ids(
-                "stock.move",
-                json!([changed_since(since, false)]),
-                "product",
-            )
+            .referenced_ids("stock.move", stock_moves_since(since), "product")
             .await;
         self.with_rights(moved, &["stock.move"], Access::Read).await
     }
@@ -1283,13 +1365,8 @@ impl Erp for Tryton {
         &self,
         since: DateTime<Utc>,
     ) -> Result<Vec<ErpId>, ErpError> {
-        let domain = json!([
-            ["party", "!=", null],
-            ["account.type.receivable", "=", true],
-            changed_since(since, false)
-        ]);
         let moved = self
-            .referenced_ids("account.move.line", domain, "party")
+            .referenced_ids("account.move.line", receivable_lines_since(since), "party")
             .await;
         self.with_rights(moved, &["account.move.line"], Access::Read)
             .await
@@ -1298,6 +1375,25 @@ impl Erp for Tryton {
 
 /// Reading, before a refusal is explained (see [`Tryton::explained`]).
 impl Tryton {
+    /// One answer of the module's survey: a count, or the model the user
+    /// may not read.
+    fn survey_answer(&self, answer: &Value) -> Result<u64, ErpError> {
+        if let Some(count) = answer["count"].as_u64() {
+            return Ok(count);
+        }
+        match (answer["denied"].as_str(), answer["message"].as_str()) {
+            (Some(model), Some(message)) => Err(ErpError::NotPermitted {
+                login: self.rpc.login_name().to_owned(),
+                action: Access::Read.name(),
+                model: model.to_owned(),
+                detail: message.to_owned(),
+            }),
+            _ => Err(ErpError::Protocol(format!(
+                "expected a count in the survey, got {answer}"
+            ))),
+        }
+    }
+
     async fn pull_page(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
         if !self.serves(entity) {
             return Ok(Records::Complaints(Vec::new()));
