@@ -268,9 +268,10 @@ async fn a_refused_order_keeps_its_fields_lets_later_ones_through_and_goes_once_
     assert!(["confirmed", "processing"].contains(&sales[0].2.as_str()));
 }
 
-/// An order Tryton refuses at confirmation stays there as a quotation. The
-/// salesperson discards the entry: every sync reports the sale the ERP
-/// still holds, until someone cancels it there; then it is forgotten.
+/// An order Tryton refuses at confirmation stays there as a draft (made by
+/// one request, refused by the next). The salesperson discards the entry:
+/// every sync reports the sale the ERP still holds, until someone cancels
+/// it there; then it is forgotten.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_discarded_order_tryton_still_holds_is_reported_until_cancelled() {
     let server = TrytonServer::start(Dataset::TEST).unwrap();
@@ -291,7 +292,7 @@ async fn a_discarded_order_tryton_still_holds_is_reported_until_cancelled() {
     let sales = sales_with(&admin, "discarded-1").await;
     assert_eq!(sales.len(), 1, "{sales:?}");
     let (sale, number, state) = sales[0].clone();
-    assert_eq!(state, "quotation");
+    assert_eq!(state, "draft");
 
     assert_eq!(store.discard(refused, Utc::now()).unwrap().ever_sent, 1);
     for _ in 0..2 {
@@ -314,7 +315,7 @@ async fn a_discarded_order_tryton_still_holds_is_reported_until_cancelled() {
         let held = reported.in_erp.as_ref().unwrap();
         assert_eq!(held.erp_id, sale);
         assert_eq!(held.number, number);
-        assert_eq!(held.state.as_deref(), Some("quotation"));
+        assert_eq!(held.state.as_deref(), Some("draft"));
     }
 
     call(&admin, "model.sale.sale.cancel", vec![json!([sale])]).await;
@@ -435,7 +436,10 @@ async fn answers_lost_on_the_way_back_never_make_a_second_sale(backend: Backend)
     let admin = server.admin().await.unwrap();
     let (port, dropped) = lossy_proxy(
         server.port(),
-        &["model.sale.sale.create", "model.sale.sale.confirm"],
+        &[
+            "model.sale.sale.create",
+            "model.sale.sale.fieldbook_process",
+        ],
     )
     .await;
     let mut config = server.sales_config();
@@ -476,7 +480,10 @@ async fn answers_lost_on_the_way_back_never_make_a_second_sale(backend: Backend)
     );
     assert_eq!(
         *dropped.lock().unwrap(),
-        ["model.sale.sale.create", "model.sale.sale.confirm"]
+        [
+            "model.sale.sale.create",
+            "model.sale.sale.fieldbook_process"
+        ]
     );
     assert!(report.rejected.is_empty(), "{report:?}");
     for (seq, uuid) in [(first, "lost-create"), (second, "lost-confirm")] {
@@ -1013,3 +1020,41 @@ fieldbook_tests::on_both_backends!(
     answers_lost_on_the_way_back_never_make_a_second_sale,
     a_quote_goes_as_a_quotation_and_later_becomes_an_order_once,
 );
+
+/// What one order costs the shared ERP: the lookup of its uuid with what a
+/// new sale needs (one request), the create, and the quote-and-confirm that
+/// answers its number and totals. Tryton's own client makes three too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_costs_the_erp_three_requests_and_a_quote_two_to_confirm() {
+    use fieldbook_core::{QuoteToOrder, SaleRef};
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let (erp, mut store) = synced(&server).await;
+    store
+        .add_sale("cost-order", &order(&store, "C-ACME", 2), None, Utc::now())
+        .unwrap();
+    let before = erp.calls();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    assert_eq!(report.accepted.len(), 1, "{report:?}");
+    assert_eq!(erp.calls() - before, 3);
+
+    let mut quote = order(&store, "C-ACME", 3);
+    quote.kind = SaleKind::Quote;
+    store
+        .add_sale("cost-quote", &quote, None, Utc::now())
+        .unwrap();
+    push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    let change = QuoteToOrder {
+        sale: SaleRef::Entry("cost-quote".into()),
+        customer_id: quote.customer_id,
+        label: "the quote".into(),
+        estimated_total: quote.estimated_total(2),
+    };
+    store
+        .add_quote_to_order("cost-confirm", &change, Utc::now())
+        .unwrap();
+    let before = erp.calls();
+    let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
+    // Confirmed, as the ERP answers before its own processing runs.
+    assert_eq!(report.accepted[0].1.state, "confirmed");
+    assert_eq!(erp.calls() - before, 2);
+}

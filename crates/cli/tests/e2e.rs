@@ -672,7 +672,7 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
     assert!(
         report.contains(&format!("Discarded entry {over} (sale for "))
             && report.contains("IS IN THE ERP all the same")
-            && report.contains("(quotation)"),
+            && report.contains("(draft)"),
         "{report}"
     );
     let report: serde_json::Value =
@@ -682,7 +682,7 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
         over,
         "{report}"
     );
-    assert_eq!(report["discarded_in_erp"][0]["state"], "quotation");
+    assert_eq!(report["discarded_in_erp"][0]["state"], "draft");
 
     // A quote goes as a quotation, then becomes an order.
     let quote: serde_json::Value = serde_json::from_str(&ok(&cli.run(&[

@@ -30,9 +30,10 @@ const KEY: &str = "soak-cache-key";
 enum Fault {
     /// Nothing: the sync is killed at a random moment instead.
     Kill,
-    /// The answer to a sale's create or confirm is thrown away.
+    /// The answer to a sale's create or its quote-and-confirm
+    /// (`fieldbook_process`) is thrown away.
     Drop,
-    /// Half of an answer to a sale's create or confirm arrives.
+    /// Half of an answer to a sale's create or quote-and-confirm arrives.
     Half,
     /// Every piece of every answer waits 100 ms: syncs run long, and the
     /// saves of the second process land in the middle of them.
@@ -109,7 +110,7 @@ fn relay(mut client: TcpStream, target: u16, fault: Fault, spoiled: &Mutex<u64>)
             }
             let text = String::from_utf8_lossy(&buffer[..n]);
             if text.contains("\"model.sale.sale.create\"")
-                || text.contains("\"model.sale.sale.confirm\"")
+                || text.contains("\"model.sale.sale.fieldbook_process\"")
             {
                 flag.store(1, Ordering::SeqCst);
             }

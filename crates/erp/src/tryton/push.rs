@@ -38,7 +38,11 @@ impl Tryton {
             SaleKind::Quote => QUOTED,
             SaleKind::Order => CONFIRMED,
         };
-        let sale = match self.sale_by_uuid(uuid).await? {
+        // One request: the sale with this uuid, if the ERP has it, and what
+        // a new one needs (the customer's payment term, the products'
+        // units and names).
+        let inputs = self.sale_inputs(uuid, draft).await?;
+        let sale = match inputs.existing {
             Some((sale, state)) => {
                 // Short of the target, it may be another push of this entry
                 // at work right now (the window and the command, a copy of
@@ -75,7 +79,7 @@ impl Tryton {
                 self.rewrite_sale(sale, draft).await?;
                 sale
             }
-            None => match self.create_sale(uuid, draft).await {
+            None => match self.create_sale(uuid, draft, &inputs).await {
                 Ok(sale) => sale,
                 // Refused, but perhaps only by Fieldbook's own uniqueness
                 // constraint: another push of the same entry (the CLI and
@@ -99,11 +103,75 @@ impl Tryton {
                 Err(error) => return Err(error),
             },
         };
-        self.button("sale.sale", "quote", sale).await?;
-        if draft.kind == SaleKind::Order {
-            self.button("sale.sale", "confirm", sale).await?;
-        }
-        self.sent_sale(sale).await
+        self.process(sale, draft.kind == SaleKind::Order).await
+    }
+
+    /// Takes the sale to quotation, and to confirmed with `confirm`, and
+    /// reads back what the laptop records: one request through Fieldbook's
+    /// module (`sale.sale.fieldbook_process`: the same buttons in one
+    /// transaction, so a refusal at confirmation leaves a draft).
+    async fn process(&self, sale: ErpId, confirm: bool) -> Result<SentSale, ErpError> {
+        let rows = self
+            .rpc
+            .call(
+                "model.sale.sale.fieldbook_process",
+                json!([[sale], confirm, self.context]),
+            )
+            .await?;
+        sent_from(sale, super::rows(rows)?.first())
+    }
+
+    /// The sale the ERP holds with `uuid` and what creating one takes, in
+    /// one request (`fieldbook.sync.reads`).
+    async fn sale_inputs(&self, uuid: &str, draft: &SaleDraft) -> Result<SaleInputs, ErpError> {
+        let products = product_ids(draft);
+        let answers = self
+            .rpc
+            .call(
+                "model.fieldbook.sync.reads",
+                json!([
+                    [
+                        [
+                            "search_read",
+                            "sale.sale",
+                            [["fieldbook_uuid", "=", uuid]],
+                            ["state"],
+                            {"active_test": false}
+                        ],
+                        [
+                            "read",
+                            "party.party",
+                            [draft.customer_id],
+                            ["customer_payment_term"],
+                            {}
+                        ],
+                        ["read", "product.product", products, PRODUCT_FIELDS, {}]
+                    ],
+                    self.context
+                ]),
+            )
+            .await?;
+        let part = |index: usize| super::rows(answers.get(index).cloned().unwrap_or(Value::Null));
+        let existing = part(0)?
+            .first()
+            .map(|row| {
+                let fields = Fields {
+                    model: "sale.sale",
+                    row,
+                };
+                Ok::<_, ErpError>((fields.id()?, fields.text("state")?))
+            })
+            .transpose()?;
+        let payment_term = part(1)?
+            .first()
+            .and_then(|row| row.get("customer_payment_term"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        Ok(SaleInputs {
+            existing,
+            payment_term,
+            products: product_lines(&part(2)?)?,
+        })
     }
 
     /// Waits a moment for the sale with `uuid` to reach a `target` state,
@@ -247,8 +315,12 @@ impl Tryton {
                     description: None,
                 });
             }
+            _ if self.module => {}
             "draft" => self.button("sale.sale", "quote", id).await?,
             _ => {}
+        }
+        if self.module {
+            return self.process(id, true).await;
         }
         self.button("sale.sale", "confirm", id).await?;
         self.sent_sale(id).await
@@ -303,76 +375,143 @@ impl Tryton {
             .and_then(|row| row.get("customer_payment_term"))
             .cloned()
             .unwrap_or(Value::Null);
-        let mut values = serde_json::Map::new();
-        values.insert("party".into(), json!(draft.customer_id));
-        values.insert("invoice_address".into(), json!(draft.invoice_address_id));
-        values.insert("shipment_address".into(), json!(draft.shipment_address_id));
-        values.insert("warehouse".into(), json!(draft.warehouse_id));
-        values.insert("payment_term".into(), payment_term);
-        values.insert("reference".into(), json!(draft.reference));
-        values.insert("comment".into(), json!(draft.note));
-        values.insert(
-            "shipping_date".into(),
-            draft.requested_date.map(encode_date).unwrap_or(Value::Null),
-        );
-        Ok(values)
+        Ok(sale_values(draft, payment_term))
     }
+}
 
-    /// The lines to create, with the unit and description the Tryton client
-    /// would fill in from each product.
-    async fn line_values(&self, draft: &SaleDraft) -> Result<Vec<Value>, ErpError> {
-        let ids: Vec<ErpId> = draft
-            .lines
-            .iter()
-            .map(|line| line.product_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let rows = self
-            .read(
-                "product.product",
-                &ids,
-                &["default_uom", "rec_name"],
-                self.context.clone(),
-            )
-            .await?;
-        let mut products = HashMap::new();
-        for row in &rows {
+/// What sending a new sale needs from the ERP first.
+struct SaleInputs {
+    /// The sale already holding the entry's uuid: its id and state.
+    existing: Option<(ErpId, String)>,
+    payment_term: Value,
+    /// Each product's default unit and name.
+    products: HashMap<ErpId, (ErpId, String)>,
+}
+
+const PRODUCT_FIELDS: &[&str] = &["default_uom", "rec_name"];
+
+fn product_ids(draft: &SaleDraft) -> Vec<ErpId> {
+    draft
+        .lines
+        .iter()
+        .map(|line| line.product_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Each product's default unit and name, from rows of [`PRODUCT_FIELDS`].
+fn product_lines(rows: &[super::values::Row]) -> Result<HashMap<ErpId, (ErpId, String)>, ErpError> {
+    rows.iter()
+        .map(|row| {
             let fields = Fields {
                 model: "product.product",
                 row,
             };
-            products.insert(
+            Ok((
                 fields.id()?,
                 (fields.req_id("default_uom")?, fields.text("rec_name")?),
-            );
-        }
-        draft
-            .lines
-            .iter()
-            .map(|line| {
-                let (unit, name) = products.get(&line.product_id).ok_or_else(|| ErpError::Rejected {
+            ))
+        })
+        .collect()
+}
+
+/// A sale's number, state and totals as the ERP answered them.
+fn sent_from(sale: ErpId, row: Option<&super::values::Row>) -> Result<SentSale, ErpError> {
+    let row =
+        row.ok_or_else(|| ErpError::Protocol(format!("sale {sale} vanished after sending")))?;
+    let fields = Fields {
+        model: "sale.sale",
+        row,
+    };
+    let amount = |name: &str| {
+        row.get(name)
+            .and_then(decode_decimal)
+            .ok_or_else(|| ErpError::Protocol(format!("sale.sale.{name}: expected an amount")))
+    };
+    Ok(SentSale {
+        erp_id: sale,
+        number: fields.opt_text("number")?,
+        state: fields.text("state")?,
+        untaxed: amount("untaxed_amount")?,
+        tax: amount("tax_amount")?,
+        total: amount("total_amount")?,
+        differences: Vec::new(),
+    })
+}
+
+/// The sale's fields (without lines) as the draft gives them.
+fn sale_values(draft: &SaleDraft, payment_term: Value) -> serde_json::Map<String, Value> {
+    let mut values = serde_json::Map::new();
+    values.insert("party".into(), json!(draft.customer_id));
+    values.insert("invoice_address".into(), json!(draft.invoice_address_id));
+    values.insert("shipment_address".into(), json!(draft.shipment_address_id));
+    values.insert("warehouse".into(), json!(draft.warehouse_id));
+    values.insert("payment_term".into(), payment_term);
+    values.insert("reference".into(), json!(draft.reference));
+    values.insert("comment".into(), json!(draft.note));
+    values.insert(
+        "shipping_date".into(),
+        draft.requested_date.map(encode_date).unwrap_or(Value::Null),
+    );
+    values
+}
+
+/// The lines to create, with the unit and description the Tryton client
+/// would fill in from each product.
+fn line_values(
+    draft: &SaleDraft,
+    products: &HashMap<ErpId, (ErpId, String)>,
+) -> Result<Vec<Value>, ErpError> {
+    draft
+        .lines
+        .iter()
+        .map(|line| {
+            let (unit, name) = products
+                .get(&line.product_id)
+                .ok_or_else(|| ErpError::Rejected {
                     message: format!("product {} no longer exists in the ERP", line.product_id),
                     description: None,
                 })?;
-                Ok(json!({
-                    "type": "line",
-                    "product": line.product_id,
-                    "quantity": line.quantity.to_f64(),
-                    "unit": unit,
-                    "unit_price": {"__class__": "Decimal", "decimal": line.net_unit_price().to_string()},
-                    "description": name,
-                }))
-            })
-            .collect()
+            Ok(json!({
+                "type": "line",
+                "product": line.product_id,
+                "quantity": line.quantity.to_f64(),
+                "unit": unit,
+                "unit_price": {"__class__": "Decimal", "decimal": line.net_unit_price().to_string()},
+                "description": name,
+            }))
+        })
+        .collect()
+}
+
+impl Tryton {
+    /// The lines to create, with the unit and description the Tryton client
+    /// would fill in from each product (read from the ERP).
+    async fn read_line_values(&self, draft: &SaleDraft) -> Result<Vec<Value>, ErpError> {
+        let rows = self
+            .read(
+                "product.product",
+                &product_ids(draft),
+                PRODUCT_FIELDS,
+                self.context.clone(),
+            )
+            .await?;
+        line_values(draft, &product_lines(&rows)?)
     }
 
-    async fn create_sale(&self, uuid: &str, draft: &SaleDraft) -> Result<ErpId, ErpError> {
-        let mut values = self.sale_values(draft).await?;
+    /// The sale's fields and lines, as creating it from `draft` sends them.
+    async fn create_sale(
+        &self,
+        uuid: &str,
+        draft: &SaleDraft,
+        inputs: &SaleInputs,
+    ) -> Result<ErpId, ErpError> {
+        let mut values = sale_values(draft, inputs.payment_term.clone());
         values.insert("fieldbook_uuid".into(), json!(uuid));
         values.insert(
             "lines".into(),
-            json!([["create", self.line_values(draft).await?]]),
+            json!([["create", line_values(draft, &inputs.products)?]]),
         );
         let created = self
             .rpc
@@ -398,7 +537,7 @@ impl Tryton {
             "lines".into(),
             json!([
                 ["delete", old_lines],
-                ["create", self.line_values(draft).await?]
+                ["create", self.read_line_values(draft).await?]
             ]),
         );
         self.rpc
@@ -474,26 +613,6 @@ impl Tryton {
                 self.context.clone(),
             )
             .await?;
-        let row = rows
-            .first()
-            .ok_or_else(|| ErpError::Protocol(format!("sale {sale} vanished after sending")))?;
-        let fields = Fields {
-            model: "sale.sale",
-            row,
-        };
-        let amount = |name: &str| {
-            row.get(name)
-                .and_then(decode_decimal)
-                .ok_or_else(|| ErpError::Protocol(format!("sale.sale.{name}: expected an amount")))
-        };
-        Ok(SentSale {
-            erp_id: sale,
-            number: fields.opt_text("number")?,
-            state: fields.text("state")?,
-            untaxed: amount("untaxed_amount")?,
-            tax: amount("tax_amount")?,
-            total: amount("total_amount")?,
-            differences: Vec::new(),
-        })
+        sent_from(sale, rows.first())
     }
 }
