@@ -643,7 +643,7 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
         "can no longer be edited",
     );
 
-    // Refused again, at confirmation: Tryton keeps the quotation it made.
+    // Refused again, at confirmation: Tryton keeps the draft it made.
     // Discarded here, it is looked up and reported at every sync.
     let over: serde_json::Value = serde_json::from_str(&ok(&cli.run(&[
         "order",

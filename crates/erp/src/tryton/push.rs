@@ -42,7 +42,7 @@ impl Tryton {
         // a new one needs (the customer's payment term, the products'
         // units and names).
         let inputs = self.sale_inputs(uuid, draft).await?;
-        let sale = match inputs.existing {
+        let sale = match inputs.existing.clone() {
             Some((sale, state)) => {
                 // Short of the target, it may be another push of this entry
                 // at work right now (the window and the command, a copy of
@@ -76,7 +76,7 @@ impl Tryton {
                 // Made before but stopped short (refused at confirmation,
                 // or the laptop stopped between two calls): bring it up to
                 // date with what the salesperson has now, then go on.
-                self.rewrite_sale(sale, draft).await?;
+                self.rewrite_sale(sale, draft, &inputs).await?;
                 sale
             }
             None => match self.create_sale(uuid, draft, &inputs).await {
@@ -356,27 +356,6 @@ impl Tryton {
             .await?;
         Ok(())
     }
-
-    /// The sale's fields (without lines) as the draft gives them.
-    async fn sale_values(
-        &self,
-        draft: &SaleDraft,
-    ) -> Result<serde_json::Map<String, Value>, ErpError> {
-        let party = self
-            .read(
-                "party.party",
-                &[draft.customer_id],
-                &["customer_payment_term"],
-                self.context.clone(),
-            )
-            .await?;
-        let payment_term = party
-            .first()
-            .and_then(|row| row.get("customer_payment_term"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        Ok(sale_values(draft, payment_term))
-    }
 }
 
 /// What sending a new sale needs from the ERP first.
@@ -486,20 +465,6 @@ fn line_values(
 }
 
 impl Tryton {
-    /// The lines to create, with the unit and description the Tryton client
-    /// would fill in from each product (read from the ERP).
-    async fn read_line_values(&self, draft: &SaleDraft) -> Result<Vec<Value>, ErpError> {
-        let rows = self
-            .read(
-                "product.product",
-                &product_ids(draft),
-                PRODUCT_FIELDS,
-                self.context.clone(),
-            )
-            .await?;
-        line_values(draft, &product_lines(&rows)?)
-    }
-
     /// The sale's fields and lines, as creating it from `draft` sends them.
     async fn create_sale(
         &self,
@@ -523,7 +488,14 @@ impl Tryton {
             .ok_or_else(|| ErpError::Protocol(format!("expected the new sale's id, got {created}")))
     }
 
-    async fn rewrite_sale(&self, sale: ErpId, draft: &SaleDraft) -> Result<(), ErpError> {
+    /// Brings a sale the ERP holds back to what the entry says, with the
+    /// payment term and units the push read already.
+    async fn rewrite_sale(
+        &self,
+        sale: ErpId,
+        draft: &SaleDraft,
+        inputs: &SaleInputs,
+    ) -> Result<(), ErpError> {
         let current = self
             .read("sale.sale", &[sale], &["lines"], self.context.clone())
             .await?;
@@ -532,12 +504,12 @@ impl Tryton {
             .and_then(|row| row.get("lines"))
             .cloned()
             .unwrap_or(json!([]));
-        let mut values = self.sale_values(draft).await?;
+        let mut values = sale_values(draft, inputs.payment_term.clone());
         values.insert(
             "lines".into(),
             json!([
                 ["delete", old_lines],
-                ["create", self.read_line_values(draft).await?]
+                ["create", line_values(draft, &inputs.products)?]
             ]),
         );
         self.rpc
