@@ -5,6 +5,7 @@
 //! `cargo xtask bench` runs it on the benchmark data (10,000 customers,
 //! 50,000 products, ~20,000 sale lines); `--quick` on the tests' small data.
 
+mod fleet;
 mod push;
 
 use anyhow::Context;
@@ -36,6 +37,15 @@ async fn main() -> anyhow::Result<()> {
             opened.elapsed().as_secs_f64()
         );
         println!("{}", measure_search(&store)?);
+        return Ok(());
+    }
+    if args.iter().any(|arg| arg == "--fleet") {
+        let options = fleet::Options::parse(&args)?;
+        let report = fleet::run(&options).await?;
+        let out = fieldbook_testkit::target_dir().join("bench");
+        std::fs::create_dir_all(&out)?;
+        std::fs::write(out.join(format!("fleet-{}.md", options.laptops)), &report)?;
+        println!("{report}");
         return Ok(());
     }
     if let Some(at) = args.iter().position(|arg| arg == "--push") {

@@ -184,14 +184,14 @@ pub async fn run(orders: usize) -> anyhow::Result<String> {
 
 /// Tryton alone: the calls a bare client makes to create, quote and
 /// confirm the same order, with what it needs read once beforehand.
-struct BareClient {
+pub(crate) struct BareClient {
     session: RawSession,
     context: Value,
     sale: Value,
 }
 
 impl BareClient {
-    async fn new(
+    pub(crate) async fn new(
         server: &TrytonServer,
         draft: &SaleDraft,
         products: &[(i64, rust_decimal::Decimal)],
@@ -235,7 +235,7 @@ impl BareClient {
         })
     }
 
-    async fn create_quote_confirm(&self) -> anyhow::Result<()> {
+    pub(crate) async fn create_quote_confirm(&self) -> anyhow::Result<()> {
         let created = self
             .session
             .call("model.sale.sale.create", json!([[self.sale], self.context]))

@@ -520,6 +520,8 @@ pub struct TrytonServer {
     child: Option<Child>,
     backend: Backend,
     database: String,
+    /// gunicorn's worker processes (PostgreSQL only).
+    workers: u32,
 }
 
 impl TrytonServer {
@@ -535,9 +537,15 @@ impl TrytonServer {
         match backend {
             Backend::Sqlite => TrytonServer::start_from(ensure_template(dataset)?),
             Backend::Postgres => {
-                TrytonServer::start_on_cluster(&ensure_postgres_template(dataset, true)?)
+                TrytonServer::start_on_cluster(&ensure_postgres_template(dataset, true)?, WORKERS)
             }
         }
+    }
+
+    /// Starts Tryton on PostgreSQL under gunicorn with `workers` worker
+    /// processes (the fleet benchmark sizes the server).
+    pub fn start_on_postgres_with(dataset: Dataset, workers: u32) -> anyhow::Result<TrytonServer> {
+        TrytonServer::start_on_cluster(&ensure_postgres_template(dataset, true)?, workers)
     }
 
     /// Starts Tryton on SQLite with `dataset` as Tryton's own modules
@@ -559,12 +567,13 @@ impl TrytonServer {
             child: None,
             backend: Backend::Sqlite,
             database: DATABASE.to_owned(),
+            workers: 1,
         };
         server.resume()?;
         Ok(server)
     }
 
-    fn start_on_cluster(template: &str) -> anyhow::Result<TrytonServer> {
+    fn start_on_cluster(template: &str, workers: u32) -> anyhow::Result<TrytonServer> {
         use std::sync::atomic::{AtomicU32, Ordering};
         static SERVERS: AtomicU32 = AtomicU32::new(0);
         let venv = ensure_venv()?;
@@ -585,6 +594,7 @@ impl TrytonServer {
             child: None,
             backend: Backend::Postgres,
             database,
+            workers,
         };
         server.resume()?;
         Ok(server)
@@ -592,6 +602,12 @@ impl TrytonServer {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The process id of the server: trytond's, or gunicorn's master
+    /// (its workers are its children). None while stopped.
+    pub fn process_id(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// The address to give Fieldbook, e.g. `http://127.0.0.1:41234/`.
@@ -651,6 +667,19 @@ impl TrytonServer {
         &self,
         login: &str,
     ) -> anyhow::Result<TrytonConfig> {
+        let mut made = self.salespeople(&[login.to_owned()], false).await?;
+        Ok(made.remove(0))
+    }
+
+    /// More salespeople, one ERP user per login, each with the seeded
+    /// salesperson's groups (without "Fieldbook salesperson" unless
+    /// `fieldbook_group`), company and employee, made in one request.
+    /// Returns their configurations (password: the seeded salesperson's).
+    pub async fn salespeople(
+        &self,
+        logins: &[String],
+        fieldbook_group: bool,
+    ) -> anyhow::Result<Vec<TrytonConfig>> {
         let admin = self.admin().await?;
         let group = self.fieldbook_group(&admin).await?;
         let context = admin.context().clone();
@@ -673,27 +702,30 @@ impl TrytonServer {
             .context("the salesperson's groups")?
             .iter()
             .filter_map(serde_json::Value::as_i64)
-            .filter(|id| *id != group)
+            .filter(|id| fieldbook_group || *id != group)
+            .collect();
+        let users: Vec<serde_json::Value> = logins
+            .iter()
+            .map(|login| {
+                serde_json::json!({
+                    "name": format!("Salesperson {login}"),
+                    "login": login,
+                    "password": SALES_PASSWORD,
+                    "groups": [["add", groups]],
+                    "companies": [["add", seeded["companies"]]],
+                    "company": seeded["company"],
+                    "employees": [["add", seeded["employees"]]],
+                    "employee": seeded["employee"],
+                })
+            })
             .collect();
         admin
-            .call(
-                "model.res.user.create",
-                serde_json::json!([
-                    [{
-                        "name": format!("Salesperson {login}"),
-                        "login": login,
-                        "password": SALES_PASSWORD,
-                        "groups": [["add", groups]],
-                        "companies": [["add", seeded["companies"]]],
-                        "company": seeded["company"],
-                        "employees": [["add", seeded["employees"]]],
-                        "employee": seeded["employee"],
-                    }],
-                    context
-                ]),
-            )
+            .call("model.res.user.create", serde_json::json!([users, context]))
             .await?;
-        Ok(self.config(login, SALES_PASSWORD))
+        Ok(logins
+            .iter()
+            .map(|login| self.config(login, SALES_PASSWORD))
+            .collect())
     }
 
     /// Gives ERP user `login` the "Fieldbook salesperson" group, as the
@@ -778,7 +810,7 @@ impl TrytonServer {
                 let config = write_postgres_config(self.dir.path(), postgres::cluster()?)?;
                 let mut command = Command::new(self.venv.join("bin/gunicorn"));
                 command
-                    .args(["--workers", &WORKERS.to_string()])
+                    .args(["--workers", &self.workers.to_string()])
                     .args(["--bind", &format!("127.0.0.1:{}", self.port)])
                     .args(["--timeout", "120"])
                     .arg("trytond.application:app")

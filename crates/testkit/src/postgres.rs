@@ -159,6 +159,18 @@ impl Cluster {
             .map(|_| ())
     }
 
+    /// The server's (postmaster's) process id, from its `postmaster.pid`:
+    /// every backend, and PostgreSQL's own workers, are its children.
+    pub fn server_pid(&self) -> anyhow::Result<u32> {
+        let path = self.dir.join("data/postmaster.pid");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        text.lines()
+            .next()
+            .and_then(|line| line.trim().parse().ok())
+            .with_context(|| format!("no process id in {}", path.display()))
+    }
+
     fn running(&self) -> bool {
         self.as_owner(&self.bin.join("pg_ctl"), |command| {
             command.arg("-D").arg(self.dir.join("data")).arg("status");
