@@ -930,8 +930,9 @@ async fn a_transaction_that_commits_after_a_sync_is_read_by_the_next_on_postgres
         assert!(writer.try_wait().unwrap().is_none(), "the writer died");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    // Open longer than the sync's overlap (1 s in these tests), then a
-    // sync runs: the changes are not committed, so not seen.
+    // Open longer than any overlap (none on PostgreSQL with the module,
+    // whose clock is exact; 1 s in these tests otherwise), then a sync
+    // runs: the changes are not committed, so not seen.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     sync(&server, &mut store).await.unwrap();
     let acme = store.customer("C-ACME").unwrap().unwrap();
@@ -946,4 +947,57 @@ async fn a_transaction_that_commits_after_a_sync_is_read_by_the_next_on_postgres
     let tea = store.product("P-TEA").unwrap().unwrap();
     assert_eq!(tea.product.value.list_price, Some(Decimal::from(199)));
     assert_eq!(tea_stock(&store), stock_before + Decimal::from(7));
+}
+
+/// On PostgreSQL, Fieldbook's module dates every change not yet read (its
+/// clock is the oldest running transaction's start), so a delta reads from
+/// its bound exactly and a change is read once. On SQLite a write is
+/// dated when made and seen when committed: deltas look back by the
+/// overlap there, and read a recent change again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delta_reads_a_change_once_on_postgres_and_again_within_the_overlap_on_sqlite() {
+    for (backend, exact) in [(Backend::Postgres, true), (Backend::Sqlite, false)] {
+        let server = TrytonServer::start_on(backend, Dataset::TEST).unwrap();
+        let erp = std::sync::Arc::new(
+            fieldbook_erp::tryton::Tryton::connect(server.sales_config())
+                .await
+                .unwrap(),
+        );
+        assert_eq!(fieldbook_erp::Erp::exact_clock(&*erp), exact, "{backend:?}");
+        let options = fieldbook_sync::SyncOptions {
+            overlap: std::time::Duration::from_secs(60),
+            ..Default::default()
+        };
+        let mut store = Store::open_in_memory().unwrap();
+        let mut customers_pulled = async |store: &mut Store| {
+            let report =
+                fieldbook_sync::pull(&erp, store, &options, &chrono::Utc::now, &mut |_| {})
+                    .await
+                    .unwrap();
+            assert!(report.not_readable.is_empty(), "{report:?}");
+            report.pulled.get(&Entity::Customers).copied().unwrap_or(0)
+        };
+        customers_pulled(&mut store).await;
+        let admin = server.admin().await.unwrap();
+        let acme = find_one(&admin, "party.party", json!([["code", "=", "C-ACME"]])).await;
+        admin_call(
+            &admin,
+            "model.party.party.write",
+            vec![json!([acme]), json!({"name": "ACME read once"})],
+        )
+        .await;
+        assert_eq!(customers_pulled(&mut store).await, 1, "{backend:?}");
+        assert_eq!(
+            store
+                .customer("C-ACME")
+                .unwrap()
+                .unwrap()
+                .customer
+                .value
+                .name,
+            "ACME read once"
+        );
+        let again = customers_pulled(&mut store).await;
+        assert_eq!(again, if exact { 0 } else { 1 }, "{backend:?}");
+    }
 }

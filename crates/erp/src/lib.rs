@@ -116,6 +116,16 @@ pub trait Erp: Send + Sync {
     /// it, never from the laptop's clock.
     fn clock(&self) -> impl Future<Output = Result<DateTime<Utc>, ErpError>> + Send;
 
+    /// Whether [`Erp::clock`] (and a survey's clock) dates every change not
+    /// yet read: nothing committed later is dated before it (Tryton on
+    /// PostgreSQL with Fieldbook's module answers the start of the oldest
+    /// transaction still running). A delta from an exact clock needs no
+    /// overlap; otherwise the sync looks back by its overlap, for clock
+    /// skew and for transactions that commit late.
+    fn exact_clock(&self) -> bool {
+        false
+    }
+
     /// One page of records, ordered by ERP id. A delta page includes
     /// deactivated records (with `active == false`) so they leave the cache.
     fn pull(

@@ -1,6 +1,8 @@
 //! The executor: carries out the plan against an ERP and the cache.
 
-use crate::plan::{Known, Step, advance, page_effects, plan, questions, removed_ids, try_again};
+use crate::plan::{
+    Known, Step, advance, overlap, page_effects, plan, questions, removed_ids, try_again,
+};
 use chrono::{DateTime, SubsecRound, Utc};
 use fieldbook_core::{Entity, Records, SyncPart};
 use fieldbook_erp::{Erp, ErpError, PullRequest};
@@ -97,6 +99,10 @@ pub async fn pull<E: Erp + 'static>(
     now: &(dyn Fn() -> DateTime<Utc> + Sync),
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<SyncReport, SyncError> {
+    let options = &SyncOptions {
+        overlap: overlap(options.overlap, erp.exact_clock()),
+        ..options.clone()
+    };
     let cursors: BTreeMap<Entity, PullCursor> = Entity::ALL
         .into_iter()
         .map(|entity| Ok((entity, store.pull_cursor(entity)?)))

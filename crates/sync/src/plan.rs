@@ -34,6 +34,17 @@ impl Step {
     }
 }
 
+/// How far before its bound a delta looks: not at all when the ERP's
+/// clock is exact (it dates every change not yet read, see
+/// [`fieldbook_erp::Erp::exact_clock`]), by `overlap` otherwise, for clock
+/// skew and transactions that commit late.
+pub fn overlap(overlap: std::time::Duration, exact_clock: bool) -> std::time::Duration {
+    match exact_clock {
+        true => std::time::Duration::ZERO,
+        false => overlap,
+    }
+}
+
 /// Whether a part the ERP refused at `tried_at` is tried again at `now`:
 /// rights change rarely, so a refused part is asked for once per `retry`,
 /// not at every sync.
@@ -242,6 +253,21 @@ mod tests {
 
     fn at(hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_delta_looks_back_only_from_an_inexact_clock() {
+        let minute = std::time::Duration::from_secs(60);
+        // (overlap asked, the ERP's clock exact, overlap used)
+        let cases = [
+            (minute, false, minute),
+            (minute, true, std::time::Duration::ZERO),
+            (std::time::Duration::ZERO, false, std::time::Duration::ZERO),
+            (std::time::Duration::ZERO, true, std::time::Duration::ZERO),
+        ];
+        for (asked, exact, used) in cases {
+            assert_eq!(overlap(asked, exact), used, "{asked:?}, exact {exact}");
+        }
     }
 
     #[test]

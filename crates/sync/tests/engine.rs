@@ -60,6 +60,9 @@ struct World {
     /// Whether the ERP answers a delta's survey in one request (as Tryton
     /// with Fieldbook's module does).
     surveys: bool,
+    /// Whether the ERP's clock dates every change not yet read (as Tryton
+    /// on PostgreSQL with Fieldbook's module).
+    exact_clock: bool,
     /// Requests for records (pages, counts, ids), by entity.
     asked: BTreeMap<Entity, u64>,
 }
@@ -165,6 +168,10 @@ impl Erp for FakeErp {
 
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {
         Ok(self.call()?.now)
+    }
+
+    fn exact_clock(&self) -> bool {
+        self.world.lock().unwrap().exact_clock
     }
 
     async fn pull(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
@@ -666,6 +673,50 @@ async fn deletions_deactivations_and_stock_moves_arrive_with_a_delta_when(survey
     let stock = store.product("P5").unwrap().unwrap().stock;
     assert_eq!(stock[0].level.on_hand, Decimal::from(999));
     assert_eq!(store.local_ids(Entity::Customers).unwrap().len(), 19);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_is_read_again_within_the_overlap_only_from_an_inexact_clock() {
+    for (exact_clock, surveys) in [(false, false), (false, true), (true, false), (true, true)] {
+        let erp = FakeErp::new(
+            World {
+                exact_clock,
+                surveys,
+                // Records dated long before the first sync: only what
+                // changes after it falls within a delta's overlap.
+                now: epoch() + Span::minutes(10),
+                ..world()
+            },
+            None,
+        );
+        let mut store = Store::open_in_memory().unwrap();
+        let options = SyncOptions {
+            overlap: Duration::from_secs(60),
+            ..options()
+        };
+        customers_pulled(&erp, &mut store, &options).await;
+        {
+            let mut world = erp.world.lock().unwrap();
+            let now = world.now;
+            world.customers.get_mut(&4).unwrap().changed = now;
+        }
+        assert_eq!(
+            customers_pulled(&erp, &mut store, &options).await,
+            1,
+            "exact {exact_clock}, surveys {surveys}"
+        );
+        // The next delta comes seconds later, within the overlap.
+        let again = customers_pulled(&erp, &mut store, &options).await;
+        let expected = if exact_clock { 0 } else { 1 };
+        assert_eq!(again, expected, "exact {exact_clock}, surveys {surveys}");
+    }
+}
+
+async fn customers_pulled(erp: &Arc<FakeErp>, store: &mut Store, options: &SyncOptions) -> u64 {
+    let report = pull(erp, store, options, &Utc::now, &mut |_| {})
+        .await
+        .unwrap();
+    report.pulled.get(&Entity::Customers).copied().unwrap_or(0)
 }
 
 // --- Push: the outbox reaches the ERP exactly once -------------------------

@@ -47,6 +47,9 @@ pub struct Tryton {
     /// Whether the ERP files after-sales requests (`sale_complaint`); without
     /// it there are none to pull.
     complaints: bool,
+    /// Whether the module's clock dates every change not yet read (it
+    /// does on PostgreSQL): deltas then need no overlap.
+    exact_clock: bool,
     /// Names of small reference records (units, countries, subdivisions,
     /// currencies and their rounding) by model, field and id, read once per
     /// connection: asking for
@@ -118,6 +121,22 @@ impl Tryton {
             .collect();
         let module = activated.contains(&"fieldbook");
         let complaints = activated.contains(&"sale_complaint");
+        let exact_clock = match module {
+            false => false,
+            true => {
+                let capabilities = rpc
+                    .call("model.fieldbook.sync.capabilities", json!([context]))
+                    .await?;
+                match capabilities.get("exact_clock") {
+                    Some(Value::Bool(exact)) => *exact,
+                    _ => {
+                        return Err(ErpError::Protocol(format!(
+                            "expected the module's capabilities, got {capabilities}"
+                        )));
+                    }
+                }
+            }
+        };
         if !complaints {
             tracing::info!(
                 "this ERP has no after-sales requests (sale_complaint is not activated)"
@@ -134,6 +153,7 @@ impl Tryton {
             company_currency,
             module,
             complaints,
+            exact_clock,
             names: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
@@ -1285,6 +1305,10 @@ impl Erp for Tryton {
         };
         let held = self.held_in_tryton(kind, uuid).await;
         self.with_rights(held, &[model], Access::Read).await
+    }
+
+    fn exact_clock(&self) -> bool {
+        self.module && self.exact_clock
     }
 
     async fn clock(&self) -> Result<DateTime<Utc>, ErpError> {

@@ -10,6 +10,11 @@ sync's start, which the next delta would never ask for. So the clock the
 laptop takes as its bound is the start of the oldest transaction still
 running on this database, when there is one, and the server's time
 otherwise: whatever commits later is dated at or after it.
+
+On PostgreSQL that bound is exact (`capabilities` says so), and the laptop
+reads from it with no overlap; on SQLite a write is dated when it is made
+and seen when its transaction commits, so the laptop keeps an overlap
+there.
 """
 import datetime as dt
 
@@ -28,9 +33,19 @@ class Sync(Model):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.__rpc__['capabilities'] = RPC(readonly=True)
         cls.__rpc__['clock'] = RPC(readonly=True)
         cls.__rpc__['survey'] = RPC(readonly=True)
         cls.__rpc__['reads'] = RPC(readonly=True)
+
+    @classmethod
+    def capabilities(cls):
+        """What this module offers a laptop, asked once per session:
+        `exact_clock` when every change not yet committed, or committed
+        after `clock` answered, is dated at or after that answer, so a delta
+        from it needs no overlap (PostgreSQL, where `clock` sees every
+        running transaction of Tryton's database role)."""
+        return {'exact_clock': backend.name == 'postgresql'}
 
     @classmethod
     def clock(cls):
