@@ -322,6 +322,11 @@ pub async fn run(options: &Options) -> anyhow::Result<String> {
         BACK_OFFICE_ALONE.as_secs(),
         units.office_cpu * 1000.0
     )?;
+    writeln!(
+        report,
+        "\nThe sync after an order, its requests replayed one by one (Tryton's time, as the client waits for it):\n"
+    )?;
+    report.push_str(&crate::by_method(&units.read_back));
 
     // The administrator's arithmetic.
     let office_share = units.office_cpu * office_changes as f64;
@@ -952,6 +957,8 @@ struct Units {
     /// customer's credit, the products' stock).
     order_pull_requests: f64,
     order_pull_cpu: f64,
+    /// The requests of one such sync, replayed: (request, count, time).
+    read_back: Vec<(String, usize, Duration)>,
     /// One back-office change.
     office_cpu: f64,
 }
@@ -1005,12 +1012,15 @@ async fn unit_costs(
     let mut pull_cpu = 0.0;
     let mut pull_calls = 0;
     let mut draft = None;
+    let mut read_back = Vec::new();
     for _ in 0..UNIT_ORDERS {
         while !laptop.write(Kind::Order)? {}
         let (calls, cpu) = (laptop.erp.calls(), meter.seconds()?);
         laptop.push(false).await?;
         let (pushed_calls, pushed_cpu) = (laptop.erp.calls(), meter.seconds()?);
+        laptop.erp.start_recording();
         laptop.pull().await?;
+        read_back = laptop.erp.take_recording();
         push_cpu += pushed_cpu - cpu;
         push_calls += pushed_calls - calls;
         pull_cpu += meter.seconds()? - pushed_cpu;
@@ -1032,6 +1042,10 @@ async fn unit_costs(
         .iter()
         .map(|line| (line.product_id, line.unit_price))
         .collect();
+    // Where the read-back's server time goes: the last one's requests,
+    // replayed by a bare client.
+    let session = RawSession::connect(config.clone()).await?;
+    let (read_back, _) = crate::replay_timed(&session, &read_back).await?;
     let bare = crate::push::BareClient::new(server, &draft, &products).await?;
     let cpu = meter.seconds()?;
     for _ in 0..UNIT_ORDERS {
@@ -1058,6 +1072,7 @@ async fn unit_costs(
         order_bare_cpu,
         order_pull_requests: pull_calls as f64 / UNIT_ORDERS as f64,
         order_pull_cpu: pull_cpu / UNIT_ORDERS as f64,
+        read_back,
         office_cpu,
     })
 }
