@@ -930,9 +930,10 @@ async fn a_transaction_that_commits_after_a_sync_is_read_by_the_next_on_postgres
         assert!(writer.try_wait().unwrap().is_none(), "the writer died");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    // Open longer than any overlap (none on PostgreSQL with the module,
-    // whose clock is exact; 1 s in these tests otherwise), then a sync
-    // runs: the changes are not committed, so not seen.
+    // Open longer than any look-back (on PostgreSQL with the module, the
+    // clock's 1 s margin and no overlap; 1 s of overlap in these tests
+    // otherwise), then a sync runs: the changes are not committed, so not
+    // seen.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     sync(&server, &mut store).await.unwrap();
     let acme = store.customer("C-ACME").unwrap().unwrap();
@@ -986,6 +987,9 @@ async fn a_delta_reads_a_change_once_on_postgres_and_again_within_the_overlap_on
             vec![json!([acme]), json!({"name": "ACME read once"})],
         )
         .await;
+        // Past the module's clock margin on PostgreSQL (1 s before the
+        // oldest running transaction), so the next bound is after the write.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         assert_eq!(customers_pulled(&mut store).await, 1, "{backend:?}");
         assert_eq!(
             store

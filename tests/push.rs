@@ -547,6 +547,47 @@ async fn two_pushes_of_the_same_entries_at_once_make_each_sale_once_on_postgres(
     }
 }
 
+/// Tryton checks a customer's credit limit at confirmation under table
+/// locks (move lines, sales, sale lines) that it takes without waiting and
+/// gives up on after a few quick retries: laptops confirming orders at the
+/// same moment got "could not obtain lock on relation sale_sale" (HTTP
+/// 503) in the fleet benchmark. Fieldbook's confirmation waits its turn
+/// for those locks instead: every order goes through on the first push.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn laptops_confirming_orders_at_once_each_get_through_on_postgres() {
+    const LAPTOPS: usize = 10;
+    let server = TrytonServer::start_on(Backend::Postgres, Dataset::TEST).unwrap();
+    let admin = server.admin().await.unwrap();
+    let mut laptops = Vec::new();
+    for n in 0..LAPTOPS {
+        let (erp, mut store) = synced(&server).await;
+        let customer = ["C-ACME", "C-HUAWEI", "C000003"][n % 3];
+        let draft = order(&store, customer, 1 + n as i64);
+        store
+            .add_sale(&format!("rush-{n}"), &draft, None, Utc::now())
+            .unwrap();
+        laptops.push((erp, store));
+    }
+    let mut pushes = tokio::task::JoinSet::new();
+    for (n, (erp, mut store)) in laptops.into_iter().enumerate() {
+        pushes.spawn(async move { (n, push(&*erp, &mut store, NOW, &Utc::now).await) });
+    }
+    while let Some(pushed) = pushes.join_next().await {
+        let (n, report) = pushed.unwrap();
+        let report = report.unwrap_or_else(|error| panic!("laptop {n}: {error}"));
+        assert!(report.rejected.is_empty(), "laptop {n}: {report:?}");
+        assert_eq!(report.accepted.len(), 1, "laptop {n}: {report:?}");
+    }
+    for n in 0..LAPTOPS {
+        let sales = sales_with(&admin, &format!("rush-{n}")).await;
+        assert_eq!(sales.len(), 1, "rush-{n}: {sales:?}");
+        assert!(
+            ["confirmed", "processing"].contains(&sales[0].2.as_str()),
+            "rush-{n}: {sales:?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_for_a_product_no_longer_sold_is_refused_with_tryton_words() {
     let server = TrytonServer::start(Dataset::TEST).unwrap();

@@ -12,7 +12,11 @@ running on this database, when there is one, and the server's time
 otherwise: whatever commits later is dated at or after it.
 
 On PostgreSQL that bound is exact (`capabilities` says so), and the laptop
-reads from it with no overlap; on SQLite a write is dated when it is made
+reads from it with no overlap. It is taken `MARGIN` early: PostgreSQL
+dates a transaction when its first statement arrives and lists it in
+`pg_stat_activity` an instant later, so a transaction starting as the
+clock is read could be dated before the clock yet not be listed; the
+margin re-reads a second of changes rather than miss one; on SQLite a write is dated when it is made
 and seen when its transaction commits, so the laptop keeps an overlap
 there.
 """
@@ -25,6 +29,13 @@ from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
+# How much earlier than the oldest running transaction (or now) the clock
+# answers on PostgreSQL: the instant between a transaction taking its start
+# time and showing in pg_stat_activity, with room for a busy server.
+MARGIN = dt.timedelta(seconds=1)
+# How long a confirmation waits for the credit limit check's table locks
+# before it fails (and the laptop tries again).
+LOCK_TIMEOUT = '30s'
 
 class Sync(Model):
     "Fieldbook Sync"
@@ -51,7 +62,7 @@ class Sync(Model):
     def clock(cls):
         """Returns (naive, UTC) the time from which every change not yet
         read is dated: the start of the oldest other transaction on this
-        database still running, or now."""
+        database still running, or now; on PostgreSQL, `MARGIN` before."""
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         if backend.name != 'postgresql':
             # SQLite runs one writer at a time and dates a write when it
@@ -70,8 +81,8 @@ class Sync(Model):
             "AND xact_start IS NOT NULL")
         oldest, server_now = cursor.fetchone()
         if oldest is None or oldest > server_now:
-            return server_now
-        return oldest
+            return server_now - MARGIN
+        return oldest - MARGIN
 
     @classmethod
     def survey(cls, queries):
@@ -143,6 +154,8 @@ class Sale(metaclass=PoolMeta):
         same rights and checks) as the client's; returns what a laptop
         records of each: number, state and totals. Refused at confirmation
         (a credit limit), nothing of it is kept: the sale stays a draft."""
+        if confirm:
+            cls._fieldbook_wait_for_credit_limit_locks(sales)
         drafts = [s for s in sales if s.state == 'draft']
         if drafts:
             cls.quote(drafts)
@@ -153,3 +166,48 @@ class Sale(metaclass=PoolMeta):
         return cls.read([s.id for s in sales], [
                 'number', 'state', 'untaxed_amount', 'tax_amount',
                 'total_amount'])
+
+    @classmethod
+    def _fieldbook_wait_for_credit_limit_locks(cls, sales):
+        """Takes, waiting its turn, the table locks Tryton's credit limit
+        check takes at confirmation (`sale_credit_limit`: move lines, sales,
+        sale lines, in `Party._credit_limit_to_lock`).
+
+        Tryton takes them with NOWAIT and gives up after a few retries of a
+        tenth of a second: two laptops confirming at once, or one
+        confirming while another's sale was being written, made the second
+        fail with "could not obtain lock" (HTTP 503). Waiting for them
+        first, before this transaction writes anything (so it holds nothing
+        another confirmation waits for), queues confirmations instead; they
+        are then marked as taken so Tryton's own `lock()` goes through.
+        Tables are locked in one order, so two confirmations never wait on
+        each other crosswise; after `LOCK_TIMEOUT` the request fails as
+        before and the laptop tries again."""
+        if backend.name != 'postgresql':
+            # SQLite runs one writer at a time.
+            return
+        from psycopg.sql import SQL, Identifier, Literal
+        pool = Pool()
+        Party = pool.get('party.party')
+        to_lock = getattr(Party, '_credit_limit_to_lock', None)
+        checks = [s for s in sales
+            if s.state in {'draft', 'quotation'}
+            and getattr(s, 'must_check_credit_limit', None)
+            and s.must_check_credit_limit()]
+        if to_lock is None or not checks:
+            return
+        transaction = Transaction()
+        # Tryton 8.2's record of the tables this transaction has locked.
+        locked = getattr(transaction, '_locked_tables', None)
+        if locked is None:
+            return
+        tables = sorted({pool.get(m)._table for m in to_lock()} - locked)
+        if not tables:
+            return
+        cursor = transaction.connection.cursor()
+        cursor.execute(
+            SQL("SET LOCAL lock_timeout = {}").format(Literal(LOCK_TIMEOUT)))
+        cursor.execute(SQL('LOCK {} IN EXCLUSIVE MODE').format(
+                SQL(', ').join(map(Identifier, tables))))
+        cursor.execute(SQL("SET LOCAL lock_timeout = DEFAULT"))
+        locked.update(tables)
