@@ -51,10 +51,6 @@ const ORDER_PERCENT: u64 = 5;
 const EDIT_PERCENT: u64 = 2;
 const REQUEST_PERCENT: u64 = 1;
 
-/// How often the back-office script changes something (a customer's
-/// name, a product's price, a stock receipt, in turn).
-const BACK_OFFICE_EVERY: Duration = Duration::from_secs(1);
-
 /// How many syncs and orders the quiet-server unit costs average over.
 const UNIT_SYNCS: usize = 40;
 const UNIT_ORDERS: usize = 20;
@@ -63,11 +59,12 @@ const UNIT_ORDERS: usize = 20;
 const BACK_OFFICE_ALONE: Duration = Duration::from_secs(30);
 
 /// Delta syncs read again what changed within this of their last start
-/// (`SyncOptions::overlap`): a sync with nothing new comes only after it.
+/// (`SyncOptions::overlap`) unless the ERP's clock is exact, as without
+/// Fieldbook's module: a sync with nothing new comes only after it.
 const PAST_OVERLAP: Duration = Duration::from_secs(61);
 
-/// What `--fleet N [--workers W] [--interval S] [--minutes M] [--ramp S]`
-/// asks for.
+/// What `--fleet N [--workers W] [--interval S] [--minutes M] [--ramp S]
+/// [--office S]` asks for.
 #[derive(Clone, Debug)]
 pub struct Options {
     pub laptops: usize,
@@ -75,6 +72,9 @@ pub struct Options {
     pub interval: Duration,
     pub steady: Duration,
     pub ramp: Duration,
+    /// How often the back-office script changes something (a customer's
+    /// name, a product's price, a stock receipt, in turn).
+    pub office_every: Duration,
 }
 
 impl Options {
@@ -103,6 +103,7 @@ impl Options {
             interval: Duration::from_secs(value("--interval")?.unwrap_or(5)),
             steady: Duration::from_secs(60 * value("--minutes")?.unwrap_or(5)),
             ramp: Duration::from_secs(value("--ramp")?.unwrap_or(60)),
+            office_every: Duration::from_secs(value("--office")?.unwrap_or(1)),
         })
     }
 }
@@ -115,6 +116,7 @@ pub async fn run(options: &Options) -> anyhow::Result<String> {
         interval,
         steady,
         ramp,
+        office_every,
     } = options.clone();
     eprintln!("fleet: starting Tryton on PostgreSQL under gunicorn, {workers} workers ...");
     let server = TrytonServer::start_on_postgres_with(dataset, workers)?;
@@ -147,7 +149,7 @@ pub async fn run(options: &Options) -> anyhow::Result<String> {
         interval.as_secs()
     );
     let day_start = Instant::now();
-    let back_office = BackOffice::new(&server).await?;
+    let back_office = BackOffice::new(&server, office_every).await?;
     let back_office = tokio::spawn(async move { back_office.run(day_start + steady).await });
     let mut outcomes = Vec::new();
     while let Some(outcome) = tasks.join_next().await {
@@ -324,29 +326,58 @@ pub async fn run(options: &Options) -> anyhow::Result<String> {
     )?;
     writeln!(
         report,
+        "| another laptop's next sync, for each of those {UNIT_ORDERS} orders (beyond a sync with nothing new) | | {:.1} ms | |",
+        units.foreign_order_cpu * 1000.0
+    )?;
+    writeln!(
+        report,
+        "| another laptop's next sync, for each of those back-office changes | | {:.1} ms | |",
+        units.foreign_office_cpu * 1000.0
+    )?;
+    writeln!(
+        report,
         "\nThe sync after an order, its requests replayed one by one (Tryton's time, as the client waits for it):\n"
     )?;
     report.push_str(&crate::by_method(&units.read_back));
+    writeln!(
+        report,
+        "\nThe sync after the back office's {} changes alone, replayed the same way:\n",
+        units.office_changes
+    )?;
+    report.push_str(&crate::by_method(&units.office_read));
 
-    // The administrator's arithmetic.
-    let office_share = units.office_cpu * office_changes as f64;
-    let laptops_per_sync = (day_cpu - office_share).max(0.0) / samples.len().max(1) as f64;
-    let every = 300.0;
-    let order = units.order_cpu + units.order_pull_cpu;
-    let quiet = units.idle_cpu + order * 2.0 / 12.0;
+    // The administrator's arithmetic: a model of the server's CPU from the
+    // unit costs, checked against the day, then solved for a fleet.
+    let model = Model {
+        units: &units,
+        writes_per_sync: (ORDER_PERCENT + EDIT_PERCENT + REQUEST_PERCENT) as f64 / 100.0,
+        orders_per_sync: ORDER_PERCENT as f64 / 100.0,
+    };
+    let office_rate = office_changes as f64 / day_took.as_secs_f64();
+    let predicted = model.cpu_per_second(laptops as f64, interval.as_secs_f64(), office_rate)
+        * day_took.as_secs_f64();
     writeln!(
         report,
-        "\nOf the day's {day_cpu:.1} s of server CPU, the back office's {office_changes} changes account for about {office_share:.1} s; the laptops' syncs for the rest, **{:.1} ms a sync** with this fleet's writes and the back office's changes to read.",
-        laptops_per_sync * 1000.0
+        "\nThe server's CPU, modelled from these unit costs: each sync costs a sync with nothing new, plus its own order's push and read-back when it sends one, plus the reading of every change made since the laptop's last sync: every other laptop's orders, edits and requests (each counted as an order) and the back office's changes. For this day's fleet the model gives **{predicted:.0} s**; measured: {day_cpu:.0} s."
     )?;
     writeln!(
         report,
-        "\nLaptops per server core at a 5-minute interval: **{:.0}** at this fleet's mix; **{:.0}** for salespeople placing 2 orders an hour ({:.1} ms per laptop per 5 minutes: one sync with nothing new, a sixth of an order and of its read-back); **{:.0}** for laptops with nothing new. Keep the server under half busy: halve these for the head-room of a morning rush.",
-        every / laptops_per_sync.max(f64::EPSILON),
-        every / quiet,
-        quiet * 1000.0,
-        every / units.idle_cpu,
+        "\nLaptops one server carries at a 5-minute interval, half busy (room for a morning rush), at this fleet's mix of writes, with 1–2 workers per core. Without scoped caches every laptop reads every other laptop's changes, so the cost of a sync grows with the fleet and capacity grows slower than cores:\n"
     )?;
+    writeln!(
+        report,
+        "| server cores | back office quiet | back office making {:.0} changes a minute (this day's rate) |",
+        office_rate * 60.0
+    )?;
+    writeln!(report, "|---|---|---|")?;
+    for cores in [1.0, 2.0, 4.0, 8.0] {
+        writeln!(
+            report,
+            "| {cores} | {:.0} | {:.0} |",
+            model.laptops(cores * 0.5, 300.0, 0.0),
+            model.laptops(cores * 0.5, 300.0, office_rate),
+        )?;
+    }
     Ok(report)
 }
 
@@ -715,10 +746,11 @@ struct BackOffice {
     supplier: Value,
     storage: Value,
     currency: Value,
+    every: Duration,
 }
 
 impl BackOffice {
-    async fn new(server: &TrytonServer) -> anyhow::Result<BackOffice> {
+    async fn new(server: &TrytonServer, every: Duration) -> anyhow::Result<BackOffice> {
         let admin = server.admin().await?;
         let context = admin.context().clone();
         let ids = |found: Value| -> Vec<i64> {
@@ -793,17 +825,18 @@ impl BackOffice {
             supplier,
             storage,
             currency,
+            every,
         })
     }
 
-    /// Changes one thing a second until `end`; returns how many changes it
-    /// made and what failed.
+    /// Changes one thing every `every` until `end`; returns how many
+    /// changes it made and what failed.
     async fn run(self, end: Instant) -> (u64, Vec<String>) {
         let mut made = 0;
         let mut errors = Vec::new();
         let mut turn = 0usize;
         while Instant::now() < end {
-            tokio::time::sleep(BACK_OFFICE_EVERY).await;
+            tokio::time::sleep(self.every).await;
             match self.change(turn).await {
                 Ok(()) => made += 1,
                 Err(error) => errors.push(format!("{error:#}")),
@@ -961,6 +994,62 @@ struct Units {
     read_back: Vec<(String, usize, Duration)>,
     /// One back-office change.
     office_cpu: f64,
+    /// Reading, in another laptop's next sync, one order someone else
+    /// placed (its sale, lines, the customer's credit, the stock it moved),
+    /// beyond a sync with nothing new: the fan-out every laptop pays for
+    /// every other laptop's orders while it holds the whole company.
+    foreign_order_cpu: f64,
+    /// Reading one back-office change, the same way.
+    foreign_office_cpu: f64,
+    /// How many changes the back office made alone, and the requests of
+    /// the sync that read them, replayed.
+    office_changes: u64,
+    office_read: Vec<(String, usize, Duration)>,
+}
+
+/// The server's CPU for a fleet, from the unit costs: per sync, a sync
+/// with nothing new, the laptop's own order when it sends one (push and
+/// read-back), and the reading of every change made since its last sync by
+/// the other laptops (their writes, each counted as an order) and by the
+/// back office; plus the back office's own changes.
+struct Model<'a> {
+    units: &'a Units,
+    /// Of a sync, how often it follows a write on the laptop (any kind),
+    /// and an order.
+    writes_per_sync: f64,
+    orders_per_sync: f64,
+}
+
+impl Model<'_> {
+    /// Server CPU seconds per second for `laptops` syncing every
+    /// `interval` seconds while the back office makes `office_rate`
+    /// changes a second.
+    fn cpu_per_second(&self, laptops: f64, interval: f64, office_rate: f64) -> f64 {
+        let units = self.units;
+        let own = units.idle_cpu
+            + self.orders_per_sync
+                * (units.order_cpu + units.order_pull_cpu - units.idle_cpu).max(0.0);
+        let others = laptops * self.writes_per_sync * units.foreign_order_cpu
+            + office_rate * interval * units.foreign_office_cpu;
+        laptops / interval * (own + others) + office_rate * units.office_cpu
+    }
+
+    /// How many laptops syncing every `interval` seconds keep the server's
+    /// CPU at `busy` cores: the positive root of the model's quadratic.
+    fn laptops(&self, busy: f64, interval: f64, office_rate: f64) -> f64 {
+        let a = self.writes_per_sync * self.units.foreign_order_cpu / interval;
+        let b = self.cpu_per_second(1.0, interval, office_rate)
+            - a
+            - office_rate * self.units.office_cpu;
+        let c = office_rate * self.units.office_cpu - busy;
+        if c >= 0.0 {
+            return 0.0;
+        }
+        match a > 0.0 {
+            true => (-b + (b * b - 4.0 * a * c).sqrt()) / (2.0 * a),
+            false => -c / b.max(f64::EPSILON),
+        }
+    }
 }
 
 /// The cost of a sync with nothing new and of an order, one at a time on
@@ -1005,6 +1094,10 @@ async fn unit_costs(
     let generic_cpu = (meter.seconds()? - cpu) / UNIT_SYNCS as f64;
     let generic_requests = (generic.erp.calls() - calls) / UNIT_SYNCS as u64;
 
+    // A second laptop, caught up, reads the orders afterwards.
+    let mut observer = Laptop::first_sync(1, config.clone()).await?;
+    observer.pull().await?;
+
     // Orders: each written and pushed (its CPU), then pulled back as the
     // next sync does (the pull's CPU, apart).
     let mut push_cpu = 0.0;
@@ -1036,6 +1129,9 @@ async fn unit_costs(
                 });
         }
     }
+    let cpu = meter.seconds()?;
+    observer.pull().await?;
+    let foreign_order_cpu = (meter.seconds()? - cpu - idle_cpu).max(0.0) / UNIT_ORDERS as f64;
     let draft = draft.context("no order was written")?;
     let products: Vec<(i64, Decimal)> = draft
         .lines
@@ -1054,13 +1150,19 @@ async fn unit_costs(
     let order_bare_cpu = (meter.seconds()? - cpu) / UNIT_ORDERS as f64;
 
     // The back office alone, to tell its share of the day's CPU.
-    let office = BackOffice::new(server).await?;
+    let office = BackOffice::new(server, Duration::from_secs(1)).await?;
     let cpu = meter.seconds()?;
     let (changes, errors) = office.run(Instant::now() + BACK_OFFICE_ALONE).await;
     if let Some(error) = errors.first() {
         bail!("the back office alone: {error}");
     }
     let office_cpu = (meter.seconds()? - cpu) / changes.max(1) as f64;
+    let cpu = meter.seconds()?;
+    observer.erp.start_recording();
+    observer.pull().await?;
+    let office_read = observer.erp.take_recording();
+    let foreign_office_cpu = (meter.seconds()? - cpu - idle_cpu).max(0.0) / changes.max(1) as f64;
+    let (office_read, _) = crate::replay_timed(&session, &office_read).await?;
     Ok(Units {
         idle_requests,
         idle_cpu,
@@ -1074,6 +1176,10 @@ async fn unit_costs(
         order_pull_cpu: pull_cpu / UNIT_ORDERS as f64,
         read_back,
         office_cpu,
+        foreign_order_cpu,
+        foreign_office_cpu,
+        office_changes: changes,
+        office_read,
     })
 }
 
@@ -1128,6 +1234,83 @@ mod tests {
         assert_eq!(percentile(&[], 50), None);
     }
 
+    fn costs(idle: f64, order: f64, read_back: f64, foreign: f64, office: f64) -> Units {
+        Units {
+            idle_requests: 1,
+            idle_cpu: idle,
+            idle_bare_cpu: idle,
+            generic_requests: 20,
+            generic_cpu: idle * 5.0,
+            order_requests: 3.0,
+            order_cpu: order,
+            order_bare_cpu: order,
+            order_pull_requests: 6.0,
+            order_pull_cpu: read_back,
+            read_back: Vec::new(),
+            office_cpu: office,
+            foreign_order_cpu: foreign,
+            foreign_office_cpu: foreign / 2.0,
+            office_changes: 30,
+            office_read: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_model_adds_each_syncs_own_work_and_what_it_reads_of_others() {
+        let units = costs(0.04, 1.5, 0.24, 0.05, 0.1);
+        let model = Model {
+            units: &units,
+            writes_per_sync: 0.08,
+            orders_per_sync: 0.05,
+        };
+        // One sync: idle 40 ms + 5 % of (1500 + 240 - 40) ms = 125 ms; with
+        // 100 laptops, 8 writes of others at 50 ms = 400 ms; a back office
+        // at 1 change/s over 300 s, read at 25 ms each = 7.5 s; its own
+        // changes 100 ms/s.
+        let cases = [
+            (1.0, 0.0, 0.125 / 300.0 + 0.08 * 0.05 / 300.0),
+            (100.0, 0.0, 100.0 / 300.0 * (0.125 + 0.4)),
+            (100.0, 1.0, 100.0 / 300.0 * (0.125 + 0.4 + 7.5) + 0.1),
+        ];
+        for (laptops, office, cpu) in cases {
+            let got = model.cpu_per_second(laptops, 300.0, office);
+            assert!(
+                (got - cpu).abs() < 1e-9,
+                "{laptops}, {office}: {got} != {cpu}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_fleet_a_server_carries_keeps_it_at_the_cpu_asked_for() {
+        let units = costs(0.04, 1.5, 0.24, 0.05, 0.1);
+        let fanned = Model {
+            units: &units,
+            writes_per_sync: 0.08,
+            orders_per_sync: 0.05,
+        };
+        for (busy, office) in [(0.5, 0.0), (1.0, 0.0), (2.0, 0.5), (4.0, 1.0)] {
+            let laptops = fanned.laptops(busy, 300.0, office);
+            let cpu = fanned.cpu_per_second(laptops, 300.0, office);
+            assert!(
+                (cpu - busy).abs() < 1e-9,
+                "{busy}, {office}: {laptops} use {cpu}"
+            );
+        }
+        // The fan-out: twice the cores carry fewer than twice the laptops.
+        assert!(fanned.laptops(2.0, 300.0, 0.0) < 2.0 * fanned.laptops(1.0, 300.0, 0.0));
+        // Without it, capacity is linear: 150 s of CPU per 5 minutes at
+        // 125 ms a sync.
+        let none = costs(0.04, 1.5, 0.24, 0.0, 0.0);
+        let linear = Model {
+            units: &none,
+            ..fanned
+        };
+        assert!((linear.laptops(0.5, 300.0, 0.0) - 1200.0).abs() < 1e-6);
+        // A back office busier than the server: no laptop fits.
+        assert_eq!(fanned.laptops(0.05, 300.0, 1.0), 0.0);
+    }
+
     #[test]
     fn a_stat_line_gives_the_parent_and_the_ticks() {
         // A gunicorn worker's line, its command holding a space and a ')'.
@@ -1144,6 +1327,7 @@ mod tests {
         let options = Options::parse(&args("--fleet 50 --workers 4")).unwrap();
         assert_eq!((options.laptops, options.workers), (50, 4));
         assert_eq!(options.interval, Duration::from_secs(5));
+        assert_eq!(options.office_every, Duration::from_secs(1));
         let error = Options::parse(&args("--fleet fifty")).unwrap_err();
         assert!(format!("{error:#}").contains("not \"fifty\""), "{error:#}");
         let error = Options::parse(&args("--fleet 0")).unwrap_err();

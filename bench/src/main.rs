@@ -458,7 +458,10 @@ fn by_method(rows: &[(String, usize, Duration)]) -> String {
     for (method, count, time) in rows {
         text.push_str(&format!(
             "| {method} | {count} | {} | {:.0} % |\n",
-            secs(*time),
+            match time.as_secs() {
+                0..10 => format!("{} ms", time.as_millis()),
+                _ => secs(*time),
+            },
             100.0 * time.as_secs_f64() / all_seconds
         ));
     }

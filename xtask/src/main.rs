@@ -56,7 +56,7 @@ fn main() {
         Some("soak") => soak(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask demo | test | soak [ROUNDS] | bench [--quick | --push [ORDERS] | --search-in CACHE | --window | --fuzz | --fleet N [--workers W] [--interval S] [--minutes M] [--ramp S]]"
+                "usage: cargo xtask demo | test | soak [ROUNDS] | bench [--quick | --push [ORDERS] | --search-in CACHE | --window | --fuzz | --fleet N [--workers W] [--interval S] [--minutes M] [--ramp S] [--office S]]"
             );
             std::process::exit(2);
         }
