@@ -558,18 +558,25 @@ async fn laptops_confirming_orders_at_once_each_get_through_on_postgres() {
     const LAPTOPS: usize = 10;
     let server = TrytonServer::start_on(Backend::Postgres, Dataset::TEST).unwrap();
     let admin = server.admin().await.unwrap();
-    let mut laptops = Vec::new();
+    // The laptops' first syncs, side by side.
+    let mut first_syncs = tokio::task::JoinSet::new();
     for n in 0..LAPTOPS {
-        let (erp, mut store) = synced(&server).await;
-        let customer = ["C-ACME", "C-HUAWEI", "C000003"][n % 3];
-        let draft = order(&store, customer, 1 + n as i64);
-        store
-            .add_sale(&format!("rush-{n}"), &draft, None, Utc::now())
-            .unwrap();
-        laptops.push((erp, store));
+        let config = server.sales_config();
+        first_syncs.spawn(async move {
+            let erp = Arc::new(Tryton::connect(config).await.unwrap());
+            let mut store = Store::open_in_memory().unwrap();
+            sync_with(&erp, &mut store).await.unwrap();
+            let customer = ["C-ACME", "C-HUAWEI", "C000003"][n % 3];
+            let draft = order(&store, customer, 1 + n as i64);
+            store
+                .add_sale(&format!("rush-{n}"), &draft, None, Utc::now())
+                .unwrap();
+            (n, erp, store)
+        });
     }
+    let laptops = first_syncs.join_all().await;
     let mut pushes = tokio::task::JoinSet::new();
-    for (n, (erp, mut store)) in laptops.into_iter().enumerate() {
+    for (n, erp, mut store) in laptops {
         pushes.spawn(async move { (n, push(&*erp, &mut store, NOW, &Utc::now).await) });
     }
     while let Some(pushed) = pushes.join_next().await {
