@@ -90,18 +90,81 @@ fn run_tests(extra: &[String]) -> anyhow::Result<()> {
     npm(&["run", "check"])?;
     npm(&["run", "build"])?;
     let driver = ensure_tauri_driver()?;
-    let mut command = cargo();
-    command
-        .args([
-            "test",
-            "--workspace",
-            "--locked",
-            "--features",
-            "fieldbook-cli/e2e",
-        ])
-        .args(extra)
-        .env("FIELDBOOK_TAURI_DRIVER", driver);
-    run(&mut command)
+    let workspace = [
+        "test",
+        "--workspace",
+        "--locked",
+        "--features",
+        "fieldbook-cli/e2e",
+    ];
+    if !extra.is_empty() {
+        // Tests picked by hand run as asked, one binary after another.
+        return run(cargo()
+            .args(workspace)
+            .args(extra)
+            .env("FIELDBOOK_TAURI_DRIVER", driver));
+    }
+    // The soak runs for a fixed 3 minutes against its own Tryton: it goes
+    // beside the other tests instead of after them (a warm run is ~3
+    // minutes shorter), its output kept apart and shown at the end.
+    let soak = soak_binary(&workspace)?;
+    let log_path = fieldbook_testkit::target_dir().join("soak/test-output.log");
+    std::fs::create_dir_all(log_path.parent().expect("soak folder"))?;
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("cannot write {}", log_path.display()))?;
+    let cli = fieldbook_testkit::workspace_root().join("crates/cli");
+    let mut soaking = Command::new(&soak)
+        .current_dir(&cli)
+        .env("CARGO_MANIFEST_DIR", &cli)
+        .arg("--nocapture")
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("cannot start the soak {}", soak.display()))?;
+    let tested = run(cargo()
+        .args(workspace)
+        .args(["--", "--skip", SOAK_TEST])
+        .env("FIELDBOOK_TAURI_DRIVER", driver));
+    let soaked = soaking.wait().context("waiting for the soak")?;
+    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+    println!("\nThe soak (crates/cli/tests/soak.rs), run beside the tests:\n{output}");
+    tested?;
+    if !soaked.success() {
+        bail!(
+            "the soak failed ({soaked}); its output is above and in {}",
+            log_path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The soak's one test, by name.
+const SOAK_TEST: &str = "soak_every_order_reaches_tryton_exactly_once_whatever_breaks";
+
+/// Builds every test binary of `cargo <workspace>` and returns the soak's.
+fn soak_binary(workspace: &[&str]) -> anyhow::Result<std::path::PathBuf> {
+    let built = cargo()
+        .args(workspace)
+        .args(["--no-run", "--message-format=json-render-diagnostics"])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot start cargo")?;
+    if !built.status.success() {
+        bail!("building the tests failed: {}", built.status);
+    }
+    let stdout = String::from_utf8_lossy(&built.stdout);
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| {
+            message["reason"] == "compiler-artifact"
+                && message["target"]["name"] == "soak"
+                && message["package_id"]
+                    .as_str()
+                    .is_some_and(|id| id.contains("fieldbook-cli"))
+        })
+        .find_map(|message| message["executable"].as_str().map(Into::into))
+        .context("cargo built no soak test binary (crates/cli/tests/soak.rs)")
 }
 
 /// The soak (crates/cli/tests/soak.rs) for ROUNDS rounds (default 1,000)
