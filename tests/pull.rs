@@ -970,7 +970,7 @@ async fn a_delta_reads_a_change_once_on_postgres_and_again_within_the_overlap_on
             ..Default::default()
         };
         let mut store = Store::open_in_memory().unwrap();
-        let mut customers_pulled = async |store: &mut Store| {
+        let customers_pulled = async |store: &mut Store| {
             let report =
                 fieldbook_sync::pull(&erp, store, &options, &chrono::Utc::now, &mut |_| {})
                     .await

@@ -6,6 +6,10 @@ use crate::{cargo, install_prerequisites, run};
 /// How long each fuzz target runs in a benchmark run.
 const FUZZ_SECONDS: u32 = 120;
 
+/// The fuzz targets in `fuzz/fuzz_targets/`, each with its seed corpus in
+/// `fuzz/corpus/`.
+const FUZZ_TARGETS: &[&str] = &["jsonrpc_answer"];
+
 /// cargo-fuzz, from crates.io, installed under target/tools once.
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
@@ -70,7 +74,7 @@ fn fuzz() -> anyhow::Result<()> {
             .arg(&tools))?;
     }
     let root = fieldbook_testkit::workspace_root();
-    for name in ["jsonrpc_answer"] {
+    for name in FUZZ_TARGETS {
         let corpus = target.join("fuzz/corpus").join(name);
         let artifacts = target.join("fuzz/artifacts").join(name);
         std::fs::create_dir_all(&corpus)?;

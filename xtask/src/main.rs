@@ -81,6 +81,22 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
 }
 
 fn run_tests(extra: &[String]) -> anyhow::Result<()> {
+    // Lints first: formatting, then clippy over every crate and target
+    // (the end-to-end features included), warnings as errors.
+    ensure_rust_components(&["rustfmt", "clippy"])?;
+    run(cargo().args(["fmt", "--all", "--check"]))
+        .context("the code is not formatted as `cargo fmt --all` would")?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--features",
+        "fieldbook-cli/e2e",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     // The window's TypeScript types come from fieldbook-app's tests (ts-rs):
     // make them first, so the front end is checked against the Rust of now.
     run(cargo().args(["test", "--locked", "--quiet", "-p", "fieldbook-app"]))?;
@@ -136,6 +152,35 @@ fn run_tests(extra: &[String]) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Adds the Rust toolchain's `components` with rustup when `cargo` lacks
+/// them (rustup's minimal profile has neither rustfmt nor clippy).
+fn ensure_rust_components(components: &[&str]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = components
+        .iter()
+        .copied()
+        .filter(|component| {
+            let subcommand = match *component {
+                "rustfmt" => "fmt",
+                other => other,
+            };
+            !cargo()
+                .args([subcommand, "--version"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: adding the toolchain's {}", missing.join(", "));
+    run(Command::new("rustup")
+        .args(["component", "add"])
+        .args(&missing))
+    .context("rustfmt and clippy are needed for the lints: install rustup's components")
 }
 
 /// The soak's one test, by name.
