@@ -13,7 +13,7 @@ use fieldbook_core::customers::{
     validate_contact,
 };
 use fieldbook_core::{QuoteToOrder, SaleKind, SaleRef};
-use fieldbook_store::{EntryPayload, EntryState};
+use fieldbook_store::EntryPayload;
 
 impl App {
     /// A new customer, in the cache at once under a provisional code
@@ -155,10 +155,9 @@ impl App {
                         .outbox_entry(seq)?
                         .ok_or_else(|| AppError::not_found("entry", seq))?;
                     match &entry.payload {
-                        EntryPayload::Sale(draft)
-                            if draft.kind == SaleKind::Quote
-                                && entry.state != EntryState::Rejected =>
-                        {
+                        // A refused quote is the store's to refuse, in its
+                        // own words (`StoreError::QuoteRefused`).
+                        EntryPayload::Sale(draft) if draft.kind == SaleKind::Quote => {
                             QuoteToOrder {
                                 sale: SaleRef::Entry(entry.uuid.clone()),
                                 customer_id: draft.customer_id,

@@ -135,6 +135,7 @@ impl From<StoreError> for AppError {
             StoreError::TooNew { .. } => "errors.cache.too_new",
             StoreError::Invalid(_) => "errors.form.invalid",
             StoreError::QuoteAlreadySent { .. } => "errors.quote.already_sent",
+            StoreError::QuoteRefused { .. } => "errors.quote.refused",
             StoreError::InFlight { .. } => "errors.outbox.in_flight",
             StoreError::UnreadableEntry { .. } => "errors.outbox.unreadable",
             StoreError::EmptyKey | StoreError::Sqlite(_) | StoreError::Migration(_) => {
@@ -143,6 +144,7 @@ impl From<StoreError> for AppError {
         };
         let mut app = AppError::new(code, message);
         if let StoreError::QuoteAlreadySent { entry, .. }
+        | StoreError::QuoteRefused { entry, .. }
         | StoreError::InFlight { entry }
         | StoreError::UnreadableEntry { entry, .. } = &error
         {

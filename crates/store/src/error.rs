@@ -83,6 +83,13 @@ pub enum StoreError {
     #[error("{label} is already on its way to become an order: outbox entry {entry}")]
     QuoteAlreadySent { label: String, entry: i64 },
 
+    /// A quote the ERP refused does not become an order until it is sent
+    /// again (edited, or as it is) and the ERP takes it.
+    #[error(
+        "{label} was refused by the ERP (outbox entry {entry}): send it again, edited if need be, before it can become an order"
+    )]
+    QuoteRefused { label: String, entry: i64 },
+
     #[error(
         "the cache holds a value it cannot read ({0}): move it away and run `fieldbook init` again"
     )]
@@ -98,6 +105,7 @@ impl StoreError {
             self,
             StoreError::Invalid(_)
                 | StoreError::QuoteAlreadySent { .. }
+                | StoreError::QuoteRefused { .. }
                 | StoreError::InFlight { .. }
         )
     }

@@ -330,8 +330,9 @@ impl Store {
     }
 
     /// Queues turning a quote into an order. A quote written here that the
-    /// ERP has not accepted yet is waited for; a sale already on its way to
-    /// becoming an order is refused, naming the entry that carries it.
+    /// ERP has not accepted yet is waited for, one it refused is refused
+    /// until it is sent again; a sale already on its way to becoming an
+    /// order is refused, naming the entry that carries it.
     pub fn add_quote_to_order(
         &mut self,
         uuid: &str,
@@ -361,6 +362,12 @@ impl Store {
                             "outbox entry {} is an order already, not a quote",
                             other.seq
                         )));
+                    }
+                    if other.state == EntryState::Rejected {
+                        return Err(StoreError::QuoteRefused {
+                            label: change.label.clone(),
+                            entry: other.seq,
+                        });
                     }
                     if other.state != EntryState::Done {
                         depends_on = Some(other.uuid.clone());

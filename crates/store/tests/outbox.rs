@@ -446,6 +446,43 @@ fn a_quote_becomes_an_order_after_the_quote_itself_and_only_once() {
     assert!(store.add_quote_to_order("nope", &unknown, at(8)).is_err());
 }
 
+/// A quote the ERP refused waits on the salesperson (edit it, send it
+/// again, or discard it): it does not become an order meanwhile, whichever
+/// front end asks. Sent again, it may.
+#[test]
+fn a_quote_the_erp_refused_does_not_become_an_order_until_it_is_sent_again() {
+    use fieldbook_core::{QuoteToOrder, SaleRef};
+    let mut store = seeded();
+    let mut quote = order(4, dec!(3));
+    quote.kind = SaleKind::Quote;
+    let seq = store.add_sale("quote", &quote, None, at(1)).unwrap();
+    store
+        .record_rejected(seq, "the customer is blocked", at(2))
+        .unwrap();
+    let change = QuoteToOrder {
+        sale: SaleRef::Entry("quote".into()),
+        customer_id: 4,
+        label: "the quote of outbox entry 1".into(),
+        estimated_total: dec!(453.60),
+    };
+    let before = store.outbox().unwrap();
+    let error = store
+        .add_quote_to_order("confirm", &change, at(3))
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::QuoteRefused { entry, .. } if entry == seq),
+        "{error:?}"
+    );
+    assert!(error.is_refused_change());
+    assert!(error.to_string().contains("refused"), "{error}");
+    assert_eq!(store.outbox().unwrap(), before);
+
+    store.retry(seq, at(4)).unwrap();
+    let confirm = store.add_quote_to_order("confirm", &change, at(5)).unwrap();
+    let entry = store.outbox_entry(confirm).unwrap().unwrap();
+    assert_eq!(entry.depends_on.as_deref(), Some("quote"));
+}
+
 #[test]
 fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
     use fieldbook_core::customers::{

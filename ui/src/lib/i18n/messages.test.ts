@@ -90,6 +90,7 @@ const ERROR_CODES = [
   'errors.customer.address_emptied',
   'errors.quote.not_a_quote',
   'errors.quote.already_sent',
+  'errors.quote.refused',
   'errors.notify',
   'errors.settings.unreadable',
   'errors.settings.unwritable',
