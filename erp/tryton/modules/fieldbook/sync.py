@@ -16,9 +16,9 @@ reads from it with no overlap. It is taken `MARGIN` early: PostgreSQL
 dates a transaction when its first statement arrives and lists it in
 `pg_stat_activity` an instant later, so a transaction starting as the
 clock is read could be dated before the clock yet not be listed; the
-margin re-reads a second of changes rather than miss one; on SQLite a write is dated when it is made
-and seen when its transaction commits, so the laptop keeps an overlap
-there.
+margin re-reads a second of changes rather than miss one. On SQLite a
+write is dated when it is made and seen when its transaction commits, so
+the laptop keeps an overlap there.
 """
 import datetime as dt
 
@@ -36,6 +36,7 @@ MARGIN = dt.timedelta(seconds=1)
 # How long a confirmation waits for the credit limit check's table locks
 # before it fails (and the laptop tries again).
 LOCK_TIMEOUT = '30s'
+
 
 class Sync(Model):
     "Fieldbook Sync"
