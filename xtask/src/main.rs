@@ -142,7 +142,8 @@ fn run_tests(extra: &[String]) -> anyhow::Result<()> {
         .args(["--", "--skip", SOAK_TEST])
         .env("FIELDBOOK_TAURI_DRIVER", driver));
     let soaked = soaking.wait().context("waiting for the soak")?;
-    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let output = std::fs::read_to_string(&log_path)
+        .unwrap_or_else(|error| format!("(cannot read {}: {error})", log_path.display()));
     println!("\nThe soak (crates/cli/tests/soak.rs), run beside the tests:\n{output}");
     tested?;
     if !soaked.success() {
