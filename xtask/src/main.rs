@@ -81,11 +81,21 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
 }
 
 fn run_tests(extra: &[String]) -> anyhow::Result<()> {
-    // Lints first: formatting, then clippy over every crate and target
-    // (the end-to-end features included), warnings as errors.
+    // Formatting first: it needs no build.
     ensure_rust_components(&["rustfmt", "clippy"])?;
     run(cargo().args(["fmt", "--all", "--check"]))
         .context("the code is not formatted as `cargo fmt --all` would")?;
+    // The window's TypeScript types come from fieldbook-app's tests (ts-rs):
+    // make them first, so the front end is checked against the Rust of now.
+    run(cargo().args(["test", "--locked", "--quiet", "-p", "fieldbook-app"]))?;
+    // The front end: its own tests, its type check, then the build the
+    // window embeds.
+    npm(&["test"])?;
+    npm(&["run", "check"])?;
+    npm(&["run", "build"])?;
+    // Clippy over every crate and target (the end-to-end features
+    // included), warnings as errors. After the front end's build: the
+    // window's crate embeds `ui/dist`, which a clean clone does not have.
     run(cargo().args([
         "clippy",
         "--workspace",
@@ -97,14 +107,6 @@ fn run_tests(extra: &[String]) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
-    // The window's TypeScript types come from fieldbook-app's tests (ts-rs):
-    // make them first, so the front end is checked against the Rust of now.
-    run(cargo().args(["test", "--locked", "--quiet", "-p", "fieldbook-app"]))?;
-    // The front end: its own tests, its type check, then the build the
-    // window embeds.
-    npm(&["test"])?;
-    npm(&["run", "check"])?;
-    npm(&["run", "build"])?;
     let driver = ensure_tauri_driver()?;
     let workspace = [
         "test",
