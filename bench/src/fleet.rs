@@ -348,11 +348,7 @@ pub async fn run(options: &Options) -> anyhow::Result<String> {
 
     // The administrator's arithmetic: a model of the server's CPU from the
     // unit costs, checked against the day, then solved for a fleet.
-    let model = Model {
-        units: &units,
-        writes_per_sync: (ORDER_PERCENT + EDIT_PERCENT + REQUEST_PERCENT) as f64 / 100.0,
-        orders_per_sync: ORDER_PERCENT as f64 / 100.0,
-    };
+    let model = Model::at_fleet_mix(&units);
     let office_rate = office_changes as f64 / day_took.as_secs_f64();
     let predicted = model.cpu_per_second(laptops as f64, interval.as_secs_f64(), office_rate)
         * day_took.as_secs_f64();
@@ -1026,21 +1022,35 @@ impl Model<'_> {
     /// changes a second.
     fn cpu_per_second(&self, laptops: f64, interval: f64, office_rate: f64) -> f64 {
         let units = self.units;
-        let own = units.idle_cpu
-            + self.orders_per_sync
-                * (units.order_cpu + units.order_pull_cpu - units.idle_cpu).max(0.0);
         let others = laptops * self.writes_per_sync * units.foreign_order_cpu
             + office_rate * interval * units.foreign_office_cpu;
-        laptops / interval * (own + others) + office_rate * units.office_cpu
+        laptops / interval * (self.own() + others) + office_rate * units.office_cpu
+    }
+
+    /// The fleet's mix of writes (`ORDER_PERCENT` and the rest).
+    fn at_fleet_mix(units: &Units) -> Model<'_> {
+        Model {
+            units,
+            writes_per_sync: (ORDER_PERCENT + EDIT_PERCENT + REQUEST_PERCENT) as f64 / 100.0,
+            orders_per_sync: ORDER_PERCENT as f64 / 100.0,
+        }
+    }
+
+    /// A sync's own work: one with nothing new, and its order's push and
+    /// read-back when it sends one.
+    fn own(&self) -> f64 {
+        let units = self.units;
+        units.idle_cpu
+            + self.orders_per_sync
+                * (units.order_cpu + units.order_pull_cpu - units.idle_cpu).max(0.0)
     }
 
     /// How many laptops syncing every `interval` seconds keep the server's
     /// CPU at `busy` cores: the positive root of the model's quadratic.
     fn laptops(&self, busy: f64, interval: f64, office_rate: f64) -> f64 {
+        // cpu_per_second = a·L² + b·L + office's own, set equal to `busy`.
         let a = self.writes_per_sync * self.units.foreign_order_cpu / interval;
-        let b = self.cpu_per_second(1.0, interval, office_rate)
-            - a
-            - office_rate * self.units.office_cpu;
+        let b = self.own() / interval + office_rate * self.units.foreign_office_cpu;
         let c = office_rate * self.units.office_cpu - busy;
         if c >= 0.0 {
             return 0.0;
@@ -1258,11 +1268,8 @@ mod tests {
     #[test]
     fn the_model_adds_each_syncs_own_work_and_what_it_reads_of_others() {
         let units = costs(0.04, 1.5, 0.24, 0.05, 0.1);
-        let model = Model {
-            units: &units,
-            writes_per_sync: 0.08,
-            orders_per_sync: 0.05,
-        };
+        // 8 writes in 100 syncs, 5 of them orders.
+        let model = Model::at_fleet_mix(&units);
         // One sync: idle 40 ms + 5 % of (1500 + 240 - 40) ms = 125 ms; with
         // 100 laptops, 8 writes of others at 50 ms = 400 ms; a back office
         // at 1 change/s over 300 s, read at 25 ms each = 7.5 s; its own
@@ -1284,11 +1291,7 @@ mod tests {
     #[test]
     fn the_fleet_a_server_carries_keeps_it_at_the_cpu_asked_for() {
         let units = costs(0.04, 1.5, 0.24, 0.05, 0.1);
-        let fanned = Model {
-            units: &units,
-            writes_per_sync: 0.08,
-            orders_per_sync: 0.05,
-        };
+        let fanned = Model::at_fleet_mix(&units);
         for (busy, office) in [(0.5, 0.0), (1.0, 0.0), (2.0, 0.5), (4.0, 1.0)] {
             let laptops = fanned.laptops(busy, 300.0, office);
             let cpu = fanned.cpu_per_second(laptops, 300.0, office);
