@@ -144,7 +144,10 @@ async fn retry(app: AppState<'_>, entry: i64) -> Result<(), AppError> {
 
 #[tauri::command]
 async fn discard(app: AppState<'_>, entry: i64) -> Result<usize, AppError> {
-    blocking(app, move |app| app.discard(entry)).await
+    blocking(app, move |app| {
+        app.discard(entry).map(|discarded| discarded.entries)
+    })
+    .await
 }
 
 #[tauri::command]

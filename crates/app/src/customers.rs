@@ -5,15 +5,14 @@
 use crate::wire::{
     AddressForm, ContactForm, CustomerEditForm, CustomerForm, QuoteToSend, Saved, SavedCustomer,
 };
-use crate::write::CURRENCY_DIGITS;
-use crate::{App, AppError};
+use crate::{App, AppError, ErrorKind};
 use chrono::Utc;
 use fieldbook_core::customers::{
     AddressDraft, ContactDraft, CustomerDraft, CustomerEdit, CustomerError, EditField, FieldEdit,
     validate_contact,
 };
-use fieldbook_core::{QuoteToOrder, SaleKind, SaleRef};
-use fieldbook_store::EntryPayload;
+use fieldbook_core::{CURRENCY_DIGITS, QuoteToOrder, SaleKind, SaleRef};
+use fieldbook_store::{EntryPayload, OutboxEntry};
 
 impl App {
     /// A new customer, in the cache at once under a provisional code
@@ -144,6 +143,48 @@ impl App {
         Ok(Saved { entry })
     }
 
+    /// The quote a person names: `#5` is outbox entry 5; `5` is entry 5
+    /// if that is a quote, else the ERP's sale numbered 5 (Tryton numbers
+    /// sales 1, 2, ...); anything else is the ERP's number for it.
+    pub fn quote_named(&self, reference: &str) -> Result<QuoteToSend, AppError> {
+        let reference = reference.trim();
+        self.with_store(|store| {
+            let forced = reference.starts_with('#');
+            let entry = match reference.trim_start_matches('#').parse::<i64>() {
+                Ok(seq) => store.outbox_entry(seq)?,
+                Err(_) => None,
+            };
+            let is_quote = |entry: &OutboxEntry| {
+                matches!(&entry.payload, EntryPayload::Sale(draft) if draft.kind == SaleKind::Quote)
+            };
+            let order = match &entry {
+                Some(entry) if is_quote(entry) => None,
+                _ if forced => None,
+                _ => store.order_by_number(reference)?,
+            };
+            match (order, entry) {
+                (Some(order), _) => Ok(QuoteToSend {
+                    entry: None,
+                    order_id: Some(order.value.erp_id),
+                }),
+                // An entry that is not a quote is refused by `send_quote`,
+                // saying what it is.
+                (None, Some(entry)) => Ok(QuoteToSend {
+                    entry: Some(entry.seq),
+                    order_id: None,
+                }),
+                (None, None) => Err(AppError::new(
+                    "errors.not_found.quote",
+                    format!(
+                        "no quote {reference:?}: name it by its outbox entry number or by the ERP's quotation number"
+                    ),
+                )
+                .with("key", reference)
+                .of_kind(ErrorKind::NotFound)),
+            }
+        })
+    }
+
     /// The customer said yes: a quote (one written here, by its outbox
     /// entry, or one the ERP holds as a quotation) becomes an order with the
     /// next sync, after the quote's own entry if it has not gone yet.
@@ -153,7 +194,7 @@ impl App {
                 (Some(seq), None) => {
                     let entry = store
                         .outbox_entry(seq)?
-                        .ok_or_else(|| AppError::not_found("entry", seq))?;
+                        .ok_or_else(|| AppError::no_entry(seq))?;
                     match &entry.payload {
                         // A refused quote is the store's to refuse, in its
                         // own words (`StoreError::QuoteRefused`).
@@ -186,7 +227,7 @@ impl App {
                         return Err(AppError::new(
                             "errors.quote.not_a_quote",
                             format!(
-                                "the ERP has this sale as {} as of the last sync, not as a quotation",
+                                "the ERP has this sale as {} as of the last sync: it is not a quote any more",
                                 order.value.state
                             ),
                         )
@@ -245,9 +286,10 @@ fn contact_draft(form: &ContactForm) -> ContactDraft {
 fn not_theirs(what: &str, id: i64) -> AppError {
     AppError::new(
         &format!("errors.customer.not_theirs_{what}"),
-        format!("{what} {id} is not one of this customer's: reopen the customer and try again"),
+        format!("{what} {id} is not one of this customer's: pick one of theirs"),
     )
     .with("id", id)
+    .of_kind(ErrorKind::NotFound)
 }
 
 impl From<CustomerError> for AppError {

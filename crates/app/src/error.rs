@@ -16,6 +16,11 @@ use ts_rs::TS;
 #[ts(export)]
 #[error("{message}")]
 pub struct AppError {
+    /// What kind of trouble it is, for a front end that answers by kind
+    /// (the CLI's exit codes); the window goes by `code`.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub kind: ErrorKind,
     /// `errors.<area>.<what>`: the window's translation key.
     pub code: String,
     pub message: String,
@@ -26,9 +31,34 @@ pub struct AppError {
     pub transient: bool,
 }
 
+/// The kinds of trouble a front end tells apart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// What was typed or asked cannot be done as given: nothing was
+    /// changed; fix it and try again.
+    #[default]
+    Input,
+    /// A record named is not in the cache.
+    NotFound,
+    /// The ERP cannot be reached, or is busy: the same may work later.
+    ErpUnavailable,
+    /// The ERP answered, and said no.
+    ErpRefused,
+    /// The ERP user lacks a right: what it may do was done, the rest waits
+    /// for the ERP's administrator.
+    NotPermitted,
+    /// The cache cannot be opened, read or written as it is (wrong key,
+    /// damaged, in use, made by a newer Fieldbook).
+    Cache,
+    /// The computer: a folder that cannot be written, no random numbers.
+    System,
+}
+
 impl AppError {
+    /// An error of kind [`ErrorKind::Input`]; see [`AppError::of_kind`].
     pub fn new(code: &str, message: impl Into<String>) -> AppError {
         AppError {
+            kind: ErrorKind::Input,
             code: code.to_owned(),
             message: message.into(),
             params: BTreeMap::new(),
@@ -38,6 +68,11 @@ impl AppError {
 
     pub fn with(mut self, name: &str, value: impl ToString) -> AppError {
         self.params.insert(name.to_owned(), value.to_string());
+        self
+    }
+
+    pub fn of_kind(mut self, kind: ErrorKind) -> AppError {
+        self.kind = kind;
         self
     }
 
@@ -53,6 +88,40 @@ impl AppError {
             format!("no {what} {key:?} in the cache: search again, or sync"),
         )
         .with("key", key)
+        .of_kind(ErrorKind::NotFound)
+    }
+
+    /// A record named by its code (or, failing a code, its ERP id), not
+    /// in the cache.
+    pub fn not_found_code(what: &str, code: &str) -> AppError {
+        AppError::new(
+            &format!("errors.not_found.{what}"),
+            format!("no {what} with code {code:?} in the cache: search for it, or sync"),
+        )
+        .with("key", code)
+        .of_kind(ErrorKind::NotFound)
+    }
+
+    /// A record named by the ERP's number for it, not in the cache.
+    pub fn not_found_number(what: &str, number: &str) -> AppError {
+        AppError::new(
+            &format!("errors.not_found.{what}"),
+            format!("no {what} {number:?} in the cache: sync, then try again"),
+        )
+        .with("key", number)
+        .of_kind(ErrorKind::NotFound)
+    }
+
+    /// No outbox entry `seq` (any more).
+    pub fn no_entry(seq: i64) -> AppError {
+        AppError::new(
+            "errors.not_found.entry",
+            format!(
+                "no outbox entry {seq}: it may have been discarded; the outbox lists every entry"
+            ),
+        )
+        .with("key", seq)
+        .of_kind(ErrorKind::NotFound)
     }
 
     pub fn invalid(message: impl Into<String>) -> AppError {
@@ -83,7 +152,12 @@ impl From<ErpError> for AppError {
             ErpError::InsecureAddress { .. } => "errors.erp.insecure_http",
             ErpError::CredentialsInAddress { .. } => "errors.erp.credentials_in_address",
         };
-        let app = AppError::new(code, message);
+        let kind = match &error {
+            ErpError::NotPermitted { .. } => ErrorKind::NotPermitted,
+            error if error.is_transient() => ErrorKind::ErpUnavailable,
+            _ => ErrorKind::ErpRefused,
+        };
+        let app = AppError::new(code, message).of_kind(kind);
         let app = match &error {
             ErpError::Unreachable { url, .. }
             | ErpError::Timeout { url }
@@ -142,7 +216,14 @@ impl From<StoreError> for AppError {
                 "errors.cache.other"
             }
         };
-        let mut app = AppError::new(code, message);
+        // A change the cache refuses as given (an accepted entry to
+        // discard, ...) is the caller's to fix, not a broken cache.
+        let kind = if error.is_refused_change() {
+            ErrorKind::Input
+        } else {
+            ErrorKind::Cache
+        };
+        let mut app = AppError::new(code, message).of_kind(kind);
         if let StoreError::QuoteAlreadySent { entry, .. }
         | StoreError::QuoteRefused { entry, .. }
         | StoreError::InFlight { entry }

@@ -21,12 +21,12 @@ mod sync;
 pub mod wire;
 mod write;
 
-pub use error::AppError;
+pub use error::{AppError, ErrorKind};
 pub use sync::{Trigger, run_background};
 
 use chrono::Utc;
 use fieldbook_erp::tryton::{Tryton, TrytonConfig};
-use fieldbook_store::{CacheKey, ErpLink, Store};
+use fieldbook_store::{CacheKey, ErpLink, Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -153,6 +153,37 @@ impl App {
         })
     }
 
+    /// Opens the cache with the key the front end's secrets hold, for a
+    /// front end that works on an existing cache only (the CLI). Refused,
+    /// saying so, when there is no cache or no key for it.
+    pub fn open(&self) -> Result<(), AppError> {
+        let mut slot = self.store_slot();
+        if slot.is_some() {
+            return Ok(());
+        }
+        if !self.cache_path().exists() {
+            return Err(StoreError::Missing {
+                path: self.cache_path(),
+            }
+            .into());
+        }
+        let key = self
+            .secrets
+            .get(CACHE_KEY_SECRET)?
+            .ok_or_else(sync::not_connected)?;
+        *slot = Some(Store::open(&self.cache_path(), &cache_key(key)?)?);
+        Ok(())
+    }
+
+    /// Runs `read` on the cache as it is, for a front end that prints the
+    /// cache's own views (the CLI's text and JSON). Nothing is written.
+    pub fn read<T>(
+        &self,
+        read: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, AppError> {
+        self.with_store(|store| Ok(read(store)?))
+    }
+
     /// First run (or after signing out): checks the address, database,
     /// login and password against the ERP, then keeps the password and a
     /// new random cache key in the keyring and creates the encrypted cache.
@@ -225,6 +256,7 @@ impl App {
                                 path.display()
                             ),
                         )
+                        .of_kind(ErrorKind::System)
                     })?;
                 }
             }
@@ -237,6 +269,7 @@ impl App {
                     self.data_dir.display()
                 ),
             )
+            .of_kind(ErrorKind::System)
         })?;
         let key = new_cache_key()?;
         self.secrets.set(PASSWORD_SECRET, &form.password)?;
@@ -328,12 +361,14 @@ impl App {
                         self.settings_path().display()
                     ),
                 )
+                .of_kind(ErrorKind::System)
             }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
             Err(error) => Err(AppError::new(
                 "errors.settings.unreadable",
                 format!("cannot read {}: {error}", self.settings_path().display()),
-            )),
+            )
+            .of_kind(ErrorKind::System)),
         }
     }
 
@@ -370,6 +405,7 @@ impl App {
                         self.data_dir.display()
                     ),
                 )
+                .of_kind(ErrorKind::System)
             })?;
         self.wake.notify_one();
         Ok(settings)
@@ -385,12 +421,7 @@ impl App {
         read: impl FnOnce(&mut Store) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let mut slot = self.store_slot();
-        let store = slot.as_mut().ok_or_else(|| {
-            AppError::new(
-                "errors.not_connected",
-                "Fieldbook is not connected to an ERP yet: connect first",
-            )
-        })?;
+        let store = slot.as_mut().ok_or_else(sync::not_connected)?;
         read(store)
     }
 
@@ -441,6 +472,7 @@ fn new_cache_key() -> Result<String, AppError> {
             "errors.cache.other",
             format!("the system gave no random numbers for the cache key: {error}"),
         )
+        .of_kind(ErrorKind::System)
     })?;
     let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
     Ok(format!("{RAW_KEY}{hex}"))

@@ -5,11 +5,11 @@ use crate::wire::{
     Home, InvoiceRow, NotReadableRow, OrderRow, PaymentRow, ProductDetail, QuoteRef, RequestRow,
     SaleForm, StockRow, WarehouseRow,
 };
-use crate::write::{CURRENCY_DIGITS, sale_form};
+use crate::write::sale_form;
 use crate::{App, AppError, erp_info};
 use chrono::{Local, Utc};
 use fieldbook_core::customers::{Conflict, EditField};
-use fieldbook_core::{Entity, ErpId, SaleRef};
+use fieldbook_core::{CURRENCY_DIGITS, Entity, ErpId, SaleRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, SearchKind, Store};
 use std::collections::HashMap;
 
@@ -265,6 +265,61 @@ impl App {
         })
     }
 
+    /// A customer's id, from the code people know it by (or, failing a
+    /// code, its ERP id).
+    pub fn customer_id(&self, code: &str) -> Result<ErpId, AppError> {
+        self.with_store(|store| {
+            Ok(store
+                .customer(code)?
+                .ok_or_else(|| AppError::not_found_code("customer", code))?
+                .customer
+                .value
+                .erp_id)
+        })
+    }
+
+    /// A product's id, from its code (or, failing a code, its ERP id).
+    pub fn product_id(&self, code: &str) -> Result<ErpId, AppError> {
+        self.with_store(|store| {
+            Ok(store
+                .product(code)?
+                .ok_or_else(|| AppError::not_found_code("product", code))?
+                .product
+                .value
+                .erp_id)
+        })
+    }
+
+    /// A warehouse's id, from its code.
+    pub fn warehouse_id(&self, code: &str) -> Result<ErpId, AppError> {
+        self.with_store(|store| {
+            store
+                .warehouse_id(code)?
+                .ok_or_else(|| AppError::not_found_code("warehouse", code))
+        })
+    }
+
+    /// A synced order's id, from the ERP's number for it.
+    pub fn order_id(&self, number: &str) -> Result<ErpId, AppError> {
+        self.with_store(|store| {
+            Ok(store
+                .order_by_number(number)?
+                .ok_or_else(|| AppError::not_found_number("order", number))?
+                .value
+                .erp_id)
+        })
+    }
+
+    /// A synced invoice's id, from the ERP's number for it.
+    pub fn invoice_id(&self, number: &str) -> Result<ErpId, AppError> {
+        self.with_store(|store| {
+            Ok(store
+                .invoice_by_number(number)?
+                .ok_or_else(|| AppError::not_found_number("invoice", number))?
+                .0)
+        })
+    }
+
     pub fn warehouses(&self) -> Result<Vec<WarehouseRow>, AppError> {
         self.with_store(|store| {
             Ok(store
@@ -313,7 +368,7 @@ impl App {
         self.with_store(|store| {
             let entry = store
                 .outbox_entry(seq)?
-                .ok_or_else(|| AppError::not_found("entry", seq))?;
+                .ok_or_else(|| AppError::no_entry(seq))?;
             let entries = store.outbox()?;
             entry_row(store, &entry, &Others::new(store, &entries)?)
         })

@@ -4,10 +4,10 @@
 //! connection of its own, so the window keeps reading while it runs.
 
 use crate::wire::{Answer, SyncEvent, SyncSummary};
-use crate::{App, AppError, CACHE_KEY_SECRET, PASSWORD_SECRET, cache_key};
+use crate::{App, AppError, CACHE_KEY_SECRET, ErrorKind, PASSWORD_SECRET, cache_key};
 use chrono::Utc;
 use fieldbook_erp::tryton::{Tryton, TrytonConfig};
-use fieldbook_store::{ErpLink, Figure, Store};
+use fieldbook_store::{ErpLink, Figure, Store, StoreError};
 use fieldbook_sync::{Progress, PushOptions, SyncOptions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +28,12 @@ pub enum Trigger {
     Person,
     /// Respects each entry's back-off after a passing failure.
     Background,
+}
+
+/// While held, no sync runs: see [`App::no_sync_running`].
+pub(crate) struct NoSync<'app> {
+    _running: tokio::sync::MutexGuard<'app, ()>,
+    _file: std::fs::File,
 }
 
 /// Clears the "syncing" mark when dropped.
@@ -52,6 +58,7 @@ impl App {
                 "errors.sync.running",
                 "a sync is already running: it shows its progress on the home page",
             )
+            .of_kind(ErrorKind::Cache)
             .transient());
         };
         self.connectivity_slot().syncing = true;
@@ -109,6 +116,8 @@ impl App {
         if !self.cache_path().exists() {
             return Err(not_connected());
         }
+        // Another program (the CLI) may be syncing or changing an entry.
+        let _sending = self.sending_file_lock()?;
         let mut store = Store::open(&self.cache_path(), &cache_key(key)?)?;
         let link = store.erp_link()?.ok_or_else(not_connected)?;
         let erp = self.erp_connection(link).await?;
@@ -229,16 +238,45 @@ impl App {
         Ok(erp)
     }
 
-    /// Holds off syncs while the window changes an entry a sync could be
-    /// sending (edit, retry, discard); refused while one runs.
-    pub(crate) fn no_sync_running(&self) -> Result<tokio::sync::MutexGuard<'_, ()>, AppError> {
-        self.sync_lock.try_lock().map_err(|_| {
+    /// Holds off syncs while an entry a sync could be sending changes
+    /// (edit, retry, discard); refused while one runs, in this process or
+    /// another (the window and the CLI on the same cache).
+    pub(crate) fn no_sync_running(&self) -> Result<NoSync<'_>, AppError> {
+        let running = self.sync_lock.try_lock().map_err(|_| {
             AppError::new(
                 "errors.sync.running",
                 "a sync is sending the outbox right now: try again when it has finished",
             )
+            .of_kind(ErrorKind::Cache)
             .transient()
+        })?;
+        Ok(NoSync {
+            _running: running,
+            _file: self.sending_file_lock()?,
         })
+    }
+
+    /// `sync.lock` in the data folder, held by whoever syncs or changes an
+    /// entry, whichever program it is; refused at once while another holds
+    /// it. Released when the file is dropped (or the process ends).
+    pub(crate) fn sending_file_lock(&self) -> Result<std::fs::File, AppError> {
+        let path = self.data_dir.join("sync.lock");
+        let cannot = |error: std::io::Error| {
+            AppError::new(
+                "errors.cache.other",
+                format!("cannot lock {}: {error}", path.display()),
+            )
+            .of_kind(ErrorKind::System)
+        };
+        let file = std::fs::File::create(&path).map_err(cannot)?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
+                path: self.cache_path(),
+            }
+            .into()),
+            Err(std::fs::TryLockError::Error(error)) => Err(cannot(error)),
+        }
     }
 
     /// How long until the first entry backing off may be sent again.
@@ -307,9 +345,10 @@ pub async fn run_background(app: Arc<App>, on_event: impl Fn(SyncEvent) + Send +
     }
 }
 
-fn not_connected() -> AppError {
+pub(crate) fn not_connected() -> AppError {
     AppError::new(
         "errors.not_connected",
         "Fieldbook is not connected to an ERP yet: connect first",
     )
+    .of_kind(ErrorKind::Cache)
 }

@@ -397,6 +397,26 @@ pub struct StockCheck {
     pub synced_at: Option<DateTime<Utc>>,
 }
 
+/// What an outbox entry takes from credit and stock once the ERP accepts
+/// it, after everything else not yet accepted (the CLI says it after
+/// saving; the window's editor shows the same as a [`SalePreview`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct EntryChecks {
+    pub credit: Option<CreditCheck>,
+    pub stock: Vec<StockCheck>,
+}
+
+/// What discarding an entry took away (the window shows the count).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct DiscardedEntries {
+    /// The entry and those that waited on it.
+    pub entries: usize,
+    /// How many of them were sent to the ERP at least once (and refused):
+    /// a refusal half-way can leave a draft there, which later syncs look
+    /// for.
+    pub ever_sent: usize,
+}
+
 /// An entry discarded here that the ERP may hold all the same (a refusal
 /// half-way can leave a draft there), as the outbox page lists it.
 #[derive(Clone, Debug, Serialize, TS)]

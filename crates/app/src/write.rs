@@ -4,19 +4,18 @@
 //! woken to send it.
 
 use crate::wire::{
-    CreditCheck, LineForm, LinePreview, RequestForm, SaleForm, SalePreview, Saved, StockCheck,
+    CreditCheck, DiscardedEntries, EntryChecks, LineForm, LinePreview, RequestForm, SaleForm,
+    SalePreview, Saved, StockCheck,
 };
 use crate::{App, AppError};
 use chrono::Utc;
+use fieldbook_core::promise::Remaining;
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{DraftLine, ErpId, SaleDraft, SaleKind};
-use fieldbook_store::{EntryPayload, EntryState, Store};
+use fieldbook_core::{CURRENCY_DIGITS, DraftLine, ErpId, SaleDraft, SaleKind, SaleRef};
+use fieldbook_store::{EntryPayload, EntryState, Store, StoreError};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
-
-/// Decimals of the money the ERP keeps (CNY, USD, EUR: cents).
-pub const CURRENCY_DIGITS: u32 = 2;
 
 impl App {
     /// The editor's live figures for a draft, saved or not: line amounts,
@@ -60,6 +59,37 @@ impl App {
         Ok(Saved { entry })
     }
 
+    /// A quote or order waiting in the outbox as the editor fills it in,
+    /// to change and save again with [`App::save_sale`].
+    pub fn sale_form(&self, seq: i64) -> Result<SaleForm, AppError> {
+        self.with_store(|store| {
+            let entry = store
+                .outbox_entry(seq)?
+                .ok_or_else(|| AppError::no_entry(seq))?;
+            match &entry.payload {
+                EntryPayload::Sale(draft) => Ok(sale_form(draft)),
+                EntryPayload::QuoteToOrder(_) => Err(AppError::new(
+                    "errors.outbox.not_a_sale",
+                    format!(
+                        "outbox entry {seq} turns a quote into an order and has nothing to edit: edit the quote itself"
+                    ),
+                )),
+                EntryPayload::NewCustomer(_)
+                | EntryPayload::CustomerEdit(_)
+                | EntryPayload::Request(_) => Err(AppError::new(
+                    "errors.outbox.not_a_sale",
+                    format!("outbox entry {seq} is not a quote or order"),
+                )),
+            }
+        })
+    }
+
+    /// What an outbox entry takes from its customer's credit and from
+    /// stock, after everything else not yet accepted by the ERP.
+    pub fn entry_checks(&self, seq: i64) -> Result<EntryChecks, AppError> {
+        self.with_store(|store| entry_checks(store, seq))
+    }
+
     /// Files an after-sales request offline.
     pub fn save_request(&self, form: &RequestForm) -> Result<Saved, AppError> {
         let draft = RequestDraft {
@@ -82,7 +112,7 @@ impl App {
         self.with_store(|store| {
             let entry = store
                 .outbox_entry(seq)?
-                .ok_or_else(|| AppError::not_found("entry", seq))?;
+                .ok_or_else(|| AppError::no_entry(seq))?;
             // A pending entry goes by itself; retrying one whose last
             // sending got no answer would forget that it may be in the ERP.
             if entry.state != EntryState::Rejected {
@@ -98,14 +128,22 @@ impl App {
     }
 
     /// Drops an entry the ERP has not accepted, with what waits on it and
-    /// what it wrote in the cache. Returns how many entries went.
-    pub fn discard(&self, seq: i64) -> Result<usize, AppError> {
+    /// what it wrote in the cache. An entry this build cannot read exists
+    /// all the same: it can be discarded (everything else refuses it,
+    /// saying why).
+    pub fn discard(&self, seq: i64) -> Result<DiscardedEntries, AppError> {
         let _no_sync = self.no_sync_running()?;
         self.with_store(|store| {
-            store
-                .outbox_entry(seq)?
-                .ok_or_else(|| AppError::not_found("entry", seq))?;
-            Ok(store.discard(seq, Utc::now())?.entries)
+            match store.outbox_entry(seq) {
+                Ok(Some(_)) | Err(StoreError::UnreadableEntry { .. }) => {}
+                Ok(None) => return Err(AppError::no_entry(seq)),
+                Err(error) => return Err(error.into()),
+            }
+            let discarded = store.discard(seq, Utc::now())?;
+            Ok(DiscardedEntries {
+                entries: discarded.entries,
+                ever_sent: discarded.ever_sent,
+            })
         })
     }
 }
@@ -291,81 +329,32 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
     let is_order = form.kind == "order";
 
     let customer = store.customer(&form.customer_id.to_string())?;
-    let credit = match customer.as_ref().and_then(|view| view.credit.as_ref()) {
-        None => None,
-        Some(credit) => match credit.value.available() {
-            None => None,
-            Some(available) => {
-                let unsent = store.unsent_sales_total(form.customer_id, CURRENCY_DIGITS)?
-                    - old_order.map_or(Decimal::ZERO, |draft| {
-                        draft.estimated_total(CURRENCY_DIGITS)
-                    });
-                // A quote commits nothing, in the ERP as here.
-                let this_draft = if is_order {
-                    estimated_total
-                } else {
-                    Decimal::ZERO
-                };
-                let left = available - unsent - this_draft;
-                Some(CreditCheck {
-                    currency: credit.value.currency.clone(),
-                    available,
-                    unsent,
-                    this_draft,
-                    left,
-                    over: left < Decimal::ZERO,
-                    synced_at: credit.synced_at,
-                })
-            }
+    // A quote commits nothing, in the ERP as here.
+    let credit = credit_check(
+        store,
+        form.customer_id,
+        old_order.map_or(Decimal::ZERO, |draft| {
+            draft.estimated_total(CURRENCY_DIGITS)
+        }),
+        if is_order {
+            estimated_total
+        } else {
+            Decimal::ZERO
         },
-    };
-
-    let warehouse = warehouse(store, form)?;
-    let mut stock = Vec::new();
-    if let Some(warehouse) = warehouse {
-        let mut wanted: BTreeMap<ErpId, Decimal> = BTreeMap::new();
-        for line in &parsed {
-            *wanted.entry(line.product_id).or_default() += line.quantity;
-        }
-        for (product_id, quantity) in wanted {
-            let Some(product) = store.product(&product_id.to_string())? else {
-                continue;
-            };
-            let Some(row) = product
-                .stock
-                .iter()
-                .find(|row| row.warehouse_id == warehouse)
-            else {
-                continue;
-            };
-            let old_quantity: Decimal = old_order
+    )?;
+    let stock = match warehouse(store, form)? {
+        None => Vec::new(),
+        Some(warehouse) => stock_checks(
+            store,
+            warehouse,
+            &quantities(&parsed),
+            &old_order
                 .filter(|draft| draft.warehouse_id == Some(warehouse))
-                .map(|draft| {
-                    draft
-                        .lines
-                        .iter()
-                        .filter(|line| line.product_id == product_id)
-                        .map(|line| line.quantity)
-                        .sum()
-                })
-                .unwrap_or_default();
-            let unsent = store.unsent_quantity(product_id, warehouse)? - old_quantity;
-            let this_draft = if is_order { quantity } else { Decimal::ZERO };
-            let left = row.level.forecast - unsent - this_draft;
-            stock.push(StockCheck {
-                product_id,
-                code: product.product.value.code.clone(),
-                name: product.product.value.name.clone(),
-                warehouse: row.warehouse.clone(),
-                forecast: row.level.forecast,
-                unsent,
-                this_draft,
-                left,
-                over: left < Decimal::ZERO,
-                synced_at: row.synced_at,
-            });
-        }
-    }
+                .map(|draft| quantities(&draft.lines))
+                .unwrap_or_default(),
+            is_order,
+        )?,
+    };
     Ok(SalePreview {
         lines,
         estimated_total,
@@ -382,4 +371,144 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
         stock,
         problem,
     })
+}
+
+/// Each product's quantity over some lines.
+fn quantities(lines: &[DraftLine]) -> BTreeMap<ErpId, Decimal> {
+    let mut wanted: BTreeMap<ErpId, Decimal> = BTreeMap::new();
+    for line in lines {
+        *wanted.entry(line.product_id).or_default() += line.quantity;
+    }
+    wanted
+}
+
+/// The customer's credit left after every order not yet accepted and this
+/// draft (`this_draft`), when the cache knows their limit. `counted` is
+/// this draft's share the outbox already holds (an entry being edited, a
+/// quote on its way to become an order), not to be counted twice.
+fn credit_check(
+    store: &Store,
+    customer_id: ErpId,
+    counted: Decimal,
+    this_draft: Decimal,
+) -> Result<Option<CreditCheck>, AppError> {
+    let Some(customer) = store.customer(&customer_id.to_string())? else {
+        return Ok(None);
+    };
+    let Some(credit) = customer.credit.as_ref() else {
+        return Ok(None);
+    };
+    let Some(available) = credit.value.available() else {
+        return Ok(None);
+    };
+    let unsent = store.unsent_sales_total(customer_id, CURRENCY_DIGITS)? - counted;
+    let remaining = Remaining::after(available, unsent, this_draft);
+    Ok(Some(CreditCheck {
+        currency: credit.value.currency.clone(),
+        available: remaining.available,
+        unsent: remaining.unsent,
+        this_draft: remaining.this_draft,
+        left: remaining.left,
+        over: remaining.over,
+        synced_at: credit.synced_at,
+    }))
+}
+
+/// Stock left to promise in `warehouse` for each product `wanted`, after
+/// every order not yet accepted and this draft (when it is an order).
+/// `counted` is what the outbox already holds of this draft.
+fn stock_checks(
+    store: &Store,
+    warehouse: ErpId,
+    wanted: &BTreeMap<ErpId, Decimal>,
+    counted: &BTreeMap<ErpId, Decimal>,
+    is_order: bool,
+) -> Result<Vec<StockCheck>, AppError> {
+    let mut stock = Vec::new();
+    for (&product_id, &quantity) in wanted {
+        let Some(product) = store.product(&product_id.to_string())? else {
+            continue;
+        };
+        let Some(row) = product
+            .stock
+            .iter()
+            .find(|row| row.warehouse_id == warehouse)
+        else {
+            continue;
+        };
+        let unsent = store.unsent_quantity(product_id, warehouse)?
+            - counted.get(&product_id).copied().unwrap_or_default();
+        let this_draft = if is_order { quantity } else { Decimal::ZERO };
+        let remaining = Remaining::after(row.level.forecast, unsent, this_draft);
+        stock.push(StockCheck {
+            product_id,
+            code: product.product.value.code.clone(),
+            name: product.product.value.name.clone(),
+            warehouse: row.warehouse.clone(),
+            forecast: remaining.available,
+            unsent: remaining.unsent,
+            this_draft: remaining.this_draft,
+            left: remaining.left,
+            over: remaining.over,
+            synced_at: row.synced_at,
+        });
+    }
+    Ok(stock)
+}
+
+/// What an outbox entry takes from credit and stock, after everything else
+/// not yet accepted: a quote or order as the editor previews it; a quote
+/// on its way to become an order as the order it becomes.
+fn entry_checks(store: &Store, seq: i64) -> Result<EntryChecks, AppError> {
+    let entry = store
+        .outbox_entry(seq)?
+        .ok_or_else(|| AppError::no_entry(seq))?;
+    match &entry.payload {
+        EntryPayload::Sale(draft) => {
+            let preview = preview(store, &sale_form(draft), Some(seq))?;
+            Ok(EntryChecks {
+                credit: preview.credit,
+                stock: preview.stock,
+            })
+        }
+        EntryPayload::QuoteToOrder(change) => {
+            let credit = credit_check(
+                store,
+                change.customer_id,
+                change.estimated_total,
+                change.estimated_total,
+            )?;
+            // The lines of a quote written here are known; those of one
+            // the ERP holds are counted by its forecast once confirmed.
+            let quote = match &change.sale {
+                SaleRef::Entry(uuid) => store
+                    .outbox()?
+                    .into_iter()
+                    .find(|other| other.uuid == *uuid)
+                    .and_then(|quote| match quote.payload {
+                        EntryPayload::Sale(draft) => Some(draft),
+                        _ => None,
+                    }),
+                SaleRef::Erp(_) => None,
+            };
+            let stock = match quote {
+                Some(SaleDraft {
+                    warehouse_id: Some(warehouse),
+                    lines,
+                    ..
+                }) => {
+                    let wanted = quantities(&lines);
+                    stock_checks(store, warehouse, &wanted, &wanted, true)?
+                }
+                _ => Vec::new(),
+            };
+            Ok(EntryChecks { credit, stock })
+        }
+        EntryPayload::NewCustomer(_) | EntryPayload::CustomerEdit(_) | EntryPayload::Request(_) => {
+            Ok(EntryChecks {
+                credit: None,
+                stock: Vec::new(),
+            })
+        }
+    }
 }

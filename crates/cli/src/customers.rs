@@ -1,15 +1,12 @@
 //! `fieldbook customer new|edit`: customer changes written offline. Flags
-//! (or a JSON file for a new customer) become fieldbook-core's drafts; the
-//! cache checks them against what it holds and keeps them in the outbox.
+//! (or a JSON file for a new customer) become the application layer's
+//! forms; it checks them against the cache and keeps them in the outbox.
 
 use crate::output::print_json;
-use crate::write::FormError;
+use fieldbook_app::{AppError, wire};
 use fieldbook_core::ErpId;
-use fieldbook_core::customers::{
-    AddressDraft, ContactDraft, CustomerDraft, CustomerEdit, EditField, FieldEdit,
-};
-use fieldbook_store::{CustomerView, Store};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A new customer as typed; the shape of a `customer new --from` file.
@@ -55,10 +52,10 @@ pub struct ContactForm {
 
 impl AddressForm {
     /// `STREET|CITY[|POSTAL_CODE[|COUNTRY]]`, as `--address` takes it.
-    pub fn parse(flag: &str, text: &str) -> Result<AddressForm, FormError> {
+    pub fn parse(flag: &str, text: &str) -> Result<AddressForm, AppError> {
         let parts: Vec<&str> = text.split('|').map(str::trim).collect();
         if parts.len() < 2 || parts.len() > 4 {
-            return Err(FormError::Bad(format!(
+            return Err(AppError::invalid(format!(
                 "{flag} {text:?}: write STREET|CITY[|POSTAL_CODE[|COUNTRY]], e.g. \"科技园 1号|深圳|518000|CN\""
             )));
         }
@@ -78,9 +75,8 @@ impl AddressForm {
         })
     }
 
-    fn draft(&self) -> AddressDraft {
-        AddressDraft {
-            uuid: new_uuid(),
+    fn wire(&self) -> wire::AddressForm {
+        wire::AddressForm {
             street: self.street.clone(),
             postal_code: self.postal_code.clone(),
             city: self.city.clone(),
@@ -91,20 +87,19 @@ impl AddressForm {
     }
 }
 
-fn new_uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-fn contact(kind: &str, value: &str) -> ContactDraft {
-    ContactDraft {
-        uuid: new_uuid(),
+fn contact(kind: &str, value: &str) -> wire::ContactForm {
+    wire::ContactForm {
         kind: kind.into(),
-        value: value.trim().into(),
+        value: value.into(),
     }
 }
 
 /// Contacts from `--phone`, `--mobile` and `--email` flags, in that order.
-pub fn contacts(phones: &[String], mobiles: &[String], emails: &[String]) -> Vec<ContactDraft> {
+pub fn contacts(
+    phones: &[String],
+    mobiles: &[String],
+    emails: &[String],
+) -> Vec<wire::ContactForm> {
     phones
         .iter()
         .map(|value| contact("phone", value))
@@ -114,11 +109,11 @@ pub fn contacts(phones: &[String], mobiles: &[String], emails: &[String]) -> Vec
 }
 
 /// Reads a `customer new --from` file.
-pub fn read_form(path: &Path) -> Result<CustomerForm, FormError> {
+pub fn read_form(path: &Path) -> Result<CustomerForm, AppError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|error| FormError::Bad(format!("cannot read {}: {error}", path.display())))?;
+        .map_err(|error| AppError::invalid(format!("cannot read {}: {error}", path.display())))?;
     serde_json::from_str(&text).map_err(|error| {
-        FormError::Bad(format!(
+        AppError::invalid(format!(
             "{} is not a valid customer ({error}); see \"Customers\" in the README for its shape",
             path.display()
         ))
@@ -126,20 +121,19 @@ pub fn read_form(path: &Path) -> Result<CustomerForm, FormError> {
 }
 
 impl CustomerForm {
-    pub fn draft(&self) -> Result<CustomerDraft, FormError> {
-        let draft = CustomerDraft {
-            name: self.name.trim().to_owned(),
-            addresses: self.addresses.iter().map(AddressForm::draft).collect(),
+    /// The form the application layer takes, with contacts given by flags
+    /// added after the file's.
+    pub fn wire(&self, more_contacts: Vec<wire::ContactForm>) -> wire::CustomerForm {
+        wire::CustomerForm {
+            name: self.name.clone(),
+            addresses: self.addresses.iter().map(AddressForm::wire).collect(),
             contacts: self
                 .contacts
                 .iter()
                 .map(|form| contact(&form.kind, &form.value))
+                .chain(more_contacts)
                 .collect(),
-        };
-        draft
-            .validate()
-            .map_err(|error| FormError::Bad(error.to_string()))?;
-        Ok(draft)
+        }
     }
 }
 
@@ -154,109 +148,71 @@ pub struct EditForm {
     pub postal_codes: Vec<String>,
     pub cities: Vec<String>,
     pub add_addresses: Vec<String>,
-    pub add_contacts: Vec<ContactDraft>,
+    pub add_contacts: Vec<wire::ContactForm>,
 }
 
-/// Turns an edit form into a customer edit, each field's `base` the value
-/// the cache holds now.
-pub fn edit(view: &CustomerView, form: &EditForm) -> Result<CustomerEdit, FormError> {
-    let customer = &view.customer.value;
-    let mut fields = Vec::new();
-    if let Some(name) = &form.name {
-        fields.push(FieldEdit {
-            field: EditField::CustomerName,
-            base: Some(customer.name.clone()),
-            value: Some(name.trim().to_owned()),
-        });
-    }
-    for text in &form.contacts {
-        let (id, value) = id_value("--contact", text)?;
-        let contact = view
+impl EditForm {
+    /// The changes as the application layer takes them: it works out what
+    /// differs from the cache and checks it.
+    pub fn wire(&self, customer_id: ErpId) -> Result<wire::CustomerEditForm, AppError> {
+        let contacts = self
             .contacts
             .iter()
-            .find(|contact| contact.erp_id == id)
-            .ok_or_else(|| not_theirs("contact", id, view))?;
-        fieldbook_core::customers::validate_contact(1, &contact.kind, &value).map_err(|error| {
-            FormError::Bad(format!(
-                "--contact {text:?}: {}",
-                error.to_string().trim_start_matches("contact 1: ")
-            ))
-        })?;
-        fields.push(FieldEdit {
-            field: EditField::ContactValue { contact_id: id },
-            base: Some(contact.value.clone()),
-            value: Some(value),
-        });
-    }
-    type Field = fn(ErpId) -> EditField;
-    let address_flags: [(&str, &[String], Field); 3] = [
-        ("--street", &form.streets, |id| EditField::AddressStreet {
-            address_id: id,
-        }),
-        ("--postal-code", &form.postal_codes, |id| {
-            EditField::AddressPostalCode { address_id: id }
-        }),
-        ("--city", &form.cities, |id| EditField::AddressCity {
-            address_id: id,
-        }),
-    ];
-    for (flag, texts, field) in address_flags {
-        for text in texts {
-            let (id, value) = id_value(flag, text)?;
-            let address = view
-                .addresses
-                .iter()
-                .find(|address| address.erp_id == id)
-                .ok_or_else(|| not_theirs("address", id, view))?;
-            let base = match flag {
-                "--street" => address.street.clone(),
-                "--postal-code" => address.postal_code.clone(),
-                _ => address.city.clone(),
-            };
-            fields.push(FieldEdit {
-                field: field(id),
-                base,
-                value: Some(value).filter(|value| !value.is_empty()),
-            });
+            .map(|text| {
+                id_value("--contact", text)
+                    .map(|(contact_id, value)| wire::ContactChange { contact_id, value })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // One change per address, whichever of its fields were given.
+        let mut addresses: BTreeMap<ErpId, wire::AddressChange> = BTreeMap::new();
+        for (flag, texts) in [
+            ("--street", &self.streets),
+            ("--postal-code", &self.postal_codes),
+            ("--city", &self.cities),
+        ] {
+            for text in texts {
+                let (address_id, value) = id_value(flag, text)?;
+                let change = addresses
+                    .entry(address_id)
+                    .or_insert_with(|| wire::AddressChange {
+                        address_id,
+                        street: None,
+                        postal_code: None,
+                        city: None,
+                    });
+                let field = match flag {
+                    "--street" => &mut change.street,
+                    "--postal-code" => &mut change.postal_code,
+                    _ => &mut change.city,
+                };
+                *field = Some(value);
+            }
         }
+        let new_addresses = self
+            .add_addresses
+            .iter()
+            .map(|text| AddressForm::parse("--add-address", text).map(|form| form.wire()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(wire::CustomerEditForm {
+            customer_id,
+            name: self.name.clone(),
+            contacts,
+            addresses: addresses.into_values().collect(),
+            new_addresses,
+            new_contacts: self.add_contacts.clone(),
+        })
     }
-    let new_addresses = form
-        .add_addresses
-        .iter()
-        .map(|text| AddressForm::parse("--add-address", text).map(|form| form.draft()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let edit = CustomerEdit {
-        customer_id: customer.erp_id,
-        fields,
-        new_addresses,
-        new_contacts: form.add_contacts.clone(),
-    };
-    edit.validate()
-        .map_err(|error| FormError::Bad(error.to_string()))?;
-    Ok(edit)
 }
 
-fn id_value(flag: &str, text: &str) -> Result<(ErpId, String), FormError> {
+fn id_value(flag: &str, text: &str) -> Result<(ErpId, String), AppError> {
     let bad = || {
-        FormError::Bad(format!(
+        AppError::invalid(format!(
             "{flag} {text:?}: write ID=VALUE, with the id from `fieldbook customer CODE`, e.g. {flag} 12=+86 755 2878 0808"
         ))
     };
     let (id, value) = text.split_once('=').ok_or_else(bad)?;
     let id = id.trim().parse::<ErpId>().map_err(|_| bad())?;
     Ok((id, value.trim().to_owned()))
-}
-
-fn not_theirs(what: &str, id: ErpId, view: &CustomerView) -> FormError {
-    let code = view
-        .customer
-        .value
-        .code
-        .clone()
-        .unwrap_or_else(|| view.customer.value.erp_id.to_string());
-    FormError::NotFound(format!(
-        "{code} has no {what} {id}: see `fieldbook customer {code}` for the ids"
-    ))
 }
 
 #[derive(Serialize)]
@@ -269,16 +225,12 @@ struct SavedJson<'a> {
 
 /// Says what was saved and what happens next.
 pub fn saved(
-    store: &Store,
     seq: i64,
     customer_id: ErpId,
+    code: Option<&str>,
     new: bool,
     json: bool,
 ) -> anyhow::Result<()> {
-    let view = store.customer(&customer_id.to_string())?;
-    let code = view
-        .as_ref()
-        .and_then(|view| view.customer.value.code.as_deref());
     if json {
         return print_json(&SavedJson {
             entry: seq,

@@ -10,6 +10,7 @@ mod write;
 use anyhow::Context;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
+use fieldbook_app::{App, AppError, CACHE_KEY_SECRET, ErrorKind, PASSWORD_SECRET, Secrets, wire};
 use fieldbook_core::SaleKind;
 use fieldbook_erp::ErpError;
 use fieldbook_erp::tryton::{Tryton, TrytonConfig};
@@ -358,6 +359,9 @@ fn main() -> ExitCode {
 
 fn exit_code(error: &anyhow::Error) -> Exit {
     for cause in error.chain() {
+        if let Some(error) = cause.downcast_ref::<AppError>() {
+            return kind_exit(error.kind);
+        }
         if let Some(error) = cause.downcast_ref::<ErpError>() {
             return erp_exit(error);
         }
@@ -378,6 +382,18 @@ fn exit_code(error: &anyhow::Error) -> Exit {
         }
     }
     Exit::Failure
+}
+
+fn kind_exit(kind: ErrorKind) -> Exit {
+    match kind {
+        ErrorKind::Input => Exit::BadInput,
+        ErrorKind::NotFound => Exit::NotFound,
+        ErrorKind::ErpUnavailable => Exit::ErpUnavailable,
+        ErrorKind::ErpRefused => Exit::ErpRefused,
+        ErrorKind::NotPermitted => Exit::NotPermitted,
+        ErrorKind::Cache => Exit::Cache,
+        ErrorKind::System => Exit::Failure,
+    }
 }
 
 fn erp_exit(error: &ErpError) -> Exit {
@@ -432,7 +448,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Customer {
             action: Some(action),
             ..
-        } => customer_change(&cache_path, action),
+        } => customer_change(&app(&data_dir)?, action),
         Command::Customer {
             action: None,
             code: None,
@@ -458,7 +474,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         } => sale(&data_dir, &cache_path, SaleKind::Quote, action),
         Command::Quote {
             action: QuoteAction::Send { quote, json },
-        } => send_quote(&cache_path, &quote, json),
+        } => send_quote(&app(&data_dir)?, &quote, json),
         Command::Order { action } => sale(&data_dir, &cache_path, SaleKind::Order, action),
         Command::Request {
             action:
@@ -470,7 +486,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
                     json,
                 },
         } => new_request(
-            &cache_path,
+            &app(&data_dir)?,
             &customer,
             description,
             order.as_deref(),
@@ -478,33 +494,26 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             json,
         ),
         Command::Outbox { action } => {
-            let mut store = open(&cache_path)?;
             let now = Utc::now();
-            let action = action.unwrap_or(OutboxAction::List { json: false });
-            // An entry this build cannot read exists all the same: it can
-            // be discarded (and is refused, saying why, by everything else).
-            let exists = |entry: i64| match store.outbox_entry(entry) {
-                Ok(found) => Ok(found.is_some()),
-                Err(StoreError::UnreadableEntry { .. }) => Ok(true),
-                Err(error) => Err(error),
-            };
-            if let OutboxAction::Retry { entry } | OutboxAction::Discard { entry } = action
-                && !exists(entry)?
-            {
-                eprintln!("error: no outbox entry {entry}: see `fieldbook outbox list`");
-                return Ok(Exit::NotFound);
-            }
-            match action {
-                OutboxAction::List { json } => write::outbox(&store, &store.outbox()?, now, json)?,
-                OutboxAction::Show { entry, json } => return show_entry(&store, entry, json),
+            match action.unwrap_or(OutboxAction::List { json: false }) {
+                OutboxAction::List { json } => {
+                    let store = open(&cache_path)?;
+                    write::outbox(&store, &store.outbox()?, now, json)?;
+                }
+                OutboxAction::Show { entry, json } => {
+                    return show_entry(&open(&cache_path)?, entry, json);
+                }
                 OutboxAction::Retry { entry } => {
-                    let _lock = sending_lock(&data_dir, &cache_path)?;
-                    store.retry(entry, now)?;
+                    if let Err(error) = app(&data_dir)?.retry(entry) {
+                        return refused(error, "nothing was changed");
+                    }
                     println!("Entry {entry} will be sent again with the next `fieldbook sync`.");
                 }
                 OutboxAction::Discard { entry } => {
-                    let _lock = sending_lock(&data_dir, &cache_path)?;
-                    let discarded = store.discard(entry, now)?;
+                    let discarded = match app(&data_dir)?.discard(entry) {
+                        Ok(discarded) => discarded,
+                        Err(error) => return refused(error, "nothing was discarded"),
+                    };
                     let removed = discarded.entries;
                     let plural = if removed == 1 { "y" } else { "ies" };
                     if discarded.ever_sent == 0 {
@@ -559,15 +568,12 @@ fn sale(
     kind: SaleKind,
     action: SaleAction,
 ) -> anyhow::Result<Exit> {
-    let mut store = open(cache_path)?;
     let args = match action {
-        SaleAction::Show { entry, json } => return show_entry(&store, entry, json),
-        SaleAction::Edit(args) => {
-            let _lock = sending_lock(data_dir, cache_path)?;
-            return edit_sale(&mut store, kind, args);
-        }
+        SaleAction::Show { entry, json } => return show_entry(&open(cache_path)?, entry, json),
+        SaleAction::Edit(args) => return edit_sale(&app(data_dir)?, kind, args),
         SaleAction::New(args) => args,
     };
+    let app = app(data_dir)?;
     let form = match &args.from {
         Some(path) => write::read_form(path),
         None => args
@@ -586,100 +592,72 @@ fn sale(
                 note: args.fields.note.clone(),
             }),
     };
-    let draft = match form.and_then(|form| write::draft(&store, kind, &form)) {
-        Ok(draft) => draft,
-        Err(error) => return refused(error, "nothing was saved"),
-    };
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let seq = match store
-        .add_sale(&uuid, &draft, None, Utc::now())
-        .map_err(write::FormError::from)
-    {
-        Ok(seq) => seq,
-        Err(error) => return refused(error, "nothing was saved"),
-    };
-    let entry = store
-        .outbox_entry(seq)?
+    let saved = form
+        .and_then(|form| write::wire_form(&app, kind, &form))
+        .and_then(|form| app.save_sale(&form, None));
+    match saved {
+        Ok(saved) => sale_saved(&app, saved.entry, args.json),
+        Err(error) => refused(error, "nothing was saved"),
+    }
+}
+
+/// Says what a `new` or `edit` saved, with what it takes from credit and
+/// stock.
+fn sale_saved(app: &App, seq: i64, json: bool) -> anyhow::Result<Exit> {
+    let entry = app
+        .read(|store| store.outbox_entry(seq))?
         .context("the entry just saved is gone")?;
-    let checks = write::checks(&store, &draft, Utc::now())?;
-    write::saved(&entry, &draft, &checks, args.json)?;
+    let fieldbook_store::EntryPayload::Sale(draft) = &entry.payload else {
+        anyhow::bail!("outbox entry {seq} just saved is not a quote or order");
+    };
+    let checks = write::Checks::say(&app.entry_checks(seq)?, Utc::now());
+    write::saved(&entry, draft, &checks, json)?;
     Ok(Exit::Ok)
 }
 
 /// `quote edit` and `order edit`.
-fn edit_sale(store: &mut Store, kind: SaleKind, args: EditArgs) -> anyhow::Result<Exit> {
-    let Some(entry) = store.outbox_entry(args.entry)? else {
-        eprintln!(
-            "error: no outbox entry {}: see `fieldbook outbox list`",
-            args.entry
-        );
-        return Ok(Exit::NotFound);
+fn edit_sale(app: &App, kind: SaleKind, args: EditArgs) -> anyhow::Result<Exit> {
+    let edits = write::Edits {
+        lines: Vec::new(),
+        invoice_address: args.fields.invoice_address,
+        shipment_address: args.fields.shipment_address,
+        warehouse: args.fields.warehouse.clone(),
+        requested_date: args.fields.date,
+        reference: args.fields.reference.clone(),
+        note: args.fields.note.clone(),
     };
-    let old = match &entry.payload {
-        fieldbook_store::EntryPayload::Sale(draft) => draft.clone(),
-        fieldbook_store::EntryPayload::QuoteToOrder(_) => {
-            eprintln!(
-                "error: outbox entry {} turns a quote into an order and has nothing to edit: edit the quote itself",
-                entry.seq
-            );
-            return Ok(Exit::BadInput);
-        }
-        fieldbook_store::EntryPayload::NewCustomer(_)
-        | fieldbook_store::EntryPayload::CustomerEdit(_)
-        | fieldbook_store::EntryPayload::Request(_) => {
-            eprintln!("error: outbox entry {} is not a quote or order", entry.seq);
-            return Ok(Exit::BadInput);
-        }
-    };
-    let draft = match &args.from {
-        Some(path) => write::read_form(path).and_then(|form| write::draft(store, kind, &form)),
+    let form = match &args.from {
+        Some(path) => write::read_form(path).and_then(|form| write::wire_form(app, kind, &form)),
         None => args
             .lines
             .iter()
             .map(|line| write::LineForm::parse(line))
             .collect::<Result<Vec<_>, _>>()
             .and_then(|lines| {
-                let edits = write::Edits {
-                    lines,
-                    invoice_address: args.fields.invoice_address,
-                    shipment_address: args.fields.shipment_address,
-                    warehouse: args.fields.warehouse.clone(),
-                    requested_date: args.fields.date,
-                    reference: args.fields.reference.clone(),
-                    note: args.fields.note.clone(),
-                };
+                let edits = write::Edits { lines, ..edits };
                 if edits.is_empty() {
-                    return Err(write::FormError::Bad(
-                        "nothing to change: give the fields to change (e.g. --line P-TEA:5), or --from FILE".into(),
+                    return Err(AppError::invalid(
+                        "nothing to change: give the fields to change (e.g. --line P-TEA:5), or --from FILE",
                     ));
                 }
-                write::edited(store, &old, &edits).map(|mut draft| {
-                    draft.kind = kind;
-                    draft
-                })
+                let mut form = edits.apply(app, app.sale_form(args.entry)?)?;
+                form.kind = match kind {
+                    SaleKind::Quote => "quote",
+                    SaleKind::Order => "order",
+                }
+                .to_owned();
+                Ok(form)
             }),
     };
-    let draft = match draft {
-        Ok(draft) => draft,
-        Err(error) => return refused(error, "the entry is unchanged"),
-    };
-    if let Err(error) = store.replace_sale(entry.seq, &draft, Utc::now()) {
-        return refused(error.into(), "the entry is unchanged");
+    match form.and_then(|form| app.save_sale(&form, Some(args.entry))) {
+        Ok(saved) => sale_saved(app, saved.entry, args.json),
+        Err(error) => refused(error, "the entry is unchanged"),
     }
-    let entry = store
-        .outbox_entry(entry.seq)?
-        .context("the entry just edited is gone")?;
-    let checks = write::checks(store, &draft, Utc::now())?;
-    write::saved(&entry, &draft, &checks, args.json)?;
-    Ok(Exit::Ok)
 }
 
 /// `customer new` and `customer edit`.
-fn customer_change(cache_path: &Path, action: CustomerAction) -> anyhow::Result<Exit> {
-    let mut store = open(cache_path)?;
-    let refused = |error| refused(error, "nothing was saved");
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let (saved, json, new) = match action {
+fn customer_change(app: &App, action: CustomerAction) -> anyhow::Result<Exit> {
+    match action {
         CustomerAction::New {
             name,
             addresses,
@@ -701,25 +679,22 @@ fn customer_change(cache_path: &Path, action: CustomerAction) -> anyhow::Result<
                         contacts: Vec::new(),
                     }),
             };
-            let draft = match form.and_then(|form| form.draft()) {
-                Ok(mut draft) => {
-                    draft
-                        .contacts
-                        .extend(customers::contacts(&phones, &mobiles, &emails));
-                    if let Err(error) = draft.validate() {
-                        return refused(write::FormError::Bad(error.to_string()));
-                    }
-                    draft
+            let saved = form.and_then(|form| {
+                app.new_customer(&form.wire(customers::contacts(&phones, &mobiles, &emails)))
+            });
+            match saved {
+                Ok(saved) => {
+                    customers::saved(
+                        saved.entry,
+                        saved.customer_id,
+                        Some(&saved.code),
+                        true,
+                        json,
+                    )?;
+                    Ok(Exit::Ok)
                 }
-                Err(error) => return refused(error),
-            };
-            (
-                store
-                    .add_customer(&uuid, &draft, Utc::now())
-                    .map(|new| (new.seq, new.customer_id)),
-                json,
-                true,
-            )
+                Err(error) => refused(error, "nothing was saved"),
+            }
         }
         CustomerAction::Edit {
             code,
@@ -734,11 +709,6 @@ fn customer_change(cache_path: &Path, action: CustomerAction) -> anyhow::Result<
             add_emails,
             json,
         } => {
-            let Some(view) = store.customer(&code)? else {
-                return refused(write::FormError::NotFound(format!(
-                    "no customer with code {code:?} in the cache: try `fieldbook search {code}`, or sync"
-                )));
-            };
             let form = customers::EditForm {
                 name,
                 contacts,
@@ -748,82 +718,54 @@ fn customer_change(cache_path: &Path, action: CustomerAction) -> anyhow::Result<
                 add_addresses,
                 add_contacts: customers::contacts(&add_phones, &add_mobiles, &add_emails),
             };
-            let edit = match customers::edit(&view, &form) {
-                Ok(edit) => edit,
-                Err(error) => return refused(error),
-            };
-            (
-                store
-                    .edit_customer(&uuid, &edit, Utc::now())
-                    .map(|seq| (seq, edit.customer_id)),
-                json,
-                false,
-            )
+            let saved = app.customer_id(&code).and_then(|customer_id| {
+                let saved = app.edit_customer(&form.wire(customer_id)?)?;
+                Ok((saved.entry, customer_id))
+            });
+            match saved {
+                Ok((seq, customer_id)) => {
+                    let view = app.read(|store| store.customer(&customer_id.to_string()))?;
+                    let code = view
+                        .as_ref()
+                        .and_then(|view| view.customer.value.code.as_deref());
+                    customers::saved(seq, customer_id, code, false, json)?;
+                    Ok(Exit::Ok)
+                }
+                Err(error) => refused(error, "nothing was saved"),
+            }
         }
-    };
-    let (seq, customer_id) = match saved {
-        Ok(saved) => saved,
-        Err(error) => return refused(error.into()),
-    };
-    customers::saved(&store, seq, customer_id, new, json)?;
-    Ok(Exit::Ok)
+    }
 }
 
 /// `request new`.
 fn new_request(
-    cache_path: &Path,
+    app: &App,
     customer: &str,
     description: String,
     order: Option<&str>,
     invoice: Option<&str>,
     json: bool,
 ) -> anyhow::Result<Exit> {
-    let mut store = open(cache_path)?;
-    let not_found =
-        |message: String| refused(write::FormError::NotFound(message), "nothing was saved");
-    let Some(view) = store.customer(customer)? else {
-        return not_found(format!(
-            "no customer with code {customer:?} in the cache: try `fieldbook search {customer}`, or sync"
-        ));
-    };
-    let order_id = match order {
-        None => None,
-        Some(number) => match store.order_by_number(number)? {
-            Some(order) => Some(order.value.erp_id),
-            None => {
-                return not_found(format!(
-                    "no order {number:?} in the cache: `fieldbook customer {customer}` lists the recent ones"
-                ));
-            }
-        },
-    };
-    let invoice_id = match invoice {
-        None => None,
-        Some(number) => match store.invoice_by_number(number)? {
-            Some((id, _)) => Some(id),
-            None => {
-                return not_found(format!(
-                    "no invoice {number:?} in the cache: `fieldbook customer {customer}` lists the open ones"
-                ));
-            }
-        },
-    };
-    let draft = fieldbook_core::requests::RequestDraft {
-        customer_id: view.customer.value.erp_id,
-        description,
-        order_id,
-        invoice_id,
-    };
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let seq = match store
-        .add_request(&uuid, &draft, Utc::now())
-        .map_err(write::FormError::from)
-    {
-        Ok(seq) => seq,
+    let saved = (|| {
+        let form = wire::RequestForm {
+            customer_id: app.customer_id(customer)?,
+            description,
+            order_id: order.map(|number| app.order_id(number)).transpose()?,
+            invoice_id: invoice.map(|number| app.invoice_id(number)).transpose()?,
+        };
+        app.save_request(&form)
+    })();
+    let seq = match saved {
+        Ok(saved) => saved.entry,
         Err(error) => return refused(error, "nothing was saved"),
     };
     if json {
-        output::print_json(&serde_json::json!({"entry": seq, "uuid": uuid, "kind": "request"}))?;
+        let entry = app
+            .read(|store| store.outbox_entry(seq))?
+            .context("the entry just saved is gone")?;
+        output::print_json(
+            &serde_json::json!({"entry": seq, "uuid": entry.uuid, "kind": "request"}),
+        )?;
     } else {
         println!(
             "Saved the after-sales request offline as outbox entry {seq}; it goes to the ERP with the next `fieldbook sync`, and its state shows with the customer."
@@ -833,37 +775,30 @@ fn new_request(
 }
 
 /// `quote send`.
-fn send_quote(cache_path: &Path, quote: &str, json: bool) -> anyhow::Result<Exit> {
-    let mut store = open(cache_path)?;
-    let change = match write::quote_to_order(&store, quote) {
-        Ok(change) => change,
-        Err(error) => return refused(error, "nothing was saved"),
-    };
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let seq = match store
-        .add_quote_to_order(&uuid, &change, Utc::now())
-        .map_err(write::FormError::from)
+fn send_quote(app: &App, quote: &str, json: bool) -> anyhow::Result<Exit> {
+    let seq = match app
+        .quote_named(quote)
+        .and_then(|quote| app.send_quote(&quote))
     {
-        Ok(seq) => seq,
+        Ok(saved) => saved.entry,
         Err(error) => return refused(error, "nothing was saved"),
     };
-    let entry = store
-        .outbox_entry(seq)?
+    let entry = app
+        .read(|store| store.outbox_entry(seq))?
         .context("the entry just saved is gone")?;
-    write::quote_sent(&store, &entry, &change, Utc::now(), json)?;
+    let fieldbook_store::EntryPayload::QuoteToOrder(change) = &entry.payload else {
+        anyhow::bail!("outbox entry {seq} just saved does not turn a quote into an order");
+    };
+    let checks = write::Checks::say(&app.entry_checks(seq)?, Utc::now());
+    write::quote_sent(&entry, change, &checks, json)?;
     Ok(Exit::Ok)
 }
 
-/// Says why a form was refused and what became of it (`outcome`), with
-/// the exit code for the reason.
-fn refused(error: write::FormError, outcome: &str) -> anyhow::Result<Exit> {
-    let code = match &error {
-        write::FormError::Cache(_) => return Err(error.into()),
-        write::FormError::NotFound(_) => Exit::NotFound,
-        write::FormError::Bad(_) => Exit::BadInput,
-    };
+/// Says why the application layer refused, and what became of the change
+/// (`outcome`), with the exit code for the reason.
+fn refused(error: AppError, outcome: &str) -> anyhow::Result<Exit> {
     eprintln!("error: {error}; {outcome}");
-    Ok(code)
+    Ok(kind_exit(error.kind))
 }
 
 fn show_entry(store: &Store, entry: i64, json: bool) -> anyhow::Result<Exit> {
@@ -1002,6 +937,39 @@ async fn sync(
             Exit::NotPermitted
         },
     )
+}
+
+/// The application layer on the cache in `data_dir`, opened with the key
+/// from the environment or a prompt.
+fn app(data_dir: &Path) -> anyhow::Result<App> {
+    let app = App::new(data_dir.to_owned(), std::sync::Arc::new(Prompted));
+    app.open()?;
+    Ok(app)
+}
+
+/// The CLI keeps no secret: each comes from the environment or a prompt,
+/// every time it is needed.
+struct Prompted;
+
+impl Secrets for Prompted {
+    fn get(&self, name: &str) -> Result<Option<String>, AppError> {
+        let asked = match name {
+            CACHE_KEY_SECRET => secret("FIELDBOOK_CACHE_KEY", "Cache passphrase: "),
+            PASSWORD_SECRET => secret("FIELDBOOK_PASSWORD", "ERP password: "),
+            _ => return Ok(None),
+        };
+        asked
+            .map(Some)
+            .map_err(|error| AppError::new("errors.secrets.missing", format!("{error:#}")))
+    }
+
+    fn set(&self, _name: &str, _value: &str) -> Result<(), AppError> {
+        Ok(())
+    }
+
+    fn delete(&self, _name: &str) -> Result<(), AppError> {
+        Ok(())
+    }
 }
 
 fn open(cache_path: &Path) -> anyhow::Result<Store> {

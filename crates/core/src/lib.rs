@@ -15,6 +15,7 @@ mod age;
 pub mod customers;
 mod drafts;
 mod entity;
+pub mod promise;
 mod records;
 pub mod requests;
 
@@ -25,6 +26,10 @@ pub use drafts::{
 };
 pub use entity::{Entity, SyncPart};
 pub use records::*;
+
+/// Decimals of the money the ERP keeps (CNY, USD, EUR: cents), for the
+/// estimates made before the ERP prices a sale.
+pub const CURRENCY_DIGITS: u32 = 2;
 
 /// The id of a record in the ERP.
 pub type ErpId = i64;

@@ -38,6 +38,9 @@ const ERROR_CODES = [
   'errors.not_found.product',
   'errors.not_found.entry',
   'errors.not_found.order',
+  'errors.not_found.warehouse',
+  'errors.not_found.invoice',
+  'errors.not_found.quote',
   'errors.connect.missing',
   'errors.connect.already',
   'errors.erp.unreachable',
@@ -101,7 +104,9 @@ const ERROR_CODES = [
   'errors.outbox.not_refused',
   'errors.outbox.in_flight',
   'errors.outbox.unreadable',
+  'errors.outbox.not_a_sale',
   'errors.secrets.no_password',
+  'errors.secrets.missing',
 ];
 
 /** Values the backend sends in enumerated fields (see the bindings' comments), by message family. */
