@@ -319,6 +319,55 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::{gpu_reachable, notification_body};
+    use std::collections::BTreeSet;
+
+    include!("../commands.rs");
+
+    /// The window's commands are named in four places: commands.rs (which
+    /// build.rs hands to Tauri), the handlers registered in this file, the
+    /// capability that grants them, and ui/src/lib/ipc.ts that calls them.
+    #[test]
+    fn the_handlers_the_capability_and_the_ui_name_the_same_commands() {
+        let commands: BTreeSet<String> = COMMANDS.iter().map(|name| name.to_string()).collect();
+        assert_eq!(commands.len(), COMMANDS.len(), "a command listed twice");
+
+        let source = include_str!("main.rs");
+        let start = source
+            .find("generate_handler![")
+            .expect("main.rs registers its handlers")
+            + "generate_handler![".len();
+        let end = start + source[start..].find(']').expect("the handler list ends");
+        let handlers: BTreeSet<String> = source[start..end]
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            handlers, commands,
+            "generate_handler! in src-tauri/src/main.rs"
+        );
+
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+        let granted: BTreeSet<String> = capability["permissions"]
+            .as_array()
+            .expect("the capability lists permissions")
+            .iter()
+            .filter_map(|permission| permission.as_str()?.strip_prefix("allow-"))
+            .map(|permission| permission.replace('-', "_"))
+            .collect();
+        assert_eq!(granted, commands, "src-tauri/capabilities/default.json");
+
+        // Every call in ipc.ts is `call<Type>('command'`.
+        let ipc = include_str!("../../ui/src/lib/ipc.ts");
+        let called: BTreeSet<String> = ipc
+            .split(">('")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('\'').map(|(name, _)| name.to_owned()))
+            .collect();
+        assert_eq!(called, commands, "ui/src/lib/ipc.ts");
+    }
 
     #[test]
     fn a_notification_body_is_plain_text_to_the_desktop() {

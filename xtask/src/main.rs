@@ -88,10 +88,11 @@ fn run_tests(extra: &[String]) -> anyhow::Result<()> {
     // The window's TypeScript types come from fieldbook-app's tests (ts-rs):
     // make them first, so the front end is checked against the Rust of now.
     run(cargo().args(["test", "--locked", "--quiet", "-p", "fieldbook-app"]))?;
-    // The front end: its own tests, its type check, then the build the
-    // window embeds.
+    // The front end: its own tests, its type check, its linter (ESLint
+    // with the Svelte plugin), then the build the window embeds.
     npm(&["test"])?;
     npm(&["run", "check"])?;
+    npm(&["run", "lint"])?;
     npm(&["run", "build"])?;
     // Clippy over every crate and target (the end-to-end features
     // included), warnings as errors. After the front end's build: the
