@@ -449,7 +449,7 @@ async fn an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back(ba
         ["approved", "done"].contains(&state.as_str().unwrap()),
         "{state}"
     );
-    assert_eq!(approved.value.state, state.as_str().unwrap());
+    assert_eq!(approved.value.state.name(), state.as_str().unwrap());
     assert_eq!(approved.value.order_id, Some(order));
     assert!(
         view.requests.iter().all(|r| r.value.erp_id > 0),

@@ -2,7 +2,7 @@
 //! ERP exactly once, and the ERP's answer comes back to the entry.
 
 use chrono::Utc;
-use fieldbook_core::{DraftLine, Entity, ErpId, SaleDraft, SaleKind};
+use fieldbook_core::{DraftLine, Entity, ErpId, SaleDraft, SaleKind, SaleState};
 use fieldbook_erp::Erp;
 use fieldbook_erp::tryton::{RawSession, Tryton};
 use fieldbook_store::{EntryState, Store};
@@ -744,8 +744,8 @@ async fn a_quote_goes_as_a_quotation_and_later_becomes_an_order_once(backend: Ba
     // The answer lost and the confirmation sent again: no error, no change.
     let again = erp.confirm_sale(&change.sale, None).await.unwrap();
     assert_eq!(
-        (again.erp_id, &again.state),
-        (sales[0].0, &sales_after[0].2)
+        (again.erp_id, again.state.name()),
+        (sales[0].0, sales_after[0].2.as_str())
     );
 
     // A quotation made in the ERP itself, synced to the laptop, is turned
@@ -789,8 +789,8 @@ async fn a_quote_goes_as_a_quotation_and_later_becomes_an_order_once(backend: Ba
         .to_owned();
     let cached = store.order_by_number(&number).unwrap().unwrap();
     assert_eq!(
-        (cached.value.erp_id, cached.value.state.as_str()),
-        (made_in_erp, "quotation")
+        (cached.value.erp_id, cached.value.state),
+        (made_in_erp, SaleState::Quote)
     );
     let change = QuoteToOrder {
         sale: SaleRef::Erp(made_in_erp),
@@ -803,11 +803,12 @@ async fn a_quote_goes_as_a_quotation_and_later_becomes_an_order_once(backend: Ba
         .unwrap();
     let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
     assert_eq!(report.accepted.len(), 1, "{report:?}");
-    assert!(["confirmed", "processing"].contains(&report.accepted[0].1.state.as_str()));
+    assert!([SaleState::Confirmed, SaleState::Processing].contains(&report.accepted[0].1.state));
     sync_with(&erp, &mut store).await.unwrap();
     let cached = store.order_by_number(&number).unwrap().unwrap();
     assert_ne!(
-        cached.value.state, "quotation",
+        cached.value.state,
+        SaleState::Quote,
         "the pull shows the ERP's view"
     );
 }
@@ -1103,6 +1104,6 @@ async fn an_order_costs_the_erp_three_requests_and_a_quote_two_to_confirm() {
     let before = erp.calls();
     let report = push(&*erp, &mut store, NOW, &Utc::now).await.unwrap();
     // Confirmed, as the ERP answers before its own processing runs.
-    assert_eq!(report.accepted[0].1.state, "confirmed");
+    assert_eq!(report.accepted[0].1.state, SaleState::Confirmed);
     assert_eq!(erp.calls() - before, 2);
 }

@@ -223,7 +223,7 @@ impl App {
                     let order = store
                         .order(order_id)?
                         .ok_or_else(|| AppError::not_found("order", order_id))?;
-                    if !["draft", "quotation"].contains(&order.value.state.as_str()) {
+                    if !order.value.state.may_become_order() {
                         return Err(AppError::new(
                             "errors.quote.not_a_quote",
                             format!(
@@ -231,7 +231,7 @@ impl App {
                                 order.value.state
                             ),
                         )
-                        .with("state", &order.value.state));
+                        .with("state", order.value.state));
                     }
                     QuoteToOrder {
                         sale: SaleRef::Erp(order.value.erp_id),

@@ -188,7 +188,8 @@ impl App {
                     .map(|order| OrderRow {
                         erp_id: order.value.erp_id,
                         number: order.value.number.clone(),
-                        state: order.value.state.clone(),
+                        state: order.value.state.name().to_owned(),
+                        may_become_order: order.value.state.may_become_order(),
                         order_date: order.value.order_date,
                         currency: order.value.currency.clone(),
                         total: order.value.total,
@@ -219,7 +220,7 @@ impl App {
                         state: if request.value.erp_id < 0 {
                             "unsent".to_owned()
                         } else {
-                            request.value.state.clone()
+                            request.value.state.name().to_owned()
                         },
                         kind: request.value.kind.clone(),
                         description: request.value.description.clone(),

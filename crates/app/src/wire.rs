@@ -218,16 +218,19 @@ pub struct InvoiceRow {
 pub struct OrderRow {
     pub erp_id: ErpId,
     pub number: Option<String>,
-    /// The ERP's state: `draft`, `quotation`, `confirmed`, `processing`,
-    /// `done`, `cancelled`.
+    /// Where it stands in the ERP: `draft`, `quote`, `confirmed`,
+    /// `processing`, `done`, `cancelled` (fieldbook_core::SaleState).
     pub state: String,
+    /// A draft or a quote in the ERP, which the customer's yes turns into
+    /// an order (unless it was sent as one already: `sent_as_order`).
+    pub may_become_order: bool,
     pub order_date: Option<NaiveDate>,
     pub currency: String,
     #[ts(type = "string")]
     pub total: Decimal,
     pub lines: u64,
     pub synced_at: DateTime<Utc>,
-    /// The outbox entry that sends this quotation as an order, once the
+    /// The outbox entry that sends this quote as an order, once the
     /// salesperson has.
     pub sent_as_order: Option<i64>,
 }

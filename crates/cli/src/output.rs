@@ -350,7 +350,7 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
                 .map(|o| OrderJson {
                     erp_id: o.value.erp_id,
                     number: o.value.number.as_deref(),
-                    state: &o.value.state,
+                    state: o.value.state.name(),
                     order_date: o.value.order_date,
                     currency: &o.value.currency,
                     total: o.value.total,
@@ -377,7 +377,7 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
                     erp_id: r.value.erp_id,
                     number: r.value.number.as_deref(),
                     date: r.value.date,
-                    state: &r.value.state,
+                    state: r.value.state.name(),
                     sent: r.value.erp_id > 0,
                     kind: r.value.kind.as_deref(),
                     description: r.value.description.as_deref(),
@@ -760,7 +760,7 @@ pub fn sync_report(
                     entry: *entry,
                     erp_id: sale.erp_id,
                     number: sale.number.clone(),
-                    state: sale.state.clone(),
+                    state: sale.state.name().to_owned(),
                     total: sale.total,
                 })
                 .collect(),
@@ -781,7 +781,7 @@ pub fn sync_report(
                     entry: *entry,
                     erp_id: sent.erp_id,
                     number: sent.number.clone(),
-                    state: sent.state.clone(),
+                    state: sent.state.name().to_owned(),
                 })
                 .collect(),
             refused: pushed

@@ -698,7 +698,7 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
     let quote_entry = quote["entry"].as_i64().unwrap().to_string();
     let report: serde_json::Value =
         serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
-    assert_eq!(report["sent"][0]["state"], "quotation", "{report}");
+    assert_eq!(report["sent"][0]["state"], "quote", "{report}");
     let quotation = report["sent"][0]["number"].as_str().unwrap().to_owned();
     check(&cli.run(&["quote", "send", &entry]), 2, "is not a quote");
     check(
@@ -719,7 +719,7 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
     let report: serde_json::Value =
         serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
     assert_eq!(report["sent"][0]["number"], quotation.as_str(), "{report}");
-    assert_ne!(report["sent"][0]["state"], "quotation", "{report}");
+    assert_ne!(report["sent"][0]["state"], "quote", "{report}");
     let customer = ok(&cli.run(&["customer", "C-HUAWEI"]));
     assert!(customer.contains(&quotation), "{customer}");
 }

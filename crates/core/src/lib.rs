@@ -18,6 +18,7 @@ mod entity;
 pub mod promise;
 mod records;
 pub mod requests;
+mod states;
 
 pub use age::{Age, age_between};
 pub use drafts::{
@@ -26,6 +27,7 @@ pub use drafts::{
 };
 pub use entity::{Entity, SyncPart};
 pub use records::*;
+pub use states::{RequestState, SaleState};
 
 /// Decimals of the money the ERP keeps (CNY, USD, EUR: cents), for the
 /// estimates made before the ERP prices a sale.
@@ -63,8 +65,8 @@ impl Created {
     }
 }
 
-/// A record the ERP holds: its id, and its number and state in the ERP's
-/// words where it has them.
+/// A record the ERP holds: its id, and its number and state where it has
+/// them (the state's name: [`SaleState::name`], [`RequestState::name`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeldRecord {
     pub erp_id: ErpId,

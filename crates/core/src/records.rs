@@ -168,9 +168,7 @@ pub struct Order {
     pub number: Option<String>,
     pub customer_id: ErpId,
     pub customer_reference: Option<String>,
-    /// The ERP's state word (`draft`, `quotation`, `confirmed`,
-    /// `processing`, `done`, `cancelled`).
-    pub state: String,
+    pub state: crate::SaleState,
     pub order_date: Option<NaiveDate>,
     pub currency: String,
     pub untaxed: Decimal,
@@ -198,8 +196,7 @@ pub struct Complaint {
     pub customer_id: ErpId,
     pub number: Option<String>,
     pub date: Option<NaiveDate>,
-    /// The ERP's word: draft, waiting, approved, rejected, done, cancelled.
-    pub state: String,
+    pub state: crate::RequestState,
     /// The kind of request, in the ERP's words.
     pub kind: Option<String>,
     pub description: Option<String>,

@@ -39,8 +39,7 @@ pub struct PullRequest {
 pub struct SentSale {
     pub erp_id: ErpId,
     pub number: Option<String>,
-    /// The ERP's word for it (Tryton: quotation, confirmed, processing, ...).
-    pub state: String,
+    pub state: fieldbook_core::SaleState,
     pub untaxed: Decimal,
     pub tax: Decimal,
     pub total: Decimal,
@@ -68,7 +67,7 @@ pub struct SentCustomer {
 pub struct SentRequest {
     pub erp_id: ErpId,
     pub number: Option<String>,
-    pub state: String,
+    pub state: fieldbook_core::RequestState,
 }
 
 /// One thing a delta sync asks the ERP before it reads any page (see

@@ -17,7 +17,9 @@ use fieldbook_core::customers::{
     AddressDraft, Conflict, ContactDraft, CustomerDraft, CustomerEdit, EditField,
 };
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{Address, Complaint, Contact, Customer, ErpId, Records, SaleDraft};
+use fieldbook_core::{
+    Address, Complaint, Contact, Customer, ErpId, Records, RequestState, SaleDraft,
+};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
 
@@ -284,7 +286,7 @@ impl Store {
                 customer_id: draft.customer_id,
                 number: None,
                 date: Some(at.date_naive()),
-                state: "draft".into(),
+                state: RequestState::Draft,
                 kind: None,
                 description: Some(draft.description.trim().to_owned()),
                 order_id: draft.order_id,
@@ -313,7 +315,7 @@ impl Store {
         seq: i64,
         erp_id: ErpId,
         number: Option<&str>,
-        state: &str,
+        state: RequestState,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let tx = self.write_transaction()?;
@@ -344,7 +346,7 @@ impl Store {
         }
         tx.execute(
             "UPDATE complaints SET number = ?2, state = ?3, synced_at = ?4 WHERE erp_id = ?1",
-            params![erp_id, number, state, time(at)],
+            params![erp_id, number, state.name(), time(at)],
         )?;
         tx.commit()?;
         Ok(())

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_in_flight.sql"),
     include_str!("../migrations/0006_discarded.sql"),
     include_str!("../migrations/0007_not_readable.sql"),
+    include_str!("../migrations/0008_fieldbook_states.sql"),
 ];
 
 /// Migration `index` (from 0), with the Rust it runs after its SQL.
@@ -452,6 +453,10 @@ mod tests {
             "0007_not_readable.sql",
             "498225057bbde7f5c0a3a28176c0eb83c91a1401634f1a714f65c30dcb79ac3f",
         ),
+        (
+            "0008_fieldbook_states.sql",
+            "14e43d9fd40be4c25471a872f36e8395a691b3de1c9e12f158850b2bcc67090c",
+        ),
     ];
 
     #[test]
@@ -523,6 +528,32 @@ mod tests {
                 ("c".into(), false, None, 1)
             ]
         );
+    }
+
+    #[test]
+    fn sales_cached_in_the_erps_words_read_in_fieldbooks_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        sqlite_ready();
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "key", "k").unwrap();
+        migrate_to(&mut conn, 7).unwrap();
+        // Schema 7 kept Tryton's word for a quote.
+        for (erp_id, state) in [(1, "quotation"), (2, "confirmed"), (3, "draft")] {
+            conn.execute(
+                "INSERT INTO orders (erp_id, number, customer_id, state, currency, untaxed, tax, total, synced_at)
+                 VALUES (?1, 'SO' || ?1, 7, ?2, 'CNY', '1', '0', '1', '2026-11-25T09:00:00Z')",
+                rusqlite::params![erp_id, state],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        let store = Store::open(&path, &key("k")).unwrap();
+        let states: Vec<fieldbook_core::SaleState> = (1..=3)
+            .map(|erp_id| store.order(erp_id).unwrap().unwrap().value.state)
+            .collect();
+        use fieldbook_core::SaleState::{Confirmed, Draft, Quote};
+        assert_eq!(states, [Quote, Confirmed, Draft]);
     }
 
     /// An entry written by a newer Fieldbook, or damaged, is kept aside

@@ -6,7 +6,7 @@ use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldbook_core::{
     Address, Complaint, Contact, Credit, Customer, Entity, ErpId, Invoice, OrderLine, Payment,
-    Product, StockLevel,
+    Product, RequestState, SaleState, StockLevel,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use rust_decimal::Decimal;
@@ -61,7 +61,7 @@ pub struct OrderSummary {
     pub erp_id: ErpId,
     pub customer_id: ErpId,
     pub number: Option<String>,
-    pub state: String,
+    pub state: SaleState,
     pub order_date: Option<NaiveDate>,
     pub currency: String,
     pub total: Decimal,
@@ -228,8 +228,7 @@ impl Store {
         closed: usize,
     ) -> Result<Vec<Synced<Complaint>>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT erp_id, number, date, state, kind, description, order_id, invoice_id, synced_at,
-                    state IN ('done', 'rejected', 'cancelled') AS closed
+            "SELECT erp_id, number, date, state, kind, description, order_id, invoice_id, synced_at
              FROM complaints WHERE customer_id = ?1
              ORDER BY erp_id < 0 DESC, date DESC, erp_id DESC",
         )?;
@@ -247,7 +246,6 @@ impl Store {
                     row.get::<_, Option<ErpId>>(6)?,
                     row.get::<_, Option<ErpId>>(7)?,
                     row.get::<_, String>(8)?,
-                    row.get::<_, bool>(9)?,
                 ),
             ))
         })?;
@@ -256,9 +254,10 @@ impl Store {
         for row in rows {
             let (
                 (erp_id, number, date, state, kind),
-                (description, order_id, invoice_id, synced_at, is_closed),
+                (description, order_id, invoice_id, synced_at),
             ) = row?;
-            if is_closed {
+            let state = parse_request_state(&state)?;
+            if state.is_closed() {
                 if closed_kept == closed {
                     continue;
                 }
@@ -472,7 +471,7 @@ impl Store {
                     erp_id,
                     customer_id,
                     number,
-                    state,
+                    state: parse_sale_state(&state)?,
                     order_date: order_date.as_deref().map(parse_date).transpose()?,
                     currency,
                     total: parse_decimal(&total)?,
@@ -675,6 +674,15 @@ pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
 
 fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::from_str(text).map_err(|_| StoreError::BadValue(format!("date {text:?}")))
+}
+
+fn parse_sale_state(name: &str) -> Result<SaleState, StoreError> {
+    SaleState::from_name(name).ok_or_else(|| StoreError::BadValue(format!("sale state {name:?}")))
+}
+
+fn parse_request_state(name: &str) -> Result<RequestState, StoreError> {
+    RequestState::from_name(name)
+        .ok_or_else(|| StoreError::BadValue(format!("request state {name:?}")))
 }
 
 fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {

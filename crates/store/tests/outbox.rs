@@ -668,7 +668,7 @@ fn a_discard_says_whether_anything_of_it_was_ever_sent() {
     let held = fieldbook_core::HeldRecord {
         erp_id: 31,
         number: Some("SO31".into()),
-        state: Some("quotation".into()),
+        state: Some("quote".into()),
     };
     store
         .record_discarded_lookup("refused", Some(&held), at(5))

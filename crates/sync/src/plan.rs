@@ -479,7 +479,7 @@ mod tests {
             number: None,
             customer_id,
             customer_reference: None,
-            state: "confirmed".into(),
+            state: fieldbook_core::SaleState::Confirmed,
             order_date: None,
             currency: "CNY".into(),
             untaxed: Decimal::ZERO,

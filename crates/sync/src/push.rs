@@ -223,7 +223,7 @@ async fn send<E: Erp>(
                 entry.seq,
                 sent.erp_id,
                 sent.number.as_deref(),
-                &sent.state,
+                sent.state,
                 now(),
             )?;
             report.requests.push((entry.seq, sent));

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use fieldbook_core::{
-    Credit, Customer, DraftLine, Entity, ErpId, Product, Records, SaleDraft, SaleKind, SaleRef,
-    StockLevel, Warehouse,
+    Credit, Customer, DraftLine, Entity, ErpId, Product, Records, RequestState, SaleDraft,
+    SaleKind, SaleRef, SaleState, StockLevel, Warehouse,
 };
 use fieldbook_erp::{Erp, ErpError, PullRequest, Question, SentCustomer, SentSale, Survey};
 use fieldbook_store::Store;
@@ -361,7 +361,7 @@ impl Erp for FakeErp {
             let made = SentSale {
                 erp_id: 1000 + world.sales.len() as ErpId,
                 number: Some(format!("SO{:04}", world.sales.len() + 1)),
-                state: "quotation".into(),
+                state: SaleState::Quote,
                 untaxed: total,
                 tax: Decimal::ZERO,
                 total,
@@ -377,10 +377,9 @@ impl Erp for FakeErp {
             erp_id: 1000 + world.sales.len() as ErpId,
             number: Some(format!("SO{:04}", world.sales.len() + 1)),
             state: match draft.kind {
-                SaleKind::Quote => "quotation",
-                SaleKind::Order => "confirmed",
-            }
-            .into(),
+                SaleKind::Quote => SaleState::Quote,
+                SaleKind::Order => SaleState::Confirmed,
+            },
             untaxed: total,
             tax: Decimal::ZERO,
             total,
@@ -411,8 +410,8 @@ impl Erp for FakeErp {
                 description: None,
             });
         };
-        if sent.state == "quotation" {
-            sent.state = "confirmed".into();
+        if sent.state == SaleState::Quote {
+            sent.state = SaleState::Confirmed;
             world.confirmations += 1;
         }
         Ok(sent.clone())
@@ -468,7 +467,7 @@ impl Erp for FakeErp {
         Ok(fieldbook_erp::SentRequest {
             erp_id: sent.erp_id,
             number: Some(format!("R{}", sent.erp_id)),
-            state: "waiting".into(),
+            state: RequestState::Waiting,
         })
     }
 
@@ -482,11 +481,11 @@ impl Erp for FakeErp {
             fieldbook_core::Created::Sale => world
                 .sales
                 .get(uuid)
-                .filter(|sale| sale.state != "cancelled")
+                .filter(|sale| sale.state != SaleState::Cancelled)
                 .map(|sale| fieldbook_core::HeldRecord {
                     erp_id: sale.erp_id,
                     number: sale.number.clone(),
-                    state: Some(sale.state.clone()),
+                    state: Some(sale.state.name().to_owned()),
                 }),
             _ => world.made.get(uuid).map(|id| fieldbook_core::HeldRecord {
                 erp_id: *id,
@@ -1107,7 +1106,7 @@ async fn a_discarded_entry_the_erp_still_holds_is_reported_until_it_is_cancelled
         assert_eq!(reported.uuid, half.uuid);
         assert_eq!(reported.kind, fieldbook_core::Created::Sale);
         let held = reported.in_erp.as_ref().unwrap();
-        assert_eq!(held.state.as_deref(), Some("quotation"));
+        assert_eq!(held.state.as_deref(), Some("quote"));
         assert_eq!(held.number.as_deref(), Some("SO0001"));
         assert_eq!(store.discarded().unwrap(), report.discarded_in_erp);
     }
@@ -1118,7 +1117,7 @@ async fn a_discarded_entry_the_erp_still_holds_is_reported_until_it_is_cancelled
         .sales
         .get_mut(&half.uuid)
         .unwrap()
-        .state = "cancelled".into();
+        .state = SaleState::Cancelled;
     let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
         .await
         .unwrap();
@@ -1219,7 +1218,11 @@ async fn a_quote_turned_into_an_order_is_confirmed_once_after_the_quote() {
             .unwrap();
         let world = healed.world.lock().unwrap();
         assert_eq!(world.sales.len(), 1, "cut at {cut}");
-        assert_eq!(world.sales["quote"].state, "confirmed", "cut at {cut}");
+        assert_eq!(
+            world.sales["quote"].state,
+            SaleState::Confirmed,
+            "cut at {cut}"
+        );
         assert_eq!(world.confirmations, 1, "cut at {cut}");
         assert_eq!(store.outbox_counts().unwrap(), (0, 0), "cut at {cut}");
     }
@@ -1228,9 +1231,9 @@ async fn a_quote_turned_into_an_order_is_confirmed_once_after_the_quote() {
         .await
         .unwrap();
     assert_eq!(report.accepted.len(), 2, "{report:?}");
-    assert_eq!(report.accepted[0].1.state, "quotation");
+    assert_eq!(report.accepted[0].1.state, SaleState::Quote);
     assert_eq!(report.accepted[1].0, confirm);
-    assert_eq!(report.accepted[1].1.state, "confirmed");
+    assert_eq!(report.accepted[1].1.state, SaleState::Confirmed);
     assert_eq!(
         report.accepted[0].1.erp_id, report.accepted[1].1.erp_id,
         "the same sale"
@@ -1313,7 +1316,7 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
         store.customer(&new.code).unwrap().unwrap().requests[0]
             .value
             .state,
-        "draft",
+        RequestState::Draft,
         "shown with the customer at once"
     );
     assert_eq!(
@@ -1357,8 +1360,8 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
     let request = &view.requests[0].value;
     assert!(request.erp_id > 0, "{request:?}");
     assert_eq!(
-        (request.state.as_str(), request.customer_id),
-        ("waiting", customer)
+        (request.state, request.customer_id),
+        (RequestState::Waiting, customer)
     );
     assert_eq!(request.number, Some(format!("R{}", request.erp_id)));
 }

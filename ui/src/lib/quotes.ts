@@ -2,7 +2,7 @@
  * Quotes the customer said yes to, sent to become orders (`send_quote`).
  *
  * A quote is either one written here (an outbox entry of kind `quote`) or
- * one the ERP holds (a recent order in state `draft` or `quotation`); the
+ * one the ERP holds (a recent order that `may_become_order`); the
  * backend takes exactly one of the two (`QuoteToSend`), so the choice is
  * one value here too.
  */
@@ -14,9 +14,6 @@ import { t } from './i18n/index.svelte';
 import { entryName } from './sync.svelte';
 
 export type Quote = { of: 'entry'; entry: EntryRow } | { of: 'order'; order: OrderRow };
-
-/** The ERP states of a sale that is still a quote. */
-export const QUOTATION_STATES: readonly string[] = ['draft', 'quotation'];
 
 /**
  * Whether an outbox entry is a quote that can be sent as an order: one the
@@ -32,14 +29,13 @@ export function isSendableEntry(entry: EntryRow): boolean {
   );
 }
 
-/** Whether the ERP holds this sale as a quote. */
-export function isQuotation(order: OrderRow): boolean {
-  return QUOTATION_STATES.includes(order.state);
-}
-
-/** Whether the ERP's quotation can be sent as an order (not sent already). */
+/**
+ * Whether the ERP's quote can be sent as an order: the backend says whether
+ * its state allows it (fieldbook_core::SaleState), and it was not sent
+ * already.
+ */
 export function isSendableOrder(order: OrderRow): boolean {
-  return isQuotation(order) && order.sent_as_order === null;
+  return order.may_become_order && order.sent_as_order === null;
 }
 
 /** What the backend takes: the entry or the order, never both. */

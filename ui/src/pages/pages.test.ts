@@ -469,7 +469,8 @@ describe('send as order', () => {
     const quotation = {
       erp_id: 42,
       number: 'SO0043',
-      state: 'quotation',
+      state: 'quote',
+      may_become_order: true,
       order_date: '2026-11-21',
       currency: 'CNY',
       total: '900.00',
@@ -744,7 +745,7 @@ describe('outbox page', () => {
     mockBackend({
       outbox: [],
       discarded: [
-        discardedRow({ entry: 5, in_erp: true, erp_number: 'SO0051', erp_state: 'quotation', checked_at: SYNCED_AT }),
+        discardedRow({ entry: 5, in_erp: true, erp_number: 'SO0051', erp_state: 'quote', checked_at: SYNCED_AT }),
         discardedRow({ entry: 4 }),
       ],
     });

@@ -262,10 +262,15 @@ impl Tryton {
                         number: fields.opt_text("code")?,
                         state: None,
                     },
-                    Created::Sale | Created::Request => HeldRecord {
+                    Created::Sale => HeldRecord {
                         erp_id: fields.id()?,
                         number: fields.opt_text("number")?,
-                        state: Some(fields.text("state")?),
+                        state: Some(fields.sale_state("state")?.name().to_owned()),
+                    },
+                    Created::Request => HeldRecord {
+                        erp_id: fields.id()?,
+                        number: fields.opt_text("number")?,
+                        state: Some(fields.request_state("state")?.name().to_owned()),
                     },
                 })
             })
@@ -411,7 +416,7 @@ fn sent_from(sale: ErpId, row: Option<&super::values::Row>) -> Result<SentSale, 
     Ok(SentSale {
         erp_id: sale,
         number: fields.opt_text("number")?,
-        state: fields.text("state")?,
+        state: fields.sale_state("state")?,
         untaxed: amount("untaxed_amount")?,
         tax: amount("tax_amount")?,
         total: amount("total_amount")?,

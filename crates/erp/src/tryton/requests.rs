@@ -7,8 +7,8 @@
 use super::Tryton;
 use super::values::Fields;
 use crate::{ErpError, SentRequest};
-use fieldbook_core::ErpId;
 use fieldbook_core::requests::RequestDraft;
+use fieldbook_core::{ErpId, RequestState};
 use serde_json::json;
 
 impl Tryton {
@@ -103,7 +103,7 @@ impl Tryton {
             }
         };
         let state = self.complaint(complaint).await?.state;
-        if state == "draft" {
+        if state == RequestState::Draft {
             self.rpc
                 .call(
                     "model.sale.complaint.wait",
@@ -133,7 +133,7 @@ impl Tryton {
         Ok(SentRequest {
             erp_id: id,
             number: fields.opt_text("number")?,
-            state: fields.text("state")?,
+            state: fields.request_state("state")?,
         })
     }
 }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use std::str::FromStr;
 
 use crate::ErpError;
+use fieldbook_core::{RequestState, SaleState};
 
 pub(crate) type Row = Map<String, Value>;
 
@@ -191,6 +192,32 @@ impl<'a> Fields<'a> {
         Ok(self.opt_text(field)?.unwrap_or_default())
     }
 
+    /// A `sale.sale` state, in Fieldbook's words.
+    pub fn sale_state(&self, field: &str) -> Result<SaleState, ErpError> {
+        match self.text(field)?.as_str() {
+            "draft" => Ok(SaleState::Draft),
+            "quotation" => Ok(SaleState::Quote),
+            "confirmed" => Ok(SaleState::Confirmed),
+            "processing" => Ok(SaleState::Processing),
+            "done" => Ok(SaleState::Done),
+            "cancelled" => Ok(SaleState::Cancelled),
+            _ => Err(self.bad(field, "a sale's state")),
+        }
+    }
+
+    /// A `sale.complaint` state, in Fieldbook's words.
+    pub fn request_state(&self, field: &str) -> Result<RequestState, ErpError> {
+        match self.text(field)?.as_str() {
+            "draft" => Ok(RequestState::Draft),
+            "waiting" => Ok(RequestState::Waiting),
+            "approved" => Ok(RequestState::Approved),
+            "rejected" => Ok(RequestState::Rejected),
+            "done" => Ok(RequestState::Done),
+            "cancelled" => Ok(RequestState::Cancelled),
+            _ => Err(self.bad(field, "a complaint's state")),
+        }
+    }
+
     pub fn boolean(&self, field: &str) -> Result<bool, ErpError> {
         match self.get(field) {
             Value::Bool(value) => Ok(*value),
@@ -266,6 +293,48 @@ mod tests {
         for (value, expected) in cases {
             assert_eq!(decode_decimal(&value), expected, "{value}");
         }
+    }
+
+    #[test]
+    fn tryton_states_map_onto_fieldbooks_and_an_unknown_one_is_an_error() {
+        let sale = |word: Value| {
+            let row = json!({"id": 1, "state": word}).as_object().unwrap().clone();
+            Fields {
+                model: "sale.sale",
+                row: &row,
+            }
+            .sale_state("state")
+        };
+        let sales = [
+            ("draft", SaleState::Draft),
+            ("quotation", SaleState::Quote),
+            ("confirmed", SaleState::Confirmed),
+            ("processing", SaleState::Processing),
+            ("done", SaleState::Done),
+            ("cancelled", SaleState::Cancelled),
+        ];
+        for (word, state) in sales {
+            assert_eq!(sale(json!(word)).unwrap(), state, "{word}");
+        }
+        for word in [json!("quote"), json!("sent"), json!(3), Value::Null] {
+            assert!(
+                matches!(sale(word.clone()), Err(ErpError::Protocol(_))),
+                "{word}"
+            );
+        }
+        let request = |word: &str| {
+            let row = json!({"id": 1, "state": word}).as_object().unwrap().clone();
+            Fields {
+                model: "sale.complaint",
+                row: &row,
+            }
+            .request_state("state")
+        };
+        for state in RequestState::ALL {
+            // Tryton's complaint states are Fieldbook's words.
+            assert_eq!(request(state.name()).unwrap(), state);
+        }
+        assert!(request("open").is_err());
     }
 
     mod properties {

@@ -2,12 +2,17 @@
 
 export type OrderRow = { erp_id: number, number: string | null, 
 /**
- * The ERP's state: `draft`, `quotation`, `confirmed`, `processing`,
- * `done`, `cancelled`.
+ * Where it stands in the ERP: `draft`, `quote`, `confirmed`,
+ * `processing`, `done`, `cancelled` (fieldbook_core::SaleState).
  */
-state: string, order_date: string | null, currency: string, total: string, lines: number, synced_at: string, 
+state: string, 
 /**
- * The outbox entry that sends this quotation as an order, once the
+ * A draft or a quote in the ERP, which the customer's yes turns into
+ * an order (unless it was sent as one already: `sent_as_order`).
+ */
+may_become_order: boolean, order_date: string | null, currency: string, total: string, lines: number, synced_at: string, 
+/**
+ * The outbox entry that sends this quote as an order, once the
  * salesperson has.
  */
 sent_as_order: number | null, };

@@ -120,7 +120,7 @@ const ENUMERATIONS: Record<string, readonly string[]> = {
     'warehouses', 'customers', 'addresses', 'contacts', 'products', 'orders', 'order_lines',
     'invoices', 'payments', 'complaints', 'stock_moves', 'credit_moves', 'stock', 'credit',
   ],
-  orderState: ['draft', 'quotation', 'confirmed', 'processing', 'done', 'cancelled'],
+  orderState: ['draft', 'quote', 'confirmed', 'processing', 'done', 'cancelled'],
   'requests.states': ['draft', 'waiting', 'approved', 'rejected', 'done', 'cancelled', 'unsent'],
   'outbox.state': ['pending', 'done', 'rejected'],
   entryKind: ['quote', 'order', 'quote_to_order', 'customer_new', 'customer_edit', 'request'],

@@ -88,6 +88,7 @@ export function customer(overrides: Partial<CustomerDetail> = {}): CustomerDetai
         erp_id: 41,
         number: 'SO0042',
         state: 'confirmed',
+        may_become_order: false,
         order_date: '2026-11-20',
         currency: 'CNY',
         total: '4200.00',
