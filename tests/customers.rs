@@ -11,6 +11,7 @@ use fieldbook_core::{DraftLine, SaleDraft, SaleKind};
 use fieldbook_erp::Erp;
 use fieldbook_erp::tryton::RawSession;
 use fieldbook_store::EntryState;
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_sync::{PushOptions, push};
 use fieldbook_testkit::{Backend, Dataset, TrytonServer};
 use fieldbook_tests::{call, sync_with, synced};
@@ -86,8 +87,8 @@ async fn a_customer_created_offline_and_an_order_for_it_arrive_once(backend: Bac
         store.search("新茶", 5).unwrap()[0].code.as_deref(),
         Some("NEW-1")
     );
-    let view = store.customer("NEW-1").unwrap().unwrap();
-    let tea = store.product("P-TEA").unwrap().unwrap();
+    let view = store.customer(CustomerRef::Code("NEW-1")).unwrap().unwrap();
+    let tea = store.product(ProductRef::Code("P-TEA")).unwrap().unwrap();
     let draft = SaleDraft {
         kind: SaleKind::Order,
         customer_id: new.customer_id,
@@ -148,15 +149,20 @@ async fn a_customer_created_offline_and_an_order_for_it_arrive_once(backend: Bac
 
     // The cache took the ERP's ids at once, and the pull agrees.
     let code = report.customers[0].1.code.clone().unwrap();
-    let cached = store.customer(&code).unwrap().unwrap();
+    let cached = store.customer(CustomerRef::Code(&code)).unwrap().unwrap();
     assert_eq!(cached.customer.value.erp_id, party);
     sync_with(&erp, &mut store).await.unwrap();
-    let pulled = store.customer(&code).unwrap().unwrap();
+    let pulled = store.customer(CustomerRef::Code(&code)).unwrap().unwrap();
     assert_eq!(pulled.customer.value.erp_id, party);
     assert_eq!(pulled.addresses.len(), 1);
     assert_eq!(pulled.addresses[0].country.as_deref(), Some("China"));
     assert_eq!(pulled.contacts.len(), 2);
-    assert!(store.customer("NEW-1").unwrap().is_none());
+    assert!(
+        store
+            .customer(CustomerRef::Code("NEW-1"))
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(pulled.recent_orders.len(), 1);
 
     // A country the ERP does not know is refused with the address named.
@@ -185,7 +191,10 @@ async fn a_conflicting_edit_keeps_the_erps_value_and_the_salespersons_on_the_ent
     let server = TrytonServer::start(Dataset::TEST).unwrap();
     let (erp, mut store) = synced(&server).await;
     let admin = server.admin().await.unwrap();
-    let view = store.customer("C-HUAWEI").unwrap().unwrap();
+    let view = store
+        .customer(CustomerRef::Code("C-HUAWEI"))
+        .unwrap()
+        .unwrap();
     let phone = view
         .contacts
         .iter()
@@ -224,7 +233,10 @@ async fn a_conflicting_edit_keeps_the_erps_value_and_the_salespersons_on_the_ent
     let seq = store
         .edit_customer("c0ffee00-edit", &edit, Utc::now())
         .unwrap();
-    let shown = store.customer("C-HUAWEI").unwrap().unwrap();
+    let shown = store
+        .customer(CustomerRef::Code("C-HUAWEI"))
+        .unwrap()
+        .unwrap();
     assert!(
         shown
             .contacts
@@ -298,7 +310,10 @@ async fn a_conflicting_edit_keeps_the_erps_value_and_the_salespersons_on_the_ent
 
     // The pull shows the ERP's view: its phone, the new street and e-mail.
     sync_with(&erp, &mut store).await.unwrap();
-    let after = store.customer("C-HUAWEI").unwrap().unwrap();
+    let after = store
+        .customer(CustomerRef::Code("C-HUAWEI"))
+        .unwrap()
+        .unwrap();
     let phone_now = after
         .contacts
         .iter()
@@ -354,7 +369,7 @@ async fn an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back(ba
     store
         .add_request("c0ffee00-req-2", &alone, Utc::now())
         .unwrap();
-    let before = store.customer(&customer.to_string()).unwrap().unwrap();
+    let before = store.customer(CustomerRef::Id(customer)).unwrap().unwrap();
     assert_eq!(
         before
             .requests
@@ -431,7 +446,7 @@ async fn an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back(ba
     )
     .await;
     sync_with(&erp, &mut store).await.unwrap();
-    let view = store.customer(&customer.to_string()).unwrap().unwrap();
+    let view = store.customer(CustomerRef::Id(customer)).unwrap().unwrap();
     let approved = view
         .requests
         .iter()
@@ -459,7 +474,7 @@ async fn an_after_sales_request_reaches_the_erp_once_and_its_state_comes_back(ba
 
     // An order of another customer is refused before anything is saved.
     let other = store
-        .customer("C-HUAWEI")
+        .customer(CustomerRef::Code("C-HUAWEI"))
         .unwrap()
         .unwrap()
         .customer

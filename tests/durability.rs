@@ -7,6 +7,7 @@ use fieldbook_core::customers::{CustomerEdit, EditField, FieldEdit};
 use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{DraftLine, Entity, SaleDraft, SaleKind};
 use fieldbook_erp::tryton::Tryton;
+use fieldbook_store::CustomerRef;
 use fieldbook_store::{CacheKey, Store};
 use fieldbook_sync::SyncOptions;
 use fieldbook_testkit::{Dataset, TrytonServer};
@@ -50,7 +51,7 @@ fn save_200(path: &std::path::Path, key: &CacheKey) -> Vec<String> {
         std::thread::sleep(Duration::from_millis(5));
     };
     let name = store
-        .customer(&customer.to_string())
+        .customer(CustomerRef::Id(customer))
         .unwrap()
         .unwrap()
         .customer

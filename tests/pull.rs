@@ -3,6 +3,7 @@
 
 use fieldbook_core::Entity;
 use fieldbook_store::Store;
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_testkit::{Backend, Dataset, TrytonServer};
 use fieldbook_tests::{decimal, erp_rows, sync};
 use rust_decimal::Decimal;
@@ -80,7 +81,7 @@ async fn a_full_sync_holds_what_tryton_returns(backend: Backend) {
     let mut with_debt = 0;
     for party in &parties {
         let code = party["code"].as_str().unwrap_or_default();
-        let view = store.customer(&id(party).to_string()).unwrap().unwrap();
+        let view = store.customer(CustomerRef::Id(id(party))).unwrap().unwrap();
         let credit = view
             .credit
             .unwrap_or_else(|| panic!("no credit for {code}"))
@@ -128,7 +129,10 @@ async fn a_full_sync_holds_what_tryton_returns(backend: Backend) {
         store.local_ids(Entity::Invoices).unwrap(),
         open.keys().copied().collect::<Vec<_>>()
     );
-    let limited = store.customer("C-LIMIT").unwrap().unwrap();
+    let limited = store
+        .customer(CustomerRef::Code("C-LIMIT"))
+        .unwrap()
+        .unwrap();
     assert!(!limited.open_invoices.is_empty());
     for invoice in &limited.open_invoices {
         assert_eq!(invoice.value.amount_to_pay, open[&invoice.value.erp_id]);
@@ -162,7 +166,7 @@ async fn a_full_sync_holds_what_tryton_returns(backend: Backend) {
         .unwrap();
         let mut stocked = 0;
         for product in &products {
-            let view = store.product(&id(product).to_string()).unwrap().unwrap();
+            let view = store.product(ProductRef::Id(id(product))).unwrap().unwrap();
             let row = view
                 .stock
                 .iter()
@@ -240,7 +244,7 @@ async fn a_full_sync_holds_what_tryton_returns(backend: Backend) {
     let mut with_subdivision = 0;
     for address in &addresses {
         let party = address["party"].as_i64().unwrap();
-        let Some(view) = store.customer(&party.to_string()).unwrap() else {
+        let Some(view) = store.customer(CustomerRef::Id(party)).unwrap() else {
             continue; // an address of a party that is not a customer we hold
         };
         let cached = view
@@ -323,7 +327,12 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
     .await;
     let doomed = created[0].as_i64().unwrap();
     sync(&server, &mut store).await.unwrap();
-    assert!(store.customer("C-DELETE").unwrap().is_some());
+    assert!(
+        store
+            .customer(CustomerRef::Code("C-DELETE"))
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(
         store.search("测试删除路", 5).unwrap()[0].code.as_deref(),
         Some("C-DELETE")
@@ -342,7 +351,7 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
         tea_template[0]["template"].clone(),
         tea_template[0]["default_uom"].clone(),
     );
-    let before = store.product("P-TEA").unwrap().unwrap();
+    let before = store.product(ProductRef::Code("P-TEA")).unwrap().unwrap();
 
     admin_call(
         &admin,
@@ -414,7 +423,7 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
 
     assert_eq!(
         store
-            .customer("C-HUAWEI")
+            .customer(CustomerRef::Code("C-HUAWEI"))
             .unwrap()
             .unwrap()
             .customer
@@ -426,7 +435,13 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
         store.search("深圳）", 5).unwrap()[0].code.as_deref(),
         Some("C-HUAWEI")
     );
-    assert!(store.customer("C-ACME").unwrap().is_none(), "deactivated");
+    assert!(
+        store
+            .customer(CustomerRef::Code("C-ACME"))
+            .unwrap()
+            .is_none(),
+        "deactivated"
+    );
     assert!(
         store
             .search("acme trading", 5)
@@ -434,16 +449,22 @@ async fn edits_deactivations_deletions_and_stock_moves_in_tryton_arrive_on_the_n
             .iter()
             .all(|hit| hit.code.as_deref() != Some("C-ACME"))
     );
-    assert!(store.customer("C-DELETE").unwrap().is_none(), "deleted");
+    assert!(
+        store
+            .customer(CustomerRef::Code("C-DELETE"))
+            .unwrap()
+            .is_none(),
+        "deleted"
+    );
     assert!(store.search("测试删除路", 5).unwrap().is_empty());
-    let after = store.product("P-TEA").unwrap().unwrap();
+    let after = store.product(ProductRef::Code("P-TEA")).unwrap().unwrap();
     assert_eq!(
         after.product.value.list_price,
         Some(rust_decimal::dec!(188.5))
     );
     assert_eq!(
         store
-            .product(&variant.to_string())
+            .product(ProductRef::Id(variant))
             .unwrap()
             .unwrap()
             .product
@@ -504,7 +525,12 @@ async fn an_expired_session_logs_in_again_by_itself() {
     let mut store = Store::open_in_memory().unwrap();
     let calls_before = erp.calls();
     fieldbook_tests::sync_with(&erp, &mut store).await.unwrap();
-    assert!(store.customer("C-HUAWEI").unwrap().is_some());
+    assert!(
+        store
+            .customer(CustomerRef::Code("C-HUAWEI"))
+            .unwrap()
+            .is_some()
+    );
     assert!(erp.calls() > calls_before);
 }
 
@@ -600,7 +626,7 @@ async fn a_tryton_without_fieldbooks_module_is_read_product_by_product() {
         .collect();
     assert_eq!(refused, ["invoices", "payments"]);
     assert!(store.local_count(Entity::Orders).unwrap() > 0);
-    let tea = store.product("P-TEA").unwrap().unwrap();
+    let tea = store.product(ProductRef::Code("P-TEA")).unwrap().unwrap();
     let mut stock: Vec<_> = tea
         .stock
         .iter()
@@ -624,7 +650,7 @@ async fn assert_products_as_tryton_reads(server: &TrytonServer, store: &Store) {
     .unwrap();
     assert!(!products.is_empty());
     for product in &products {
-        let view = store.product(&id(product).to_string()).unwrap().unwrap();
+        let view = store.product(ProductRef::Id(id(product))).unwrap().unwrap();
         let price = match &product["list_price_used"] {
             Value::Null => None,
             price => Some(decimal(price)),
@@ -905,7 +931,7 @@ async fn a_transaction_that_commits_after_a_sync_is_read_by_the_next_on_postgres
     let mut store = Store::open_in_memory().unwrap();
     sync(&server, &mut store).await.unwrap();
     let tea_stock = |store: &Store| -> Decimal {
-        let tea = store.product("P-TEA").unwrap().unwrap();
+        let tea = store.product(ProductRef::Code("P-TEA")).unwrap().unwrap();
         tea.stock
             .iter()
             .find(|row| row.warehouse.contains("Shanghai"))
@@ -936,16 +962,22 @@ async fn a_transaction_that_commits_after_a_sync_is_read_by_the_next_on_postgres
     // seen.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     sync(&server, &mut store).await.unwrap();
-    let acme = store.customer("C-ACME").unwrap().unwrap();
+    let acme = store
+        .customer(CustomerRef::Code("C-ACME"))
+        .unwrap()
+        .unwrap();
     assert_eq!(acme.customer.value.name, "ACME Trading Co.");
 
     std::fs::write(&marker, b"").unwrap();
     assert!(writer.wait().unwrap().success(), "the writer failed");
     sync(&server, &mut store).await.unwrap();
 
-    let acme = store.customer("C-ACME").unwrap().unwrap();
+    let acme = store
+        .customer(CustomerRef::Code("C-ACME"))
+        .unwrap()
+        .unwrap();
     assert_eq!(acme.customer.value.name, "ACME late commit");
-    let tea = store.product("P-TEA").unwrap().unwrap();
+    let tea = store.product(ProductRef::Code("P-TEA")).unwrap().unwrap();
     assert_eq!(tea.product.value.list_price, Some(Decimal::from(199)));
     assert_eq!(tea_stock(&store), stock_before + Decimal::from(7));
 }
@@ -993,7 +1025,7 @@ async fn a_delta_reads_a_change_once_on_postgres_and_again_within_the_overlap_on
         assert_eq!(customers_pulled(&mut store).await, 1, "{backend:?}");
         assert_eq!(
             store
-                .customer("C-ACME")
+                .customer(CustomerRef::Code("C-ACME"))
                 .unwrap()
                 .unwrap()
                 .customer

@@ -5,6 +5,7 @@ use chrono::Utc;
 use fieldbook_core::{DraftLine, Entity, ErpId, SaleDraft, SaleKind, SaleState};
 use fieldbook_erp::Erp;
 use fieldbook_erp::tryton::{RawSession, Tryton};
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryState, Store};
 use fieldbook_sync::{PushOptions, push};
 use fieldbook_testkit::{Backend, Dataset, TrytonServer};
@@ -46,8 +47,8 @@ async fn sales_with(admin: &RawSession, uuid: &str) -> Vec<(i64, Option<String>,
 /// An order for the cached customer `code`: `quantity` of P-TEA at its list
 /// price, to the customer's first address, from the first warehouse.
 fn order(store: &Store, code: &str, quantity: i64) -> SaleDraft {
-    let customer = store.customer(code).unwrap().unwrap();
-    let tea = store.product("P-TEA").unwrap().unwrap();
+    let customer = store.customer(CustomerRef::Code(code)).unwrap().unwrap();
+    let tea = store.product(ProductRef::Code("P-TEA")).unwrap().unwrap();
     let address = customer.addresses[0].erp_id;
     SaleDraft {
         kind: SaleKind::Order,
@@ -113,7 +114,10 @@ async fn an_order_written_while_the_erp_is_down_arrives_once_with_the_erps_numbe
     assert_eq!(sales_with(&admin, uuid).await.len(), 1);
     // Push, then pull: the cache shows the ERP's view of the order.
     sync_with(&erp, &mut store).await.unwrap();
-    let acme = store.customer("C-ACME").unwrap().unwrap();
+    let acme = store
+        .customer(CustomerRef::Code("C-ACME"))
+        .unwrap()
+        .unwrap();
     assert!(
         acme.recent_orders
             .iter()
@@ -305,7 +309,7 @@ async fn a_discarded_order_tryton_still_holds_is_reported_until_cancelled() {
         assert_eq!(
             reported.customer,
             store
-                .customer("C-LIMIT")
+                .customer(CustomerRef::Code("C-LIMIT"))
                 .unwrap()
                 .unwrap()
                 .customer
@@ -607,9 +611,13 @@ async fn an_order_for_a_product_no_longer_sold_is_refused_with_tryton_words() {
         .unwrap()
         .into_iter()
         .find(|id| {
-            store.product(&id.to_string()).unwrap().is_some_and(|view| {
-                view.product.value.salable && view.product.value.code.as_deref() != Some("P-TEA")
-            })
+            store
+                .product(ProductRef::Id(*id))
+                .unwrap()
+                .is_some_and(|view| {
+                    view.product.value.salable
+                        && view.product.value.code.as_deref() != Some("P-TEA")
+                })
         })
         .unwrap();
     let mut gone = order(&store, "C-ACME", 1);
@@ -751,8 +759,11 @@ async fn a_quote_goes_as_a_quotation_and_later_becomes_an_order_once(backend: Ba
     // A quotation made in the ERP itself, synced to the laptop, is turned
     // into an order from there.
     let sales_session = RawSession::connect(server.sales_config()).await.unwrap();
-    let huawei = store.customer("C-HUAWEI").unwrap().unwrap();
-    let tea = store.product("P-TEA").unwrap().unwrap();
+    let huawei = store
+        .customer(CustomerRef::Code("C-HUAWEI"))
+        .unwrap()
+        .unwrap();
+    let tea = store.product(ProductRef::Code("P-TEA")).unwrap().unwrap();
     let created = call(
         &sales_session,
         "model.sale.sale.create",
@@ -859,7 +870,7 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
         .unwrap();
     let mut for_new = order(&store, "C-ACME", 1);
     let new_address = store
-        .customer(&new_customer.code)
+        .customer(CustomerRef::Code(&new_customer.code))
         .unwrap()
         .unwrap()
         .addresses[0]
@@ -887,7 +898,12 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
             now,
         )
         .unwrap();
-    let huawei = store.customer("C-HUAWEI").unwrap().unwrap().customer.value;
+    let huawei = store
+        .customer(CustomerRef::Code("C-HUAWEI"))
+        .unwrap()
+        .unwrap()
+        .customer
+        .value;
     store
         .edit_customer(
             "01d5c4e0-0000-4000-8000-000000000005",

@@ -32,6 +32,7 @@ use fieldbook_core::customers::{CustomerEdit, EditField, FieldEdit};
 use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{DraftLine, Entity, SaleDraft, SaleKind};
 use fieldbook_erp::tryton::{RawSession, Tryton, TrytonConfig};
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryPayload, EntryState, Store};
 use fieldbook_sync::{PushOptions, SyncOptions, push};
 use fieldbook_testkit::{Dataset, TrytonServer};
@@ -628,7 +629,7 @@ impl Laptop {
         let customer_id = customers[self.random.next(customers.len() as u64) as usize];
         let customer = self
             .store
-            .customer(&customer_id.to_string())?
+            .customer(CustomerRef::Id(customer_id))?
             .context("the customer just listed")?;
         let uuid = self.uuid();
         let at = Utc::now();
@@ -648,7 +649,7 @@ impl Laptop {
                         break;
                     }
                     let id = products[self.random.next(products.len() as u64) as usize];
-                    let Some(view) = self.store.product(&id.to_string())? else {
+                    let Some(view) = self.store.product(ProductRef::Id(id))? else {
                         continue;
                     };
                     if let (true, Some(price)) =

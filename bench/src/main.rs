@@ -13,6 +13,7 @@ use chrono::Utc;
 use fieldbook_core::Entity;
 use fieldbook_erp::tryton::{RawSession, Tryton};
 use fieldbook_store::{CacheKey, Store};
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_sync::{SyncOptions, SyncReport};
 use fieldbook_testkit::{Dataset, TrytonServer};
 use serde_json::{Value, json};
@@ -530,7 +531,7 @@ fn queries(store: &Store, count: usize) -> anyhow::Result<Vec<String>> {
     for entity in [Entity::Customers, Entity::Products] {
         for id in store.local_ids(entity)?.into_iter().step_by(7).take(count) {
             let name = match entity {
-                Entity::Customers => store.customer(&id.to_string())?.map(|view| {
+                Entity::Customers => store.customer(CustomerRef::Id(id))?.map(|view| {
                     let phone = view
                         .contacts
                         .iter()
@@ -539,7 +540,7 @@ fn queries(store: &Store, count: usize) -> anyhow::Result<Vec<String>> {
                     (view.customer.value.name, view.customer.value.code, phone)
                 }),
                 _ => store
-                    .product(&id.to_string())?
+                    .product(ProductRef::Id(id))?
                     .map(|view| (view.product.value.name, view.product.value.code, None)),
             };
             names.extend(name);

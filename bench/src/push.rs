@@ -15,6 +15,7 @@ use chrono::Utc;
 use fieldbook_core::{DraftLine, Entity, SaleDraft, SaleKind};
 use fieldbook_erp::tryton::{RawSession, Tryton};
 use fieldbook_store::Store;
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_sync::{PushOptions, SyncOptions, push};
 use fieldbook_testkit::{Dataset, TrytonServer};
 use serde_json::{Value, json};
@@ -48,7 +49,7 @@ pub async fn run(orders: usize) -> anyhow::Result<String> {
     // A customer with room on its credit, five products for sale; both
     // databases are copies of one template, so the ids are the same.
     let customer = store
-        .customer("C-ACME")?
+        .customer(CustomerRef::Code("C-ACME"))?
         .context("C-ACME is not in the cache")?;
     for server in [&push_server, &bare_server] {
         let admin = server.admin().await?;
@@ -65,7 +66,7 @@ pub async fn run(orders: usize) -> anyhow::Result<String> {
     let warehouse = store.local_ids(Entity::Warehouses)?[0];
     let mut products = Vec::new();
     for id in store.local_ids(Entity::Products)? {
-        let Some(view) = store.product(&id.to_string())? else {
+        let Some(view) = store.product(ProductRef::Id(id))? else {
             continue;
         };
         if let (true, Some(price)) = (view.product.value.salable, view.product.value.list_price) {

@@ -12,6 +12,7 @@ use fieldbook_core::customers::{
     validate_contact,
 };
 use fieldbook_core::{CURRENCY_DIGITS, QuoteToOrder, SaleKind, SaleRef};
+use fieldbook_store::CustomerRef;
 use fieldbook_store::{EntryPayload, OutboxEntry};
 
 impl App {
@@ -41,7 +42,7 @@ impl App {
     pub fn edit_customer(&self, form: &CustomerEditForm) -> Result<Saved, AppError> {
         let entry = self.with_store(|store| {
             let view = store
-                .customer(&form.customer_id.to_string())?
+                .customer(CustomerRef::Id(form.customer_id))?
                 .ok_or_else(|| AppError::not_found("customer", form.customer_id))?;
             let mut fields = Vec::new();
             if let Some(name) = &form.name

@@ -10,6 +10,7 @@ use crate::{App, AppError, erp_info};
 use chrono::{Local, Utc};
 use fieldbook_core::customers::{Conflict, EditField};
 use fieldbook_core::{CURRENCY_DIGITS, Entity, ErpId, SaleRef};
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, SearchKind, Store};
 use std::collections::HashMap;
 
@@ -107,7 +108,7 @@ impl App {
         let today = Utc::now().with_timezone(&Local).date_naive();
         self.with_store(|store| {
             let view = store
-                .customer(&id.to_string())?
+                .customer(CustomerRef::Id(id))?
                 .ok_or_else(|| AppError::not_found("customer", id))?;
             let customer = &view.customer.value;
             let credit = match &view.credit {
@@ -235,7 +236,7 @@ impl App {
     pub fn product(&self, id: ErpId) -> Result<ProductDetail, AppError> {
         self.with_store(|store| {
             let view = store
-                .product(&id.to_string())?
+                .product(ProductRef::Id(id))?
                 .ok_or_else(|| AppError::not_found("product", id))?;
             let product = &view.product.value;
             let mut stock = Vec::new();
@@ -271,7 +272,7 @@ impl App {
     pub fn customer_id(&self, code: &str) -> Result<ErpId, AppError> {
         self.with_store(|store| {
             Ok(store
-                .customer(code)?
+                .customer_as_typed(code)?
                 .ok_or_else(|| AppError::not_found_code("customer", code))?
                 .customer
                 .value
@@ -283,7 +284,7 @@ impl App {
     pub fn product_id(&self, code: &str) -> Result<ErpId, AppError> {
         self.with_store(|store| {
             Ok(store
-                .product(code)?
+                .product_as_typed(code)?
                 .ok_or_else(|| AppError::not_found_code("product", code))?
                 .product
                 .value
@@ -469,7 +470,7 @@ pub(crate) fn entry_row(
 ) -> Result<EntryRow, AppError> {
     let customer_name = match entry.customer_id {
         Some(id) => store
-            .customer(&id.to_string())?
+            .customer(CustomerRef::Id(id))?
             .map(|view| view.customer.value.name),
         None => None,
     };

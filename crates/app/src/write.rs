@@ -12,6 +12,7 @@ use chrono::Utc;
 use fieldbook_core::promise::Remaining;
 use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{CURRENCY_DIGITS, DraftLine, ErpId, SaleDraft, SaleKind, SaleRef};
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryPayload, EntryState, Store, StoreError};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -195,7 +196,7 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
         }
     };
     let customer = store
-        .customer(&form.customer_id.to_string())?
+        .customer(CustomerRef::Id(form.customer_id))?
         .ok_or_else(|| AppError::not_found("customer", form.customer_id))?;
     let mut lines = Vec::new();
     for (index, line) in form.lines.iter().enumerate() {
@@ -252,7 +253,7 @@ fn warehouse(store: &Store, form: &SaleForm) -> Result<Option<ErpId>, AppError> 
 
 fn draft_line(store: &Store, number: usize, line: &LineForm) -> Result<DraftLine, AppError> {
     let product = store
-        .product(&line.product_id.to_string())?
+        .product(ProductRef::Id(line.product_id))?
         .ok_or_else(|| AppError::not_found("product", line.product_id))?;
     let decimal = |field: &str, text: &str| {
         Decimal::from_str(text.trim()).map_err(|_| {
@@ -300,7 +301,7 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
     let mut parsed = Vec::new();
     for (index, line) in form.lines.iter().enumerate() {
         let product = store
-            .product(&line.product_id.to_string())?
+            .product(ProductRef::Id(line.product_id))?
             .ok_or_else(|| AppError::not_found("product", line.product_id))?;
         let draft_line = draft_line(store, index + 1, line).ok();
         lines.push(LinePreview {
@@ -328,7 +329,7 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
     let old_order = old.as_ref().filter(|draft| draft.kind == SaleKind::Order);
     let is_order = form.kind == "order";
 
-    let customer = store.customer(&form.customer_id.to_string())?;
+    let customer = store.customer(CustomerRef::Id(form.customer_id))?;
     // A quote commits nothing, in the ERP as here.
     let credit = credit_check(
         store,
@@ -392,7 +393,7 @@ fn credit_check(
     counted: Decimal,
     this_draft: Decimal,
 ) -> Result<Option<CreditCheck>, AppError> {
-    let Some(customer) = store.customer(&customer_id.to_string())? else {
+    let Some(customer) = store.customer(CustomerRef::Id(customer_id))? else {
         return Ok(None);
     };
     let Some(credit) = customer.credit.as_ref() else {
@@ -426,7 +427,7 @@ fn stock_checks(
 ) -> Result<Vec<StockCheck>, AppError> {
     let mut stock = Vec::new();
     for (&product_id, &quantity) in wanted {
-        let Some(product) = store.product(&product_id.to_string())? else {
+        let Some(product) = store.product(ProductRef::Id(product_id))? else {
             continue;
         };
         let Some(row) = product

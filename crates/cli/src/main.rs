@@ -14,6 +14,7 @@ use fieldbook_app::{App, AppError, CACHE_KEY_SECRET, ErrorKind, PASSWORD_SECRET,
 use fieldbook_core::SaleKind;
 use fieldbook_erp::ErpError;
 use fieldbook_erp::tryton::{Tryton, TrytonConfig};
+use fieldbook_store::CustomerRef;
 use fieldbook_store::{CacheKey, ErpLink, Store, StoreError};
 use fieldbook_sync::{Progress, SyncError, SyncOptions};
 use std::io::IsTerminal;
@@ -465,9 +466,12 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             json,
         } => {
             let store = open(&cache_path)?;
-            Ok(show("customer", &code, store.customer(&code)?, |view| {
-                output::customer(view, Utc::now(), json)
-            }))
+            Ok(show(
+                "customer",
+                &code,
+                store.customer_as_typed(&code)?,
+                |view| output::customer(view, Utc::now(), json),
+            ))
         }
         Command::Quote {
             action: QuoteAction::Sale(action),
@@ -534,9 +538,12 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Product { code, json } => {
             let store = open(&cache_path)?;
-            Ok(show("product", &code, store.product(&code)?, |view| {
-                output::product(view, Utc::now(), json)
-            }))
+            Ok(show(
+                "product",
+                &code,
+                store.product_as_typed(&code)?,
+                |view| output::product(view, Utc::now(), json),
+            ))
         }
     }
 }
@@ -724,7 +731,7 @@ fn customer_change(app: &App, action: CustomerAction) -> anyhow::Result<Exit> {
             });
             match saved {
                 Ok((seq, customer_id)) => {
-                    let view = app.read(|store| store.customer(&customer_id.to_string()))?;
+                    let view = app.read(|store| store.customer(CustomerRef::Id(customer_id)))?;
                     let code = view
                         .as_ref()
                         .and_then(|view| view.customer.value.code.as_deref());

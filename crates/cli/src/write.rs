@@ -12,6 +12,7 @@ use fieldbook_core::customers::{
 };
 use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{CURRENCY_DIGITS, ErpId, QuoteToOrder, SaleDraft, SaleKind};
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, Store};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -507,7 +508,7 @@ pub fn entry(
     };
     for (index, item) in draft.lines.iter().enumerate() {
         let product = store
-            .product(&item.product_id.to_string())?
+            .product(ProductRef::Id(item.product_id))?
             .map(|view| view.product.value.code.unwrap_or(view.product.value.name))
             .unwrap_or_else(|| format!("product {} (no longer cached)", item.product_id));
         println!(
@@ -550,7 +551,7 @@ fn print_added(addresses: &[AddressDraft], contacts: &[ContactDraft]) {
 fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Result<String> {
     let customer_id = entry.customer_id.unwrap_or_default();
     let customer = store
-        .customer(&customer_id.to_string())?
+        .customer(CustomerRef::Id(customer_id))?
         .map(|view| view.customer.value.code.unwrap_or(view.customer.value.name))
         .unwrap_or_else(|| format!("customer {customer_id} (no longer cached)"));
     let what = match &entry.payload {

@@ -183,19 +183,6 @@ impl Store {
         Ok(())
     }
 
-    /// Queues every cached product (or customer) for a refresh of `figure`.
-    pub fn queue_all(&mut self, figure: Figure) -> Result<(), StoreError> {
-        let source = match figure {
-            Figure::Stock => "products",
-            Figure::Credit => "customers",
-        };
-        self.conn.execute(
-            &format!("INSERT OR IGNORE INTO refresh_queue (figure, erp_id) SELECT ?1, erp_id FROM {source} WHERE erp_id > 0"),
-            [figure.name()],
-        )?;
-        Ok(())
-    }
-
     /// Queues records whose derived figure must be re-read.
     pub fn queue_refresh(
         &mut self,

@@ -30,6 +30,7 @@ pub use outbox::{
     Discarded, EntryPayload, EntryState, ErpWarning, OutboxEntry, PAYLOAD_VERSION, QuarantinedEntry,
 };
 pub use read::{
-    CustomerView, EntityStatus, ErpLink, OrderSummary, ProductView, Status, StockRow, Synced,
+    CustomerRef, CustomerView, EntityStatus, ErpLink, OrderSummary, ProductRef, ProductView,
+    Status, StockRow, Synced,
 };
 pub use search::{SearchHit, SearchKind};

@@ -56,6 +56,21 @@ impl CustomerView {
     }
 }
 
+/// How a customer is named: by the code people know it by (any case), or
+/// by its ERP id. Never a guess between the two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomerRef<'a> {
+    Code(&'a str),
+    Id(ErpId),
+}
+
+/// How a product is named: by its code (any case), or by its ERP id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductRef<'a> {
+    Code(&'a str),
+    Id(ErpId),
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderSummary {
     pub erp_id: ErpId,
@@ -178,14 +193,46 @@ impl Store {
         })
     }
 
-    /// A customer by code (case does not matter) or, failing that, by ERP id.
-    pub fn customer(&self, code_or_id: &str) -> Result<Option<CustomerView>, StoreError> {
+    /// A customer as a person types it: its code or, when no code matches
+    /// and the text is a number, its ERP id.
+    pub fn customer_as_typed(&self, text: &str) -> Result<Option<CustomerView>, StoreError> {
+        match self.customer(CustomerRef::Code(text))? {
+            Some(found) => Ok(Some(found)),
+            None => match text.trim().parse::<ErpId>() {
+                Ok(id) => self.customer(CustomerRef::Id(id)),
+                Err(_) => Ok(None),
+            },
+        }
+    }
+
+    /// A product as a person types it: its code or, when no code matches
+    /// and the text is a number, its ERP id.
+    pub fn product_as_typed(&self, text: &str) -> Result<Option<ProductView>, StoreError> {
+        match self.product(ProductRef::Code(text))? {
+            Some(found) => Ok(Some(found)),
+            None => match text.trim().parse::<ErpId>() {
+                Ok(id) => self.product(ProductRef::Id(id)),
+                Err(_) => Ok(None),
+            },
+        }
+    }
+
+    /// A customer by its code (case does not matter) or by its ERP id.
+    pub fn customer(&self, customer: CustomerRef<'_>) -> Result<Option<CustomerView>, StoreError> {
+        let (condition, key) = match customer {
+            CustomerRef::Code(code) => (
+                "lower(code) = lower(?1)",
+                rusqlite::types::Value::Text(code.to_owned()),
+            ),
+            CustomerRef::Id(id) => ("erp_id = ?1", rusqlite::types::Value::Integer(id)),
+        };
         let found = self
             .conn
             .query_row(
-                "SELECT erp_id, code, name, tax_id, synced_at FROM customers
-                 WHERE lower(code) = lower(?1) OR CAST(erp_id AS TEXT) = ?1 ORDER BY lower(code) = lower(?1) DESC LIMIT 1",
-                [code_or_id],
+                &format!(
+                    "SELECT erp_id, code, name, tax_id, synced_at FROM customers WHERE {condition} LIMIT 1"
+                ),
+                [key],
                 |row| {
                     Ok((
                         row.get::<_, ErpId>(0)?,
@@ -519,15 +566,23 @@ impl Store {
         .collect()
     }
 
-    /// A product by code (case does not matter) or, failing that, by ERP id,
+    /// A product by its code (case does not matter) or by its ERP id,
     /// with its stock in every warehouse.
-    pub fn product(&self, code_or_id: &str) -> Result<Option<ProductView>, StoreError> {
+    pub fn product(&self, product: ProductRef<'_>) -> Result<Option<ProductView>, StoreError> {
+        let (condition, key) = match product {
+            ProductRef::Code(code) => (
+                "lower(code) = lower(?1)",
+                rusqlite::types::Value::Text(code.to_owned()),
+            ),
+            ProductRef::Id(id) => ("erp_id = ?1", rusqlite::types::Value::Integer(id)),
+        };
         let found = self
             .conn
             .query_row(
-                "SELECT erp_id, code, name, description, unit, list_price, salable, synced_at FROM products
-                 WHERE lower(code) = lower(?1) OR CAST(erp_id AS TEXT) = ?1 ORDER BY lower(code) = lower(?1) DESC LIMIT 1",
-                [code_or_id],
+                &format!(
+                    "SELECT erp_id, code, name, description, unit, list_price, salable, synced_at FROM products WHERE {condition} LIMIT 1"
+                ),
+                [key],
                 product_row,
             )
             .optional()?;

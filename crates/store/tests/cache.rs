@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use fieldbook_core::{
     Address, Contact, Credit, Customer, Entity, Product, Records, StockLevel, Warehouse,
 };
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{PageEffects, PullCursor, SearchKind, Store};
 use rust_decimal::dec;
 use std::collections::BTreeSet;
@@ -202,7 +203,12 @@ fn a_deactivated_customer_leaves_the_cache_and_the_search() {
     let mut gone = customer(2, "C-ACME", "ACME Trading Co.");
     gone.active = false;
     apply(&mut store, Records::Customers(vec![gone]));
-    assert!(store.customer("C-ACME").unwrap().is_none());
+    assert!(
+        store
+            .customer(CustomerRef::Code("C-ACME"))
+            .unwrap()
+            .is_none()
+    );
     // The contacts are records of their own, still live in the ERP: they stay
     // unseen, so a reactivated customer comes back whole.
     assert_eq!(
@@ -215,7 +221,15 @@ fn a_deactivated_customer_leaves_the_cache_and_the_search() {
         &mut store,
         Records::Customers(vec![customer(2, "C-ACME", "ACME Trading Co.")]),
     );
-    assert_eq!(store.customer("C-ACME").unwrap().unwrap().contacts.len(), 2);
+    assert_eq!(
+        store
+            .customer(CustomerRef::Code("C-ACME"))
+            .unwrap()
+            .unwrap()
+            .contacts
+            .len(),
+        2
+    );
     check(&store, "13812345678", &["C-ACME"]);
     let mut gone = customer(2, "C-ACME", "ACME Trading Co.");
     gone.active = false;
@@ -314,7 +328,7 @@ fn derived_figures_replace_the_old_ones_and_leave_the_queue() {
     store
         .apply_stock(&[100], &[level(7, dec!(38), dec!(30))], at(5))
         .unwrap();
-    let view = store.product("p-tea").unwrap().unwrap();
+    let view = store.product(ProductRef::Code("p-tea")).unwrap().unwrap();
     let stock: Vec<_> = view
         .stock
         .iter()
@@ -349,7 +363,10 @@ fn derived_figures_replace_the_old_ones_and_leave_the_queue() {
     store
         .apply_credit(&[1, 99], std::slice::from_ref(&credit), at(6))
         .unwrap();
-    let view = store.customer("C-HUAWEI").unwrap().unwrap();
+    let view = store
+        .customer(CustomerRef::Code("C-HUAWEI"))
+        .unwrap()
+        .unwrap();
     let synced = view.credit.unwrap();
     assert_eq!(synced.value, credit);
     assert_eq!(synced.value.available(), Some(dec!(3799.5)));
@@ -379,7 +396,10 @@ fn customers_applied_for_later_indexing_are_found_once_indexed() {
             at(0),
         )
         .unwrap();
-    assert!(store.customer("C5").unwrap().is_some(), "cached at once");
+    assert!(
+        store.customer(CustomerRef::Code("C5")).unwrap().is_some(),
+        "cached at once"
+    );
     assert!(
         store.search("华为", 5).unwrap().is_empty(),
         "not indexed yet"
@@ -432,5 +452,64 @@ fn a_part_the_erp_user_may_not_read_is_remembered_from_its_first_refusal_until_r
             .map(|r| r.part)
             .collect::<Vec<_>>(),
         [SyncPart::CreditMoves]
+    );
+}
+
+/// A lookup by id used to match a customer whose code was that number
+/// first (the cache took "code or id" as one text): customer 7 came back
+/// as customer 2, coded "7". Named by a `CustomerRef`, each is what it says.
+#[test]
+fn a_customer_or_product_named_by_id_is_never_one_whose_code_is_that_number() {
+    let mut store = Store::open_in_memory().unwrap();
+    apply(
+        &mut store,
+        Records::Customers(vec![customer(2, "7", "Two"), customer(7, "C7", "Seven")]),
+    );
+    apply(
+        &mut store,
+        Records::Products(vec![
+            product(3, "9", "Three", ""),
+            product(9, "P9", "Nine", ""),
+        ]),
+    );
+    let name =
+        |found: Option<fieldbook_store::CustomerView>| found.map(|view| view.customer.value.name);
+    assert_eq!(
+        name(store.customer(CustomerRef::Id(7)).unwrap()).as_deref(),
+        Some("Seven")
+    );
+    assert_eq!(
+        name(store.customer(CustomerRef::Code("7")).unwrap()).as_deref(),
+        Some("Two")
+    );
+    assert_eq!(
+        name(store.customer(CustomerRef::Code("c7")).unwrap()).as_deref(),
+        Some("Seven")
+    );
+    assert_eq!(name(store.customer(CustomerRef::Id(99)).unwrap()), None);
+    // As a person types it: the code first, then a number as an id.
+    assert_eq!(
+        name(store.customer_as_typed("7").unwrap()).as_deref(),
+        Some("Two")
+    );
+    assert_eq!(
+        name(store.customer_as_typed("2").unwrap()).as_deref(),
+        Some("Two")
+    );
+    assert_eq!(name(store.customer_as_typed("x").unwrap()), None);
+
+    let product_name =
+        |found: Option<fieldbook_store::ProductView>| found.map(|view| view.product.value.name);
+    assert_eq!(
+        product_name(store.product(ProductRef::Id(9)).unwrap()).as_deref(),
+        Some("Nine")
+    );
+    assert_eq!(
+        product_name(store.product(ProductRef::Code("9")).unwrap()).as_deref(),
+        Some("Three")
+    );
+    assert_eq!(
+        product_name(store.product_as_typed("3").unwrap()).as_deref(),
+        Some("Three")
     );
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use fieldbook_core::{
     Address, Customer, DraftLine, Product, Records, SaleDraft, SaleKind, Warehouse,
 };
+use fieldbook_store::CustomerRef;
 use fieldbook_store::{
     EntryPayload, EntryState, ErpWarning, PageEffects, PullCursor, Store, StoreError,
 };
@@ -509,7 +510,12 @@ fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
         )
         .unwrap();
     let mut draft = order(new.customer_id, dec!(1));
-    let address = store.customer(&new.code).unwrap().unwrap().addresses[0].erp_id;
+    let address = store
+        .customer(CustomerRef::Code(&new.code))
+        .unwrap()
+        .unwrap()
+        .addresses[0]
+        .erp_id;
     draft.invoice_address_id = Some(address);
     draft.shipment_address_id = Some(address);
     store.add_sale("for-new", &draft, None, at(2)).unwrap();
@@ -534,7 +540,12 @@ fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
     store.discard(second.seq, at(0)).unwrap();
     // The customer and the order waiting for it go; nothing of them stays.
     assert_eq!(store.discard(new.seq, at(0)).unwrap().entries, 2);
-    assert!(store.customer(&new.code).unwrap().is_none());
+    assert!(
+        store
+            .customer(CustomerRef::Code(&new.code))
+            .unwrap()
+            .is_none()
+    );
     assert!(store.search("新茶", 5).unwrap().is_empty());
     assert!(store.search("文三路", 5).unwrap().is_empty());
 
@@ -552,7 +563,7 @@ fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
     let seq = store.edit_customer("edit", &edit, at(3)).unwrap();
     assert_eq!(
         store
-            .customer("C-HUAWEI")
+            .customer(CustomerRef::Code("C-HUAWEI"))
             .unwrap()
             .unwrap()
             .customer
@@ -563,7 +574,7 @@ fn discarding_an_entry_takes_back_what_it_wrote_in_the_cache() {
     store.discard(seq, at(0)).unwrap();
     assert_eq!(
         store
-            .customer("C-HUAWEI")
+            .customer(CustomerRef::Code("C-HUAWEI"))
             .unwrap()
             .unwrap()
             .customer

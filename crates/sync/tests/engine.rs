@@ -10,6 +10,7 @@ use fieldbook_core::{
 };
 use fieldbook_erp::{Erp, ErpError, PullRequest, Question, SentCustomer, SentSale, Survey};
 use fieldbook_store::Store;
+use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_sync::{SyncOptions, pull};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -617,12 +618,24 @@ async fn changes_made_while_a_full_pull_runs_arrive_with_the_next_delta() {
         .await
         .unwrap();
     assert_eq!(
-        store.customer("C2").unwrap().unwrap().customer.value.name,
+        store
+            .customer(CustomerRef::Code("C2"))
+            .unwrap()
+            .unwrap()
+            .customer
+            .value
+            .name,
         "Customer 2"
     );
     sync(&erp, &mut store).await.unwrap();
     assert_eq!(
-        store.customer("C2").unwrap().unwrap().customer.value.name,
+        store
+            .customer(CustomerRef::Code("C2"))
+            .unwrap()
+            .unwrap()
+            .customer
+            .value
+            .name,
         "Renamed during the pull"
     );
 }
@@ -661,15 +674,19 @@ async fn deletions_deactivations_and_stock_moves_arrive_with_a_delta_when(survey
     }
     sync(&erp, &mut store).await.unwrap();
     assert!(
-        store.customer("C3").unwrap().is_none(),
+        store.customer(CustomerRef::Code("C3")).unwrap().is_none(),
         "deleted in the ERP"
     );
     assert!(
-        store.customer("C4").unwrap().is_none(),
+        store.customer(CustomerRef::Code("C4")).unwrap().is_none(),
         "deactivated in the ERP"
     );
-    assert!(store.customer("C5").unwrap().is_some());
-    let stock = store.product("P5").unwrap().unwrap().stock;
+    assert!(store.customer(CustomerRef::Code("C5")).unwrap().is_some());
+    let stock = store
+        .product(ProductRef::Code("P5"))
+        .unwrap()
+        .unwrap()
+        .stock;
     assert_eq!(stock[0].level.on_hand, Decimal::from(999));
     assert_eq!(store.local_ids(Entity::Customers).unwrap().len(), 19);
 }
@@ -1285,7 +1302,10 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
         )
         .unwrap();
     assert!(new.customer_id < 0);
-    let view = store.customer(&new.code).unwrap().unwrap();
+    let view = store
+        .customer(CustomerRef::Code(&new.code))
+        .unwrap()
+        .unwrap();
     let address = view.addresses[0].erp_id;
     let mut draft = order(new.customer_id, 2);
     draft.invoice_address_id = Some(address);
@@ -1313,7 +1333,11 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
         Some("new-customer")
     );
     assert_eq!(
-        store.customer(&new.code).unwrap().unwrap().requests[0]
+        store
+            .customer(CustomerRef::Code(&new.code))
+            .unwrap()
+            .unwrap()
+            .requests[0]
             .value
             .state,
         RequestState::Draft,
@@ -1331,7 +1355,12 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
     );
     // A full pull meanwhile keeps what was written offline.
     sync(&erp, &mut store).await.unwrap();
-    assert!(store.customer(&new.code).unwrap().is_some());
+    assert!(
+        store
+            .customer(CustomerRef::Code(&new.code))
+            .unwrap()
+            .is_some()
+    );
 
     let report = fieldbook_sync::push(&*erp, &mut store, NOW, &now)
         .await
@@ -1346,13 +1375,13 @@ async fn an_order_for_a_customer_created_offline_goes_after_it_with_the_erps_ids
         "sent with the ERP's id"
     );
     drop(world);
-    let view = store.customer(&customer.to_string()).unwrap().unwrap();
+    let view = store.customer(CustomerRef::Id(customer)).unwrap().unwrap();
     assert_eq!(view.customer.value.code.as_deref(), Some("C-NEW"));
     assert_eq!(view.addresses.len(), 1);
     assert!(view.addresses[0].erp_id > 0, "{:?}", view.addresses);
     assert!(
         store
-            .customer(&new.customer_id.to_string())
+            .customer(CustomerRef::Id(new.customer_id))
             .unwrap()
             .is_none()
     );
@@ -1393,7 +1422,7 @@ async fn an_entry_naming_a_record_whose_creation_was_refused_is_refused_and_the_
     store
         .edit_customer("edit-fine", &edit(vec![address("a-good", "CN")]), epoch())
         .unwrap();
-    let view = store.customer("2").unwrap().unwrap();
+    let view = store.customer(CustomerRef::Id(2)).unwrap().unwrap();
     let id = |uuid_city: usize| view.addresses[uuid_city].erp_id;
     let (bad, good) = (id(0).max(id(1)), id(0).min(id(1)));
     assert!(bad < 0 && good < 0);
