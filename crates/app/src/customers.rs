@@ -8,12 +8,11 @@ use crate::wire::{
 use crate::{App, AppError, ErrorKind};
 use chrono::Utc;
 use fieldbook_core::customers::{
-    AddressDraft, ContactDraft, CustomerDraft, CustomerEdit, CustomerError, EditField, FieldEdit,
-    validate_contact,
+    AddressChange, AddressDraft, ContactDraft, CustomerDraft, CustomerError, EditRequest,
+    edit_changes,
 };
 use fieldbook_core::{CURRENCY_DIGITS, QuoteToOrder, SaleKind, SaleRef};
-use fieldbook_store::CustomerRef;
-use fieldbook_store::{EntryPayload, OutboxEntry};
+use fieldbook_store::{CustomerRef, EntryPayload, OutboxEntry};
 
 impl App {
     /// A new customer, in the cache at once under a provisional code
@@ -36,108 +35,41 @@ impl App {
         })
     }
 
-    /// Changes to a customer: each changed field carries the value the
-    /// cache holds now (what the salesperson saw), so the ERP keeps its own
-    /// value where it changed meanwhile and the entry keeps theirs.
+    /// Changes to a customer: only what differs from the cache, each
+    /// changed field with the value the cache holds now (what the
+    /// salesperson saw), so the ERP keeps its own value where it changed
+    /// meanwhile and the entry keeps theirs (core's `edit_changes`).
     pub fn edit_customer(&self, form: &CustomerEditForm) -> Result<Saved, AppError> {
+        let request = EditRequest {
+            name: form.name.clone(),
+            contacts: form
+                .contacts
+                .iter()
+                .map(|change| (change.contact_id, change.value.clone()))
+                .collect(),
+            addresses: form
+                .addresses
+                .iter()
+                .map(|change| AddressChange {
+                    address_id: change.address_id,
+                    street: change.street.clone(),
+                    postal_code: change.postal_code.clone(),
+                    city: change.city.clone(),
+                })
+                .collect(),
+            new_addresses: form.new_addresses.iter().map(address_draft).collect(),
+            new_contacts: form.new_contacts.iter().map(contact_draft).collect(),
+        };
         let entry = self.with_store(|store| {
             let view = store
                 .customer(CustomerRef::Id(form.customer_id))?
                 .ok_or_else(|| AppError::not_found("customer", form.customer_id))?;
-            let mut fields = Vec::new();
-            if let Some(name) = &form.name
-                && name.trim() != view.customer.value.name
-            {
-                fields.push(FieldEdit {
-                    field: EditField::CustomerName,
-                    base: Some(view.customer.value.name.clone()),
-                    value: Some(name.trim().to_owned()),
-                });
-            }
-            for (index, change) in form.contacts.iter().enumerate() {
-                let contact = view
-                    .contacts
-                    .iter()
-                    .find(|contact| contact.erp_id == change.contact_id)
-                    .ok_or_else(|| not_theirs("contact", change.contact_id))?;
-                let value = change.value.trim();
-                if value == contact.value {
-                    continue;
-                }
-                validate_contact(index + 1, &contact.kind, value)?;
-                fields.push(FieldEdit {
-                    field: EditField::ContactValue {
-                        contact_id: contact.erp_id,
-                    },
-                    base: Some(contact.value.clone()),
-                    value: Some(value.to_owned()),
-                });
-            }
-            for change in &form.addresses {
-                let address = view
-                    .addresses
-                    .iter()
-                    .find(|address| address.erp_id == change.address_id)
-                    .ok_or_else(|| not_theirs("address", change.address_id))?;
-                let id = address.erp_id;
-                // What the address becomes: an envelope needs a street or
-                // a city, as a new address does; an edit may not take away
-                // the last one it has.
-                let after = |change: &Option<String>, base: &Option<String>| match change {
-                    Some(value) => !value.trim().is_empty(),
-                    None => base.as_deref().is_some_and(|base| !base.trim().is_empty()),
-                };
-                let had = |base: &Option<String>| {
-                    base.as_deref().is_some_and(|base| !base.trim().is_empty())
-                };
-                let had_one = had(&address.street) || had(&address.city);
-                if had_one
-                    && !after(&change.street, &address.street)
-                    && !after(&change.city, &address.city)
-                {
-                    return Err(AppError::new(
-                        "errors.customer.address_emptied",
-                        format!(
-                            "address {id} would have neither a street nor a city: keep one of them"
-                        ),
-                    )
-                    .with("id", id));
-                }
-                for (field, base, value) in [
-                    (
-                        EditField::AddressStreet { address_id: id },
-                        &address.street,
-                        &change.street,
-                    ),
-                    (
-                        EditField::AddressPostalCode { address_id: id },
-                        &address.postal_code,
-                        &change.postal_code,
-                    ),
-                    (
-                        EditField::AddressCity { address_id: id },
-                        &address.city,
-                        &change.city,
-                    ),
-                ] {
-                    let Some(value) = value else { continue };
-                    let value = Some(value.trim().to_owned()).filter(|value| !value.is_empty());
-                    if &value != base {
-                        fields.push(FieldEdit {
-                            field,
-                            base: base.clone(),
-                            value,
-                        });
-                    }
-                }
-            }
-            let edit = CustomerEdit {
-                customer_id: view.customer.value.erp_id,
-                fields,
-                new_addresses: form.new_addresses.iter().map(address_draft).collect(),
-                new_contacts: form.new_contacts.iter().map(contact_draft).collect(),
-            };
-            edit.validate()?;
+            let edit = edit_changes(
+                &view.customer.value,
+                &view.addresses,
+                &view.contacts,
+                &request,
+            )?;
             Ok(store.edit_customer(&uuid::Uuid::new_v4().to_string(), &edit, Utc::now())?)
         })?;
         self.wake.notify_one();
@@ -284,15 +216,6 @@ fn contact_draft(form: &ContactForm) -> ContactDraft {
     }
 }
 
-fn not_theirs(what: &str, id: i64) -> AppError {
-    AppError::new(
-        &format!("errors.customer.not_theirs_{what}"),
-        format!("{what} {id} is not one of this customer's: pick one of theirs"),
-    )
-    .with("id", id)
-    .of_kind(ErrorKind::NotFound)
-}
-
 impl From<CustomerError> for AppError {
     fn from(error: CustomerError) -> AppError {
         let message = error.to_string();
@@ -329,6 +252,14 @@ impl From<CustomerError> for AppError {
             }
             CustomerError::Emptied { field } => {
                 AppError::new("errors.customer.emptied", message).with("field", field)
+            }
+            CustomerError::NotTheirs { what, id } => {
+                AppError::new(&format!("errors.customer.not_theirs_{what}"), message)
+                    .with("id", id)
+                    .of_kind(ErrorKind::NotFound)
+            }
+            CustomerError::AddressEmptied { id } => {
+                AppError::new("errors.customer.address_emptied", message).with("id", id)
             }
         }
     }

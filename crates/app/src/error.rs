@@ -159,9 +159,9 @@ impl From<ErpError> for AppError {
         };
         let app = AppError::new(code, message).of_kind(kind);
         let app = match &error {
+            ErpError::NotAnErp { url, erp, .. } => app.with("url", url).with("erp", erp),
             ErpError::Unreachable { url, .. }
             | ErpError::Timeout { url }
-            | ErpError::NotAnErp { url, .. }
             | ErpError::Garbled { url, .. }
             | ErpError::AnswerTooLarge { url, .. }
             | ErpError::InsecureAddress { url }

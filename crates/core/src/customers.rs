@@ -8,7 +8,7 @@
 //! the meantime keeps the ERP's value (the ERP wins), and the salesperson is
 //! told, with their own value kept on the entry so nothing typed is lost.
 
-use crate::ErpId;
+use crate::{Address, Contact, Customer, ErpId};
 use serde::{Deserialize, Serialize};
 
 /// The kinds of contact a salesperson can add; the ERP's own words.
@@ -149,6 +149,10 @@ pub enum CustomerError {
     NothingToChange,
     #[error("{field} cannot be emptied")]
     Emptied { field: String },
+    #[error("{what} {id} is not one of this customer's: pick one of theirs")]
+    NotTheirs { what: &'static str, id: ErpId },
+    #[error("address {id} would have neither a street nor a city: keep one of them")]
+    AddressEmptied { id: ErpId },
 }
 
 /// Checks contacts (1-based in messages).
@@ -258,6 +262,133 @@ impl CustomerEdit {
         validate_addresses(&self.new_addresses)?;
         validate_contacts(&self.new_contacts)
     }
+}
+
+/// What a salesperson asked to change on a customer, as typed: the name,
+/// contacts' values and addresses' fields by id (none: unchanged; empty:
+/// cleared), and records to add.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EditRequest {
+    pub name: Option<String>,
+    /// `(contact id, new value)`.
+    pub contacts: Vec<(ErpId, String)>,
+    pub addresses: Vec<AddressChange>,
+    pub new_addresses: Vec<AddressDraft>,
+    pub new_contacts: Vec<ContactDraft>,
+}
+
+/// An address's new street, postal code or city (none: unchanged; empty:
+/// cleared).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddressChange {
+    pub address_id: ErpId,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+}
+
+/// What an edit changes, worked out against the customer as the cache
+/// holds it: only fields whose value differs, each with the value it
+/// replaces (what the salesperson saw), so the ERP can keep its own where
+/// it changed meanwhile. Refused: an id that is not this customer's, a
+/// contact value that does not fit its kind, an address left with neither
+/// street nor city, and an edit that changes nothing.
+pub fn edit_changes(
+    customer: &Customer,
+    addresses: &[Address],
+    contacts: &[Contact],
+    request: &EditRequest,
+) -> Result<CustomerEdit, CustomerError> {
+    let mut fields = Vec::new();
+    if let Some(name) = &request.name
+        && name.trim() != customer.name
+    {
+        fields.push(FieldEdit {
+            field: EditField::CustomerName,
+            base: Some(customer.name.clone()),
+            value: Some(name.trim().to_owned()),
+        });
+    }
+    for (index, (contact_id, value)) in request.contacts.iter().enumerate() {
+        let contact = contacts
+            .iter()
+            .find(|contact| contact.erp_id == *contact_id)
+            .ok_or(CustomerError::NotTheirs {
+                what: "contact",
+                id: *contact_id,
+            })?;
+        let value = value.trim();
+        if value == contact.value {
+            continue;
+        }
+        validate_contact(index + 1, &contact.kind, value)?;
+        fields.push(FieldEdit {
+            field: EditField::ContactValue {
+                contact_id: contact.erp_id,
+            },
+            base: Some(contact.value.clone()),
+            value: Some(value.to_owned()),
+        });
+    }
+    let filled =
+        |text: &Option<String>| text.as_deref().is_some_and(|text| !text.trim().is_empty());
+    for change in &request.addresses {
+        let address = addresses
+            .iter()
+            .find(|address| address.erp_id == change.address_id)
+            .ok_or(CustomerError::NotTheirs {
+                what: "address",
+                id: change.address_id,
+            })?;
+        let id = address.erp_id;
+        // What the address becomes: an envelope needs a street or a city,
+        // as a new address does; an edit may not take away the last one.
+        let after = |change: &Option<String>, base: &Option<String>| match change {
+            Some(_) => filled(change),
+            None => filled(base),
+        };
+        if (filled(&address.street) || filled(&address.city))
+            && !after(&change.street, &address.street)
+            && !after(&change.city, &address.city)
+        {
+            return Err(CustomerError::AddressEmptied { id });
+        }
+        for (field, base, value) in [
+            (
+                EditField::AddressStreet { address_id: id },
+                &address.street,
+                &change.street,
+            ),
+            (
+                EditField::AddressPostalCode { address_id: id },
+                &address.postal_code,
+                &change.postal_code,
+            ),
+            (
+                EditField::AddressCity { address_id: id },
+                &address.city,
+                &change.city,
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            let value = Some(value.trim().to_owned()).filter(|value| !value.is_empty());
+            if &value != base {
+                fields.push(FieldEdit {
+                    field,
+                    base: base.clone(),
+                    value,
+                });
+            }
+        }
+    }
+    let edit = CustomerEdit {
+        customer_id: customer.erp_id,
+        fields,
+        new_addresses: request.new_addresses.clone(),
+        new_contacts: request.new_contacts.clone(),
+    };
+    edit.validate()?;
+    Ok(edit)
 }
 
 #[cfg(test)]
@@ -375,5 +506,187 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("the ERP's value stays"), "{text}");
+    }
+
+    /// The customer an edit is worked out against: name "ACME", contact 20
+    /// (phone) and 21 (email), address 10 with street, postal code and
+    /// city, address 11 with a city only.
+    fn acme() -> (crate::Customer, Vec<crate::Address>, Vec<crate::Contact>) {
+        let address = |erp_id, street: Option<&str>, postal: Option<&str>, city: Option<&str>| {
+            crate::Address {
+                erp_id,
+                customer_id: 2,
+                name: None,
+                street: street.map(Into::into),
+                postal_code: postal.map(Into::into),
+                city: city.map(Into::into),
+                subdivision: None,
+                country: Some("CN".into()),
+                invoice: true,
+                delivery: true,
+                active: true,
+            }
+        };
+        let contact = |erp_id, kind: &str, value: &str| crate::Contact {
+            erp_id,
+            customer_id: 2,
+            kind: kind.into(),
+            value: value.into(),
+            name: None,
+            active: true,
+        };
+        (
+            crate::Customer {
+                erp_id: 2,
+                code: Some("C-ACME".into()),
+                name: "ACME".into(),
+                tax_id: None,
+                active: true,
+            },
+            vec![
+                address(10, Some("科技园 1号"), Some("518000"), Some("深圳")),
+                address(11, None, None, Some("广州")),
+            ],
+            vec![
+                contact(20, "phone", "+86 755 1"),
+                contact(21, "email", "a@acme.cn"),
+            ],
+        )
+    }
+
+    fn street(id: ErpId, street: Option<&str>, city: Option<&str>) -> AddressChange {
+        AddressChange {
+            address_id: id,
+            street: street.map(Into::into),
+            postal_code: None,
+            city: city.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn an_edit_keeps_only_what_differs_and_refuses_what_cannot_be_sent() {
+        let (customer, addresses, contacts) = acme();
+        let name = |name: &str| EditRequest {
+            name: Some(name.into()),
+            ..EditRequest::default()
+        };
+        let contact = |id: ErpId, value: &str| EditRequest {
+            contacts: vec![(id, value.into())],
+            ..EditRequest::default()
+        };
+        let address = |change: AddressChange| EditRequest {
+            addresses: vec![change],
+            ..EditRequest::default()
+        };
+        // (what was asked, the fields changed as (field, base, value), or the refusal)
+        type Changed = Vec<(EditField, Option<&'static str>, Option<&'static str>)>;
+        let table: Vec<(EditRequest, Result<Changed, CustomerError>)> = vec![
+            (
+                name(" ACME Trading "),
+                Ok(vec![(
+                    EditField::CustomerName,
+                    Some("ACME"),
+                    Some("ACME Trading"),
+                )]),
+            ),
+            (name(" ACME "), Err(CustomerError::NothingToChange)),
+            (
+                contact(20, " +86 755 1 "),
+                Err(CustomerError::NothingToChange),
+            ),
+            (
+                contact(20, "+86 755 2"),
+                Ok(vec![(
+                    EditField::ContactValue { contact_id: 20 },
+                    Some("+86 755 1"),
+                    Some("+86 755 2"),
+                )]),
+            ),
+            (
+                contact(21, "nobody"),
+                Err(CustomerError::Email {
+                    index: 1,
+                    value: "nobody".into(),
+                }),
+            ),
+            (
+                contact(99, "+86 1"),
+                Err(CustomerError::NotTheirs {
+                    what: "contact",
+                    id: 99,
+                }),
+            ),
+            (
+                address(street(10, Some(""), Some(" "))),
+                Err(CustomerError::AddressEmptied { id: 10 }),
+            ),
+            (
+                address(street(11, None, Some(""))),
+                Err(CustomerError::AddressEmptied { id: 11 }),
+            ),
+            (
+                address(street(10, Some(""), None)),
+                Ok(vec![(
+                    EditField::AddressStreet { address_id: 10 },
+                    Some("科技园 1号"),
+                    None,
+                )]),
+            ),
+            (
+                address(street(11, Some("天河路 2号"), Some("广州"))),
+                Ok(vec![(
+                    EditField::AddressStreet { address_id: 11 },
+                    None,
+                    Some("天河路 2号"),
+                )]),
+            ),
+            (
+                address(AddressChange {
+                    address_id: 10,
+                    street: None,
+                    postal_code: Some("518057".into()),
+                    city: Some("深圳".into()),
+                }),
+                Ok(vec![(
+                    EditField::AddressPostalCode { address_id: 10 },
+                    Some("518000"),
+                    Some("518057"),
+                )]),
+            ),
+            (
+                address(street(12, Some("x"), None)),
+                Err(CustomerError::NotTheirs {
+                    what: "address",
+                    id: 12,
+                }),
+            ),
+            (EditRequest::default(), Err(CustomerError::NothingToChange)),
+            (
+                EditRequest {
+                    new_contacts: vec![super::tests::contact("mobile", "+86 138 0000 0000")],
+                    ..EditRequest::default()
+                },
+                Ok(vec![]),
+            ),
+        ];
+        for (request, expected) in table {
+            let got = edit_changes(&customer, &addresses, &contacts, &request).map(|edit| {
+                assert_eq!(edit.customer_id, 2);
+                assert_eq!(edit.new_contacts, request.new_contacts);
+                edit.fields
+                    .into_iter()
+                    .map(|field| (field.field, field.base, field.value))
+                    .collect::<Vec<_>>()
+            });
+            let expected = expected.map(|fields| {
+                fields
+                    .into_iter()
+                    .map(|(field, base, value)| {
+                        (field, base.map(str::to_owned), value.map(str::to_owned))
+                    })
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(got, expected, "{request:?}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
-/// Digits the ERP keeps for a unit price (Tryton's `price_digits`).
+/// Digits the ERP keeps for a unit price (the reference ERP keeps 4).
 pub const PRICE_DIGITS: u32 = 4;
 
 /// A quotation (the ERP records it, nothing ships) or an order (sent to be

@@ -191,7 +191,7 @@ pub struct OrderLine {
 /// An after-sales request (a complaint or a service request) about a
 /// customer, optionally about one of their orders or invoices.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Complaint {
+pub struct AfterSalesRequest {
     pub erp_id: ErpId,
     pub customer_id: ErpId,
     pub number: Option<String>,
@@ -313,7 +313,7 @@ pub enum Records {
     OrderLines(Vec<OrderLine>),
     Invoices(Vec<Invoice>),
     Payments(Vec<Payment>),
-    Complaints(Vec<Complaint>),
+    Complaints(Vec<AfterSalesRequest>),
 }
 
 impl Records {

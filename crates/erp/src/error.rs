@@ -14,9 +14,14 @@ pub enum ErpError {
     Timeout { url: String },
 
     #[error(
-        "{url} does not answer like a Tryton ERP ({detail}): check the address (for example http://erp.example.com:8000/)"
+        "{url} does not answer like a {erp} ERP ({detail}): check the address (for example http://erp.example.com:8000/)"
     )]
-    NotAnErp { url: String, detail: String },
+    NotAnErp {
+        url: String,
+        /// Which ERP the client expected (the client's own name for it).
+        erp: &'static str,
+        detail: String,
+    },
 
     #[error(
         "the ERP at {url} has no database named {database:?}: check the database name with your administrator"

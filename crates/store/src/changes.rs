@@ -18,7 +18,7 @@ use fieldbook_core::customers::{
 };
 use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{
-    Address, Complaint, Contact, Customer, ErpId, Records, RequestState, SaleDraft,
+    Address, AfterSalesRequest, Contact, Customer, ErpId, Records, RequestState, SaleDraft,
 };
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
@@ -281,7 +281,7 @@ impl Store {
         let provisional = provisional(&tx, "complaints", uuid, uuid)?;
         apply_and_index(
             &tx,
-            &Records::Complaints(vec![Complaint {
+            &Records::Complaints(vec![AfterSalesRequest {
                 erp_id: provisional,
                 customer_id: draft.customer_id,
                 number: None,

@@ -5,8 +5,8 @@ use crate::apply::{Figure, table, time};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldbook_core::{
-    Address, Complaint, Contact, Credit, Customer, Entity, ErpId, Invoice, OrderLine, Payment,
-    Product, RequestState, SaleState, StockLevel,
+    Address, AfterSalesRequest, Contact, Credit, Customer, Entity, ErpId, Invoice, OrderLine,
+    Payment, Product, RequestState, SaleState, StockLevel,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use rust_decimal::Decimal;
@@ -35,7 +35,7 @@ pub struct CustomerView {
     /// After-sales requests, newest first: every one still open, and the
     /// last closed ones. One written offline and not yet in the ERP has a
     /// negative id.
-    pub requests: Vec<Synced<Complaint>>,
+    pub requests: Vec<Synced<AfterSalesRequest>>,
 }
 
 impl CustomerView {
@@ -273,7 +273,7 @@ impl Store {
         &self,
         customer_id: ErpId,
         closed: usize,
-    ) -> Result<Vec<Synced<Complaint>>, StoreError> {
+    ) -> Result<Vec<Synced<AfterSalesRequest>>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT erp_id, number, date, state, kind, description, order_id, invoice_id, synced_at
              FROM complaints WHERE customer_id = ?1
@@ -311,7 +311,7 @@ impl Store {
                 closed_kept += 1;
             }
             requests.push(Synced {
-                value: Complaint {
+                value: AfterSalesRequest {
                     erp_id,
                     customer_id,
                     number,

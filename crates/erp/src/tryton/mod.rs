@@ -22,8 +22,8 @@ mod values;
 
 use chrono::{DateTime, Utc};
 use fieldbook_core::{
-    Address, Complaint, Contact, Credit, Customer, Entity, ErpId, Invoice, Order, OrderLine,
-    Payment, Product, Records, SaleDraft, SaleRef, StockLevel, Warehouse,
+    Address, AfterSalesRequest, Contact, Credit, Customer, Entity, ErpId, Invoice, Order,
+    OrderLine, Payment, Product, Records, SaleDraft, SaleRef, StockLevel, Warehouse,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
@@ -562,7 +562,7 @@ impl Tryton {
                     .map(|f| {
                         let (order_id, invoice_id) =
                             requests::origin_ids(f.opt_text("origin")?.as_deref());
-                        Ok(Complaint {
+                        Ok(AfterSalesRequest {
                             erp_id: f.id()?,
                             customer_id: f.req_id("customer")?,
                             number: f.opt_text("number")?,

@@ -209,6 +209,7 @@ impl Rpc {
                 database: self.config.database.clone(),
             },
             _ => ErpError::NotAnErp {
+                erp: "Tryton",
                 url: self.base.clone(),
                 detail: "no Tryton JSON-RPC endpoint there".into(),
             },
@@ -332,6 +333,7 @@ impl Rpc {
             },
             Failure::Status(StatusCode::UNAUTHORIZED, _) => ErpError::SessionExpired,
             Failure::Status(StatusCode::NOT_FOUND, _) => ErpError::NotAnErp {
+                erp: "Tryton",
                 url,
                 detail: "HTTP 404 Not Found".into(),
             },
@@ -344,6 +346,7 @@ impl Rpc {
                 ErpError::Protocol(format!("HTTP {status}: {}", shorten(&strip_html(&body))))
             }
             Failure::NotJson(text) => ErpError::NotAnErp {
+                erp: "Tryton",
                 url,
                 detail: format!("answered {text:?}"),
             },
@@ -444,6 +447,7 @@ fn remote_error(error: &Value) -> ErpError {
 /// plain `http://` to anything but this computer.
 fn normalize_url(url: &str, allow_insecure_http: bool) -> Result<String, ErpError> {
     let not_http = || ErpError::NotAnErp {
+        erp: "Tryton",
         url: url.to_owned(),
         detail: "the address must start with http:// or https://".into(),
     };
@@ -451,6 +455,7 @@ fn normalize_url(url: &str, allow_insecure_http: bool) -> Result<String, ErpErro
         return Err(not_http());
     }
     let mut parsed = reqwest::Url::parse(url.trim()).map_err(|error| ErpError::NotAnErp {
+        erp: "Tryton",
         // The text as typed may hold a password: name only what it is.
         url: "the address given".into(),
         detail: format!("not a valid address: {error}"),
