@@ -353,6 +353,9 @@ fn main() -> ExitCode {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(error) => {
             eprintln!("error: {error:#}");
+            if let Some(how) = how_from_here(&error) {
+                eprintln!("{how}");
+            }
             ExitCode::from(exit_code(&error) as u8)
         }
     }
@@ -805,7 +808,47 @@ fn send_quote(app: &App, quote: &str, json: bool) -> anyhow::Result<Exit> {
 /// (`outcome`), with the exit code for the reason.
 fn refused(error: AppError, outcome: &str) -> anyhow::Result<Exit> {
     eprintln!("error: {error}; {outcome}");
+    if let Some(how) = how_for_code(&error.code) {
+        eprintln!("{how}");
+    }
     Ok(kind_exit(error.kind))
+}
+
+/// The libraries say what to do in any front end's words ("connect
+/// again"); this says how, with this CLI.
+fn how_from_here(error: &anyhow::Error) -> Option<&'static str> {
+    error.chain().find_map(|cause| {
+        if let Some(error) = cause.downcast_ref::<AppError>() {
+            return how_for_code(&error.code);
+        }
+        cause.downcast_ref::<StoreError>().and_then(|error| {
+            how_for_code(match error {
+                StoreError::Missing { .. } => "errors.cache.missing",
+                StoreError::AlreadyExists { .. } => "errors.cache.exists",
+                StoreError::WrongKeyOrNotACache { .. } => "errors.cache.wrong_key",
+                StoreError::Corrupt { .. } | StoreError::BadValue(_) => "errors.cache.damaged",
+                _ => return None,
+            })
+        })
+    })
+}
+
+fn how_for_code(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "errors.cache.missing" => "With this CLI: run `fieldbook init` first.",
+        "errors.cache.exists" => "With this CLI: use it, or pass --data-dir.",
+        "errors.cache.wrong_key" | "errors.cache.damaged" => {
+            "With this CLI: move the cache file away and run `fieldbook init` again."
+        }
+        "errors.not_found.entry" => "With this CLI: `fieldbook outbox list` lists every entry.",
+        "errors.not_found.customer" | "errors.not_found.product" => {
+            "With this CLI: `fieldbook search TEXT` finds it, or `fieldbook sync` brings it."
+        }
+        "errors.customer.not_theirs_contact" | "errors.customer.not_theirs_address" => {
+            "With this CLI: `fieldbook customer CODE` lists its ids."
+        }
+        _ => return None,
+    })
 }
 
 fn show_entry(store: &Store, entry: i64, json: bool) -> anyhow::Result<Exit> {

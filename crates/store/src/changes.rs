@@ -145,7 +145,7 @@ impl Store {
                 Some((table, id)) => {
                     if owner(&tx, table, id)? != Some(edit.customer_id) {
                         return Err(StoreError::Invalid(format!(
-                            "{} is not one of this customer's: pick one from `fieldbook customer {}`",
+                            "{} is not one of this customer's: pick one of theirs (customer {})",
                             change.field.describe(),
                             edit.customer_id
                         )));
@@ -220,7 +220,7 @@ impl Store {
         )?;
         if changed == 0 {
             return Err(StoreError::Invalid(format!(
-                "no outbox entry {seq} to change: see `fieldbook outbox list`"
+                "no outbox entry {seq} to change: the outbox lists every entry"
             )));
         }
         let mut reindex = BTreeSet::new();
@@ -274,7 +274,7 @@ impl Store {
             let Some(id) = id else { continue };
             if owner(&tx, table, id)? != Some(draft.customer_id) {
                 return Err(StoreError::Invalid(format!(
-                    "{what} {id} is not one of {customer}'s: see `fieldbook customer {customer}`"
+                    "{what} {id} is not one of {customer}'s: pick one of theirs"
                 )));
             }
         }
@@ -321,7 +321,7 @@ impl Store {
         let tx = self.write_transaction()?;
         let Some(uuid) = crate::outbox::waiting_uuid(&tx, seq)? else {
             return Err(StoreError::Invalid(format!(
-                "no outbox entry {seq} to change: see `fieldbook outbox list`"
+                "no outbox entry {seq} to change: the outbox lists every entry"
             )));
         };
         tx.execute(

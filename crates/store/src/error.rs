@@ -1,23 +1,24 @@
 use std::path::PathBuf;
 
 /// What can go wrong with the cache file. Each message says what is wrong
-/// and what to do about it.
+/// and what to do about it, in words any front end can use: how to do it
+/// (a command, a button) is the front end's to say.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("no cache at {path}: run `fieldbook init` first")]
+    #[error("no cache at {path}: connect to the ERP first, which creates it")]
     Missing { path: PathBuf },
 
-    #[error("a cache already exists at {path}: use it, or pick another --data-dir")]
+    #[error("a cache already exists at {path}: use it, or pick another data folder")]
     AlreadyExists { path: PathBuf },
 
     #[error(
         "cannot read the cache at {path}: the encryption key is wrong or the file is not a Fieldbook cache. \
-         Use the key the cache was created with; if it is lost, move the file away and run `fieldbook init` again"
+         Use the key the cache was created with; if it is lost, move the file away and connect again, which rebuilds it from the ERP"
     )]
     WrongKeyOrNotACache { path: PathBuf },
 
     #[error(
-        "the cache is damaged ({detail}): move the file away and run `fieldbook init` again to rebuild it from the ERP"
+        "the cache is damaged ({detail}): move the file away and connect again, which rebuilds it from the ERP"
     )]
     Corrupt { detail: String },
 
@@ -91,7 +92,7 @@ pub enum StoreError {
     QuoteRefused { label: String, entry: i64 },
 
     #[error(
-        "the cache holds a value it cannot read ({0}): move it away and run `fieldbook init` again"
+        "the cache holds a value it cannot read ({0}): move it away and connect again, which rebuilds it from the ERP"
     )]
     BadValue(String),
 }

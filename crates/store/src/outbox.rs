@@ -268,7 +268,7 @@ impl Store {
             }
             None => {
                 return Err(StoreError::Invalid(format!(
-                    "no outbox entry {seq}: see `fieldbook outbox list`"
+                    "no outbox entry {seq}: the outbox lists every entry"
                 )));
             }
         };
@@ -589,7 +589,7 @@ impl Store {
         let tx = self.write_transaction()?;
         let Some(uuid) = waiting_uuid(&tx, seq)? else {
             return Err(StoreError::Invalid(format!(
-                "no outbox entry {seq} waiting: see `fieldbook outbox list` (an entry the ERP accepted cannot be discarded)"
+                "no outbox entry {seq} waiting: the outbox lists every entry (an entry the ERP accepted cannot be discarded)"
             )));
         };
         // Each entry held, with what it is when this build can read it.
@@ -769,7 +769,7 @@ impl Store {
 fn require_changed(seq: i64, changed: usize) -> Result<(), StoreError> {
     if changed == 0 {
         return Err(StoreError::Invalid(format!(
-            "no outbox entry {seq} to change: see `fieldbook outbox list`"
+            "no outbox entry {seq} to change: the outbox lists every entry"
         )));
     }
     Ok(())
@@ -882,7 +882,7 @@ fn check_sale(tx: &rusqlite::Transaction, draft: &SaleDraft) -> Result<(), Store
         let Some(address) = address else { continue };
         if crate::changes::owner(tx, "addresses", address)? != Some(draft.customer_id) {
             return Err(StoreError::Invalid(format!(
-                "{field}: address {address} is not one of {customer}'s addresses: pick one from `fieldbook customer {customer}`"
+                "{field}: address {address} is not one of {customer}'s addresses: pick one of theirs"
             )));
         }
     }
@@ -894,7 +894,7 @@ fn check_sale(tx: &rusqlite::Transaction, draft: &SaleDraft) -> Result<(), Store
         )?;
         if !known {
             return Err(StoreError::Invalid(format!(
-                "warehouse {warehouse} is not in the cache: pick one from `fieldbook status`"
+                "warehouse {warehouse} is not in the cache: pick one it holds, or sync"
             )));
         }
     }
