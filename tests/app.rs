@@ -341,8 +341,8 @@ async fn bad_input_in_the_editor_names_the_line_and_saves_nothing() {
     foreign.invoice_address_id = Some(huawei_address);
     check(
         foreign,
-        "errors.draft.address",
-        &[("field", "invoice_address")],
+        "errors.refused.not_theirs_invoice_address",
+        &[("id", &huawei_address.to_string()), ("customer", "C-ACME")],
     );
     let mut unknown = order_for(acme, tea, "1");
     unknown.customer_id = 999_999;

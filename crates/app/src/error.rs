@@ -5,8 +5,9 @@
 
 use fieldbook_core::DraftError;
 use fieldbook_core::requests::RequestError;
+use fieldbook_core::{ErpId, SaleKind};
 use fieldbook_erp::ErpError;
-use fieldbook_store::StoreError;
+use fieldbook_store::{Owned, Refusal, StoreError};
 use fieldbook_sync::SyncError;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -196,6 +197,10 @@ impl From<ErpError> for AppError {
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> AppError {
+        let error = match error {
+            StoreError::Refused(refusal) => return refusal.into(),
+            error => error,
+        };
         let message = error.to_string();
         let code = match &error {
             StoreError::Missing { .. } => "errors.cache.missing",
@@ -207,34 +212,100 @@ impl From<StoreError> for AppError {
             StoreError::Locked { .. } => "errors.cache.locked",
             StoreError::Busy => "errors.cache.busy",
             StoreError::TooNew { .. } => "errors.cache.too_new",
-            StoreError::Invalid(_) => "errors.form.invalid",
-            StoreError::QuoteAlreadySent { .. } => "errors.quote.already_sent",
-            StoreError::QuoteRefused { .. } => "errors.quote.refused",
-            StoreError::InFlight { .. } => "errors.outbox.in_flight",
             StoreError::UnreadableEntry { .. } => "errors.outbox.unreadable",
             StoreError::EmptyKey | StoreError::Sqlite(_) | StoreError::Migration(_) => {
                 "errors.cache.other"
             }
+            StoreError::Refused(_) => unreachable!("a refusal is answered above"),
         };
-        // A change the cache refuses as given (an accepted entry to
-        // discard, ...) is the caller's to fix, not a broken cache.
-        let kind = if error.is_refused_change() {
-            ErrorKind::Input
-        } else {
-            ErrorKind::Cache
-        };
-        let mut app = AppError::new(code, message).of_kind(kind);
-        if let StoreError::QuoteAlreadySent { entry, .. }
-        | StoreError::QuoteRefused { entry, .. }
-        | StoreError::InFlight { entry }
-        | StoreError::UnreadableEntry { entry, .. } = &error
-        {
+        let mut app = AppError::new(code, message).of_kind(ErrorKind::Cache);
+        if let StoreError::UnreadableEntry { entry, .. } = &error {
             app = app.with("entry", entry);
         }
         if error.is_transient() {
             app.transient()
         } else {
             app
+        }
+    }
+}
+
+impl From<Refusal> for AppError {
+    /// A change the cache refused as given: the caller's to fix, never a
+    /// broken cache. Each refusal has its own words in the window.
+    fn from(refusal: Refusal) -> AppError {
+        let message = refusal.to_string();
+        let input = |code: &str| AppError::new(code, message.clone());
+        let missing = |what: &str, key: ErpId| {
+            AppError::new(&format!("errors.not_found.{what}"), message.clone())
+                .with("key", key)
+                .of_kind(ErrorKind::NotFound)
+        };
+        match refusal {
+            Refusal::Customer(error) => error.into(),
+            Refusal::Request(error) => error.into(),
+            Refusal::CustomerNotCached { customer_id } => missing("customer", customer_id),
+            Refusal::WarehouseNotCached { warehouse_id } => missing("warehouse", warehouse_id),
+            Refusal::ProductNotCached { line, product_id } => {
+                input("errors.refused.product_not_cached")
+                    .with("line", line)
+                    .with("product", product_id)
+            }
+            Refusal::NotForSale { line, product } => input("errors.refused.not_for_sale")
+                .with("line", line)
+                .with("product", product),
+            Refusal::NotTheirs { what, id, customer } => {
+                let what = match what {
+                    Owned::InvoiceAddress => "invoice_address",
+                    Owned::ShipmentAddress => "shipment_address",
+                    Owned::Order => "order",
+                    Owned::Invoice => "invoice",
+                };
+                input(&format!("errors.refused.not_theirs_{what}"))
+                    .with("id", id)
+                    .with("customer", customer)
+            }
+            Refusal::NoWaitingEntry { entry } => input("errors.outbox.not_waiting")
+                .with("entry", entry)
+                .of_kind(ErrorKind::NotFound),
+            Refusal::EntryAccepted { entry } => {
+                input("errors.outbox.accepted").with("entry", entry)
+            }
+            Refusal::OtherKind { entry, found, .. } => {
+                let found = match found {
+                    SaleKind::Quote => "quote",
+                    SaleKind::Order => "order",
+                };
+                input(&format!("errors.outbox.other_kind_{found}")).with("entry", entry)
+            }
+            Refusal::OtherCustomer { entry } => {
+                input("errors.outbox.other_customer").with("entry", entry)
+            }
+            Refusal::NothingToEdit { entry } => {
+                input("errors.outbox.nothing_to_edit").with("entry", entry)
+            }
+            Refusal::NotASale { entry } => input("errors.outbox.not_a_sale").with("entry", entry),
+            Refusal::AlreadyAnOrder { entry } => {
+                input("errors.quote.already_an_order").with("entry", entry)
+            }
+            Refusal::QuoteNotInOutbox { label } => {
+                input("errors.quote.not_in_outbox").with("what", label)
+            }
+            Refusal::QuoteAlreadySent { entry, .. } => {
+                input("errors.quote.already_sent").with("entry", entry)
+            }
+            Refusal::QuoteRefused { entry, .. } => {
+                input("errors.quote.refused").with("entry", entry)
+            }
+            Refusal::InFlight { entry } => input("errors.outbox.in_flight").with("entry", entry),
+            Refusal::NotInErpYet { id } => input("errors.refused.not_in_erp_yet").with("id", id),
+            Refusal::UnknownRecord { id } => missing("record", id),
+            Refusal::AlreadyWritten { uuid } => {
+                input("errors.refused.already_written").with("uuid", uuid)
+            }
+            Refusal::UnknownDependency { uuid } => {
+                input("errors.refused.unknown_dependency").with("uuid", uuid)
+            }
         }
     }
 }
@@ -298,6 +369,126 @@ impl From<RequestError> for AppError {
 mod tests {
     use super::*;
     use rust_decimal::dec;
+
+    /// Every refusal of the cache, once.
+    fn refusals() -> Vec<Refusal> {
+        use fieldbook_core::customers::CustomerError;
+        vec![
+            Refusal::Customer(CustomerError::NoName),
+            Refusal::Request(RequestError::NoDescription),
+            Refusal::CustomerNotCached { customer_id: 9 },
+            Refusal::ProductNotCached {
+                line: 2,
+                product_id: 7,
+            },
+            Refusal::NotForSale {
+                line: 1,
+                product: "P-1".into(),
+            },
+            Refusal::WarehouseNotCached { warehouse_id: 3 },
+            Refusal::NotTheirs {
+                what: Owned::InvoiceAddress,
+                id: 4,
+                customer: "C-1".into(),
+            },
+            Refusal::NotTheirs {
+                what: Owned::ShipmentAddress,
+                id: 4,
+                customer: "C-1".into(),
+            },
+            Refusal::NotTheirs {
+                what: Owned::Order,
+                id: 4,
+                customer: "C-1".into(),
+            },
+            Refusal::NotTheirs {
+                what: Owned::Invoice,
+                id: 4,
+                customer: "C-1".into(),
+            },
+            Refusal::NoWaitingEntry { entry: 5 },
+            Refusal::EntryAccepted { entry: 5 },
+            Refusal::OtherKind {
+                entry: 5,
+                found: SaleKind::Quote,
+                given: SaleKind::Order,
+            },
+            Refusal::OtherKind {
+                entry: 5,
+                found: SaleKind::Order,
+                given: SaleKind::Quote,
+            },
+            Refusal::OtherCustomer { entry: 5 },
+            Refusal::NothingToEdit { entry: 5 },
+            Refusal::NotASale { entry: 5 },
+            Refusal::AlreadyAnOrder { entry: 5 },
+            Refusal::QuoteNotInOutbox {
+                label: "quote #5".into(),
+            },
+            Refusal::QuoteAlreadySent {
+                label: "quote #5".into(),
+                entry: 6,
+            },
+            Refusal::QuoteRefused {
+                label: "quote #5".into(),
+                entry: 5,
+            },
+            Refusal::InFlight { entry: 5 },
+            Refusal::NotInErpYet { id: -2 },
+            Refusal::UnknownRecord { id: -2 },
+            Refusal::AlreadyWritten { uuid: "u".into() },
+            Refusal::UnknownDependency { uuid: "u".into() },
+        ]
+    }
+
+    /// The message the window shows for `code` in a language, if any.
+    fn window_words(language: &str, code: &str) -> Option<String> {
+        let path = format!(
+            "{}/../../ui/src/lib/i18n/{language}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let messages: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        code.split('.')
+            .try_fold(&messages, |tree, name| tree.get(name))?
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// A refusal is the salesperson's to fix: the window says which, in
+    /// their language, with every value its words name; and it is never
+    /// taken for a broken cache.
+    #[test]
+    fn every_refusal_has_the_windows_words_in_both_languages() {
+        let mut codes = std::collections::BTreeSet::new();
+        for refusal in refusals() {
+            let debug = format!("{refusal:?}");
+            let error = AppError::from(StoreError::Refused(refusal));
+            assert!(
+                matches!(error.kind, ErrorKind::Input | ErrorKind::NotFound),
+                "{debug}: {:?}",
+                error.kind
+            );
+            assert!(!error.transient, "{debug}");
+            assert_ne!(error.code, "errors.form.invalid", "{debug}");
+            for language in ["en", "zh-CN"] {
+                let words = window_words(language, &error.code)
+                    .unwrap_or_else(|| panic!("{debug}: no {language} words for {}", error.code));
+                for (at, _) in words.match_indices("{{") {
+                    let name = &words[at + 2..at + 2 + words[at + 2..].find("}}").unwrap()];
+                    assert!(
+                        error.params.contains_key(name),
+                        "{debug}: {language} {} names {{{{{name}}}}}, params {:?}",
+                        error.code,
+                        error.params
+                    );
+                }
+            }
+            codes.insert(error.code);
+        }
+        // One code per refusal, save those that share the window's words.
+        assert!(codes.len() >= 24, "{codes:?}");
+    }
 
     /// The window translates by code and fills in params: both are a
     /// contract with `ui/src/lib/i18n`, pinned here exactly.

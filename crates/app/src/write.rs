@@ -220,25 +220,7 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
         note: form.note.clone().filter(|text| !text.trim().is_empty()),
         lines,
     };
-    for (field, id) in [
-        ("invoice_address", draft.invoice_address_id),
-        ("shipment_address", draft.shipment_address_id),
-    ] {
-        if let Some(id) = id
-            && !customer
-                .addresses
-                .iter()
-                .any(|address| address.erp_id == id)
-        {
-            return Err(AppError::new(
-                "errors.draft.address",
-                format!(
-                    "the {field} is not one of this customer's addresses: choose one of theirs"
-                ),
-            )
-            .with("field", field));
-        }
-    }
+    store.check_sale(&draft)?;
     draft.validate(CURRENCY_DIGITS)?;
     Ok(draft)
 }

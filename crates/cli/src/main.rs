@@ -840,7 +840,17 @@ fn how_for_code(code: &str) -> Option<&'static str> {
         "errors.cache.wrong_key" | "errors.cache.damaged" => {
             "With this CLI: move the cache file away and run `fieldbook init` again."
         }
-        "errors.not_found.entry" => "With this CLI: `fieldbook outbox list` lists every entry.",
+        "errors.not_found.entry" | "errors.outbox.not_waiting" => {
+            "With this CLI: `fieldbook outbox list` lists every entry."
+        }
+        "errors.outbox.other_kind_quote" => "With this CLI: `fieldbook quote edit ENTRY`.",
+        "errors.outbox.other_kind_order" => "With this CLI: `fieldbook order edit ENTRY`.",
+        "errors.refused.not_theirs_invoice_address"
+        | "errors.refused.not_theirs_shipment_address"
+        | "errors.refused.not_theirs_order"
+        | "errors.refused.not_theirs_invoice" => {
+            "With this CLI: `fieldbook customer CODE` lists what is theirs."
+        }
         "errors.not_found.customer" | "errors.not_found.product" => {
             "With this CLI: `fieldbook search TEXT` finds it, or `fieldbook sync` brings it."
         }

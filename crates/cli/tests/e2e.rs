@@ -821,7 +821,7 @@ fn a_bad_quote_or_order_is_refused_with_the_field_and_the_fix_and_nothing_is_sav
                 &other_address,
             ],
             2,
-            "is not one of this customer's addresses",
+            "is not one of C-ACME's: pick one of theirs",
         ),
         (
             &["order", "new", "--from", bad_file.to_str().unwrap()],

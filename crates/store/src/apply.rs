@@ -1,9 +1,10 @@
 //! Writing what a sync pulled: pages of records with their cursor, derived
 //! figures, and the removal of records the ERP no longer has.
 
+use crate::columns::time;
 use crate::search::{customer_rowid, product_rowid, reindex_customers, reindex_products, unindex};
 use crate::{Store, StoreError};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use fieldbook_core::{Credit, Entity, ErpId, Records, StockLevel};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
@@ -58,10 +59,6 @@ impl Figure {
     }
 }
 
-pub(crate) fn time(value: DateTime<Utc>) -> String {
-    value.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 impl Store {
     pub fn pull_cursor(&self, entity: Entity) -> Result<PullCursor, StoreError> {
         let row = self
@@ -83,15 +80,18 @@ impl Store {
             return Ok(PullCursor::default());
         };
         Ok(PullCursor {
-            since: since.as_deref().map(crate::read::parse_time).transpose()?,
+            since: since
+                .as_deref()
+                .map(crate::columns::parse_time)
+                .transpose()?,
             after_id,
             next_since: next_since
                 .as_deref()
-                .map(crate::read::parse_time)
+                .map(crate::columns::parse_time)
                 .transpose()?,
             completed_at: completed_at
                 .as_deref()
-                .map(crate::read::parse_time)
+                .map(crate::columns::parse_time)
                 .transpose()?,
         })
     }
@@ -162,7 +162,7 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?;
-        since.as_deref().map(crate::read::parse_time).transpose()
+        since.as_deref().map(crate::columns::parse_time).transpose()
     }
 
     /// Queues the records whose `figure` moved and advances the figure's

@@ -8,13 +8,16 @@
 //! ERP's ids, and entries written against the provisional ones (an order for
 //! the new customer) are sent with the ERP's ([`Store::resolved_sale`]).
 
-use crate::apply::{apply_and_index, time};
-use crate::outbox::{EntryPayload, OutboxEntry, insert_entry};
+use crate::apply::apply_and_index;
+use crate::columns::time;
+use crate::error::{Owned, Refusal};
+use crate::local::{cached_customer, creating_entry, given_id, owner, provisional};
+use crate::outbox::{COLUMNS, EntryPayload, OutboxEntry, entry, insert_entry, waiting_uuid};
 use crate::search::{customer_rowid, reindex_customers, unindex};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use fieldbook_core::customers::{
-    AddressDraft, Conflict, ContactDraft, CustomerDraft, CustomerEdit, EditField,
+    AddressDraft, Conflict, ContactDraft, CustomerDraft, CustomerEdit, CustomerError, EditField,
 };
 use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{
@@ -53,9 +56,7 @@ impl Store {
         draft: &CustomerDraft,
         at: DateTime<Utc>,
     ) -> Result<NewCustomer, StoreError> {
-        draft
-            .validate()
-            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        draft.validate().map_err(Refusal::from)?;
         let tx = self.write_transaction()?;
         let customer_id = provisional(&tx, "customers", uuid, uuid)?;
         // NEW-1, NEW-2, ... among the customers not yet in the ERP (one the
@@ -112,8 +113,7 @@ impl Store {
         edit: &CustomerEdit,
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        edit.validate()
-            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        edit.validate().map_err(Refusal::from)?;
         let tx = self.write_transaction()?;
         cached_customer(&tx, edit.customer_id)?;
         let mut referenced = vec![edit.customer_id];
@@ -144,11 +144,12 @@ impl Store {
                 None => edit.customer_id,
                 Some((table, id)) => {
                     if owner(&tx, table, id)? != Some(edit.customer_id) {
-                        return Err(StoreError::Invalid(format!(
-                            "{} is not one of this customer's: pick one of theirs (customer {})",
-                            change.field.describe(),
-                            edit.customer_id
-                        )));
+                        let what = if table == "contacts" {
+                            "contact"
+                        } else {
+                            "address"
+                        };
+                        return Err(Refusal::from(CustomerError::NotTheirs { what, id }).into());
                     }
                     referenced.push(id);
                     id
@@ -219,9 +220,7 @@ impl Store {
             ],
         )?;
         if changed == 0 {
-            return Err(StoreError::Invalid(format!(
-                "no outbox entry {seq} to change: the outbox lists every entry"
-            )));
+            return Err(Refusal::NoWaitingEntry { entry: seq }.into());
         }
         let mut reindex = BTreeSet::new();
         for (uuid, erp_id) in &accepted.ids {
@@ -262,20 +261,21 @@ impl Store {
         draft: &RequestDraft,
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        draft
-            .validate()
-            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        draft.validate().map_err(Refusal::from)?;
         let tx = self.write_transaction()?;
         let customer = cached_customer(&tx, draft.customer_id)?;
         for (table, what, id) in [
-            ("orders", "order", draft.order_id),
-            ("invoices", "invoice", draft.invoice_id),
+            ("orders", Owned::Order, draft.order_id),
+            ("invoices", Owned::Invoice, draft.invoice_id),
         ] {
             let Some(id) = id else { continue };
             if owner(&tx, table, id)? != Some(draft.customer_id) {
-                return Err(StoreError::Invalid(format!(
-                    "{what} {id} is not one of {customer}'s: pick one of theirs"
-                )));
+                return Err(Refusal::NotTheirs {
+                    what,
+                    id,
+                    customer: customer.clone(),
+                }
+                .into());
             }
         }
         let provisional = provisional(&tx, "complaints", uuid, uuid)?;
@@ -319,10 +319,8 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let tx = self.write_transaction()?;
-        let Some(uuid) = crate::outbox::waiting_uuid(&tx, seq)? else {
-            return Err(StoreError::Invalid(format!(
-                "no outbox entry {seq} to change: the outbox lists every entry"
-            )));
+        let Some(uuid) = waiting_uuid(&tx, seq)? else {
+            return Err(Refusal::NoWaitingEntry { entry: seq }.into());
         };
         tx.execute(
             "UPDATE outbox SET state = 'done', in_flight = 0, erp_id = ?2, erp_number = ?3, erp_message = NULL,
@@ -400,90 +398,8 @@ impl Store {
         }
         match given_id(&self.conn, id)? {
             Some(Some(erp_id)) => Ok(erp_id),
-            Some(None) => Err(StoreError::Invalid(format!(
-                "record {id} was written offline and has not reached the ERP yet"
-            ))),
-            None => Err(StoreError::Invalid(format!("no record {id} in the cache"))),
-        }
-    }
-}
-
-/// The ERP's id for `id` where the ERP has given one, else `id` itself.
-pub(crate) fn canonical(conn: &rusqlite::Connection, id: ErpId) -> Result<ErpId, StoreError> {
-    if id > 0 {
-        return Ok(id);
-    }
-    Ok(given_id(conn, id)?.flatten().unwrap_or(id))
-}
-
-/// For a provisional id: whether it is known, and the ERP's id for it once
-/// the ERP has accepted its record.
-fn given_id(
-    conn: &rusqlite::Connection,
-    provisional: ErpId,
-) -> Result<Option<Option<ErpId>>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT erp_id FROM provisional_ids WHERE provisional = ?1",
-            [provisional],
-            |row| row.get(0),
-        )
-        .optional()?)
-}
-
-/// The latest entry not yet accepted that creates any of these records
-/// (those with provisional ids), which an entry naming them must wait for.
-pub(crate) fn creating_entry(
-    tx: &Transaction,
-    ids: impl IntoIterator<Item = ErpId>,
-) -> Result<Option<String>, StoreError> {
-    let mut latest: Option<(i64, String)> = None;
-    for id in ids.into_iter().filter(|id| *id < 0) {
-        let found: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT o.seq, o.uuid FROM provisional_ids p JOIN outbox o ON o.uuid = p.entry_uuid
-                 WHERE p.provisional = ?1 AND p.erp_id IS NULL AND o.state != 'done'",
-                [id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        if let Some(found) = found
-            && latest.as_ref().is_none_or(|(seq, _)| found.0 > *seq)
-        {
-            latest = Some(found);
-        }
-    }
-    Ok(latest.map(|(_, uuid)| uuid))
-}
-
-/// A new provisional id for a record of `entity` with `uuid`, created by
-/// the entry `entry_uuid`.
-fn provisional(
-    tx: &Transaction,
-    entity: &str,
-    uuid: &str,
-    entry_uuid: &str,
-) -> Result<ErpId, StoreError> {
-    let id: ErpId = tx.query_row(
-        "SELECT coalesce(min(provisional), 0) - 1 FROM provisional_ids",
-        [],
-        |row| row.get(0),
-    )?;
-    let inserted = tx.execute(
-        "INSERT INTO provisional_ids (provisional, entity, uuid, entry_uuid) VALUES (?1, ?2, ?3, ?4)",
-        params![id, entity, uuid, entry_uuid],
-    );
-    match inserted {
-        Err(error)
-            if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
-        {
-            Err(StoreError::Invalid(format!(
-                "a record {uuid} was written already"
-            )))
-        }
-        other => {
-            other?;
-            Ok(id)
+            Some(None) => Err(Refusal::NotInErpYet { id }.into()),
+            None => Err(Refusal::UnknownRecord { id }.into()),
         }
     }
 }
@@ -590,34 +506,6 @@ fn rekey(
     Ok(())
 }
 
-/// How the salesperson knows a cached customer (code, else name); a
-/// customer the cache does not hold is refused.
-pub(crate) fn cached_customer(tx: &Transaction, customer_id: ErpId) -> Result<String, StoreError> {
-    tx.query_row(
-        "SELECT coalesce(code, name) FROM customers WHERE erp_id = ?1",
-        [customer_id],
-        |row| row.get(0),
-    )
-    .optional()?
-    .ok_or_else(|| {
-        StoreError::Invalid(format!(
-            "customer {customer_id} is not in the cache (no longer active in the ERP?): choose another customer, or sync first"
-        ))
-    })
-}
-
-/// The customer a cached address, contact, order or invoice (`table`)
-/// belongs to.
-pub(crate) fn owner(tx: &Transaction, table: &str, id: ErpId) -> Result<Option<ErpId>, StoreError> {
-    Ok(tx
-        .query_row(
-            &format!("SELECT customer_id FROM {table} WHERE erp_id = ?1"),
-            [id],
-            |row| row.get(0),
-        )
-        .optional()?)
-}
-
 /// Takes back what a discarded entry wrote in the cache: the records it
 /// created under provisional ids, and the fields a customer edit changed
 /// (back to the value they had, where they still hold the edit's).
@@ -667,4 +555,73 @@ pub(crate) fn undo_local_change(tx: &Transaction, entry: &OutboxEntry) -> Result
     }
     reindex_customers(tx, &reindex)?;
     Ok(())
+}
+
+impl Store {
+    /// Drops an entry the ERP has not accepted, and whatever waits on it.
+    /// Refused while the entry, or one waiting on it, may be in the ERP
+    /// ([`OutboxEntry::in_flight`]): a sync must settle it first, or the
+    /// laptop would forget a record the ERP holds.
+    pub fn discard(&mut self, seq: i64, at: DateTime<Utc>) -> Result<Discarded, StoreError> {
+        let tx = self.write_transaction()?;
+        let Some(uuid) = waiting_uuid(&tx, seq)? else {
+            return Err(Refusal::NoWaitingEntry { entry: seq }.into());
+        };
+        // Each entry held, with what it is when this build can read it.
+        let mut held: Vec<(i64, bool, bool, Option<OutboxEntry>)> = Vec::new();
+        {
+            let mut statement = tx.prepare(&format!(
+                "WITH RECURSIVE held(uuid) AS (SELECT ?1 UNION SELECT outbox.uuid FROM outbox JOIN held ON outbox.depends_on = held.uuid)
+                 SELECT {COLUMNS} FROM outbox WHERE uuid IN held AND state != 'done'"
+            ))?;
+            let mut rows = statement.query([&uuid])?;
+            while let Some(row) = rows.next()? {
+                let readable = match entry(row) {
+                    Ok(readable) => Some(readable),
+                    Err(StoreError::UnreadableEntry { .. }) => None,
+                    Err(error) => return Err(error),
+                };
+                let sent_once = row.get::<_, Option<String>>(18)?.is_some();
+                held.push((row.get(0)?, row.get(17)?, sent_once, readable));
+            }
+        }
+        if let Some((busy, ..)) = held.iter().find(|(_, in_flight, ..)| *in_flight) {
+            return Err(Refusal::InFlight { entry: *busy }.into());
+        }
+        for (seq, _, sent_once, readable) in &held {
+            // What the entry wrote in the cache goes with it (an entry this
+            // build cannot read leaves what it wrote: it cannot tell what).
+            if let Some(gone) = readable {
+                if *sent_once {
+                    // The next syncs look it up in the ERP, and report it
+                    // if a refusal half-way left it there.
+                    crate::discarded::remember(&tx, gone, at)?;
+                }
+                undo_local_change(&tx, gone)?;
+            }
+            tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
+        }
+        tx.commit()?;
+        Ok(Discarded {
+            entries: held.len(),
+            ever_sent: held
+                .iter()
+                .filter(|(_, _, sent_once, _)| *sent_once)
+                .count(),
+        })
+    }
+}
+
+/// What [`Store::discard`] dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Discarded {
+    /// The entry and those that waited on it.
+    pub entries: usize,
+    /// How many of them a request once carried. The ERP refused each of
+    /// those (a discard is refused while one may be in the ERP), but a
+    /// refusal half-way (a sale made, then refused at confirmation) can
+    /// leave a draft there: the next syncs look each up by its uuid and
+    /// report what the ERP holds ([`Store::discarded`]). 0 proves nothing
+    /// of them ever left the laptop.
+    pub ever_sent: usize,
 }

@@ -4,9 +4,9 @@
 //! its uuid at the next syncs: forgotten once the ERP proves it holds
 //! nothing alive under it, reported for as long as it does.
 
-use crate::apply::time;
+use crate::columns::parse_time;
+use crate::columns::time;
 use crate::outbox::{EntryPayload, OutboxEntry};
-use crate::read::parse_time;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use fieldbook_core::{Created, ErpId, HeldRecord};
@@ -54,7 +54,7 @@ pub(crate) fn remember(
 }
 
 fn customer_name(tx: &rusqlite::Transaction, id: ErpId) -> Result<String, StoreError> {
-    let canonical = crate::changes::canonical(tx, id)?;
+    let canonical = crate::local::canonical(tx, id)?;
     let name: Option<String> = tx
         .query_row(
             "SELECT name FROM customers WHERE erp_id IN (?1, ?2) LIMIT 1",

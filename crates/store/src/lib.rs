@@ -12,22 +12,25 @@
 
 mod apply;
 mod changes;
+mod columns;
 mod discarded;
 mod error;
+mod local;
 mod not_readable;
 mod open;
 mod outbox;
 mod read;
+mod sales;
 mod search;
 
 pub use apply::{Figure, PageEffects, PullCursor};
-pub use changes::{AcceptedCustomer, NewCustomer};
+pub use changes::{AcceptedCustomer, Discarded, NewCustomer};
 pub use discarded::DiscardedEntry;
-pub use error::StoreError;
+pub use error::{Owned, Refusal, StoreError};
 pub use not_readable::NotReadable;
 pub use open::{CacheKey, SCHEMA_VERSION, Store};
 pub use outbox::{
-    Discarded, EntryPayload, EntryState, ErpWarning, OutboxEntry, PAYLOAD_VERSION, QuarantinedEntry,
+    EntryPayload, EntryState, ErpWarning, OutboxEntry, PAYLOAD_VERSION, QuarantinedEntry,
 };
 pub use read::{
     CustomerRef, CustomerView, EntityStatus, ErpLink, OrderSummary, ProductRef, ProductView,

@@ -2,8 +2,8 @@
 //! of the sync goes on, the salesperson is told, and the part is tried
 //! again at a slower pace until the rights change.
 
-use crate::apply::time;
-use crate::read::parse_time;
+use crate::columns::parse_time;
+use crate::columns::time;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use fieldbook_core::SyncPart;

@@ -4,16 +4,51 @@
 //! and keeps what the salesperson typed until it is discarded, so nothing is
 //! lost whatever the ERP answers. The engine that sends entries lives in
 //! `fieldbook-sync`; this module only records what happened to each.
+//!
+//! # How entries are kept
+//!
+//! Each entry has a uuid made on the laptop (so has each address and contact
+//! a customer change adds) and carries one of `fieldbook-core`'s drafts. Its
+//! kind is stored beside its payload, with the
+//! payload's version: an entry this build cannot read is kept aside
+//! ([`Store::quarantined`]) and the others go on.
+//!
+//! Records the cache must show before the ERP has them (a new customer, its
+//! addresses and contacts, an after-sales request) are cached under
+//! provisional ids, listed with the entry that creates them (`local.rs`). An
+//! entry naming a provisional id depends on that entry and is sent with the
+//! ERP's ids ([`Store::resolved_sale`]); when the ERP accepts the creating
+//! entry, the cached records take the ERP's ids. A customer edit keeps, per
+//! field, the value the salesperson saw (`base`): the ERP writes a field only
+//! where it still holds `base`, and a conflict keeps the salesperson's value
+//! on the entry.
+//!
+//! Whether an entry may be in the ERP is explicit: `in_flight` is committed
+//! just before the first request that carries it and cleared only by the
+//! ERP's answer (accepted, refused, a warning); a lost answer, a crash or a
+//! proxy's page leaves it set. While it is set the store refuses to edit,
+//! retry or discard the entry ([`Refusal::InFlight`](crate::Refusal::InFlight));
+//! the next push looks the entry up by its uuid and settles it.
+//! `first_sent_at` is never cleared, so a discard says nothing of it was ever
+//! sent only when that is proven. A discarded entry a request once carried
+//! leaves a row in `discarded`: a refusal half-way can leave a draft in the
+//! ERP, and each push looks it up until the ERP proves it holds nothing.
+//!
+//! Every write transaction begins `IMMEDIATE` ([`Store::write_transaction`]):
+//! a deferred one would fail at once, without waiting, when another
+//! connection committed meanwhile. A lock held past the busy timeout is
+//! [`StoreError::Busy`]. Commits run with `synchronous=FULL`, so what a
+//! salesperson was told is saved survives a power cut.
 
-use crate::apply::time;
-use crate::read::parse_time;
+use crate::columns::parse_time;
+use crate::columns::time;
+use crate::error::Refusal;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use fieldbook_core::customers::{Conflict, CustomerDraft, CustomerEdit};
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{ErpId, QuoteToOrder, SaleDraft, SaleKind, SaleRef};
+use fieldbook_core::{ErpId, QuoteToOrder, SaleDraft};
 use rusqlite::{OptionalExtension, Row, params};
-use rust_decimal::Decimal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryState {
@@ -71,7 +106,7 @@ impl EntryPayload {
         }
     }
 
-    fn to_json(&self) -> Result<String, StoreError> {
+    pub(crate) fn to_json(&self) -> Result<String, StoreError> {
         match self {
             EntryPayload::Sale(draft) => serde_json::to_string(draft),
             EntryPayload::QuoteToOrder(change) => serde_json::to_string(change),
@@ -140,7 +175,7 @@ pub struct OutboxEntry {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "seq, uuid, kind, payload, customer_id, depends_on, state, attempts, next_attempt_at, \
+pub(crate) const COLUMNS: &str = "seq, uuid, kind, payload, customer_id, depends_on, state, attempts, next_attempt_at, \
                        erp_message, warning_name, warning_text, erp_id, erp_number, created_at, updated_at, conflicts, \
                        in_flight, first_sent_at, payload_version";
 
@@ -159,7 +194,7 @@ pub struct QuarantinedEntry {
     pub reason: String,
 }
 
-fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
+pub(crate) fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
     let seq: i64 = row.get(0)?;
     let kind: String = row.get(2)?;
     let version: i64 = row.get(19)?;
@@ -205,204 +240,6 @@ fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
 }
 
 impl Store {
-    /// Writes a new quote or order and its outbox entry, in one
-    /// transaction. The customer, every product and the addresses must be in
-    /// the cache (the addresses the customer's own, the products for sale);
-    /// the draft's own figures are checked by [`SaleDraft::validate`] first.
-    /// `depends_on` names an entry that must reach the ERP first (the
-    /// customer's own, for a customer created offline). Returns the entry's
-    /// sending order.
-    pub fn add_sale(
-        &mut self,
-        uuid: &str,
-        draft: &SaleDraft,
-        depends_on: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        let tx = self.write_transaction()?;
-        check_sale(&tx, draft)?;
-        // A sale for a customer or to an address written here and not yet
-        // in the ERP waits for the entry that creates them.
-        let waits_for = match depends_on {
-            Some(first) => Some(first.to_owned()),
-            None => crate::changes::creating_entry(&tx, records_named(draft))?,
-        };
-        let seq = insert_entry(
-            &tx,
-            uuid,
-            &EntryPayload::Sale(draft.clone()),
-            Some(draft.customer_id),
-            waits_for.as_deref(),
-            at,
-        )?;
-        tx.commit()?;
-        Ok(seq)
-    }
-    /// Replaces what a quote or order not yet accepted by the ERP carries
-    /// (the salesperson edited it, typically after a refusal) and queues it
-    /// to be sent again. A warning acknowledged for the old content no
-    /// longer counts: the ERP judges the new one afresh. The entry keeps its
-    /// uuid, so the ERP updates the sale it may already hold.
-    pub fn replace_sale(
-        &mut self,
-        seq: i64,
-        draft: &SaleDraft,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let tx = self.write_transaction()?;
-        let current = tx
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM outbox WHERE seq = ?1"),
-                [seq],
-                |row| Ok(entry(row)),
-            )
-            .optional()?
-            .transpose()?;
-        let current = match current {
-            Some(current) if current.in_flight => return Err(StoreError::InFlight { entry: seq }),
-            Some(current) if current.state != EntryState::Done => current,
-            Some(_) => {
-                return Err(StoreError::Invalid(format!(
-                    "outbox entry {seq} was accepted by the ERP and can no longer be edited: change it in the ERP"
-                )));
-            }
-            None => {
-                return Err(StoreError::Invalid(format!(
-                    "no outbox entry {seq}: the outbox lists every entry"
-                )));
-            }
-        };
-        // Records written offline that the ERP has accepted since are known
-        // by the ERP's ids now.
-        let canonical = |id: ErpId| crate::changes::canonical(&tx, id);
-        let mut draft = draft.clone();
-        draft.customer_id = canonical(draft.customer_id)?;
-        draft.invoice_address_id = draft.invoice_address_id.map(canonical).transpose()?;
-        draft.shipment_address_id = draft.shipment_address_id.map(canonical).transpose()?;
-        let draft = &draft;
-        match &current.payload {
-            EntryPayload::Sale(old)
-                if old.kind == draft.kind && canonical(old.customer_id)? == draft.customer_id => {}
-            EntryPayload::Sale(old) if old.kind != draft.kind => {
-                return Err(StoreError::Invalid(format!(
-                    "outbox entry {seq} is {} {}, not {} {}: edit it with `fieldbook {} edit {seq}`",
-                    article(old.kind),
-                    kind_word(old.kind),
-                    article(draft.kind),
-                    kind_word(draft.kind),
-                    kind_word(old.kind)
-                )));
-            }
-            EntryPayload::Sale(_) => {
-                return Err(StoreError::Invalid(format!(
-                    "outbox entry {seq} is for another customer: a sale cannot change customer; discard it and write a new one"
-                )));
-            }
-            EntryPayload::QuoteToOrder(_) => {
-                return Err(StoreError::Invalid(format!(
-                    "outbox entry {seq} turns a quote into an order and has nothing to edit: edit the quote instead"
-                )));
-            }
-            EntryPayload::NewCustomer(_)
-            | EntryPayload::CustomerEdit(_)
-            | EntryPayload::Request(_) => {
-                return Err(StoreError::Invalid(format!(
-                    "outbox entry {seq} is not a quote or order"
-                )));
-            }
-        }
-        check_sale(&tx, draft)?;
-        let waits_for = crate::changes::creating_entry(&tx, records_named(draft))?;
-        tx.execute(
-            "UPDATE outbox SET payload = ?2, payload_version = ?5, state = 'pending', attempts = 0, next_attempt_at = NULL,
-             erp_message = NULL, warning_name = NULL, warning_text = NULL, depends_on = coalesce(?4, depends_on), updated_at = ?3
-             WHERE seq = ?1",
-            params![
-                seq,
-                EntryPayload::Sale(draft.clone()).to_json()?,
-                time(at),
-                waits_for,
-                PAYLOAD_VERSION
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Queues turning a quote into an order. A quote written here that the
-    /// ERP has not accepted yet is waited for, one it refused is refused
-    /// until it is sent again; a sale already on its way to becoming an
-    /// order is refused, naming the entry that carries it.
-    pub fn add_quote_to_order(
-        &mut self,
-        uuid: &str,
-        change: &QuoteToOrder,
-        at: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        let tx = self.write_transaction()?;
-        let mut depends_on = None;
-        let mut statement = tx.prepare(&format!("SELECT {COLUMNS} FROM outbox ORDER BY seq"))?;
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            let other = match entry(row) {
-                Ok(other) => other,
-                Err(StoreError::UnreadableEntry { .. }) => continue,
-                Err(error) => return Err(error),
-            };
-            match (&other.payload, &change.sale) {
-                (EntryPayload::QuoteToOrder(earlier), _) if earlier.sale == change.sale => {
-                    return Err(StoreError::QuoteAlreadySent {
-                        label: change.label.clone(),
-                        entry: other.seq,
-                    });
-                }
-                (EntryPayload::Sale(draft), SaleRef::Entry(quote)) if other.uuid == *quote => {
-                    if draft.kind != SaleKind::Quote {
-                        return Err(StoreError::Invalid(format!(
-                            "outbox entry {} is an order already, not a quote",
-                            other.seq
-                        )));
-                    }
-                    if other.state == EntryState::Rejected {
-                        return Err(StoreError::QuoteRefused {
-                            label: change.label.clone(),
-                            entry: other.seq,
-                        });
-                    }
-                    if other.state != EntryState::Done {
-                        depends_on = Some(other.uuid.clone());
-                    }
-                }
-                _ => {}
-            }
-        }
-        drop(rows);
-        drop(statement);
-        if let SaleRef::Entry(quote) = &change.sale {
-            let known: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM outbox WHERE uuid = ?1)",
-                [quote],
-                |row| row.get(0),
-            )?;
-            if !known {
-                return Err(StoreError::Invalid(format!(
-                    "the quote {} is not in the outbox",
-                    change.label
-                )));
-            }
-        }
-        let seq = insert_entry(
-            &tx,
-            uuid,
-            &EntryPayload::QuoteToOrder(change.clone()),
-            Some(change.customer_id),
-            depends_on.as_deref(),
-            at,
-        )?;
-        tx.commit()?;
-        Ok(seq)
-    }
-
     /// Every entry this build can read, in sending order. An entry it
     /// cannot read is left out (see [`Store::quarantined`]), so one damaged
     /// or newer entry never makes the outbox unusable.
@@ -557,7 +394,7 @@ impl Store {
     pub fn retry(&mut self, seq: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
         let tx = self.write_transaction()?;
         if in_flight(&tx, seq)? {
-            return Err(StoreError::InFlight { entry: seq });
+            return Err(Refusal::InFlight { entry: seq }.into());
         }
         let changed = tx.execute(
             "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, erp_message = NULL, updated_at = ?2
@@ -581,177 +418,6 @@ impl Store {
         )
     }
 
-    /// Drops an entry the ERP has not accepted, and whatever waits on it.
-    /// Refused while the entry, or one waiting on it, may be in the ERP
-    /// ([`OutboxEntry::in_flight`]): a sync must settle it first, or the
-    /// laptop would forget a record the ERP holds.
-    pub fn discard(&mut self, seq: i64, at: DateTime<Utc>) -> Result<Discarded, StoreError> {
-        let tx = self.write_transaction()?;
-        let Some(uuid) = waiting_uuid(&tx, seq)? else {
-            return Err(StoreError::Invalid(format!(
-                "no outbox entry {seq} waiting: the outbox lists every entry (an entry the ERP accepted cannot be discarded)"
-            )));
-        };
-        // Each entry held, with what it is when this build can read it.
-        let mut held: Vec<(i64, bool, bool, Option<OutboxEntry>)> = Vec::new();
-        {
-            let mut statement = tx.prepare(&format!(
-                "WITH RECURSIVE held(uuid) AS (SELECT ?1 UNION SELECT outbox.uuid FROM outbox JOIN held ON outbox.depends_on = held.uuid)
-                 SELECT {COLUMNS} FROM outbox WHERE uuid IN held AND state != 'done'"
-            ))?;
-            let mut rows = statement.query([&uuid])?;
-            while let Some(row) = rows.next()? {
-                let readable = match entry(row) {
-                    Ok(readable) => Some(readable),
-                    Err(StoreError::UnreadableEntry { .. }) => None,
-                    Err(error) => return Err(error),
-                };
-                let sent_once = row.get::<_, Option<String>>(18)?.is_some();
-                held.push((row.get(0)?, row.get(17)?, sent_once, readable));
-            }
-        }
-        if let Some((busy, ..)) = held.iter().find(|(_, in_flight, ..)| *in_flight) {
-            return Err(StoreError::InFlight { entry: *busy });
-        }
-        for (seq, _, sent_once, readable) in &held {
-            // What the entry wrote in the cache goes with it (an entry this
-            // build cannot read leaves what it wrote: it cannot tell what).
-            if let Some(gone) = readable {
-                if *sent_once {
-                    // The next syncs look it up in the ERP, and report it
-                    // if a refusal half-way left it there.
-                    crate::discarded::remember(&tx, gone, at)?;
-                }
-                crate::changes::undo_local_change(&tx, gone)?;
-            }
-            tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
-        }
-        tx.commit()?;
-        Ok(Discarded {
-            entries: held.len(),
-            ever_sent: held
-                .iter()
-                .filter(|(_, _, sent_once, _)| *sent_once)
-                .count(),
-        })
-    }
-
-    /// The estimated total of this customer's orders the ERP has not
-    /// accepted yet (new orders, and quotes on their way to become orders),
-    /// to count against their available credit. A quote alone commits
-    /// nothing, in the ERP as here.
-    pub fn unsent_sales_total(
-        &self,
-        customer_id: ErpId,
-        currency_digits: u32,
-    ) -> Result<Decimal, StoreError> {
-        let customer_id = crate::changes::canonical(&self.conn, customer_id)?;
-        let mut total = Decimal::ZERO;
-        for order in self.unsent_orders()? {
-            if crate::changes::canonical(&self.conn, order.customer_id())? == customer_id {
-                total += match &order {
-                    UnsentOrder::Draft(draft) => draft.estimated_total(currency_digits),
-                    UnsentOrder::Quote(change, _) => change.estimated_total,
-                };
-            }
-        }
-        Ok(total)
-    }
-
-    /// How much of a product the orders not yet accepted by the ERP take
-    /// from a warehouse, to count against what it can promise. (A quotation
-    /// the ERP already held is counted by the ERP's forecast once
-    /// confirmed; its lines are not known here per warehouse.)
-    pub fn unsent_quantity(
-        &self,
-        product_id: ErpId,
-        warehouse_id: ErpId,
-    ) -> Result<Decimal, StoreError> {
-        let mut quantity = Decimal::ZERO;
-        for order in self.unsent_orders()? {
-            let draft = match &order {
-                UnsentOrder::Draft(draft) => draft,
-                UnsentOrder::Quote(_, Some(quote)) => quote,
-                UnsentOrder::Quote(_, None) => continue,
-            };
-            if draft.warehouse_id == Some(warehouse_id) {
-                quantity += draft
-                    .lines
-                    .iter()
-                    .filter(|line| line.product_id == product_id)
-                    .map(|line| line.quantity)
-                    .sum::<Decimal>();
-            }
-        }
-        Ok(quantity)
-    }
-
-    /// The orders written here that the ERP has not accepted yet.
-    fn unsent_orders(&self) -> Result<Vec<UnsentOrder>, StoreError> {
-        let entries = self.outbox()?;
-        let quotes: std::collections::HashMap<&str, &SaleDraft> = entries
-            .iter()
-            .filter_map(|entry| match &entry.payload {
-                EntryPayload::Sale(draft) => Some((entry.uuid.as_str(), draft)),
-                _ => None,
-            })
-            .collect();
-        Ok(entries
-            .iter()
-            .filter(|entry| entry.state != EntryState::Done)
-            .filter_map(|entry| match &entry.payload {
-                EntryPayload::Sale(draft) if draft.kind == SaleKind::Order => {
-                    Some(UnsentOrder::Draft(draft.clone()))
-                }
-                EntryPayload::Sale(_)
-                | EntryPayload::NewCustomer(_)
-                | EntryPayload::CustomerEdit(_)
-                | EntryPayload::Request(_) => None,
-                EntryPayload::QuoteToOrder(change) => {
-                    let quote = match &change.sale {
-                        SaleRef::Entry(uuid) => {
-                            quotes.get(uuid.as_str()).map(|draft| (*draft).clone())
-                        }
-                        SaleRef::Erp(_) => None,
-                    };
-                    Some(UnsentOrder::Quote(change.clone(), quote))
-                }
-            })
-            .collect())
-    }
-
-    /// Every warehouse in the cache, by ERP id: `(id, code, name)`.
-    pub fn warehouses(&self) -> Result<Vec<(ErpId, Option<String>, String)>, StoreError> {
-        let mut statement = self.conn.prepare(
-            "SELECT erp_id, code, name FROM warehouses WHERE erp_id > 0 ORDER BY erp_id",
-        )?;
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// The warehouse a new order ships from when the salesperson names
-    /// none: the ERP's first (lowest id), as Tryton's own default does on a
-    /// company with one warehouse. None while no warehouse is cached.
-    pub fn default_warehouse(&self) -> Result<Option<ErpId>, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT min(erp_id) FROM warehouses WHERE erp_id > 0",
-            [],
-            |row| row.get(0),
-        )?)
-    }
-
-    /// The ERP id of the warehouse with this code (any case).
-    pub fn warehouse_id(&self, code: &str) -> Result<Option<ErpId>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT erp_id FROM warehouses WHERE lower(code) = lower(?1) ORDER BY erp_id LIMIT 1",
-                [code],
-                |row| row.get(0),
-            )
-            .optional()?)
-    }
-
     /// Changes entry `seq` (parameter 1) with `set`; an entry the ERP has
     /// accepted no longer changes.
     fn update_entry(
@@ -768,66 +434,9 @@ impl Store {
 
 fn require_changed(seq: i64, changed: usize) -> Result<(), StoreError> {
     if changed == 0 {
-        return Err(StoreError::Invalid(format!(
-            "no outbox entry {seq} to change: the outbox lists every entry"
-        )));
+        return Err(Refusal::NoWaitingEntry { entry: seq }.into());
     }
     Ok(())
-}
-
-/// What [`Store::discard`] dropped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Discarded {
-    /// The entry and those that waited on it.
-    pub entries: usize,
-    /// How many of them a request once carried. The ERP refused each of
-    /// those (a discard is refused while one may be in the ERP), but a
-    /// refusal half-way (a sale made, then refused at confirmation) can
-    /// leave a draft there: the next syncs look each up by its uuid and
-    /// report what the ERP holds ([`Store::discarded`]). 0 proves nothing
-    /// of them ever left the laptop.
-    pub ever_sent: usize,
-}
-
-/// An order not yet accepted by the ERP: written as one, or a quote on its
-/// way to become one (with the quote's draft when it was written here).
-enum UnsentOrder {
-    Draft(SaleDraft),
-    Quote(QuoteToOrder, Option<SaleDraft>),
-}
-
-impl UnsentOrder {
-    fn customer_id(&self) -> ErpId {
-        match self {
-            UnsentOrder::Draft(draft) => draft.customer_id,
-            UnsentOrder::Quote(change, _) => change.customer_id,
-        }
-    }
-}
-
-fn kind_word(kind: SaleKind) -> &'static str {
-    match kind {
-        SaleKind::Quote => "quote",
-        SaleKind::Order => "order",
-    }
-}
-
-fn article(kind: SaleKind) -> &'static str {
-    match kind {
-        SaleKind::Quote => "a",
-        SaleKind::Order => "an",
-    }
-}
-
-/// The customer and addresses a sale names.
-fn records_named(draft: &SaleDraft) -> impl Iterator<Item = ErpId> {
-    [
-        Some(draft.customer_id),
-        draft.invoice_address_id,
-        draft.shipment_address_id,
-    ]
-    .into_iter()
-    .flatten()
 }
 
 /// The entries of `rows` this build can read; those it cannot are left
@@ -870,62 +479,6 @@ pub(crate) fn waiting_uuid(
         .optional()?)
 }
 
-/// Checks a draft against the cache: the customer, every product and the
-/// addresses must be there (the addresses the customer's own, the products
-/// for sale), and the warehouse known.
-fn check_sale(tx: &rusqlite::Transaction, draft: &SaleDraft) -> Result<(), StoreError> {
-    let customer = crate::changes::cached_customer(tx, draft.customer_id)?;
-    for (field, address) in [
-        ("invoice address", draft.invoice_address_id),
-        ("shipment address", draft.shipment_address_id),
-    ] {
-        let Some(address) = address else { continue };
-        if crate::changes::owner(tx, "addresses", address)? != Some(draft.customer_id) {
-            return Err(StoreError::Invalid(format!(
-                "{field}: address {address} is not one of {customer}'s addresses: pick one of theirs"
-            )));
-        }
-    }
-    if let Some(warehouse) = draft.warehouse_id {
-        let known: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM warehouses WHERE erp_id = ?1)",
-            [warehouse],
-            |row| row.get(0),
-        )?;
-        if !known {
-            return Err(StoreError::Invalid(format!(
-                "warehouse {warehouse} is not in the cache: pick one it holds, or sync"
-            )));
-        }
-    }
-    for (index, line) in draft.lines.iter().enumerate() {
-        let product: Option<(String, bool)> = tx
-            .query_row(
-                "SELECT coalesce(code, name), salable FROM products WHERE erp_id = ?1",
-                [line.product_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        match product {
-            None => {
-                return Err(StoreError::Invalid(format!(
-                    "line {}: product {} is not in the cache (no longer active in the ERP?): choose another product",
-                    index + 1,
-                    line.product_id
-                )));
-            }
-            Some((code, false)) => {
-                return Err(StoreError::Invalid(format!(
-                    "line {}: product {code} is not for sale: choose another product",
-                    index + 1
-                )));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
-}
-
 /// Inserts an entry (after its change is written, in the same transaction).
 pub(crate) fn insert_entry(
     tx: &rusqlite::Transaction,
@@ -942,9 +495,10 @@ pub(crate) fn insert_entry(
             |row| row.get(0),
         )?;
         if !known {
-            return Err(StoreError::Invalid(format!(
-                "the entry {first} this one depends on is not in the outbox"
-            )));
+            return Err(Refusal::UnknownDependency {
+                uuid: first.to_owned(),
+            }
+            .into());
         }
     }
     let at = time(at);
@@ -965,9 +519,10 @@ pub(crate) fn insert_entry(
         Err(error)
             if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
         {
-            Err(StoreError::Invalid(format!(
-                "an outbox entry {uuid} already exists"
-            )))
+            Err(Refusal::AlreadyWritten {
+                uuid: uuid.to_owned(),
+            }
+            .into())
         }
         other => {
             other?;

@@ -1,7 +1,8 @@
 //! What the cache answers: a customer's page, a product's page, the status
 //! of the cache. Each figure comes with when it was synced.
 
-use crate::apply::{Figure, table, time};
+use crate::apply::{Figure, table};
+use crate::columns::{parse_time, time};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldbook_core::{
@@ -719,12 +720,6 @@ impl ProductRow {
             synced_at: parse_time(&self.synced_at)?,
         })
     }
-}
-
-pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|time| time.with_timezone(&Utc))
-        .map_err(|_| StoreError::BadValue(format!("time {text:?}")))
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {

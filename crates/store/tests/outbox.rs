@@ -7,7 +7,8 @@ use fieldbook_core::{
 };
 use fieldbook_store::CustomerRef;
 use fieldbook_store::{
-    EntryPayload, EntryState, ErpWarning, PageEffects, PullCursor, Store, StoreError,
+    EntryPayload, EntryState, ErpWarning, Owned, PageEffects, PullCursor, Refusal, Store,
+    StoreError,
 };
 use rust_decimal::{Decimal, dec};
 
@@ -159,18 +160,42 @@ fn a_draft_naming_what_the_cache_does_not_hold_is_refused_and_nothing_is_written
         (unknown_warehouse, "warehouse 99 is not in the cache"),
         (
             foreign_address,
-            "invoice address: address 40 is not one of C-ACME's addresses",
+            "invoice address 40 is not one of C-ACME's: pick one of theirs",
         ),
         (unknown_product, "line 1: product 77 is not in the cache"),
         (not_for_sale, "line 2: product P-SAMPLE is not for sale"),
     ];
+    let mut refusals = Vec::new();
     for (index, (draft, message)) in cases.into_iter().enumerate() {
         let error = store
             .add_sale(&format!("uuid-{index}"), &draft, None, at(1))
             .unwrap_err();
-        assert!(matches!(error, StoreError::Invalid(_)), "{error:?}");
         assert!(error.to_string().starts_with(message), "{error}");
+        let StoreError::Refused(refusal) = error else {
+            panic!("not a refusal: {error:?}");
+        };
+        refusals.push(refusal);
     }
+    assert!(
+        matches!(
+            refusals.as_slice(),
+            [
+                Refusal::CustomerNotCached { customer_id: 99 },
+                Refusal::WarehouseNotCached { warehouse_id: 99 },
+                Refusal::NotTheirs {
+                    what: Owned::InvoiceAddress,
+                    id: 40,
+                    ..
+                },
+                Refusal::ProductNotCached {
+                    line: 1,
+                    product_id: 77
+                },
+                Refusal::NotForSale { line: 2, .. },
+            ]
+        ),
+        "{refusals:?}"
+    );
     assert!(store.outbox().unwrap().is_empty());
     // The same uuid twice is one entry.
     store
@@ -179,7 +204,10 @@ fn a_draft_naming_what_the_cache_does_not_hold_is_refused_and_nothing_is_written
     let error = store
         .add_sale("twice", &order(4, dec!(2)), None, at(2))
         .unwrap_err();
-    assert!(error.to_string().contains("already exists"), "{error}");
+    assert!(
+        matches!(&error, StoreError::Refused(Refusal::AlreadyWritten { uuid }) if uuid == "twice"),
+        "{error:?}"
+    );
     assert_eq!(store.outbox().unwrap().len(), 1);
 }
 
@@ -350,7 +378,7 @@ fn a_refused_sale_is_edited_and_queued_again_keeping_its_uuid() {
     for (bad, says) in [
         (unknown_product, "product 77 is not in the cache"),
         (order(5, dec!(1)), "another customer"),
-        (quote, "fieldbook order edit"),
+        (quote, "is an order, not a quote: edit it as an order"),
     ] {
         let error = store.replace_sale(seq, &bad, at(4)).unwrap_err();
         assert!(error.to_string().contains(says), "{error}");
@@ -471,7 +499,7 @@ fn a_quote_the_erp_refused_does_not_become_an_order_until_it_is_sent_again() {
         .add_quote_to_order("confirm", &change, at(3))
         .unwrap_err();
     assert!(
-        matches!(error, StoreError::QuoteRefused { entry, .. } if entry == seq),
+        matches!(error, StoreError::Refused(Refusal::QuoteRefused { entry, .. }) if entry == seq),
         "{error:?}"
     );
     assert!(error.is_refused_change());
@@ -609,18 +637,18 @@ fn an_entry_that_may_have_reached_the_erp_is_not_edited_before_a_sync() {
         .replace_sale(seq, &order(4, dec!(1)), at(5))
         .unwrap_err();
     assert!(
-        matches!(error, StoreError::InFlight { entry } if entry == seq),
+        matches!(error, StoreError::Refused(Refusal::InFlight { entry }) if entry == seq),
         "{error:?}"
     );
     assert!(error.to_string().contains("sync first"), "{error}");
     assert!(error.is_refused_change());
     assert!(matches!(
         store.retry(seq, at(5)),
-        Err(StoreError::InFlight { .. })
+        Err(StoreError::Refused(Refusal::InFlight { .. }))
     ));
     assert!(matches!(
         store.discard(seq, at(0)),
-        Err(StoreError::InFlight { .. })
+        Err(StoreError::Refused(Refusal::InFlight { .. }))
     ));
     assert_eq!(store.outbox_entry(seq).unwrap().unwrap(), entry);
 

@@ -6,12 +6,33 @@
 //! [`Erp::send_sale`]), and an entry is marked accepted only after the
 //! ERP's answer is in hand. A crash between the two leaves the entry
 //! pending; sending it again finds the record the ERP already has.
+//!
+//! The entries that may go are sent in order: an entry waits for the one it
+//! depends on, and after a passing failure (ERP down, timeout) for a
+//! [`backoff`] doubling from 30 s to 30 min, spread per entry (the
+//! background loop respects it; a person asking to sync now does not). An
+//! entry the ERP user lacks the right to send waits with the reason while
+//! the others go. A rejection or a warning stops only that entry and what
+//! depends on it, in the ERP's own words, until the salesperson edits and
+//! resends (a warning is then skipped once) or discards it.
+//!
+//! Found in the ERP already, an entry's record is the answer when it stands
+//! as far as the entry asks (quoted, confirmed): only the answer was lost.
+//! When it differs from the entry (changed in the ERP meanwhile), the entry
+//! is done with the differences in plain words
+//! ([`fieldbook_core::SaleDraft::differences`]), never as if it held what was
+//! typed. A create refused while the uuid turns up in the ERP (another push
+//! of the same entry at the same moment) is
+//! [`ErpError::SentMeanwhile`], passing, not a refusal. At the end of every
+//! push, discarded entries a request once carried are looked up
+//! ([`Erp::held`]) and reported while the ERP holds them.
 
 use crate::SyncError;
 use chrono::{DateTime, Duration, Utc};
 use fieldbook_erp::{Erp, ErpError, SentCustomer, SentRequest, SentSale};
 use fieldbook_store::{
-    AcceptedCustomer, DiscardedEntry, EntryPayload, ErpWarning, OutboxEntry, Store, StoreError,
+    AcceptedCustomer, DiscardedEntry, EntryPayload, ErpWarning, OutboxEntry, Refusal, Store,
+    StoreError,
 };
 
 /// What a push did, entry by entry (by sending order).
@@ -144,9 +165,12 @@ async fn send<E: Erp>(
     // discarded, this entry cannot go, and says why instead of stopping
     // every later entry and the pull.
     let unresolved = |error: StoreError| match error {
-        StoreError::Invalid(message) => Ok(format!(
-            "{message}: the entry that creates it was refused or discarded; fix it and resend, or edit this one"
-        )),
+        StoreError::Refused(Refusal::NotInErpYet { id } | Refusal::UnknownRecord { id }) => {
+            Ok(format!(
+                "record {id} was written offline and has not reached the ERP: the entry that creates it was refused or discarded; \
+                 fix it and resend, or edit this one"
+            ))
+        }
         other => Err(SyncError::from(other)),
     };
     // Records written here are named by the ERP's ids first, without a

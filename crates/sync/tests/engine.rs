@@ -1042,7 +1042,7 @@ async fn an_entry_whose_answer_was_lost_is_not_edited_retried_or_discarded_until
     assert_eq!(entry.first_sent_at, Some(now()));
     let in_flight = |result: Result<(), fieldbook_store::StoreError>| {
         assert!(
-            matches!(result, Err(fieldbook_store::StoreError::InFlight { entry }) if entry == seq),
+            matches!(result, Err(fieldbook_store::StoreError::Refused(fieldbook_store::Refusal::InFlight { entry })) if entry == seq),
             "{result:?}"
         )
     };
