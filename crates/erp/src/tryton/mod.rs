@@ -13,6 +13,36 @@
 //! Reading computed fields is what costs Tryton most, so pages read stored
 //! fields (and the template's) and the derived figures are read only for
 //! the records that moved.
+//!
+//! # Tryton, as this client finds it
+//!
+//! - A delta's bound is a change time: `write_date`, null until a record is
+//!   first written (`create_date` then), and a product changes when its
+//!   template does, so a delta asks for either date at or after the bound,
+//!   on the product and on its template.
+//! - On PostgreSQL a row's `write_date` is the start of the transaction that
+//!   wrote it, seen only once that commits: a long transaction (an inventory,
+//!   a batch posting) that began before a sync and commits after it leaves
+//!   rows dated before the next delta's bound. With Fieldbook's module the
+//!   clock is `fieldbook.sync.clock`: the start of the oldest transaction
+//!   still running (`pg_stat_activity`, 1 s early), else the server's time,
+//!   so whatever commits later is dated at or after the bound; the module
+//!   says so at connect (`fieldbook.sync.capabilities`) and the client
+//!   answers [`crate::Erp::exact_clock`]. Without the module, or on SQLite,
+//!   the clock is the HTTP `Date` header and the sync's overlap covers late
+//!   commits.
+//! - Stock through `quantity`/`forecast_quantity` costs per product and
+//!   warehouse; with the module, `product.product.fieldbook_stock` runs
+//!   Tryton's own stock query for every product at once, with the same
+//!   figures (tested against the fields). BENCHMARKS.md has both costs.
+//! - The survey is `fieldbook.sync.survey`, one request for every question
+//!   of a delta.
+//! - Tryton words a missing right as any other user error, in the user's
+//!   language: after a refusal the client asks
+//!   `ir.model.access.get_access` for the models the call touched (one
+//!   request, only then) and answers `NotPermitted` when one is missing.
+//! - Answers are asked gzipped: uncompressed, Tryton streams its JSON a few
+//!   hundred bytes at a time, and receiving them cost more than the work.
 
 mod customers;
 mod push;
