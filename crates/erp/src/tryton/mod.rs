@@ -92,7 +92,20 @@ impl Tryton {
     /// Logs in and reads the user's context. Fails with a clear error for a
     /// wrong address, database, login or password.
     pub async fn connect(config: TrytonConfig) -> Result<Tryton, ErpError> {
+        Tryton::connect_with(rpc::Rpc::new(config)?).await
+    }
+
+    /// Connects keeping every call from the first, with Tryton's answers
+    /// (see [`Tryton::take_exchanges`]): to pin what the client sends and
+    /// record what Tryton answers. The login itself, which carries the
+    /// password, is never kept.
+    pub async fn connect_recorded(config: TrytonConfig) -> Result<Tryton, ErpError> {
         let rpc = rpc::Rpc::new(config)?;
+        rpc.start_recording(true);
+        Tryton::connect_with(rpc).await
+    }
+
+    async fn connect_with(rpc: rpc::Rpc) -> Result<Tryton, ErpError> {
         rpc.login().await?;
         let preferences = rpc
             .call("model.res.user.get_preferences", json!([true, {}]))
@@ -213,12 +226,26 @@ impl Tryton {
 
     /// Starts keeping every call this connection makes (for benchmarks).
     pub fn start_recording(&self) {
-        self.rpc.start_recording();
+        self.rpc.start_recording(false);
     }
 
     /// The calls made since `start_recording`, as (method, parameters).
     pub fn take_recording(&self) -> Vec<(String, Value)> {
-        self.rpc.take_recording()
+        self.rpc
+            .take_recording()
+            .into_iter()
+            .map(|(method, params, _)| (method, params))
+            .collect()
+    }
+
+    /// The calls made since [`Tryton::connect_recorded`] connected, with
+    /// Tryton's answers: (method, parameters, answer).
+    pub fn take_exchanges(&self) -> Vec<(String, Value, Value)> {
+        self.rpc
+            .take_recording()
+            .into_iter()
+            .map(|(method, params, answer)| (method, params, answer.unwrap_or(Value::Null)))
+            .collect()
     }
 
     /// The Tryton server version, e.g. "8.2".

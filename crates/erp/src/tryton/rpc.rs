@@ -90,9 +90,16 @@ pub(crate) struct Rpc {
     last_server_date: Mutex<Option<DateTime<Utc>>>,
     /// How many calls were made (for benchmarks and the status line).
     calls: Arc<AtomicU64>,
-    /// When set, every successful database call (method and parameters),
-    /// so a benchmark can replay exactly what a sync asked of the ERP.
-    recording: Mutex<Option<Vec<(String, Value)>>>,
+    /// When set, every successful database call (method and parameters,
+    /// and the answer when asked for), so a benchmark can replay exactly
+    /// what a sync asked of the ERP and a test can pin it.
+    recording: Mutex<Option<Recording>>,
+}
+
+/// Calls kept for a benchmark or a test.
+struct Recording {
+    answers: bool,
+    calls: Vec<(String, Value, Option<Value>)>,
 }
 
 impl Rpc {
@@ -126,15 +133,22 @@ impl Rpc {
         self.calls.load(Ordering::Relaxed)
     }
 
-    pub fn start_recording(&self) {
-        *self.recording.lock().expect("recording lock") = Some(Vec::new());
+    /// Keeps every call from now on; with `answers`, Tryton's answers too.
+    pub fn start_recording(&self, answers: bool) {
+        *self.recording.lock().expect("recording lock") = Some(Recording {
+            answers,
+            calls: Vec::new(),
+        });
     }
 
-    pub fn take_recording(&self) -> Vec<(String, Value)> {
+    /// The calls kept since `start_recording`: method, parameters, and the
+    /// answer if kept.
+    pub fn take_recording(&self) -> Vec<(String, Value, Option<Value>)> {
         self.recording
             .lock()
             .expect("recording lock")
             .take()
+            .map(|recording| recording.calls)
             .unwrap_or_default()
     }
 
@@ -242,7 +256,8 @@ impl Rpc {
                 Ok(result) => {
                     if let Some(recording) = self.recording.lock().expect("recording lock").as_mut()
                     {
-                        recording.push((method.to_owned(), params));
+                        let answer = recording.answers.then(|| result.clone());
+                        recording.calls.push((method.to_owned(), params, answer));
                     }
                     return Ok(result);
                 }
