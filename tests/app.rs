@@ -603,3 +603,68 @@ async fn a_customer_written_in_the_window_and_a_quote_confirmed_reach_the_erp_on
         .unwrap();
     assert_eq!(cached.street.as_deref(), Some("坂田华为基地 B 区"));
 }
+
+/// The company's currency decides how estimates are rounded and which unit
+/// prices a draft may carry: read from the ERP at each sync, never assumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn estimates_are_rounded_to_the_decimals_of_the_erps_currency() {
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let admin = server.admin().await.unwrap();
+    let company = fieldbook_tests::call(
+        &admin,
+        "model.company.company.search_read",
+        vec![
+            serde_json::json!([]),
+            serde_json::json!(0),
+            serde_json::json!(1),
+            serde_json::json!(null),
+            serde_json::json!(["currency", "currency.digits"]),
+        ],
+    )
+    .await;
+    let currency = company[0]["currency"].as_i64().unwrap();
+    assert_eq!(company[0]["currency."]["digits"], 2, "{company}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let app = App::new(dir.path().join("data"), secrets.clone());
+    app.connect(connect_form(&server)).await.unwrap();
+    sync(&app).await.0.unwrap();
+    let acme = app.search("C-ACME", Some("customer")).unwrap()[0].erp_id;
+    let tea = app.search("P-TEA", Some("product")).unwrap()[0].erp_id;
+    let mut form = order_for(acme, tea, "1");
+    form.lines[0].discount_percent = Some("10".into());
+    // 168.00 less 10 %: 151.20 in a currency with cents.
+    let preview = app.preview_sale(&form, None).unwrap();
+    assert_eq!(
+        preview.estimated_total,
+        Decimal::from_str("151.20").unwrap()
+    );
+
+    // The company's currency has no decimals now (as yen): the next
+    // connection reads it (the window's next start; a connection kept open
+    // reads it again when it logs in anew), its sync keeps it, and
+    // estimates and prices follow it.
+    fieldbook_tests::call(
+        &admin,
+        "model.currency.currency.write",
+        vec![
+            serde_json::json!([currency]),
+            serde_json::json!({"digits": 0, "rounding": {"__class__": "Decimal", "decimal": "1"}}),
+        ],
+    )
+    .await;
+    drop(app);
+    let app = App::new(dir.path().join("data"), secrets);
+    app.open().unwrap();
+    sync(&app).await.0.unwrap();
+    let preview = app.preview_sale(&form, None).unwrap();
+    assert_eq!(preview.estimated_total, Decimal::from(151));
+    assert_eq!(preview.lines[0].amount, Some(Decimal::from(151)));
+    let mut cents = order_for(acme, tea, "1");
+    cents.lines[0].unit_price = Some("12.50".into());
+    let problem = app.preview_sale(&cents, None).unwrap().problem.unwrap();
+    assert_eq!(problem.code, "errors.draft.price_digits", "{problem:?}");
+    assert_eq!(problem.params["digits"], "0");
+    assert_eq!(app.save_sale(&cents, None).unwrap_err().code, problem.code);
+}

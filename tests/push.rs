@@ -954,12 +954,13 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
     drop(store);
 
     // The same file as schema 4 wrote it: without the columns schema 5
-    // adds, nor the tables schemas 6 and 7 add.
+    // adds, nor the tables schemas 6, 7 and 9 add.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "key", "k").unwrap();
         conn.execute_batch(
-            "DROP TABLE not_readable;
+            "DROP TABLE currency;
+             DROP TABLE not_readable;
              DROP TABLE discarded;
              ALTER TABLE outbox DROP COLUMN payload_version;
              ALTER TABLE outbox DROP COLUMN first_sent_at;

@@ -11,7 +11,7 @@ use fieldbook_core::customers::{
     AddressChange, AddressDraft, ContactDraft, CustomerDraft, CustomerError, EditRequest,
     edit_changes,
 };
-use fieldbook_core::{CURRENCY_DIGITS, QuoteToOrder, SaleKind, SaleRef};
+use fieldbook_core::{QuoteToOrder, SaleKind, SaleRef};
 use fieldbook_store::{CustomerRef, EntryPayload, OutboxEntry};
 
 impl App {
@@ -139,7 +139,7 @@ impl App {
                                     Some(number) => format!("quote {number}"),
                                     None => format!("the quote of outbox entry {}", entry.seq),
                                 },
-                                estimated_total: draft.estimated_total(CURRENCY_DIGITS),
+                                estimated_total: draft.estimated_total(store.currency_digits()?),
                             }
                         }
                         _ => {

@@ -349,6 +349,15 @@ impl From<DraftError> for AppError {
                     .with("line", line)
                     .with("percent", percent)
             }
+            DraftError::NotANumber { line, field, value } => {
+                AppError::new("errors.draft.not_a_number", message)
+                    .with("line", line)
+                    .with("field", field)
+                    .with("value", value)
+            }
+            DraftError::NoPrice { line } => {
+                AppError::new("errors.draft.no_price", message).with("line", line)
+            }
         }
     }
 }

@@ -22,7 +22,7 @@ pub mod wire;
 mod write;
 
 pub use error::{AppError, ErrorKind};
-pub use sync::{Trigger, run_background};
+pub use sync::{SyncReports, SyncRun, Trigger, run_background};
 
 use chrono::Utc;
 use fieldbook_erp::tryton::{Tryton, TrytonConfig};
@@ -38,6 +38,13 @@ pub trait Secrets: Send + Sync {
     fn set(&self, name: &str, value: &str) -> Result<(), AppError>;
     /// Removing a secret that is not there is not an error.
     fn delete(&self, name: &str) -> Result<(), AppError>;
+
+    /// The key for a cache about to be made, when the front end has the
+    /// person choose it (the CLI's passphrase); `None` (the default) lets
+    /// the app make a random raw key and keep it with [`Secrets::set`].
+    fn new_cache_key(&self) -> Result<Option<String>, AppError> {
+        Ok(None)
+    }
 }
 
 /// Secrets held in memory, for tests and for a window driven without a
@@ -93,6 +100,10 @@ pub struct App {
     /// What the connect page offers before anything is connected (an
     /// administrator's preset, the demo's Tryton).
     suggested_erp: Option<ErpInfo>,
+    /// Whether connecting moves aside a cache the secrets cannot open (the
+    /// window, whose keyring may have lost the key) or refuses while any
+    /// cache is there (the CLI, whose passphrase the person may remember).
+    replace_unreadable_cache: bool,
 }
 
 impl App {
@@ -109,7 +120,23 @@ impl App {
             allow_insecure_http: std::env::var("FIELDBOOK_ALLOW_INSECURE_HTTP")
                 .is_ok_and(|value| matches!(value.trim(), "1" | "true" | "yes" | "on")),
             suggested_erp: None,
+            replace_unreadable_cache: true,
         }
+    }
+
+    /// Connecting is refused while a cache is in the data folder, even one
+    /// the secrets cannot open: it is never moved aside (the CLI, where
+    /// the person chose the passphrase and may remember it).
+    pub fn refusing_an_existing_cache(mut self) -> App {
+        self.replace_unreadable_cache = false;
+        self
+    }
+
+    /// Allows plain http:// to an ERP not on this computer, as the
+    /// administrator asked (the CLI's `--allow-insecure-http`).
+    pub fn allowing_insecure_http(mut self, allow: bool) -> App {
+        self.allow_insecure_http |= allow;
+        self
     }
 
     /// Offers this ERP on the connect page (the password is still asked).
@@ -185,10 +212,21 @@ impl App {
     }
 
     /// First run (or after signing out): checks the address, database,
-    /// login and password against the ERP, then keeps the password and a
-    /// new random cache key in the keyring and creates the encrypted cache.
-    /// Nothing is written unless the ERP accepts the login.
+    /// login and password against the ERP, then keeps the password and the
+    /// cache key with the front end's secrets (a new random key, or the
+    /// passphrase the person chose: [`Secrets::new_cache_key`]) and creates
+    /// the encrypted cache. Nothing is written unless the ERP accepts the
+    /// login. A cache already there is used if the secrets open it;
+    /// otherwise it is moved aside, or, for an app
+    /// [`refusing_an_existing_cache`](App::refusing_an_existing_cache),
+    /// connecting is refused.
     pub async fn connect(&self, form: ConnectForm) -> Result<Session, AppError> {
+        if !self.replace_unreadable_cache && self.cache_path().exists() {
+            return Err(StoreError::AlreadyExists {
+                path: self.cache_path(),
+            }
+            .into());
+        }
         for (field, value) in [
             ("url", &form.url),
             ("database", &form.database),
@@ -271,7 +309,10 @@ impl App {
             )
             .of_kind(ErrorKind::System)
         })?;
-        let key = new_cache_key()?;
+        let key = match self.secrets.new_cache_key()? {
+            Some(chosen) => chosen,
+            None => new_cache_key()?,
+        };
         self.secrets.set(PASSWORD_SECRET, &form.password)?;
         if let Err(error) = self.secrets.set(CACHE_KEY_SECRET, &key) {
             let _ = self.secrets.delete(PASSWORD_SECRET);

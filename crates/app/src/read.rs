@@ -9,7 +9,7 @@ use crate::write::sale_form;
 use crate::{App, AppError, erp_info};
 use chrono::{Local, Utc};
 use fieldbook_core::customers::{Conflict, EditField};
-use fieldbook_core::{CURRENCY_DIGITS, Entity, ErpId, SaleRef};
+use fieldbook_core::{Entity, ErpId, SaleRef};
 use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, SearchKind, Store};
 use std::collections::HashMap;
@@ -114,7 +114,7 @@ impl App {
             let credit = match &view.credit {
                 None => None,
                 Some(credit) => {
-                    let unsent = store.unsent_sales_total(customer.erp_id, CURRENCY_DIGITS)?;
+                    let unsent = store.unsent_sales_total(customer.erp_id)?;
                     Some(CreditPanel {
                         currency: credit.value.currency.clone(),
                         limit: credit.value.limit,
@@ -482,7 +482,7 @@ pub(crate) fn entry_row(
                 fieldbook_core::SaleKind::Quote => "quote",
                 fieldbook_core::SaleKind::Order => "order",
             },
-            Some(draft.estimated_total(CURRENCY_DIGITS)),
+            Some(draft.estimated_total(store.currency_digits()?)),
             Some(sale_form(draft)),
             None,
         ),

@@ -8,7 +8,7 @@ use crate::{App, AppError, CACHE_KEY_SECRET, ErrorKind, PASSWORD_SECRET, cache_k
 use chrono::Utc;
 use fieldbook_erp::tryton::{Tryton, TrytonConfig};
 use fieldbook_store::{ErpLink, Figure, Store, StoreError};
-use fieldbook_sync::{Progress, PushOptions, SyncOptions};
+use fieldbook_sync::{Progress, PushOptions, PushReport, SyncOptions, SyncReport};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +28,24 @@ pub enum Trigger {
     Person,
     /// Respects each entry's back-off after a passing failure.
     Background,
+}
+
+/// How one sync runs.
+#[derive(Clone, Debug, Default)]
+pub struct SyncRun {
+    /// Leave entries waiting out a back-off after a passing failure (the
+    /// background loop); a person asking to sync sends them.
+    pub respect_backoff: bool,
+    pub options: SyncOptions,
+}
+
+/// What one sync did: the push's and the pull's reports, and how many
+/// requests the ERP served.
+#[derive(Clone, Debug)]
+pub struct SyncReports {
+    pub pushed: PushReport,
+    pub pulled: SyncReport,
+    pub requests: u64,
 }
 
 /// While held, no sync runs: see [`App::no_sync_running`].
@@ -109,31 +127,14 @@ impl App {
         trigger: Trigger,
         on_event: &(dyn Fn(SyncEvent) + Send + Sync),
     ) -> Result<SyncSummary, AppError> {
-        let key = self
-            .secrets
-            .get(CACHE_KEY_SECRET)?
-            .ok_or_else(not_connected)?;
-        if !self.cache_path().exists() {
-            return Err(not_connected());
-        }
-        // Another program (the CLI) may be syncing or changing an entry.
-        let _sending = self.sending_file_lock()?;
-        let mut store = Store::open(&self.cache_path(), &cache_key(key)?)?;
-        let link = store.erp_link()?.ok_or_else(not_connected)?;
-        let erp = self.erp_connection(link).await?;
         // Back-off spares an ERP that keeps failing; one that was unreachable
         // and answers again gets every waiting entry at once, so the outbox
         // drains as soon as the connection is back.
         let back_online = self.connectivity_slot().online == Some(false);
-        let pushed = fieldbook_sync::push(
-            &*erp,
-            &mut store,
-            PushOptions {
-                respect_backoff: trigger == Trigger::Background && !back_online,
-            },
-            &Utc::now,
-        )
-        .await?;
+        let run = SyncRun {
+            respect_backoff: trigger == Trigger::Background && !back_online,
+            options: SyncOptions::default(),
+        };
         // Removals are counted in the summary; the progress bar shows what
         // is being fetched.
         let mut on_progress = |progress: Progress| match progress {
@@ -161,14 +162,11 @@ impl App {
                 total,
             }),
         };
-        let report = fieldbook_sync::pull(
-            &erp,
-            &mut store,
-            &SyncOptions::default(),
-            &Utc::now,
-            &mut on_progress,
-        )
-        .await?;
+        let SyncReports {
+            pushed,
+            pulled: report,
+            ..
+        } = self.sync_reports(&run, &mut on_progress).await?;
         let mut summary = SyncSummary {
             pulled: report.pulled.values().sum(),
             removed: report.removed.values().sum(),
@@ -211,6 +209,47 @@ impl App {
         summary.accepted.sort_by_key(|answer| answer.entry);
         summary.refused.sort_by_key(|answer| answer.entry);
         Ok(summary)
+    }
+
+    /// One push then pull on the cache, with everything each did: the
+    /// whole of a sync as both front ends run it (the window through
+    /// [`App::sync`], which also tracks connectivity; the CLI directly,
+    /// printing the reports). Holds `sync.lock` while it runs, so another
+    /// program's sync or change to an entry waits its turn.
+    pub async fn sync_reports(
+        &self,
+        run: &SyncRun,
+        on_progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<SyncReports, AppError> {
+        let key = self
+            .secrets
+            .get(CACHE_KEY_SECRET)?
+            .ok_or_else(not_connected)?;
+        if !self.cache_path().exists() {
+            return Err(not_connected());
+        }
+        // Another program (the CLI) may be syncing or changing an entry.
+        let _sending = self.sending_file_lock()?;
+        let mut store = Store::open(&self.cache_path(), &cache_key(key)?)?;
+        let link = store.erp_link()?.ok_or_else(not_connected)?;
+        let erp = self.erp_connection(link).await?;
+        let before = erp.calls();
+        let pushed = fieldbook_sync::push(
+            &*erp,
+            &mut store,
+            PushOptions {
+                respect_backoff: run.respect_backoff,
+            },
+            &Utc::now,
+        )
+        .await?;
+        let pulled =
+            fieldbook_sync::pull(&erp, &mut store, &run.options, &Utc::now, on_progress).await?;
+        Ok(SyncReports {
+            pushed,
+            pulled,
+            requests: erp.calls() - before,
+        })
     }
 
     /// The logged-in ERP connection, logging in with the keyring's password

@@ -11,12 +11,11 @@ use crate::{App, AppError};
 use chrono::Utc;
 use fieldbook_core::promise::Remaining;
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{CURRENCY_DIGITS, DraftLine, ErpId, SaleDraft, SaleKind, SaleRef};
+use fieldbook_core::{DraftLine, ErpId, LineInput, SaleDraft, SaleKind, SaleRef};
 use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryPayload, EntryState, Store, StoreError};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 impl App {
     /// The editor's live figures for a draft, saved or not: line amounts,
@@ -221,7 +220,7 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
         lines,
     };
     store.check_sale(&draft)?;
-    draft.validate(CURRENCY_DIGITS)?;
+    draft.validate(store.currency_digits()?)?;
     Ok(draft)
 }
 
@@ -237,47 +236,23 @@ fn draft_line(store: &Store, number: usize, line: &LineForm) -> Result<DraftLine
     let product = store
         .product(ProductRef::Id(line.product_id))?
         .ok_or_else(|| AppError::not_found("product", line.product_id))?;
-    let decimal = |field: &str, text: &str| {
-        Decimal::from_str(text.trim()).map_err(|_| {
-            AppError::new(
-                "errors.draft.not_a_number",
-                format!("line {number}: the {field} {text:?} is not a number"),
-            )
-            .with("line", number)
-            .with("field", field)
-            .with("value", text)
-        })
+    let input = LineInput {
+        quantity: &line.quantity,
+        unit_price: line.unit_price.as_deref(),
+        discount_percent: line.discount_percent.as_deref(),
     };
-    let given = |text: &Option<String>| {
-        text.as_deref()
-            .map(str::trim)
-            .filter(|text| !text.is_empty())
-            .map(str::to_owned)
-    };
-    let unit_price = match given(&line.unit_price) {
-        Some(text) => decimal("unit_price", &text)?,
-        None => product.product.value.list_price.ok_or_else(|| {
-            AppError::new(
-                "errors.draft.no_price",
-                format!("line {number}: the product has no list price: type one"),
-            )
-            .with("line", number)
-        })?,
-    };
-    let discount = match given(&line.discount_percent) {
-        Some(text) => decimal("discount_percent", &text)? / Decimal::ONE_HUNDRED,
-        None => Decimal::ZERO,
-    };
-    Ok(DraftLine {
-        product_id: product.product.value.erp_id,
-        quantity: decimal("quantity", &line.quantity)?,
-        unit_price,
-        discount,
-    })
+    let product = &product.product.value;
+    Ok(DraftLine::from_input(
+        number,
+        product.erp_id,
+        product.list_price,
+        &input,
+    )?)
 }
 
 fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SalePreview, AppError> {
     let problem = draft(store, form).err();
+    let digits = store.currency_digits()?;
     // Lines are shown even while another line (or field) is wrong.
     let mut lines = Vec::new();
     let mut parsed = Vec::new();
@@ -292,11 +267,11 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
             name: product.product.value.name.clone(),
             unit: product.product.value.unit.clone(),
             list_price: product.product.value.list_price,
-            amount: draft_line.as_ref().map(|line| line.amount(CURRENCY_DIGITS)),
+            amount: draft_line.as_ref().map(|line| line.amount(digits)),
         });
         parsed.extend(draft_line);
     }
-    let estimated_total: Decimal = parsed.iter().map(|line| line.amount(CURRENCY_DIGITS)).sum();
+    let estimated_total: Decimal = parsed.iter().map(|line| line.amount(digits)).sum();
     let old = match editing {
         None => None,
         Some(seq) => match store.outbox_entry(seq)? {
@@ -316,9 +291,7 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
     let credit = credit_check(
         store,
         form.customer_id,
-        old_order.map_or(Decimal::ZERO, |draft| {
-            draft.estimated_total(CURRENCY_DIGITS)
-        }),
+        old_order.map_or(Decimal::ZERO, |draft| draft.estimated_total(digits)),
         if is_order {
             estimated_total
         } else {
@@ -384,7 +357,7 @@ fn credit_check(
     let Some(available) = credit.value.available() else {
         return Ok(None);
     };
-    let unsent = store.unsent_sales_total(customer_id, CURRENCY_DIGITS)? - counted;
+    let unsent = store.unsent_sales_total(customer_id)? - counted;
     let remaining = Remaining::after(available, unsent, this_draft);
     Ok(Some(CreditCheck {
         currency: credit.value.currency.clone(),

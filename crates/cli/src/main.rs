@@ -10,16 +10,19 @@ mod write;
 use anyhow::Context;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
-use fieldbook_app::{App, AppError, CACHE_KEY_SECRET, ErrorKind, PASSWORD_SECRET, Secrets, wire};
+use fieldbook_app::{
+    App, AppError, CACHE_KEY_SECRET, ErrorKind, MemorySecrets, PASSWORD_SECRET, Secrets, SyncRun,
+    wire,
+};
 use fieldbook_core::SaleKind;
 use fieldbook_erp::ErpError;
-use fieldbook_erp::tryton::{Tryton, TrytonConfig};
 use fieldbook_store::CustomerRef;
-use fieldbook_store::{CacheKey, ErpLink, Store, StoreError};
+use fieldbook_store::StoreError;
 use fieldbook_sync::{Progress, SyncError, SyncOptions};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Fieldbook: the ERP's customers, credit, products and stock, offline.
 #[derive(Parser)]
@@ -418,35 +421,24 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             .data_dir()
             .to_owned(),
     };
-    let cache_path = data_dir.join("cache.db");
     let allow_insecure_http = cli.allow_insecure_http;
     match cli.command {
         Command::Init {
             erp,
             database,
             user,
-        } => {
-            init(
-                &data_dir,
-                &cache_path,
-                erp,
-                database,
-                user,
-                allow_insecure_http,
-            )
-            .await
-        }
+        } => init(&data_dir, erp, database, user, allow_insecure_http).await,
         Command::Sync { page_size, json } => {
-            sync(&data_dir, &cache_path, page_size, json, allow_insecure_http).await
+            sync(&data_dir, page_size, json, allow_insecure_http).await
         }
         Command::Status { json } => {
-            let store = open(&cache_path)?;
-            output::status(&store.status()?, Utc::now(), json)?;
+            let status = app(&data_dir)?.read(|store| store.status())?;
+            output::status(&status, Utc::now(), json)?;
             Ok(Exit::Ok)
         }
         Command::Search { text, limit, json } => {
-            let store = open(&cache_path)?;
-            output::search(&store.search(&text, limit)?, json)?;
+            let hits = app(&data_dir)?.read(|store| store.search(&text, limit))?;
+            output::search(&hits, json)?;
             Ok(Exit::Ok)
         }
         Command::Customer {
@@ -468,21 +460,18 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             code: Some(code),
             json,
         } => {
-            let store = open(&cache_path)?;
-            Ok(show(
-                "customer",
-                &code,
-                store.customer_as_typed(&code)?,
-                |view| output::customer(view, Utc::now(), json),
-            ))
+            let found = app(&data_dir)?.read(|store| store.customer_as_typed(&code))?;
+            Ok(show("customer", &code, found, |view| {
+                output::customer(view, Utc::now(), json)
+            }))
         }
         Command::Quote {
             action: QuoteAction::Sale(action),
-        } => sale(&data_dir, &cache_path, SaleKind::Quote, action),
+        } => sale(&data_dir, SaleKind::Quote, action),
         Command::Quote {
             action: QuoteAction::Send { quote, json },
         } => send_quote(&app(&data_dir)?, &quote, json),
-        Command::Order { action } => sale(&data_dir, &cache_path, SaleKind::Order, action),
+        Command::Order { action } => sale(&data_dir, SaleKind::Order, action),
         Command::Request {
             action:
                 RequestAction::New {
@@ -504,11 +493,11 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             let now = Utc::now();
             match action.unwrap_or(OutboxAction::List { json: false }) {
                 OutboxAction::List { json } => {
-                    let store = open(&cache_path)?;
-                    write::outbox(&store, &store.outbox()?, now, json)?;
+                    app(&data_dir)?
+                        .read(|store| Ok(write::outbox(store, &store.outbox()?, now, json)))??;
                 }
                 OutboxAction::Show { entry, json } => {
-                    return show_entry(&open(&cache_path)?, entry, json);
+                    return show_entry(&app(&data_dir)?, entry, json);
                 }
                 OutboxAction::Retry { entry } => {
                     if let Err(error) = app(&data_dir)?.retry(entry) {
@@ -540,46 +529,18 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             Ok(Exit::Ok)
         }
         Command::Product { code, json } => {
-            let store = open(&cache_path)?;
-            Ok(show(
-                "product",
-                &code,
-                store.product_as_typed(&code)?,
-                |view| output::product(view, Utc::now(), json),
-            ))
-        }
-    }
-}
-
-/// The lock that `sync` holds while it sends and pulls, and that `order
-/// edit`, `quote edit`, `outbox retry` and `outbox discard` take too: an
-/// entry must not change while a sync may be sending it. Held until the
-/// returned file is dropped; refused at once while another holds it.
-fn sending_lock(data_dir: &Path, cache_path: &Path) -> anyhow::Result<std::fs::File> {
-    let lock_path = data_dir.join("sync.lock");
-    let lock = std::fs::File::create(&lock_path)
-        .with_context(|| format!("cannot create {}", lock_path.display()))?;
-    match lock.try_lock() {
-        Ok(()) => Ok(lock),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
-            path: cache_path.to_owned(),
-        }
-        .into()),
-        Err(std::fs::TryLockError::Error(error)) => {
-            Err(error).with_context(|| format!("cannot lock {}", lock_path.display()))
+            let found = app(&data_dir)?.read(|store| store.product_as_typed(&code))?;
+            Ok(show("product", &code, found, |view| {
+                output::product(view, Utc::now(), json)
+            }))
         }
     }
 }
 
 /// `quote new|show|edit` and `order new|show|edit`.
-fn sale(
-    data_dir: &Path,
-    cache_path: &Path,
-    kind: SaleKind,
-    action: SaleAction,
-) -> anyhow::Result<Exit> {
+fn sale(data_dir: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result<Exit> {
     let args = match action {
-        SaleAction::Show { entry, json } => return show_entry(&open(cache_path)?, entry, json),
+        SaleAction::Show { entry, json } => return show_entry(&app(data_dir)?, entry, json),
         SaleAction::Edit(args) => return edit_sale(&app(data_dir)?, kind, args),
         SaleAction::New(args) => args,
     };
@@ -621,7 +582,8 @@ fn sale_saved(app: &App, seq: i64, json: bool) -> anyhow::Result<Exit> {
         anyhow::bail!("outbox entry {seq} just saved is not a quote or order");
     };
     let checks = write::Checks::say(&app.entry_checks(seq)?, Utc::now());
-    write::saved(&entry, draft, &checks, json)?;
+    let digits = app.read(|store| store.currency_digits())?;
+    write::saved(&entry, draft, &checks, digits, json)?;
     Ok(Exit::Ok)
 }
 
@@ -861,17 +823,16 @@ fn how_for_code(code: &str) -> Option<&'static str> {
     })
 }
 
-fn show_entry(store: &Store, entry: i64, json: bool) -> anyhow::Result<Exit> {
-    match store.outbox_entry(entry)? {
-        Some(found) => {
-            write::entry(store, &found, Utc::now(), json)?;
-            Ok(Exit::Ok)
-        }
-        None => {
-            eprintln!("error: no outbox entry {entry}: see `fieldbook outbox list`");
-            Ok(Exit::NotFound)
-        }
-    }
+fn show_entry(app: &App, entry: i64, json: bool) -> anyhow::Result<Exit> {
+    app.read(|store| {
+        Ok(match store.outbox_entry(entry)? {
+            Some(found) => write::entry(store, &found, Utc::now(), json).map(|()| Exit::Ok),
+            None => {
+                eprintln!("error: no outbox entry {entry}: see `fieldbook outbox list`");
+                Ok(Exit::NotFound)
+            }
+        })
+    })?
 }
 
 /// Prints a record found in the cache, or says it is not there.
@@ -898,38 +859,33 @@ fn show<V>(
 
 async fn init(
     data_dir: &Path,
-    cache_path: &Path,
     url: String,
     database: String,
     login: String,
     allow_insecure_http: bool,
 ) -> anyhow::Result<Exit> {
-    if cache_path.exists() {
-        return Err(StoreError::AlreadyExists {
-            path: cache_path.to_owned(),
-        }
-        .into());
-    }
+    let app = App::new(data_dir.to_owned(), Arc::new(Prompted::default()))
+        .refusing_an_existing_cache()
+        .allowing_insecure_http(allow_insecure_http);
     let password = secret("FIELDBOOK_PASSWORD", &format!("ERP password for {login}: "))?;
-    let key = CacheKey::new(secret(
-        "FIELDBOOK_CACHE_KEY",
-        "Passphrase to encrypt the cache: ",
-    )?)?;
-    // Check the ERP first: nothing is written unless it accepts us.
-    let erp = connect(&url, &database, &login, password, allow_insecure_http).await?;
-    let version = erp.server_version().await?;
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
-    let mut store = Store::create(cache_path, &key)?;
-    store.set_erp_link(&ErpLink {
+    // Checks the ERP first: nothing is written unless it accepts the login;
+    // the passphrase is asked for then.
+    app.connect(wire::ConnectForm {
         url,
         database,
         login,
-        created_at: Utc::now(),
-    })?;
+        password,
+    })
+    .await?;
+    let erp = app
+        .session()?
+        .erp
+        .context("the cache just made names no ERP")?;
     println!(
-        "Connected to Tryton {version}; created an encrypted cache at {}.",
-        cache_path.display()
+        "Connected to the ERP at {} as {}; created an encrypted cache at {}.",
+        erp.url,
+        erp.login,
+        data_dir.join("cache.db").display()
     );
     println!("Next: `fieldbook sync` to fetch customers, products, stock and credit.");
     Ok(Exit::Ok)
@@ -937,7 +893,6 @@ async fn init(
 
 async fn sync(
     data_dir: &Path,
-    cache_path: &Path,
     page_size: usize,
     json: bool,
     allow_insecure_http: bool,
@@ -945,30 +900,9 @@ async fn sync(
     if page_size == 0 {
         anyhow::bail!("--page-size must be at least 1");
     }
-    let mut store = open(cache_path)?;
-    // One sync at a time per cache: a second one would only wait on the first.
-    let _lock = sending_lock(data_dir, cache_path)?;
-    let link = store
-        .erp_link()?
-        .context("the cache does not say which ERP it mirrors: run `fieldbook init` again")?;
-    let password = secret(
-        "FIELDBOOK_PASSWORD",
-        &format!("ERP password for {}: ", link.login),
-    )?;
-    let erp = std::sync::Arc::new(
-        connect(
-            &link.url,
-            &link.database,
-            &link.login,
-            password,
-            allow_insecure_http,
-        )
-        .await?,
-    );
-    let options = SyncOptions {
-        page_size,
-        ..SyncOptions::default()
-    };
+    let app = App::new(data_dir.to_owned(), Arc::new(Prompted::default()))
+        .allowing_insecure_http(allow_insecure_http);
+    app.open()?;
     let show_progress =
         std::io::stderr().is_terminal() || std::env::var_os("FIELDBOOK_PROGRESS").is_some();
     let mut on_progress = |event: Progress| {
@@ -976,22 +910,19 @@ async fn sync(
             output::progress(&event);
         }
     };
-    // Push first, then pull, so the cache shows the ERP's view of what was
-    // just sent.
-    let pushed = fieldbook_sync::push(
-        &*erp,
-        &mut store,
-        fieldbook_sync::PushOptions {
-            respect_backoff: false,
+    // Every entry that may go is sent now, whatever its back-off: a person
+    // asked for this sync.
+    let run = SyncRun {
+        respect_backoff: false,
+        options: SyncOptions {
+            page_size,
+            ..SyncOptions::default()
         },
-        &Utc::now,
-    )
-    .await?;
-    let report =
-        fieldbook_sync::pull(&erp, &mut store, &options, &Utc::now, &mut on_progress).await?;
-    output::sync_report(&pushed, &report, erp.calls(), json)?;
+    };
+    let reports = app.sync_reports(&run, &mut on_progress).await?;
+    output::sync_report(&reports.pushed, &reports.pulled, reports.requests, json)?;
     Ok(
-        if report.not_readable.is_empty() && pushed.not_permitted.is_empty() {
+        if reports.pulled.not_readable.is_empty() && reports.pushed.not_permitted.is_empty() {
             Exit::Ok
         } else {
             Exit::NotPermitted
@@ -1002,59 +933,45 @@ async fn sync(
 /// The application layer on the cache in `data_dir`, opened with the key
 /// from the environment or a prompt.
 fn app(data_dir: &Path) -> anyhow::Result<App> {
-    let app = App::new(data_dir.to_owned(), std::sync::Arc::new(Prompted));
+    let app = App::new(data_dir.to_owned(), Arc::new(Prompted::default()));
     app.open()?;
     Ok(app)
 }
 
-/// The CLI keeps no secret: each comes from the environment or a prompt,
-/// every time it is needed.
-struct Prompted;
+/// The CLI keeps no secret on disk: each comes from the environment or a
+/// prompt, once per run, and is kept in memory until the run ends.
+#[derive(Default)]
+struct Prompted(MemorySecrets);
 
 impl Secrets for Prompted {
     fn get(&self, name: &str) -> Result<Option<String>, AppError> {
+        if let Some(known) = self.0.get(name)? {
+            return Ok(Some(known));
+        }
         let asked = match name {
             CACHE_KEY_SECRET => secret("FIELDBOOK_CACHE_KEY", "Cache passphrase: "),
             PASSWORD_SECRET => secret("FIELDBOOK_PASSWORD", "ERP password: "),
             _ => return Ok(None),
-        };
-        asked
+        }
+        .map_err(|error| AppError::new("errors.secrets.missing", format!("{error:#}")))?;
+        self.0.set(name, &asked)?;
+        Ok(Some(asked))
+    }
+
+    fn set(&self, name: &str, value: &str) -> Result<(), AppError> {
+        self.0.set(name, value)
+    }
+
+    fn delete(&self, name: &str) -> Result<(), AppError> {
+        self.0.delete(name)
+    }
+
+    /// The person chooses the cache's passphrase.
+    fn new_cache_key(&self) -> Result<Option<String>, AppError> {
+        secret("FIELDBOOK_CACHE_KEY", "Passphrase to encrypt the cache: ")
             .map(Some)
             .map_err(|error| AppError::new("errors.secrets.missing", format!("{error:#}")))
     }
-
-    fn set(&self, _name: &str, _value: &str) -> Result<(), AppError> {
-        Ok(())
-    }
-
-    fn delete(&self, _name: &str) -> Result<(), AppError> {
-        Ok(())
-    }
-}
-
-fn open(cache_path: &Path) -> anyhow::Result<Store> {
-    if !cache_path.exists() {
-        return Err(StoreError::Missing {
-            path: cache_path.to_owned(),
-        }
-        .into());
-    }
-    let key = CacheKey::new(secret("FIELDBOOK_CACHE_KEY", "Cache passphrase: ")?)?;
-    Ok(Store::open(cache_path, &key)?)
-}
-
-async fn connect(
-    url: &str,
-    database: &str,
-    login: &str,
-    password: String,
-    allow_insecure_http: bool,
-) -> Result<Tryton, ErpError> {
-    Tryton::connect(TrytonConfig {
-        allow_insecure_http,
-        ..TrytonConfig::new(url, database, login, password)
-    })
-    .await
 }
 
 /// A secret from the environment or, in a terminal, a prompt that does not

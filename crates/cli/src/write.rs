@@ -11,7 +11,7 @@ use fieldbook_core::customers::{
     AddressDraft, Conflict, ContactDraft, CustomerDraft, CustomerEdit,
 };
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{CURRENCY_DIGITS, ErpId, QuoteToOrder, SaleDraft, SaleKind};
+use fieldbook_core::{ErpId, QuoteToOrder, SaleDraft, SaleKind};
 use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, Store};
 use rust_decimal::Decimal;
@@ -258,10 +258,11 @@ pub fn saved(
     entry: &OutboxEntry,
     draft: &SaleDraft,
     checks: &Checks,
+    currency_digits: u32,
     json: bool,
 ) -> anyhow::Result<()> {
     let kind = kind_name(draft.kind);
-    let total = draft.estimated_total(CURRENCY_DIGITS);
+    let total = draft.estimated_total(currency_digits);
     if json {
         return print_json(&SavedJson {
             entry: entry.seq,
@@ -367,13 +368,13 @@ pub struct EntryJson {
     conflicts: Vec<String>,
 }
 
-fn entry_json(entry: &OutboxEntry) -> EntryJson {
+fn entry_json(entry: &OutboxEntry, currency_digits: u32) -> EntryJson {
     let (mut draft, mut quote_to_order, mut customer_new, mut customer_edit, mut request) =
         (None, None, None, None, None);
     let (kind, estimated_total) = match &entry.payload {
         EntryPayload::Sale(sale) => {
             draft = Some(sale.clone());
-            (kind_name(sale.kind), sale.estimated_total(CURRENCY_DIGITS))
+            (kind_name(sale.kind), sale.estimated_total(currency_digits))
         }
         EntryPayload::QuoteToOrder(change) => {
             quote_to_order = Some(change.clone());
@@ -447,7 +448,13 @@ pub fn outbox(
         }
     }
     if json {
-        return print_json(&entries.iter().map(entry_json).collect::<Vec<_>>());
+        let digits = store.currency_digits()?;
+        return print_json(
+            &entries
+                .iter()
+                .map(|entry| entry_json(entry, digits))
+                .collect::<Vec<_>>(),
+        );
     }
     if entries.is_empty() && aside.is_empty() {
         println!("The outbox is empty: everything written offline has reached the ERP.");
@@ -468,7 +475,7 @@ pub fn entry(
     json: bool,
 ) -> anyhow::Result<()> {
     if json {
-        return print_json(&entry_json(entry));
+        return print_json(&entry_json(entry, store.currency_digits()?));
     }
     println!("{}", line(store, entry, now)?);
     println!("  uuid {}", entry.uuid);
@@ -517,7 +524,7 @@ pub fn entry(
             item.quantity,
             item.unit_price,
             (item.discount * Decimal::ONE_HUNDRED).normalize(),
-            item.amount(CURRENCY_DIGITS)
+            item.amount(store.currency_digits()?)
         );
     }
     if let Some(reference) = &draft.reference {
@@ -559,7 +566,7 @@ fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Resul
             "{:>4}  {} for {customer}, estimated {}",
             entry.seq,
             kind_name(draft.kind),
-            draft.estimated_total(CURRENCY_DIGITS)
+            draft.estimated_total(store.currency_digits()?)
         ),
         EntryPayload::QuoteToOrder(change) => format!(
             "{:>4}  {} to become an order, for {customer}, {}",

@@ -113,6 +113,65 @@ pub enum DraftError {
     },
     #[error("line {line}: the discount must be from 0 to 100 % (got {percent} %)")]
     Discount { line: usize, percent: Decimal },
+    #[error("line {line}: the {field} {value:?} is not a number")]
+    NotANumber {
+        line: usize,
+        /// `quantity`, `unit_price` or `discount_percent`.
+        field: &'static str,
+        value: String,
+    },
+    #[error("line {line}: the product has no list price: type one")]
+    NoPrice { line: usize },
+}
+
+/// A line as the salesperson typed it, in a form or on a command line:
+/// text, with the price and the discount left empty when not given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineInput<'a> {
+    pub quantity: &'a str,
+    pub unit_price: Option<&'a str>,
+    /// In percent: "10" is 10 %.
+    pub discount_percent: Option<&'a str>,
+}
+
+impl DraftLine {
+    /// Line `line` (from 1) of a draft from what was typed: each number
+    /// read as written (a decimal point, no thousands separators), the
+    /// product's list price where no price was typed, no discount where
+    /// none was. Whether the figures make sense is [`SaleDraft::validate`]'s.
+    pub fn from_input(
+        line: usize,
+        product_id: ErpId,
+        list_price: Option<Decimal>,
+        input: &LineInput,
+    ) -> Result<DraftLine, DraftError> {
+        let number = |field: &'static str, text: &str| {
+            text.trim()
+                .parse::<Decimal>()
+                .map_err(|_| DraftError::NotANumber {
+                    line,
+                    field,
+                    value: text.to_owned(),
+                })
+        };
+        fn given(text: Option<&str>) -> Option<&str> {
+            text.map(str::trim).filter(|text| !text.is_empty())
+        }
+        let unit_price = match given(input.unit_price) {
+            Some(text) => number("unit_price", text)?,
+            None => list_price.ok_or(DraftError::NoPrice { line })?,
+        };
+        let discount = match given(input.discount_percent) {
+            Some(text) => number("discount_percent", text)? / Decimal::ONE_HUNDRED,
+            None => Decimal::ZERO,
+        };
+        Ok(DraftLine {
+            product_id,
+            quantity: number("quantity", input.quantity)?,
+            unit_price,
+            discount,
+        })
+    }
 }
 
 impl SaleDraft {
@@ -196,6 +255,76 @@ mod tests {
             reference: None,
             note: None,
             lines,
+        }
+    }
+
+    #[test]
+    fn typed_lines_become_draft_lines_or_say_what_is_wrong() {
+        let input = |quantity, unit_price, discount_percent| LineInput {
+            quantity,
+            unit_price,
+            discount_percent,
+        };
+        let line = |quantity, unit_price, discount| DraftLine {
+            product_id: 7,
+            quantity,
+            unit_price,
+            discount,
+        };
+        let not_a_number = |field, value: &str| DraftError::NotANumber {
+            line: 2,
+            field,
+            value: value.into(),
+        };
+        let cases = [
+            // typed, list price, what it becomes
+            (
+                input("3", None, None),
+                Some(dec!(168)),
+                Ok(line(dec!(3), dec!(168), dec!(0))),
+            ),
+            (
+                input(" 2.5 ", Some(" "), Some("")),
+                Some(dec!(10)),
+                Ok(line(dec!(2.5), dec!(10), dec!(0))),
+            ),
+            (
+                input("1", Some("12.30"), Some("10")),
+                None,
+                Ok(line(dec!(1), dec!(12.30), dec!(0.1))),
+            ),
+            (
+                input("0", None, None),
+                Some(dec!(1)),
+                Ok(line(dec!(0), dec!(1), dec!(0))),
+            ), // validate's to refuse
+            (
+                input("lots", None, None),
+                Some(dec!(1)),
+                Err(not_a_number("quantity", "lots")),
+            ),
+            (
+                input("1", Some("1,5"), None),
+                None,
+                Err(not_a_number("unit_price", "1,5")),
+            ),
+            (
+                input("1", None, Some("10%")),
+                Some(dec!(1)),
+                Err(not_a_number("discount_percent", "10%")),
+            ),
+            (
+                input("1", None, None),
+                None,
+                Err(DraftError::NoPrice { line: 2 }),
+            ),
+        ];
+        for (typed, list_price, expected) in cases {
+            assert_eq!(
+                DraftLine::from_input(2, 7, list_price, &typed),
+                expected,
+                "{typed:?}"
+            );
         }
     }
 

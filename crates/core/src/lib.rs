@@ -22,16 +22,27 @@ mod states;
 
 pub use age::{Age, age_between};
 pub use drafts::{
-    DraftError, DraftLine, PRICE_DIGITS, QuoteToOrder, SaleContent, SaleDifference, SaleDraft,
-    SaleKind, SaleRef,
+    DraftError, DraftLine, LineInput, PRICE_DIGITS, QuoteToOrder, SaleContent, SaleDifference,
+    SaleDraft, SaleKind, SaleRef,
 };
 pub use entity::{Entity, SyncPart};
 pub use records::*;
 pub use states::{RequestState, SaleState};
 
-/// Decimals of the money the ERP keeps (CNY, USD, EUR: cents), for the
-/// estimates made before the ERP prices a sale.
-pub const CURRENCY_DIGITS: u32 = 2;
+/// The money the ERP keeps its amounts in: the company's currency, and how
+/// many decimals its amounts have (2 for CNY, USD, EUR; 0 for JPY). The
+/// estimates made before the ERP prices a sale are rounded to them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Currency {
+    /// ISO 4217, e.g. `CNY`.
+    pub code: String,
+    pub digits: u32,
+}
+
+impl Currency {
+    /// The most decimals a currency may have here.
+    pub const MAX_DIGITS: u32 = 12;
+}
 
 /// The id of a record in the ERP.
 pub type ErpId = i64;

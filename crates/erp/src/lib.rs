@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use fieldbook_core::customers::{Conflict, CustomerDraft, CustomerEdit};
 use fieldbook_core::requests::RequestDraft;
 use fieldbook_core::{
-    Created, Credit, Entity, ErpId, HeldRecord, Records, SaleDraft, SaleRef, StockLevel,
+    Created, Credit, Currency, Entity, ErpId, HeldRecord, Records, SaleDraft, SaleRef, StockLevel,
 };
 use rust_decimal::Decimal;
 use std::future::Future;
@@ -110,6 +110,10 @@ pub trait Erp: Send + Sync {
     ) -> impl Future<Output = Result<Option<Survey>, ErpError>> + Send {
         async { Ok(None) }
     }
+
+    /// The company's currency: the code and the decimals of the amounts
+    /// the ERP keeps, which estimates made offline are rounded to.
+    fn currency(&self) -> Currency;
 
     /// The ERP's clock now: the lower bound of the next delta is taken from
     /// it, never from the laptop's clock.

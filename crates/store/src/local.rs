@@ -68,10 +68,19 @@ pub(crate) fn provisional(
         [],
         |row| row.get(0),
     )?;
-    let inserted = tx.execute(
-        "INSERT INTO provisional_ids (provisional, entity, uuid, entry_uuid) VALUES (?1, ?2, ?3, ?4)",
-        params![id, entity, uuid, entry_uuid],
-    );
+    first_time(
+        uuid,
+        tx.execute(
+            "INSERT INTO provisional_ids (provisional, entity, uuid, entry_uuid) VALUES (?1, ?2, ?3, ?4)",
+            params![id, entity, uuid, entry_uuid],
+        ),
+    )?;
+    Ok(id)
+}
+
+/// An insert keyed by a uuid made on the laptop: the uniqueness its table
+/// enforces means the same change was saved twice, a refusal, not damage.
+pub(crate) fn first_time<T>(uuid: &str, inserted: rusqlite::Result<T>) -> Result<T, StoreError> {
     match inserted {
         Err(error)
             if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
@@ -81,10 +90,7 @@ pub(crate) fn provisional(
             }
             .into())
         }
-        other => {
-            other?;
-            Ok(id)
-        }
+        other => Ok(other?),
     }
 }
 

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_discarded.sql"),
     include_str!("../migrations/0007_not_readable.sql"),
     include_str!("../migrations/0008_fieldbook_states.sql"),
+    include_str!("../migrations/0009_currency.sql"),
 ];
 
 /// Migration `index` (from 0), with the Rust it runs after its SQL.
@@ -456,6 +457,10 @@ mod tests {
         (
             "0008_fieldbook_states.sql",
             "14e43d9fd40be4c25471a872f36e8395a691b3de1c9e12f158850b2bcc67090c",
+        ),
+        (
+            "0009_currency.sql",
+            "0100a0e09ff1348fe245f61a057dd57afc0fdbabafcbbfc294a0304f67ac6425",
         ),
     ];
 

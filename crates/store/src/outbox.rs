@@ -43,6 +43,7 @@
 use crate::columns::parse_time;
 use crate::columns::time;
 use crate::error::Refusal;
+use crate::local::first_time;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use fieldbook_core::customers::{Conflict, CustomerDraft, CustomerEdit};
@@ -515,18 +516,6 @@ pub(crate) fn insert_entry(
             at
         ],
     );
-    match inserted {
-        Err(error)
-            if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
-        {
-            Err(Refusal::AlreadyWritten {
-                uuid: uuid.to_owned(),
-            }
-            .into())
-        }
-        other => {
-            other?;
-            Ok(tx.last_insert_rowid())
-        }
-    }
+    first_time(uuid, inserted)?;
+    Ok(tx.last_insert_rowid())
 }

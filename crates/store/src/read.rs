@@ -6,8 +6,8 @@ use crate::columns::{parse_time, time};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldbook_core::{
-    Address, AfterSalesRequest, Contact, Credit, Customer, Entity, ErpId, Invoice, OrderLine,
-    Payment, Product, RequestState, SaleState, StockLevel,
+    Address, AfterSalesRequest, Contact, Credit, Currency, Customer, Entity, ErpId, Invoice,
+    OrderLine, Payment, Product, RequestState, SaleState, StockLevel,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use rust_decimal::Decimal;
@@ -740,12 +740,61 @@ fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
 }
 
 impl Store {
-    /// The company's currency, as far as the cache tells: the one credit
-    /// figures are in (the ERP keeps credit in the company's currency),
-    /// else the one the latest order is in. What list prices and the
-    /// estimated totals of orders written here are in. None on an empty
+    /// Keeps the company's currency as the ERP has it now (every sync).
+    pub fn set_currency(
+        &mut self,
+        currency: &Currency,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if currency.digits > Currency::MAX_DIGITS {
+            return Err(StoreError::BadValue(format!(
+                "currency {} with {} decimals",
+                currency.code, currency.digits
+            )));
+        }
+        self.conn.execute(
+            "INSERT OR REPLACE INTO currency (id, code, digits, synced_at) VALUES (1, ?1, ?2, ?3)",
+            params![currency.code, currency.digits, time(at)],
+        )?;
+        Ok(())
+    }
+
+    /// The company's currency as of the last sync; none before the first.
+    pub fn currency(&self) -> Result<Option<Synced<Currency>>, StoreError> {
+        let row: Option<(String, u32, String)> = self
+            .conn
+            .query_row(
+                "SELECT code, digits, synced_at FROM currency WHERE id = 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        row.map(|(code, digits, synced_at)| {
+            Ok(Synced {
+                value: Currency { code, digits },
+                synced_at: parse_time(&synced_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// How many decimals the company's amounts have, as of the last sync.
+    /// Before the first sync (no price is cached then to make a sale of),
+    /// two, as most currencies have.
+    pub fn currency_digits(&self) -> Result<u32, StoreError> {
+        Ok(self.currency()?.map_or(2, |currency| currency.value.digits))
+    }
+
+    /// The company's currency, as far as the cache tells: the one the last
+    /// sync brought ([`Store::currency`]); in a cache that predates it, the
+    /// one credit figures are in (the ERP keeps credit in the company's
+    /// currency), else the one the latest order is in. What list prices and
+    /// the estimated totals of orders written here are in. None on an empty
     /// cache.
     pub fn house_currency(&self) -> Result<Option<String>, StoreError> {
+        if let Some(currency) = self.currency()? {
+            return Ok(Some(currency.value.code));
+        }
         for sql in [
             "SELECT currency FROM credits WHERE currency <> '' LIMIT 1",
             "SELECT currency FROM orders WHERE currency <> '' ORDER BY order_date DESC, erp_id DESC LIMIT 1",

@@ -203,11 +203,8 @@ impl Store {
     /// accepted yet (new orders, and quotes on their way to become orders),
     /// to count against their available credit. A quote alone commits
     /// nothing, in the ERP as here.
-    pub fn unsent_sales_total(
-        &self,
-        customer_id: ErpId,
-        currency_digits: u32,
-    ) -> Result<Decimal, StoreError> {
+    pub fn unsent_sales_total(&self, customer_id: ErpId) -> Result<Decimal, StoreError> {
+        let currency_digits = self.currency_digits()?;
         let customer_id = canonical(&self.conn, customer_id)?;
         let mut total = Decimal::ZERO;
         for order in self.unsent_orders()? {

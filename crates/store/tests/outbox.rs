@@ -132,8 +132,8 @@ fn an_order_is_written_with_its_entry_and_kept_as_typed() {
     assert_eq!(entry.created_at, at(1));
     assert_eq!(store.outbox_counts().unwrap(), (1, 0));
     // 3 × 168 × 0.9
-    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), dec!(453.60));
-    assert_eq!(store.unsent_sales_total(5, 2).unwrap(), Decimal::ZERO);
+    assert_eq!(store.unsent_sales_total(4).unwrap(), dec!(453.60));
+    assert_eq!(store.unsent_sales_total(5).unwrap(), Decimal::ZERO);
 }
 
 #[test]
@@ -282,7 +282,7 @@ fn each_answer_of_the_erp_is_recorded_and_a_refused_entry_waits_for_the_salesper
         Some(warning)
     );
     // Accepted sales no longer count against credit; refused ones still do.
-    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), dec!(756.00));
+    assert_eq!(store.unsent_sales_total(4).unwrap(), dec!(756.00));
 
     // An accepted entry cannot change or be discarded.
     assert!(store.record_rejected(first, "late", at(13)).is_err());
@@ -366,7 +366,7 @@ fn a_refused_sale_is_edited_and_queued_again_keeping_its_uuid() {
     assert_eq!(entry.state, EntryState::Pending);
     assert_eq!(entry.warning, None, "the new content is judged afresh");
     assert_eq!(entry.updated_at, at(3));
-    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), dec!(453.60));
+    assert_eq!(store.unsent_sales_total(4).unwrap(), dec!(453.60));
 
     // What the cache does not hold, another customer or another kind is
     // refused, and the entry stays as it was.
@@ -402,7 +402,7 @@ fn a_quote_becomes_an_order_after_the_quote_itself_and_only_once() {
     quote.kind = SaleKind::Quote;
     let quote_seq = store.add_sale("quote", &quote, None, at(1)).unwrap();
     // A quote alone commits no credit and no stock.
-    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), Decimal::ZERO);
+    assert_eq!(store.unsent_sales_total(4).unwrap(), Decimal::ZERO);
     assert_eq!(store.unsent_quantity(1, 5).unwrap(), Decimal::ZERO);
 
     let change = QuoteToOrder {
@@ -415,7 +415,7 @@ fn a_quote_becomes_an_order_after_the_quote_itself_and_only_once() {
     let entry = store.outbox_entry(confirm).unwrap().unwrap();
     assert_eq!(entry.payload, EntryPayload::QuoteToOrder(change.clone()));
     assert_eq!(entry.depends_on.as_deref(), Some("quote"));
-    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), dec!(453.60));
+    assert_eq!(store.unsent_sales_total(4).unwrap(), dec!(453.60));
     assert_eq!(store.unsent_quantity(1, 5).unwrap(), dec!(3));
 
     // Twice is refused, naming the entry already on its way.
@@ -444,7 +444,7 @@ fn a_quote_becomes_an_order_after_the_quote_itself_and_only_once() {
     store
         .record_accepted(confirm, 900, Some("SO9"), at(5))
         .unwrap();
-    assert_eq!(store.unsent_sales_total(4, 2).unwrap(), Decimal::ZERO);
+    assert_eq!(store.unsent_sales_total(4).unwrap(), Decimal::ZERO);
 
     // A quotation the ERP already had waits for nothing; an order is no
     // quote.
@@ -456,7 +456,7 @@ fn a_quote_becomes_an_order_after_the_quote_itself_and_only_once() {
     };
     let seq = store.add_quote_to_order("synced", &synced, at(6)).unwrap();
     assert_eq!(store.outbox_entry(seq).unwrap().unwrap().depends_on, None);
-    assert_eq!(store.unsent_sales_total(5, 2).unwrap(), dec!(10));
+    assert_eq!(store.unsent_sales_total(5).unwrap(), dec!(10));
     store
         .add_sale("an-order", &order(4, dec!(1)), None, at(7))
         .unwrap();
@@ -740,4 +740,33 @@ fn a_new_order_ships_from_the_first_warehouse_unless_told() {
     );
     assert_eq!(store.default_warehouse().unwrap(), Some(5));
     assert_eq!(store.warehouse_id("wh-c").unwrap(), Some(12));
+}
+
+#[test]
+fn unsent_totals_are_rounded_to_the_decimals_of_the_company_currency() {
+    use fieldbook_core::Currency;
+    let mut store = seeded();
+    // Before any sync brought the currency: two decimals, as most have.
+    assert_eq!(store.currency_digits().unwrap(), 2);
+    let mut draft = order(4, dec!(1));
+    draft.lines[0].unit_price = dec!(10.6);
+    draft.lines[0].discount = Decimal::ZERO;
+    store.add_sale("round", &draft, None, at(1)).unwrap();
+    assert_eq!(store.unsent_sales_total(4).unwrap(), dec!(10.60));
+    let yen = Currency {
+        code: "JPY".into(),
+        digits: 0,
+    };
+    store.set_currency(&yen, at(2)).unwrap();
+    assert_eq!(store.currency().unwrap().unwrap().value, yen);
+    assert_eq!(store.currency().unwrap().unwrap().synced_at, at(2));
+    assert_eq!(store.house_currency().unwrap().as_deref(), Some("JPY"));
+    assert_eq!(store.unsent_sales_total(4).unwrap(), dec!(11));
+    // A currency no ERP has is a broken answer, not a setting.
+    let broken = Currency {
+        code: "XXX".into(),
+        digits: 40,
+    };
+    assert!(store.set_currency(&broken, at(3)).is_err());
+    assert_eq!(store.currency_digits().unwrap(), 0);
 }

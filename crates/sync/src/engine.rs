@@ -124,6 +124,9 @@ pub async fn pull<E: Erp + 'static>(
         Some(survey) => (survey.clock, Known::new(&questions, survey.answers)),
         None => (erp.clock().await?, Known::default()),
     };
+    // The currency the ERP keeps its amounts in, as it is now: estimates
+    // made offline are rounded to its decimals.
+    store.set_currency(&erp.currency(), now())?;
     let mut report = SyncReport::default();
     let mut refused: BTreeMap<SyncPart, NotReadable> = store
         .not_readable()?

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use fieldbook_core::{
-    Credit, Customer, DraftLine, Entity, ErpId, Product, Records, RequestState, SaleDraft,
-    SaleKind, SaleRef, SaleState, StockLevel, Warehouse,
+    Credit, Currency, Customer, DraftLine, Entity, ErpId, Product, Records, RequestState,
+    SaleDraft, SaleKind, SaleRef, SaleState, StockLevel, Warehouse,
 };
 use fieldbook_erp::{Erp, ErpError, PullRequest, Question, SentCustomer, SentSale, Survey};
 use fieldbook_store::Store;
@@ -66,6 +66,8 @@ struct World {
     exact_clock: bool,
     /// Requests for records (pages, counts, ids), by entity.
     asked: BTreeMap<Entity, u64>,
+    /// Decimals of the company's currency.
+    currency_digits: u32,
 }
 
 fn not_permitted(model: &str) -> ErpError {
@@ -114,6 +116,13 @@ fn epoch() -> DateTime<Utc> {
 }
 
 impl Erp for FakeErp {
+    fn currency(&self) -> Currency {
+        Currency {
+            code: "CNY".into(),
+            digits: self.world.lock().unwrap().currency_digits,
+        }
+    }
+
     async fn survey(&self, questions: &[Question]) -> Result<Option<Survey>, ErpError> {
         if !self.world.lock().unwrap().surveys {
             return Ok(None);
@@ -518,6 +527,7 @@ impl World {
 fn world() -> World {
     let mut world = World {
         now: epoch(),
+        currency_digits: 2,
         ..World::default()
     };
     for id in 1..=23 {
@@ -553,6 +563,22 @@ async fn sync(erp: &Arc<FakeErp>, store: &mut Store) -> Result<(), fieldbook_syn
     pull(erp, store, &options(), &now, &mut |_| {})
         .await
         .map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sync_keeps_the_currency_the_erp_keeps_its_amounts_in() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = Store::open_in_memory().unwrap();
+    assert_eq!(store.currency().unwrap(), None);
+    sync(&erp, &mut store).await.unwrap();
+    let currency = store.currency().unwrap().unwrap().value;
+    assert_eq!((currency.code.as_str(), currency.digits), ("CNY", 2));
+    // The company's currency loses its decimals (as yen have none): the
+    // next sync says so.
+    erp.world.lock().unwrap().currency_digits = 0;
+    sync(&erp, &mut store).await.unwrap();
+    assert_eq!(store.currency_digits().unwrap(), 0);
+    assert_eq!(store.house_currency().unwrap().as_deref(), Some("CNY"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

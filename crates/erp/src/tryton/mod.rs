@@ -52,7 +52,7 @@ mod values;
 
 use chrono::{DateTime, Utc};
 use fieldbook_core::{
-    Address, AfterSalesRequest, Contact, Credit, Customer, Entity, ErpId, Invoice, Order,
+    Address, AfterSalesRequest, Contact, Credit, Currency, Customer, Entity, ErpId, Invoice, Order,
     OrderLine, Payment, Product, Records, SaleDraft, SaleRef, StockLevel, Warehouse,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -70,6 +70,8 @@ pub struct Tryton {
     /// The user's context (company, language, ...) sent with every call.
     context: Value,
     company_currency: String,
+    /// How many decimals the company currency's amounts have.
+    currency_digits: u32,
     /// Whether Fieldbook's Tryton module (`erp/tryton/modules/fieldbook`)
     /// is activated on this database: it serves stock for many products
     /// in one cheap call, and list prices a page at a time.
@@ -130,16 +132,21 @@ impl Tryton {
         let rows = rpc
             .call(
                 "model.company.company.read",
-                json!([[company], ["currency.code"], context]),
+                json!([[company], ["currency.code", "currency.digits"], context]),
             )
             .await?;
-        let company_currency = rows
-            .get(0)
-            .and_then(|row| row.get("currency."))
+        let currency = rows.get(0).and_then(|row| row.get("currency."));
+        let company_currency = currency
             .and_then(|currency| currency.get("code"))
             .and_then(Value::as_str)
             .ok_or_else(|| ErpError::Protocol(format!("company currency in {rows}")))?
             .to_owned();
+        let currency_digits = currency
+            .and_then(|currency| currency.get("digits"))
+            .and_then(Value::as_u64)
+            .and_then(|digits| u32::try_from(digits).ok())
+            .filter(|digits| *digits <= Currency::MAX_DIGITS)
+            .ok_or_else(|| ErpError::Protocol(format!("company currency's digits in {rows}")))?;
         let activated = rpc
             .call(
                 "model.ir.module.search_read",
@@ -194,6 +201,7 @@ impl Tryton {
             rpc,
             context,
             company_currency,
+            currency_digits,
             module,
             complaints,
             exact_clock,
@@ -1221,6 +1229,13 @@ impl Tryton {
 }
 
 impl Erp for Tryton {
+    fn currency(&self) -> Currency {
+        Currency {
+            code: self.company_currency.clone(),
+            digits: self.currency_digits,
+        }
+    }
+
     async fn survey(&self, questions: &[Question]) -> Result<Option<Survey>, ErpError> {
         if !self.module {
             return Ok(None);
