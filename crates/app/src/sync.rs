@@ -1,7 +1,9 @@
-//! Syncing from the window: on demand, and in the background while the app
-//! runs. A sync pushes the outbox first, then pulls, so the window shows
-//! the ERP's view of what was just sent. It writes through a cache
-//! connection of its own, so the window keeps reading while it runs.
+//! Syncing: on demand and in the background while the window runs
+//! ([`App::sync`], [`run_background`]), and from the CLI
+//! ([`App::sync_reports`], which both run). A sync pushes the outbox first,
+//! then pulls, so the cache shows the ERP's view of what was just sent. It
+//! writes through a cache connection of its own, so the window keeps
+//! reading while it runs.
 
 use crate::wire::{Answer, SyncEvent, SyncSummary};
 use crate::{App, AppError, CACHE_KEY_SECRET, ErrorKind, PASSWORD_SECRET, cache_key};

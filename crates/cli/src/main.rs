@@ -537,6 +537,14 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// Each `--line` as typed, read; the first that cannot be read refuses all.
+fn typed_lines(lines: &[String]) -> Result<Vec<write::LineForm>, AppError> {
+    lines
+        .iter()
+        .map(|line| write::LineForm::parse(line))
+        .collect()
+}
+
 /// `quote new|show|edit` and `order new|show|edit`.
 fn sale(data_dir: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result<Exit> {
     let args = match action {
@@ -547,21 +555,16 @@ fn sale(data_dir: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result<E
     let app = app(data_dir)?;
     let form = match &args.from {
         Some(path) => write::read_form(path),
-        None => args
-            .lines
-            .iter()
-            .map(|line| write::LineForm::parse(line))
-            .collect::<Result<Vec<_>, _>>()
-            .map(|lines| write::SaleForm {
-                customer: args.customer.clone().unwrap_or_default(),
-                lines,
-                invoice_address: args.fields.invoice_address,
-                shipment_address: args.fields.shipment_address,
-                warehouse: args.fields.warehouse.clone(),
-                requested_date: args.fields.date,
-                reference: args.fields.reference.clone(),
-                note: args.fields.note.clone(),
-            }),
+        None => typed_lines(&args.lines).map(|lines| write::SaleForm {
+            customer: args.customer.clone().unwrap_or_default(),
+            lines,
+            invoice_address: args.fields.invoice_address,
+            shipment_address: args.fields.shipment_address,
+            warehouse: args.fields.warehouse.clone(),
+            requested_date: args.fields.date,
+            reference: args.fields.reference.clone(),
+            note: args.fields.note.clone(),
+        }),
     };
     let saved = form
         .and_then(|form| write::wire_form(&app, kind, &form))
@@ -600,12 +603,7 @@ fn edit_sale(app: &App, kind: SaleKind, args: EditArgs) -> anyhow::Result<Exit> 
     };
     let form = match &args.from {
         Some(path) => write::read_form(path).and_then(|form| write::wire_form(app, kind, &form)),
-        None => args
-            .lines
-            .iter()
-            .map(|line| write::LineForm::parse(line))
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(|lines| {
+        None => typed_lines(&args.lines).and_then(|lines| {
                 let edits = write::Edits { lines, ..edits };
                 if edits.is_empty() {
                     return Err(AppError::invalid(
