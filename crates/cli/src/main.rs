@@ -578,14 +578,13 @@ fn sale(data_dir: &Path, kind: SaleKind, action: SaleAction) -> anyhow::Result<E
 /// Says what a `new` or `edit` saved, with what it takes from credit and
 /// stock.
 fn sale_saved(app: &App, seq: i64, json: bool) -> anyhow::Result<Exit> {
-    let entry = app
-        .read(|store| store.outbox_entry(seq))?
-        .context("the entry just saved is gone")?;
+    let (entry, digits) =
+        app.read(|store| Ok((store.outbox_entry(seq)?, store.currency_digits()?)))?;
+    let entry = entry.context("the entry just saved is gone")?;
     let fieldbook_store::EntryPayload::Sale(draft) = &entry.payload else {
         anyhow::bail!("outbox entry {seq} just saved is not a quote or order");
     };
     let checks = write::Checks::say(&app.entry_checks(seq)?, Utc::now());
-    let digits = app.read(|store| store.currency_digits())?;
     write::saved(&entry, draft, &checks, digits, json)?;
     Ok(Exit::Ok)
 }

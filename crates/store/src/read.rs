@@ -741,6 +741,8 @@ fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
 
 impl Store {
     /// Keeps the company's currency as the ERP has it now (every sync).
+    /// Written only when it changed, so a sync with nothing new writes
+    /// nothing for it; `synced_at` is then when it last changed.
     pub fn set_currency(
         &mut self,
         currency: &Currency,
@@ -751,6 +753,9 @@ impl Store {
                 "currency {} with {} decimals",
                 currency.code, currency.digits
             )));
+        }
+        if self.currency()?.is_some_and(|kept| kept.value == *currency) {
+            return Ok(());
         }
         self.conn.execute(
             "INSERT OR REPLACE INTO currency (id, code, digits, synced_at) VALUES (1, ?1, ?2, ?3)",

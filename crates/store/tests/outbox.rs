@@ -760,6 +760,9 @@ fn unsent_totals_are_rounded_to_the_decimals_of_the_company_currency() {
     store.set_currency(&yen, at(2)).unwrap();
     assert_eq!(store.currency().unwrap().unwrap().value, yen);
     assert_eq!(store.currency().unwrap().unwrap().synced_at, at(2));
+    // The same currency again (every idle sync) writes nothing.
+    store.set_currency(&yen, at(5)).unwrap();
+    assert_eq!(store.currency().unwrap().unwrap().synced_at, at(2));
     assert_eq!(store.house_currency().unwrap().as_deref(), Some("JPY"));
     assert_eq!(store.unsent_sales_total(4).unwrap(), dec!(11));
     // A currency no ERP has is a broken answer, not a setting.
