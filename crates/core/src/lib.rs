@@ -15,6 +15,8 @@ mod age;
 pub mod customers;
 mod drafts;
 mod entity;
+pub mod formula;
+pub mod pricing;
 pub mod promise;
 mod records;
 pub mod requests;
