@@ -139,7 +139,7 @@ async fn a_salesperson_connects_syncs_writes_offline_and_gets_the_erps_number() 
     server.stop();
     let form = order_for(customer.erp_id, tea, "3");
     let preview = app.preview_sale(&form, None).unwrap();
-    assert_eq!(preview.problem, None);
+    assert!(preview.problem.is_none(), "{:?}", preview.problem);
     let list_price = product.list_price.unwrap();
     assert_eq!(preview.estimated_total, list_price * Decimal::from(3));
     let check = preview.credit.unwrap();
@@ -323,11 +323,12 @@ async fn bad_input_in_the_editor_names_the_line_and_saves_nothing() {
         &[("line", "1")],
     );
     let mut digits = order_for(acme, tea, "1");
-    digits.lines[0].unit_price = Some("12.345".into());
+    // A unit price has the ERP's four price digits, not the currency's.
+    digits.lines[0].unit_price = Some("12.34565".into());
     check(
         digits,
         "errors.draft.price_digits",
-        &[("line", "1"), ("rounded", "12.34")],
+        &[("line", "1"), ("digits", "4"), ("rounded", "12.3456")],
     );
     let mut discount = order_for(acme, tea, "1");
     discount.lines[0].discount_percent = Some("120".into());
@@ -661,10 +662,12 @@ async fn estimates_are_rounded_to_the_decimals_of_the_erps_currency() {
     let preview = app.preview_sale(&form, None).unwrap();
     assert_eq!(preview.estimated_total, Decimal::from(151));
     assert_eq!(preview.lines[0].amount, Some(Decimal::from(151)));
-    let mut cents = order_for(acme, tea, "1");
+    // A unit price keeps its cents (the ERP's price digits): only the
+    // amount is in whole yen, half to even (3 × 12.50 = 37.50 → 38).
+    let mut cents = order_for(acme, tea, "3");
     cents.lines[0].unit_price = Some("12.50".into());
-    let problem = app.preview_sale(&cents, None).unwrap().problem.unwrap();
-    assert_eq!(problem.code, "errors.draft.price_digits", "{problem:?}");
-    assert_eq!(problem.params["digits"], "0");
-    assert_eq!(app.save_sale(&cents, None).unwrap_err().code, problem.code);
+    let preview = app.preview_sale(&cents, None).unwrap();
+    assert!(preview.problem.is_none(), "{:?}", preview.problem);
+    assert_eq!(preview.estimated_total, Decimal::from(38));
+    app.save_sale(&cents, None).unwrap();
 }

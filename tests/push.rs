@@ -953,13 +953,24 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
     assert_eq!(written.len(), 8);
     drop(store);
 
-    // The same file as schema 4 wrote it: without the columns schema 5
-    // adds, nor the tables schemas 6, 7 and 9 add.
+    // The same file as schema 4 wrote it: without the columns schemas 5
+    // and 10 add, nor the tables schemas 6, 7, 9 and 10 add.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "key", "k").unwrap();
         conn.execute_batch(
-            "DROP TABLE currency;
+            "DROP TABLE pricing_defaults;
+             DROP TABLE promotions;
+             DROP TABLE price_list_lines;
+             DROP TABLE price_lists;
+             DROP TABLE categories;
+             DROP TABLE product_categories;
+             ALTER TABLE customers DROP COLUMN price_list_id;
+             ALTER TABLE products DROP COLUMN cost_price;
+             ALTER TABLE products DROP COLUMN unit_id;
+             ALTER TABLE products DROP COLUMN unit_category_id;
+             ALTER TABLE products DROP COLUMN sale_unit_id;
+             DROP TABLE currency;
              DROP TABLE not_readable;
              DROP TABLE discarded;
              ALTER TABLE outbox DROP COLUMN payload_version;

@@ -25,7 +25,8 @@ from decimal import Decimal
 MODULES = [
     'party', 'company', 'currency', 'country', 'product', 'stock', 'sale',
     'account', 'account_invoice', 'account_credit_limit', 'sale_credit_limit',
-    'sale_complaint',
+    'sale_complaint', 'product_price_list', 'sale_price_list',
+    'sale_discount', 'sale_promotion',
     ]
 
 COMPANY_NAME = "Fieldbook Demo Trading Co., Ltd. / 示例贸易有限公司"

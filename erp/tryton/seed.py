@@ -187,6 +187,42 @@ PRODUCT_KINDS = [
     ("Walnut Kernels", "核桃仁", 'kg', (45, 120), ["bulk"]),
     ("PVC Pipe", "PVC管", 'u', (3, 60), ["DN20", "DN25", "DN50"]),
     ]
+# Product categories (not the accounting one), parents first: price-list
+# lines and promotions match a product's categories and their parents.
+CATEGORIES = [
+    # key, name, parent key
+    ('FOOD', "Food & Drink 食品饮料", None),
+    ('TEA', "Tea 茶叶", 'FOOD'),
+    ('GROCERY', "Groceries 粮油干货", 'FOOD'),
+    ('INDUSTRIAL', "Industrial 工业品", None),
+    ('HARDWARE', "Hardware 五金", 'INDUSTRIAL'),
+    ('PACKAGING', "Packaging 包装材料", 'INDUSTRIAL'),
+    ('CONSUMER', "Consumer Goods 消费品", None),
+    ('ELECTRONICS', "Electronics 电子产品", 'CONSUMER'),
+    ('OFFICE', "Office 办公用品", 'CONSUMER'),
+    ('TEXTILES', "Textiles 纺织品", 'CONSUMER'),
+    ('HOUSEHOLD', "Household 家居用品", 'CONSUMER'),
+    ]
+KIND_CATEGORY = {
+    "Green Tea": 'TEA', "Oolong Tea": 'TEA', "Pu'er Tea Cake": 'TEA',
+    "Jasmine Rice": 'GROCERY', "Soy Sauce": 'GROCERY',
+    "Sesame Oil": 'GROCERY', "Dried Shiitake": 'GROCERY',
+    "Goji Berries": 'GROCERY', "Peanut Oil": 'GROCERY', "Honey": 'GROCERY',
+    "Walnut Kernels": 'GROCERY',
+    "Stainless Steel Bolt": 'HARDWARE', "Hex Nut": 'HARDWARE',
+    "Copper Wire": 'HARDWARE', "PVC Pipe": 'HARDWARE',
+    "Packing Tape": 'PACKAGING', "Corrugated Box": 'PACKAGING',
+    "LED Bulb": 'ELECTRONICS', "USB-C Cable": 'ELECTRONICS',
+    "Power Bank": 'ELECTRONICS', "Bluetooth Speaker": 'ELECTRONICS',
+    "Office Chair": 'OFFICE', "A4 Copy Paper": 'OFFICE',
+    "Ballpoint Pen": 'OFFICE',
+    "Cotton T-Shirt": 'TEXTILES', "Silk Scarf": 'TEXTILES',
+    "Porcelain Tea Set": 'HOUSEHOLD', "Bamboo Cutting Board": 'HOUSEHOLD',
+    "Hand Sanitizer": 'HOUSEHOLD', "Nitrile Gloves": 'HOUSEHOLD',
+    }
+# A fixture whose list price has all four of Tryton's price digits.
+BOLT_PRICE = Decimal('0.1235')
+
 BRANDS = ["Hangzhou", "Jade River", "Golden Bridge", "Longsheng", "Sunrise",
     "Hengtong", "Mingda", "Panda", "Great Wall", "Pearl River", "Yangtze",
     "Lotus", "Red Star", "Tianhe", "Evergreen", "Dragon Gate"]
@@ -313,7 +349,7 @@ def gen_product(rng, i):
     description = ("%s — %s，规格：%s。批次 %s-%04d，保质期 %d 个月。" % (
             en, cn, spec, brand[:2].upper(), i % 10000, rng.choice([6, 12, 18,
                     24, 36])))
-    return name, unit, list_price, cost_price, description
+    return name, unit, list_price, cost_price, description, en
 
 
 # ---------------------------------------------------------------------------
@@ -461,6 +497,9 @@ class Seeder:
         self.args = args
         self.pool = Pool(dbname)
         self.rng = random.Random(args.seed)
+        # Pricing draws from its own stream, so that adding it left every
+        # other seeded figure as it was.
+        self.pricing_rng = random.Random('pricing-%d' % args.seed)
         self.timings = {}
         self.counts = defaultdict(int)
         self.fixtures = {}
@@ -747,6 +786,7 @@ class Seeder:
 
     PARTY_TABLES = ['party_party', 'party_party_lang', 'party_party_location',
         'party_party_account', 'party_party_credit_limit_amount', 'party_party_payment_term',
+        'party_party_sale_price_list',
         'party_address', 'party_contact_mechanism', 'party_identifier']
 
     def _party_rows(self, pid, v, alloc):
@@ -776,6 +816,10 @@ class Seeder:
                     'party': pid,
                     'customer_payment_term': v.get('customer_payment_term',
                         self.default_term)}],
+            # the company's default list when created (none yet)
+            'party_party_sale_price_list': [{
+                    'id': new_id('party_party_sale_price_list'),
+                    'party': pid}],
             'party_address': [],
             'party_contact_mechanism': [],
             'party_identifier': [],
@@ -824,9 +868,10 @@ class Seeder:
 
     # -- products ------------------------------------------------------------
     def _template_values(self, code, name, unit, list_price, cost_price,
-            description, active=True):
+            description, active=True, category=None):
         uom = self.uom[unit]
         return {
+            'categories': [('add', [self.categories[category]])],
             'name': name,
             'type': 'goods',
             'default_uom': uom,
@@ -859,7 +904,8 @@ class Seeder:
 
     PRODUCT_TABLES = ['product_template', 'product_product',
         'product_list_price', 'product_cost_price',
-        'product_cost_price_method', 'ir_translation']
+        'product_cost_price_method', 'ir_translation',
+        'product_template-product_category']
 
     def _product_rows(self, tid, pid, v, m, alloc):
         "Rows the ORM (and _set_prices) write for template values v"
@@ -881,6 +927,10 @@ class Seeder:
             'product_cost_price_method': [{
                     'id': new_id('product_cost_price_method'),
                     'template': tid}],
+            'product_template-product_category': [{
+                    'id': new_id('product_template-product_category'),
+                    'template': tid,
+                    'category': v['categories'][0][1][0]}],
             # translatable fields: the ORM stores the source in the
             # default language too
             'ir_translation': [{'id': new_id('ir_translation'),
@@ -894,28 +944,48 @@ class Seeder:
 
     def create_products(self):
         Template = self.pool.get('product.template')
+        Category = self.pool.get('product.category')
         rng = self.rng
-        tea, = Template.create([self._template_values('P-TEA',
+        self.categories = {}
+        for key, name, parent in CATEGORIES:
+            category, = Category.create([{'name': name,
+                        'parent': self.categories.get(parent)}])
+            self.categories[key] = category.id
+        self.fixtures['categories'] = dict(self.categories)
+        tea, bolt = Template.create([
+                self._template_values('P-TEA',
                     "Longjing Green Tea 龙井茶 250g", 'u', TEA_PRICE,
                     Decimal('95.0000'),
                     "West Lake Longjing, first flush (明前), 250 g tin. "
-                    "西湖龙井明前特级，250克罐装。")])
+                    "西湖龙井明前特级，250克罐装。", category='TEA'),
+                self._template_values('P-BOLT',
+                    "Stainless Steel Bolt M8 不锈钢螺栓 M8", 'u',
+                    BOLT_PRICE, Decimal('0.0702'),
+                    "A2-70 stainless, M8 x 30 mm, sold by the piece. "
+                    "A2-70不锈钢，M8×30毫米，按件销售。",
+                    category='HARDWARE'),
+                ])
         self.tea_id = tea.products[0].id
-        self._set_prices([(tea.id, self.tea_id, TEA_PRICE,
-                    Decimal('95.0000'))])
-        self.fixtures['products'] = {'P-TEA': self.tea_id}
-        self.counts['products_fixed'] = 1
+        self.bolt_id = bolt.products[0].id
+        self._set_prices([
+                (tea.id, self.tea_id, TEA_PRICE, Decimal('95.0000')),
+                (bolt.id, self.bolt_id, BOLT_PRICE, Decimal('0.0702')),
+                ])
+        self.fixtures['products'] = {'P-TEA': self.tea_id,
+            'P-BOLT': self.bolt_id}
+        self.counts['products_fixed'] = 2
 
         self.products = []  # dicts: id, unit, price, cost, active
         values = []
         meta = []
         for i in range(1, self.args.products + 1):
-            name, unit, price, cost, desc = gen_product(rng, i)
+            name, unit, price, cost, desc, kind = gen_product(rng, i)
             active = rng.random() >= 0.03
+            category = KIND_CATEGORY[kind]
             values.append(self._template_values('P%06d' % i, name, unit,
-                    price, cost, desc, active=active))
+                    price, cost, desc, active=active, category=category))
             meta.append({'unit': unit, 'price': price, 'cost': cost,
-                    'active': active})
+                    'active': active, 'category': category})
         n_orm = len(values) if self.args.orm_only else min(
             len(values), ORM_PRODUCTS)
         bulk = Bulk()
@@ -946,7 +1016,8 @@ class Seeder:
             keys = {'product_template': ('id', 0), 'product_product': ('id', 1),
                 'product_list_price': ('template', 0),
                 'product_cost_price': ('product', 1),
-                'product_cost_price_method': ('template', 0)}
+                'product_cost_price_method': ('template', 0),
+                'product_template-product_category': ('template', 0)}
             for tid, pid, v, m in orm:
                 rows = self._product_rows(tid, pid, v, m, None)
                 for table, expected in rows.items():
@@ -1157,8 +1228,25 @@ class Seeder:
                 terms[party.id] = (party.customer_payment_term.id
                     if party.customer_payment_term else self.terms[0])
         values = []
+        fixed_parties = set(self.fixtures['parties'].values())
+        discounted = 0
         for plan in plans:
             inv, dlv = addresses[plan['customer']]
+            # As Tryton's client sends them: the list price as the base
+            # price, and some lines sold at a line discount (sale_discount
+            # shows it from the two), never for the fixtures' customers,
+            # whose figures the tests know.
+            prices = []
+            for p, qty in plan['lines']:
+                unit_price = p['price']
+                if (plan['customer'] not in fixed_parties
+                        and self.pricing_rng.random() < 0.15):
+                    rate = self.pricing_rng.choice(
+                        [Decimal('0.05'), Decimal('0.10'), Decimal('0.15')])
+                    unit_price = (p['price'] * (1 - rate)).quantize(
+                        Decimal('0.0001'))
+                    discounted += 1
+                prices.append(unit_price)
             v = {
                 'party': plan['customer'],
                 'invoice_address': inv,
@@ -1176,9 +1264,11 @@ class Seeder:
                                 'product': p['id'],
                                 'quantity': qty,
                                 'unit': self.uom[p['unit']],
-                                'unit_price': p['price'],
+                                'base_price': p['price'],
+                                'unit_price': unit_price,
                                 'description': None,
-                                } for p, qty in plan['lines']])],
+                                } for (p, qty), unit_price in zip(
+                                    plan['lines'], prices)])],
                 }
             if plan['fate'] == 'unshipped' and plan['unshipped_state'] == \
                     'waiting':
@@ -1203,6 +1293,7 @@ class Seeder:
         self.limit_sale_id = self.sale_ids[0]
         self.counts['sales'] = len(self.sale_ids)
         self.counts['sale_lines'] = sum(len(p['lines']) for p in plans)
+        self.counts['sale_lines_discounted'] = discounted
 
     def by_fate(self, *fates):
         return [sid for sid in self.sale_ids
@@ -1418,6 +1509,138 @@ class Seeder:
         self.counts['invoices_paid'] = n_full
         self.counts['invoices_partly_paid'] = n_part
 
+    # -- pricing ---------------------------------------------------------------
+    def create_pricing(self):
+        """Price lists, each customer's list, the company's default list
+        and promotions, as a company sets them up: the laptop must price a
+        line exactly as Tryton does from all of them."""
+        pool = self.pool
+        PriceList = pool.get('product.price_list')
+        Party = pool.get('party.party')
+        Configuration = pool.get('sale.configuration')
+        Promotion = pool.get('sale.promotion')
+        rng = self.pricing_rng
+        cat = self.categories
+        today = self.today
+        day = datetime.timedelta(days=1)
+        salable = sorted((p for p in self.products if p['active']),
+            key=lambda p: p['id'])
+
+        def line(sequence, formula, category=None, product=None,
+                quantity=None):
+            return {'sequence': sequence, 'formula': formula,
+                'category': cat[category] if category else None,
+                'product': product, 'quantity': quantity}
+
+        special = rng.sample(salable, min(6, len(salable)))
+        gold_lines = [
+            # a negotiated price, with no sequence: sorted first
+            line(None, "Decimal('%s')" % (special[0]['price'] * Decimal(
+                        '0.8')).quantize(Decimal('0.01')),
+                product=special[0]['id']),
+            ] + [
+            line(10, "Decimal('%s')" % (p['price'] * Decimal('0.82')
+                    ).quantize(Decimal('0.0001')), product=p['id'])
+            for p in special[1:3]] + [
+            line(20, "unit_price * Decimal('0.85')", category='TEA',
+                quantity=10),
+            line(30, "unit_price * 0.9", category='TEA'),
+            line(40, "unit_price * 0.88", quantity=50),
+            line(50, "unit_price * 0.92"),
+            ]
+        lists = [
+            # key, name, price, lines
+            ('STANDARD', "Standard 标准价", 'list_price', [
+                    line(10, "unit_price * 0.98", quantity=100),
+                    line(20, "unit_price"),
+                    ]),
+            ('GOLD', "Gold customers 金牌客户", 'list_price', gold_lines),
+            ('SILVER', "Silver customers 银牌客户", 'list_price', [
+                    line(10, "unit_price * 0.93", category='ELECTRONICS',
+                        quantity=20),
+                    # a parent category: every tea and grocery
+                    line(20, "unit_price * 0.95", category='FOOD'),
+                    line(30, "unit_price * 0.97"),
+                    ]),
+            ('DISTRIBUTOR', "Distributors 经销商", 'cost_price', [
+                    line(10, "cost_price * 1.15", quantity=100),
+                    line(20, "cost_price * Decimal('1.25') "
+                        "if cost_price * Decimal('1.25') > list_price * 0.7 "
+                        "else list_price * 0.7"),
+                    ]),
+            # No catch-all: Tryton gives no price for other products.
+            ('PROJECT', "Hardware projects 五金项目价", 'list_price', [
+                    line(10, "(unit_price + cost_price) / 2",
+                        category='HARDWARE', quantity=1000),
+                    line(20, "unit_price * 0.9", category='INDUSTRIAL'),
+                    ]),
+            ]
+        self.price_lists = {}
+        for key, name, price, lines in lists:
+            price_list, = PriceList.create([{'name': name, 'price': price,
+                        'lines': [('create', lines)]}])
+            self.price_lists[key] = price_list.id
+        self.fixtures['price_lists'] = dict(self.price_lists)
+
+        config = Configuration(1)
+        config.sale_price_list = self.price_lists['STANDARD']
+        config.save()
+
+        fixed = self.fixtures['parties']
+        chosen = defaultdict(list)
+        chosen['GOLD'].append(fixed['C-HUAWEI'])
+        fixtures = set(fixed.values())
+        keys = [None, 'GOLD', 'SILVER', 'DISTRIBUTOR', 'PROJECT']
+        weights = [25, 15, 35, 15, 10]
+        for cid, _ in self.customers:
+            if cid in fixtures:
+                continue
+            key = rng.choices(keys, weights)[0]
+            if key:
+                chosen[key].append(cid)
+        for key, parties in sorted(chosen.items()):
+            for chunk in batched(parties, 500):
+                Party.write(Party.browse(chunk),
+                    {'sale_price_list': self.price_lists[key]})
+            self.counts['customers_on_' + key.lower()] = len(parties)
+
+        specials = rng.sample([p for p in salable if p['price'] > 20],
+            min(4, sum(1 for p in salable if p['price'] > 20)))
+        promotions = [
+            {'name': "Spring tea 春茶特惠", 'formula': "unit_price * 0.9",
+                'categories': [('add', [cat['TEA']])],
+                'price_list': self.price_lists['GOLD'],
+                'start_date': today - 10 * day,
+                'end_date': today + 50 * day},
+            {'name': "Hardware by the box 五金批量优惠",
+                'formula': "unit_price * Decimal('0.95')",
+                'categories': [('add', [cat['HARDWARE']])],
+                'quantity': 500, 'unit': self.uom['u']},
+            {'name': "Big electronics order 电子大单",
+                'formula': "unit_price * 0.92",
+                'categories': [('add', [cat['ELECTRONICS']])],
+                'amount': Decimal('20000'), 'currency': self.currency_id,
+                'untaxed_amount': True},
+            {'name': "Office over 5,000 办公满五千",
+                'formula': "unit_price * 0.9",
+                'categories': [('add', [cat['OFFICE']])],
+                'amount': Decimal('5000'), 'currency': self.currency_id,
+                'untaxed_amount': True},
+            {'name': "This week's specials 本周特价",
+                'formula': "unit_price - 5",
+                'products': [('add', [p['id'] for p in specials])],
+                'start_date': today - 3 * day,
+                'end_date': today + 4 * day},
+            {'name': "Mid-autumn 中秋礼遇", 'formula': "unit_price * 0.8",
+                'categories': [('add', [cat['FOOD']])],
+                'start_date': today - 90 * day,
+                'end_date': today - 60 * day},
+            ]
+        created = Promotion.create(promotions)
+        self.fixtures['promotions'] = {p.name: p.id for p in created}
+        self.counts['price_lists'] = len(lists)
+        self.counts['promotions'] = len(created)
+
     def create_complaints(self):
         Complaint = self.pool.get('sale.complaint')
         Sale = self.pool.get('sale.sale')
@@ -1514,6 +1737,7 @@ class Seeder:
         self.phase('payments', self.pay_invoices)
         self.phase('sales_states', self.update_sale_states)
         self.phase('complaints', self.create_complaints)
+        self.phase('pricing', self.create_pricing)
         self.phase('cleanup', self.cleanup)
         self.phase('check', self.check)
 

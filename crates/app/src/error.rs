@@ -509,15 +509,15 @@ mod tests {
         check(
             DraftError::PriceDigits {
                 line: 2,
-                price: dec!(1.234),
-                digits: 2,
-                rounded: dec!(1.23),
+                price: dec!(1.23456),
+                digits: 4,
+                rounded: dec!(1.2346),
             }
             .into(),
             serde_json::json!({
                 "code": "errors.draft.price_digits",
-                "message": "line 2: the unit price 1.234 has more decimals than the currency allows (2); use 1.23",
-                "params": {"digits": "2", "line": "2", "price": "1.234", "rounded": "1.23"},
+                "message": "line 2: the unit price 1.23456 has more decimals than the ERP keeps for a price (4); use 1.2346",
+                "params": {"digits": "4", "line": "2", "price": "1.23456", "rounded": "1.2346"},
                 "transient": false
             }),
         );

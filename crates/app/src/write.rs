@@ -220,7 +220,7 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
         lines,
     };
     store.check_sale(&draft)?;
-    draft.validate(store.currency_digits()?)?;
+    draft.validate()?;
     Ok(draft)
 }
 

@@ -533,6 +533,10 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
         "P-TEA:2",
         "--line",
         "P-TEA:1:150:10",
+        // No price typed: its list price has four decimals (0.1235), a
+        // unit price, not an amount; only the line's amount rounds to cents.
+        "--line",
+        "P-BOLT:7",
         "--reference",
         "PO-118",
         "--note",
@@ -541,7 +545,8 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
     ])))
     .unwrap();
     assert_eq!(saved["kind"], "order");
-    assert_eq!(saved["estimated_total"], "471.00"); // 2 × 168 + 150 × 0.9
+    // 2 × 168 + 150 × 0.9 + 7 × 0.1235 (0.8645, 0.86 to the cent)
+    assert_eq!(saved["estimated_total"], "471.86");
     let notes = saved["notes"].to_string();
     assert!(
         notes.contains("P-TEA: ") && notes.contains("left to promise at"),
@@ -567,7 +572,7 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
         serde_json::from_str(&ok(&cli.run(&["outbox", "show", &entry, "--json"]))).unwrap();
     assert_eq!(
         kept["draft"]["lines"].as_array().map(Vec::len),
-        Some(2),
+        Some(3),
         "{kept}"
     );
     check(&cli.run(&["sync"]), 4, "cannot reach the ERP");
@@ -582,7 +587,7 @@ fn an_order_written_offline_is_sent_by_the_next_sync_and_comes_back_numbered() {
     let report: serde_json::Value =
         serde_json::from_str(&ok(&cli.run(&["sync", "--json"]))).unwrap();
     let number = report["sent"][0]["number"].as_str().unwrap().to_owned();
-    assert_eq!(report["sent"][0]["total"], "471.00");
+    assert_eq!(report["sent"][0]["total"], "471.86");
     let shown: serde_json::Value =
         serde_json::from_str(&ok(&cli.run(&["order", "show", &entry, "--json"]))).unwrap();
     assert_eq!(shown["state"], "done");
@@ -792,10 +797,10 @@ fn a_bad_quote_or_order_is_refused_with_the_field_and_the_fix_and_nothing_is_sav
                 "--customer",
                 "C-ACME",
                 "--line",
-                "P-TEA:1:9.999",
+                "P-TEA:1:9.99999",
             ],
             2,
-            "more decimals than the currency allows (2); use 10.00",
+            "more decimals than the ERP keeps for a price (4); use 10.0000",
         ),
         (
             &[

@@ -44,6 +44,7 @@ fn cache(dir: &Path) {
                 code: Some("C-ACME".into()),
                 name: "深圳市艾克米贸易有限公司".into(),
                 tax_id: Some("91440300MA5F000001".into()),
+                price_list_id: None,
                 active: true,
             },
             Customer {
@@ -51,6 +52,7 @@ fn cache(dir: &Path) {
                 code: Some("C-HUAWEI".into()),
                 name: "华为技术有限公司".into(),
                 tax_id: None,
+                price_list_id: None,
                 active: true,
             },
         ]),
@@ -83,6 +85,7 @@ fn cache(dir: &Path) {
             unit: "盒".into(),
             list_price: Some(dec!(168.00)),
             salable: true,
+            pricing: Default::default(),
             active: true,
         }]),
         Records::Orders(vec![Order {

@@ -541,6 +541,7 @@ mod tests {
                 code: Some("C-ACME".into()),
                 name: "ACME".into(),
                 tax_id: None,
+                price_list_id: None,
                 active: true,
             },
             vec![

@@ -103,7 +103,7 @@ pub enum DraftError {
     #[error("line {line}: the unit price cannot be negative (got {price})")]
     NegativePrice { line: usize, price: Decimal },
     #[error(
-        "line {line}: the unit price {price} has more decimals than the currency allows ({digits}); use {rounded}"
+        "line {line}: the unit price {price} has more decimals than the ERP keeps for a price ({digits}); use {rounded}"
     )]
     PriceDigits {
         line: usize,
@@ -176,9 +176,10 @@ impl DraftLine {
 
 impl SaleDraft {
     /// Checks what can be checked without the cache: every line has a
-    /// positive quantity, a price the currency can hold (`currency_digits`
-    /// decimals at most) and a discount from 0 to 100 %.
-    pub fn validate(&self, currency_digits: u32) -> Result<(), DraftError> {
+    /// positive quantity, a unit price the ERP can hold ([`PRICE_DIGITS`]
+    /// decimals at most: a unit price is not an amount, only amounts round
+    /// to the currency's digits) and a discount from 0 to 100 %.
+    pub fn validate(&self) -> Result<(), DraftError> {
         if self.lines.is_empty() {
             return Err(DraftError::NoLines);
         }
@@ -196,13 +197,13 @@ impl SaleDraft {
                     price: line.unit_price,
                 });
             }
-            if line.unit_price.normalize().scale() > currency_digits {
+            if line.unit_price.normalize().scale() > PRICE_DIGITS {
                 return Err(DraftError::PriceDigits {
                     line: number,
                     price: line.unit_price,
-                    digits: currency_digits,
+                    digits: PRICE_DIGITS,
                     rounded: line.unit_price.round_dp_with_strategy(
-                        currency_digits,
+                        PRICE_DIGITS,
                         RoundingStrategy::MidpointNearestEven,
                     ),
                 });
@@ -379,12 +380,12 @@ mod tests {
                 },
             ),
             (
-                vec![line(dec!(1), dec!(9.999), dec!(0))],
+                vec![line(dec!(1), dec!(9.99995), dec!(0))],
                 DraftError::PriceDigits {
                     line: 1,
-                    price: dec!(9.999),
-                    digits: 2,
-                    rounded: dec!(10.00),
+                    price: dec!(9.99995),
+                    digits: 4,
+                    rounded: dec!(10.0000),
                 },
             ),
             (
@@ -396,22 +397,43 @@ mod tests {
             ),
         ];
         for (lines, error) in cases {
-            assert_eq!(draft(lines).validate(2), Err(error));
+            assert_eq!(draft(lines).validate(), Err(error));
         }
         // Trailing zeros are not extra decimals.
         assert_eq!(
-            draft(vec![line(dec!(1), dec!(9.9900), dec!(0.05))]).validate(2),
+            draft(vec![line(dec!(1), dec!(9.990000), dec!(0.05))]).validate(),
             Ok(())
         );
         assert_eq!(
             DraftError::PriceDigits {
                 line: 1,
-                price: dec!(9.999),
-                digits: 2,
-                rounded: dec!(10.00)
+                price: dec!(9.99995),
+                digits: 4,
+                rounded: dec!(10.0000)
             }
             .to_string(),
-            "line 1: the unit price 9.999 has more decimals than the currency allows (2); use 10.00"
+            "line 1: the unit price 9.99995 has more decimals than the ERP keeps for a price (4); use 10.0000"
+        );
+    }
+
+    #[test]
+    fn a_list_price_with_the_erps_four_decimals_is_a_price_and_amounts_round_to_cents() {
+        // The defect: a product whose list price has Tryton's four price
+        // digits (10.0030) was refused as "more decimals than the currency
+        // allows" although nobody typed a price. Unit prices have the
+        // ERP's price digits; only amounts round to the currency's.
+        let order = draft(vec![line(dec!(3), dec!(10.0030), dec!(0))]);
+        assert_eq!(order.validate(), Ok(()));
+        assert_eq!(order.estimated_total(2), dec!(30.01)); // 30.009 to cents
+        assert_eq!(order.estimated_total(0), dec!(30));
+        // Half-even at the cent: 2 × 0.0025 = 0.005 → 0.00, 6 × … = 0.015 → 0.02.
+        assert_eq!(
+            draft(vec![line(dec!(2), dec!(0.0025), dec!(0))]).estimated_total(2),
+            dec!(0.00)
+        );
+        assert_eq!(
+            draft(vec![line(dec!(6), dec!(0.0025), dec!(0))]).estimated_total(2),
+            dec!(0.02)
         );
     }
 
@@ -715,7 +737,7 @@ mod difference_tests {
             ) {
                 let draft = draft(&[]);
                 let draft = SaleDraft { lines, ..draft };
-                let _ = draft.validate(digits);
+                let _ = draft.validate();
                 let _ = draft.estimated_total(digits);
                 let differences = draft.differences(&content(&erp_lines));
                 for difference in &differences {

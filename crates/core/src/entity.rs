@@ -10,7 +10,11 @@ pub enum Entity {
     Customers,
     Addresses,
     Contacts,
+    Categories,
     Products,
+    PriceLists,
+    PriceListLines,
+    Promotions,
     Orders,
     OrderLines,
     Invoices,
@@ -19,12 +23,16 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 10] = [
+    pub const ALL: [Entity; 14] = [
         Entity::Warehouses,
         Entity::Customers,
         Entity::Addresses,
         Entity::Contacts,
+        Entity::Categories,
         Entity::Products,
+        Entity::PriceLists,
+        Entity::PriceListLines,
+        Entity::Promotions,
         Entity::Orders,
         Entity::OrderLines,
         Entity::Invoices,
@@ -41,6 +49,10 @@ impl Entity {
             Entity::Addresses => "addresses",
             Entity::Contacts => "contacts",
             Entity::Products => "products",
+            Entity::Categories => "categories",
+            Entity::PriceLists => "price_lists",
+            Entity::PriceListLines => "price_list_lines",
+            Entity::Promotions => "promotions",
             Entity::Orders => "orders",
             Entity::OrderLines => "order_lines",
             Entity::Invoices => "invoices",

@@ -12,6 +12,9 @@ pub struct Customer {
     pub code: Option<String>,
     pub name: String,
     pub tax_id: Option<String>,
+    /// The price list the ERP prices their sales from (`None`: the
+    /// company's default list).
+    pub price_list_id: Option<ErpId>,
     pub active: bool,
 }
 
@@ -79,6 +82,57 @@ pub struct Product {
     /// keeps. `None` when the ERP has no price for it.
     pub list_price: Option<Decimal>,
     pub salable: bool,
+    /// What price lists and promotions look at besides the list price.
+    pub pricing: ProductPricing,
+    pub active: bool,
+}
+
+/// What the ERP's price lists and promotions read of a product besides its
+/// list price. The cost price is kept only for price-list formulas that
+/// use it: it is never shown.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProductPricing {
+    pub cost_price: Option<Decimal>,
+    /// Its categories, the accounting one included (not their parents).
+    pub category_ids: Vec<ErpId>,
+    /// The ERP's ids of its default unit and of the unit it is sold in.
+    pub unit_id: Option<ErpId>,
+    /// The category of its default unit (units, weight, ...).
+    pub unit_category_id: Option<ErpId>,
+    pub sale_unit_id: Option<ErpId>,
+}
+
+/// A product category (categories nest: a price-list line or a promotion
+/// for a category also takes its sub-categories).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Category {
+    pub erp_id: ErpId,
+    pub name: String,
+    pub parent_id: Option<ErpId>,
+}
+
+/// A price list, without its lines (they change on their own).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceListHead {
+    pub erp_id: ErpId,
+    pub name: String,
+    pub base: crate::pricing::ListBase,
+    pub unit: crate::pricing::ListUnit,
+    pub tax_included: bool,
+    pub active: bool,
+}
+
+/// A line of a price list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceListRule {
+    pub price_list_id: ErpId,
+    pub line: crate::pricing::PriceListLine,
+}
+
+/// A promotion, and whether the ERP still runs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PromotionRecord {
+    pub promotion: crate::pricing::Promotion,
     pub active: bool,
 }
 
@@ -309,6 +363,10 @@ pub enum Records {
     Addresses(Vec<Address>),
     Contacts(Vec<Contact>),
     Products(Vec<Product>),
+    Categories(Vec<Category>),
+    PriceLists(Vec<PriceListHead>),
+    PriceListLines(Vec<PriceListRule>),
+    Promotions(Vec<PromotionRecord>),
     Orders(Vec<Order>),
     OrderLines(Vec<OrderLine>),
     Invoices(Vec<Invoice>),
@@ -326,6 +384,10 @@ impl Records {
             Entity::Addresses => Records::Addresses(Vec::new()),
             Entity::Contacts => Records::Contacts(Vec::new()),
             Entity::Products => Records::Products(Vec::new()),
+            Entity::Categories => Records::Categories(Vec::new()),
+            Entity::PriceLists => Records::PriceLists(Vec::new()),
+            Entity::PriceListLines => Records::PriceListLines(Vec::new()),
+            Entity::Promotions => Records::Promotions(Vec::new()),
             Entity::Orders => Records::Orders(Vec::new()),
             Entity::OrderLines => Records::OrderLines(Vec::new()),
             Entity::Invoices => Records::Invoices(Vec::new()),
@@ -341,6 +403,10 @@ impl Records {
             Records::Addresses(records) => records.len(),
             Records::Contacts(records) => records.len(),
             Records::Products(records) => records.len(),
+            Records::Categories(records) => records.len(),
+            Records::PriceLists(records) => records.len(),
+            Records::PriceListLines(records) => records.len(),
+            Records::Promotions(records) => records.len(),
             Records::Orders(records) => records.len(),
             Records::OrderLines(records) => records.len(),
             Records::Invoices(records) => records.len(),
@@ -360,6 +426,10 @@ impl Records {
             Records::Addresses(records) => max(records, |r| r.erp_id),
             Records::Contacts(records) => max(records, |r| r.erp_id),
             Records::Products(records) => max(records, |r| r.erp_id),
+            Records::Categories(records) => max(records, |r| r.erp_id),
+            Records::PriceLists(records) => max(records, |r| r.erp_id),
+            Records::PriceListLines(records) => max(records, |r| r.line.erp_id),
+            Records::Promotions(records) => max(records, |r| r.promotion.erp_id),
             Records::Orders(records) => max(records, |r| r.erp_id),
             Records::OrderLines(records) => max(records, |r| r.erp_id),
             Records::Invoices(records) => max(records, |r| r.erp_id),
@@ -380,6 +450,10 @@ impl Records {
             Records::Addresses(_) => Entity::Addresses,
             Records::Contacts(_) => Entity::Contacts,
             Records::Products(_) => Entity::Products,
+            Records::Categories(_) => Entity::Categories,
+            Records::PriceLists(_) => Entity::PriceLists,
+            Records::PriceListLines(_) => Entity::PriceListLines,
+            Records::Promotions(_) => Entity::Promotions,
             Records::Orders(_) => Entity::Orders,
             Records::OrderLines(_) => Entity::OrderLines,
             Records::Invoices(_) => Entity::Invoices,

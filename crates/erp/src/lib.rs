@@ -115,6 +115,11 @@ pub trait Erp: Send + Sync {
     /// the ERP keeps, which estimates made offline are rounded to.
     fn currency(&self) -> Currency;
 
+    /// The company's default price list, as of connecting: what sales of
+    /// customers without one of their own are priced from. `None`: it has
+    /// none (or this ERP has no price lists).
+    fn default_price_list(&self) -> Option<ErpId>;
+
     /// The ERP's clock now: the lower bound of the next delta is taken from
     /// it, never from the laptop's clock.
     fn clock(&self) -> impl Future<Output = Result<DateTime<Utc>, ErpError>> + Send;

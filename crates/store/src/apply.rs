@@ -377,6 +377,8 @@ fn remove_one(
         Entity::Products => {
             tx.prepare_cached("DELETE FROM stock_levels WHERE product_id = ?1")?
                 .execute([erp_id])?;
+            tx.prepare_cached("DELETE FROM product_categories WHERE product_id = ?1")?
+                .execute([erp_id])?;
             unindex(tx, product_rowid(erp_id))?;
         }
         Entity::Warehouses => {
@@ -387,7 +389,17 @@ fn remove_one(
             tx.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")?
                 .execute([erp_id])?;
         }
-        Entity::OrderLines | Entity::Invoices | Entity::Payments | Entity::Complaints => {}
+        Entity::PriceLists => {
+            tx.prepare_cached("DELETE FROM price_list_lines WHERE price_list_id = ?1")?
+                .execute([erp_id])?;
+        }
+        Entity::OrderLines
+        | Entity::Invoices
+        | Entity::Payments
+        | Entity::Complaints
+        | Entity::Categories
+        | Entity::PriceListLines
+        | Entity::Promotions => {}
     }
     let sql = format!("DELETE FROM {} WHERE erp_id = ?1", table(entity));
     Ok(tx.prepare_cached(&sql)?.execute([erp_id])?)
@@ -422,7 +434,8 @@ pub(crate) fn apply_records(
         }
         Records::Customers(customers) => {
             let mut upsert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO customers (erp_id, code, name, tax_id, synced_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO customers (erp_id, code, name, tax_id, price_list_id, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for customer in customers {
                 if customer.active {
@@ -431,6 +444,7 @@ pub(crate) fn apply_records(
                         customer.code,
                         customer.name,
                         customer.tax_id,
+                        customer.price_list_id,
                         synced_at
                     ])?;
                     reindex.insert(customer.erp_id);
@@ -486,12 +500,19 @@ pub(crate) fn apply_records(
         }
         Records::Products(products) => {
             let mut upsert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO products (erp_id, code, name, description, unit, list_price, salable, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR REPLACE INTO products (erp_id, code, name, description, unit, list_price, salable,
+                     cost_price, unit_id, unit_category_id, sale_unit_id, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            let mut forget_categories =
+                tx.prepare_cached("DELETE FROM product_categories WHERE product_id = ?1")?;
+            let mut categorise = tx.prepare_cached(
+                "INSERT OR IGNORE INTO product_categories (product_id, category_id) VALUES (?1, ?2)",
             )?;
             let mut reindex_product = BTreeSet::new();
             for product in products {
                 if product.active {
+                    let pricing = &product.pricing;
                     upsert.execute(params![
                         product.erp_id,
                         product.code,
@@ -500,14 +521,105 @@ pub(crate) fn apply_records(
                         product.unit,
                         product.list_price.map(dec),
                         product.salable,
+                        pricing.cost_price.map(dec),
+                        pricing.unit_id,
+                        pricing.unit_category_id,
+                        pricing.sale_unit_id,
                         synced_at
                     ])?;
+                    forget_categories.execute([product.erp_id])?;
+                    for category in &pricing.category_ids {
+                        categorise.execute([product.erp_id, *category])?;
+                    }
                     reindex_product.insert(product.erp_id);
                 } else {
                     remove_one(tx, Entity::Products, product.erp_id, &mut reindex)?;
                 }
             }
             reindex_products(tx, &reindex_product)?;
+        }
+        Records::Categories(categories) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO categories (erp_id, name, parent_id, synced_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for category in categories {
+                upsert.execute(params![
+                    category.erp_id,
+                    category.name,
+                    category.parent_id,
+                    synced_at
+                ])?;
+            }
+        }
+        Records::PriceLists(lists) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO price_lists (erp_id, name, base, unit, tax_included, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for list in lists {
+                if list.active {
+                    upsert.execute(params![
+                        list.erp_id,
+                        list.name,
+                        crate::columns::list_base_name(list.base),
+                        crate::columns::list_unit_name(list.unit),
+                        list.tax_included,
+                        synced_at
+                    ])?;
+                } else {
+                    remove_one(tx, Entity::PriceLists, list.erp_id, &mut reindex)?;
+                }
+            }
+        }
+        Records::PriceListLines(rules) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO price_list_lines (erp_id, price_list_id, sequence, category_id, product_id,
+                     quantity, formula, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for rule in rules {
+                let line = &rule.line;
+                upsert.execute(params![
+                    line.erp_id,
+                    rule.price_list_id,
+                    line.sequence,
+                    line.category_id,
+                    line.product_id,
+                    line.quantity,
+                    line.formula,
+                    synced_at
+                ])?;
+            }
+        }
+        Records::Promotions(promotions) => {
+            let mut upsert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO promotions (erp_id, name, start_date, end_date, price_list_id, amount,
+                     untaxed_amount, quantity, unit_id, unit_category_id, product_ids, category_ids, formula,
+                     synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?;
+            for record in promotions {
+                let promotion = &record.promotion;
+                if record.active {
+                    upsert.execute(params![
+                        promotion.erp_id,
+                        promotion.name,
+                        promotion.start_date.map(|date| date.to_string()),
+                        promotion.end_date.map(|date| date.to_string()),
+                        promotion.price_list_id,
+                        promotion.amount.map(dec),
+                        promotion.untaxed_amount,
+                        promotion.quantity,
+                        promotion.unit_id,
+                        promotion.unit_category_id,
+                        crate::columns::ids_json(&promotion.product_ids),
+                        crate::columns::ids_json(&promotion.category_ids),
+                        promotion.formula,
+                        synced_at
+                    ])?;
+                } else {
+                    remove_one(tx, Entity::Promotions, promotion.erp_id, &mut reindex)?;
+                }
+            }
         }
         Records::Orders(orders) => {
             let mut upsert = tx.prepare_cached(

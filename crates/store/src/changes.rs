@@ -76,6 +76,8 @@ impl Store {
                 code: Some(code.clone()),
                 name: draft.name.trim().to_owned(),
                 tax_id: None,
+                // The ERP gives a new customer the company's default list.
+                price_list_id: None,
                 active: true,
             }]),
             &synced_at,

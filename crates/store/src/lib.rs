@@ -19,6 +19,7 @@ mod local;
 mod not_readable;
 mod open;
 mod outbox;
+mod pricing;
 mod read;
 mod sales;
 mod search;

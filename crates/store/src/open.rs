@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_not_readable.sql"),
     include_str!("../migrations/0008_fieldbook_states.sql"),
     include_str!("../migrations/0009_currency.sql"),
+    include_str!("../migrations/0010_pricing.sql"),
 ];
 
 /// Migration `index` (from 0), with the Rust it runs after its SQL.
@@ -268,7 +269,7 @@ mod tests {
         store
             .conn
             .execute(
-                "INSERT INTO customers VALUES (1, 'C1', '华为', NULL, 't')",
+                "INSERT INTO customers (erp_id, code, name, tax_id, synced_at) VALUES (1, 'C1', '华为', NULL, 't')",
                 [],
             )
             .unwrap();
@@ -402,7 +403,7 @@ mod tests {
         conn.pragma_update(None, "key", "k").unwrap();
         migrate_to(&mut conn, 1).unwrap();
         conn.execute(
-            "INSERT INTO customers VALUES (7, 'C7', '深圳市华为技术有限公司', NULL, 't')",
+            "INSERT INTO customers (erp_id, code, name, tax_id, synced_at) VALUES (7, 'C7', '深圳市华为技术有限公司', NULL, 't')",
             [],
         )
         .unwrap();
@@ -461,6 +462,10 @@ mod tests {
         (
             "0009_currency.sql",
             "0100a0e09ff1348fe245f61a057dd57afc0fdbabafcbbfc294a0304f67ac6425",
+        ),
+        (
+            "0010_pricing.sql",
+            "e0e5a43d4a8e7e548be6aae0ad123109f01173631775649c608728d4cca760dd",
         ),
     ];
 
@@ -650,7 +655,7 @@ mod tests {
             conn.pragma_update(None, "key", "k").unwrap();
             migrate_to(&mut conn, version).unwrap();
             conn.execute(
-                "INSERT INTO customers VALUES (7, 'C7', 'Old', NULL, 't')",
+                "INSERT INTO customers (erp_id, code, name, tax_id, synced_at) VALUES (7, 'C7', 'Old', NULL, 't')",
                 [],
             )
             .unwrap();

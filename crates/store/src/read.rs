@@ -2,16 +2,15 @@
 //! of the cache. Each figure comes with when it was synced.
 
 use crate::apply::{Figure, table};
-use crate::columns::{parse_time, time};
+use crate::columns::{parse_date, parse_decimal, parse_time, time};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldbook_core::{
     Address, AfterSalesRequest, Contact, Credit, Currency, Customer, Entity, ErpId, Invoice,
-    OrderLine, Payment, Product, RequestState, SaleState, StockLevel,
+    OrderLine, Payment, Product, ProductPricing, RequestState, SaleState, StockLevel,
 };
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 /// A value and when the laptop last received it from the ERP.
 #[derive(Clone, Debug, PartialEq)]
@@ -231,7 +230,7 @@ impl Store {
             .conn
             .query_row(
                 &format!(
-                    "SELECT erp_id, code, name, tax_id, synced_at FROM customers WHERE {condition} LIMIT 1"
+                    "SELECT erp_id, code, name, tax_id, synced_at, price_list_id FROM customers WHERE {condition} LIMIT 1"
                 ),
                 [key],
                 |row| {
@@ -241,11 +240,12 @@ impl Store {
                         row.get::<_, String>(2)?,
                         row.get::<_, Option<String>>(3)?,
                         row.get::<_, String>(4)?,
+                        row.get::<_, Option<ErpId>>(5)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((erp_id, code, name, tax_id, synced_at)) = found else {
+        let Some((erp_id, code, name, tax_id, synced_at, price_list_id)) = found else {
             return Ok(None);
         };
         let customer = Synced {
@@ -254,6 +254,7 @@ impl Store {
                 code,
                 name,
                 tax_id,
+                price_list_id,
                 active: true,
             },
             synced_at: parse_time(&synced_at)?,
@@ -581,14 +582,17 @@ impl Store {
             .conn
             .query_row(
                 &format!(
-                    "SELECT erp_id, code, name, description, unit, list_price, salable, synced_at FROM products WHERE {condition} LIMIT 1"
+                    "SELECT erp_id, code, name, description, unit, list_price, salable, synced_at,
+                         cost_price, unit_id, unit_category_id, sale_unit_id
+                     FROM products WHERE {condition} LIMIT 1"
                 ),
                 [key],
                 product_row,
             )
             .optional()?;
         let Some(row) = found else { return Ok(None) };
-        let product = row.into_synced()?;
+        let categories = category_ids(&self.conn, row.erp_id)?;
+        let product = row.into_synced(categories)?;
         let mut statement = self.conn.prepare_cached(
             "SELECT w.erp_id, w.name, s.on_hand, s.forecast, s.synced_at
              FROM warehouses w LEFT JOIN stock_levels s ON s.warehouse_id = w.erp_id AND s.product_id = ?1
@@ -680,6 +684,16 @@ impl Store {
     }
 }
 
+/// A product's categories as the cache holds them (the accounting one
+/// included, not their parents).
+pub(crate) fn category_ids(conn: &Connection, product_id: ErpId) -> Result<Vec<ErpId>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT category_id FROM product_categories WHERE product_id = ?1 ORDER BY category_id",
+    )?;
+    let ids = statement.query_map([product_id], |row| row.get(0))?;
+    Ok(ids.collect::<Result<_, _>>()?)
+}
+
 struct ProductRow {
     erp_id: ErpId,
     code: Option<String>,
@@ -689,6 +703,10 @@ struct ProductRow {
     list_price: Option<String>,
     salable: bool,
     synced_at: String,
+    cost_price: Option<String>,
+    unit_id: Option<ErpId>,
+    unit_category_id: Option<ErpId>,
+    sale_unit_id: Option<ErpId>,
 }
 
 fn product_row(row: &Row) -> rusqlite::Result<ProductRow> {
@@ -701,11 +719,15 @@ fn product_row(row: &Row) -> rusqlite::Result<ProductRow> {
         list_price: row.get(5)?,
         salable: row.get(6)?,
         synced_at: row.get(7)?,
+        cost_price: row.get(8)?,
+        unit_id: row.get(9)?,
+        unit_category_id: row.get(10)?,
+        sale_unit_id: row.get(11)?,
     })
 }
 
 impl ProductRow {
-    fn into_synced(self) -> Result<Synced<Product>, StoreError> {
+    fn into_synced(self, category_ids: Vec<ErpId>) -> Result<Synced<Product>, StoreError> {
         Ok(Synced {
             value: Product {
                 erp_id: self.erp_id,
@@ -715,15 +737,18 @@ impl ProductRow {
                 unit: self.unit,
                 list_price: self.list_price.as_deref().map(parse_decimal).transpose()?,
                 salable: self.salable,
+                pricing: ProductPricing {
+                    cost_price: self.cost_price.as_deref().map(parse_decimal).transpose()?,
+                    category_ids,
+                    unit_id: self.unit_id,
+                    unit_category_id: self.unit_category_id,
+                    sale_unit_id: self.sale_unit_id,
+                },
                 active: true,
             },
             synced_at: parse_time(&self.synced_at)?,
         })
     }
-}
-
-fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::from_str(text).map_err(|_| StoreError::BadValue(format!("date {text:?}")))
 }
 
 fn parse_sale_state(name: &str) -> Result<SaleState, StoreError> {
@@ -733,10 +758,6 @@ fn parse_sale_state(name: &str) -> Result<SaleState, StoreError> {
 fn parse_request_state(name: &str) -> Result<RequestState, StoreError> {
     RequestState::from_name(name)
         .ok_or_else(|| StoreError::BadValue(format!("request state {name:?}")))
-}
-
-fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
-    Decimal::from_str(text).map_err(|_| StoreError::BadValue(format!("decimal {text:?}")))
 }
 
 impl Store {

@@ -19,6 +19,7 @@ fn customer(erp_id: i64, code: &str, name: &str) -> Customer {
         code: Some(code.into()),
         name: name.into(),
         tax_id: None,
+        price_list_id: None,
         active: true,
     }
 }
@@ -43,6 +44,7 @@ fn product(erp_id: i64, code: &str, name: &str, description: &str) -> Product {
         unit: "u".into(),
         list_price: Some(dec!(12.3456)),
         salable: true,
+        pricing: Default::default(),
         active: true,
     }
 }

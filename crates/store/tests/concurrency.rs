@@ -22,6 +22,7 @@ fn customers(first: i64, count: i64) -> Records {
                 code: Some(format!("C{erp_id}")),
                 name: format!("客户 {erp_id}"),
                 tax_id: None,
+                price_list_id: None,
                 active: true,
             })
             .collect(),
@@ -60,6 +61,7 @@ fn seeded(path: &std::path::Path, key: &CacheKey) {
             unit: "u".into(),
             list_price: Some(dec!(168)),
             salable: true,
+            pricing: Default::default(),
             active: true,
         }]),
     );

@@ -36,6 +36,7 @@ fn product(erp_id: i64, code: &str, salable: bool) -> Product {
         unit: "u".into(),
         list_price: Some(dec!(168)),
         salable,
+        pricing: Default::default(),
         active: true,
     }
 }
@@ -67,6 +68,7 @@ fn seeded() -> Store {
                     code: Some(code.into()),
                     name: code.into(),
                     tax_id: None,
+                    price_list_id: None,
                     active: true,
                 })
                 .to_vec(),

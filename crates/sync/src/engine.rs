@@ -125,8 +125,10 @@ pub async fn pull<E: Erp + 'static>(
         None => (erp.clock().await?, Known::default()),
     };
     // The currency the ERP keeps its amounts in, as it is now: estimates
-    // made offline are rounded to its decimals.
+    // made offline are rounded to its decimals; and the list the sales of
+    // customers without a price list of their own are priced from.
     store.set_currency(&erp.currency(), now())?;
+    store.set_default_price_list(erp.default_price_list(), now())?;
     let mut report = SyncReport::default();
     let mut refused: BTreeMap<SyncPart, NotReadable> = store
         .not_readable()?

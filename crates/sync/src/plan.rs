@@ -197,7 +197,11 @@ pub fn page_effects(records: &Records) -> PageEffects {
         | Records::Addresses(_)
         | Records::Contacts(_)
         | Records::OrderLines(_)
-        | Records::Complaints(_) => {}
+        | Records::Complaints(_)
+        | Records::Categories(_)
+        | Records::PriceLists(_)
+        | Records::PriceListLines(_)
+        | Records::Promotions(_) => {}
     }
     effects
 }
@@ -361,6 +365,7 @@ mod tests {
                     code: None,
                     name: "x".into(),
                     tax_id: None,
+                    price_list_id: None,
                     active: erp_id % 2 == 0,
                 })
                 .collect(),
@@ -410,7 +415,11 @@ mod tests {
                 Entity::Customers,
                 Entity::Addresses,
                 Entity::Contacts,
+                Entity::Categories,
                 Entity::Products,
+                Entity::PriceLists,
+                Entity::PriceListLines,
+                Entity::Promotions,
                 Entity::Orders,
                 Entity::OrderLines,
                 Entity::Complaints

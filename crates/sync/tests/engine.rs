@@ -123,6 +123,10 @@ impl Erp for FakeErp {
         }
     }
 
+    fn default_price_list(&self) -> Option<ErpId> {
+        None
+    }
+
     async fn survey(&self, questions: &[Question]) -> Result<Option<Survey>, ErpError> {
         if !self.world.lock().unwrap().surveys {
             return Ok(None);
@@ -221,6 +225,7 @@ impl Erp for FakeErp {
                         code: Some(format!("C{erp_id}")),
                         name: c.name.clone(),
                         tax_id: None,
+                        price_list_id: None,
                         active: c.active,
                     })
                     .collect(),
@@ -239,6 +244,7 @@ impl Erp for FakeErp {
                         unit: "u".into(),
                         list_price: Some(Decimal::ONE),
                         salable: true,
+                        pricing: Default::default(),
                         active: true,
                     })
                     .collect(),
@@ -249,7 +255,11 @@ impl Erp for FakeErp {
             Entity::OrderLines => Records::OrderLines(vec![]),
             Entity::Invoices => Records::Invoices(vec![]),
             Entity::Payments => Records::Payments(vec![]),
-            Entity::Complaints => Records::Complaints(vec![]),
+            Entity::Complaints
+            | Entity::Categories
+            | Entity::PriceLists
+            | Entity::PriceListLines
+            | Entity::Promotions => Records::empty(entity),
         })
     }
 

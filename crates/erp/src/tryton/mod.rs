@@ -51,9 +51,11 @@ mod rpc;
 mod values;
 
 use chrono::{DateTime, Utc};
+use fieldbook_core::pricing::{PriceListLine, Promotion};
 use fieldbook_core::{
-    Address, AfterSalesRequest, Contact, Credit, Currency, Customer, Entity, ErpId, Invoice, Order,
-    OrderLine, Payment, Product, Records, SaleDraft, SaleRef, StockLevel, Warehouse,
+    Address, AfterSalesRequest, Category, Contact, Credit, Currency, Customer, Entity, ErpId,
+    Invoice, Order, OrderLine, Payment, PriceListHead, PriceListRule, Product, ProductPricing,
+    PromotionRecord, Records, SaleDraft, SaleRef, StockLevel, Warehouse,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
@@ -79,6 +81,14 @@ pub struct Tryton {
     /// Whether the ERP files after-sales requests (`sale_complaint`); without
     /// it there are none to pull.
     complaints: bool,
+    /// Whether it prices sales from customer price lists
+    /// (`product_price_list` and `sale_price_list`) ...
+    price_lists: bool,
+    /// ... and applies promotions when a sale is quoted (`sale_promotion`).
+    promotions: bool,
+    /// The company's default price list, read when connecting (as the
+    /// currency is).
+    default_price_list: Option<ErpId>,
     /// Whether the module's clock dates every change not yet read (it
     /// does on PostgreSQL): deltas then need no overlap.
     exact_clock: bool,
@@ -152,7 +162,17 @@ impl Tryton {
                 "model.ir.module.search_read",
                 json!([
                     [
-                        ["name", "in", ["fieldbook", "sale_complaint"]],
+                        [
+                            "name",
+                            "in",
+                            [
+                                "fieldbook",
+                                "sale_complaint",
+                                "product_price_list",
+                                "sale_price_list",
+                                "sale_promotion"
+                            ]
+                        ],
                         ["state", "=", "activated"]
                     ],
                     0,
@@ -171,6 +191,9 @@ impl Tryton {
             .collect();
         let module = activated.contains(&"fieldbook");
         let complaints = activated.contains(&"sale_complaint");
+        let price_lists =
+            activated.contains(&"product_price_list") && activated.contains(&"sale_price_list");
+        let promotions = activated.contains(&"sale_promotion");
         let exact_clock = match module {
             false => false,
             true => {
@@ -184,6 +207,27 @@ impl Tryton {
                             "expected the module's capabilities, got {capabilities}"
                         )));
                     }
+                }
+            }
+        };
+        let default_price_list = match price_lists {
+            false => None,
+            true => {
+                // `sale.configuration` is a singleton; the list is a
+                // company value, for the user's company in the context.
+                let rows = rpc
+                    .call(
+                        "model.sale.configuration.search_read",
+                        json!([[], 0, 1, null, ["sale_price_list"], context]),
+                    )
+                    .await?;
+                match rows.get(0).and_then(Value::as_object) {
+                    Some(row) => Fields {
+                        model: "sale.configuration",
+                        row,
+                    }
+                    .opt_id("sale_price_list")?,
+                    None => None,
                 }
             }
         };
@@ -204,6 +248,9 @@ impl Tryton {
             currency_digits,
             module,
             complaints,
+            price_lists,
+            promotions,
+            default_price_list,
             exact_clock,
             names: tokio::sync::Mutex::new(HashMap::new()),
         })
@@ -215,9 +262,15 @@ impl Tryton {
     }
 
     /// Whether this ERP holds records of `entity` at all (after-sales
-    /// requests need `sale_complaint`).
+    /// requests need `sale_complaint`, price lists `sale_price_list`,
+    /// promotions `sale_promotion`).
     fn serves(&self, entity: Entity) -> bool {
-        entity != Entity::Complaints || self.complaints
+        match entity {
+            Entity::Complaints => self.complaints,
+            Entity::PriceLists | Entity::PriceListLines => self.price_lists,
+            Entity::Promotions => self.promotions,
+            _ => true,
+        }
     }
 
     /// This connection, reading as if Fieldbook's Tryton module were not
@@ -476,6 +529,7 @@ impl Tryton {
                             code: f.opt_text("code")?,
                             name: f.text("name")?,
                             tax_id: f.opt_text("tax_identifier.code")?,
+                            price_list_id: f.opt_id("sale_price_list")?,
                             active: f.boolean("active")?,
                         })
                     })
@@ -528,7 +582,88 @@ impl Tryton {
                             unit: f.text("template.default_uom.symbol")?,
                             list_price: f.opt_decimal(list_price_field(self.module))?,
                             salable: f.boolean("template.salable")?,
+                            pricing: ProductPricing {
+                                cost_price: f.opt_decimal("cost_price")?,
+                                category_ids: f.ids("template.categories_all")?,
+                                unit_id: f.opt_id("template.default_uom")?,
+                                unit_category_id: f.opt_id("template.default_uom.category")?,
+                                sale_unit_id: f.opt_id("template.sale_uom")?,
+                            },
                             active: f.boolean("active")? && f.boolean("template.active")?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::Categories => Records::Categories(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(Category {
+                            erp_id: f.id()?,
+                            name: f.text("name")?,
+                            parent_id: f.opt_id("parent")?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::PriceLists => Records::PriceLists(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(PriceListHead {
+                            erp_id: f.id()?,
+                            name: f.text("name")?,
+                            base: f.list_base("price")?,
+                            unit: f.list_unit("unit")?,
+                            tax_included: f.boolean("tax_included")?,
+                            active: f.boolean("active")?,
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::PriceListLines => Records::PriceListLines(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        Ok(PriceListRule {
+                            price_list_id: f.req_id("price_list")?,
+                            line: PriceListLine {
+                                erp_id: f.id()?,
+                                sequence: f.opt_integer("sequence")?,
+                                category_id: f.opt_id("category")?,
+                                product_id: f.opt_id("product")?,
+                                quantity: f.opt_float("quantity")?,
+                                formula: f.text("formula")?,
+                            },
+                        })
+                    })
+                    .collect::<Result<_, ErpError>>()?,
+            ),
+            Entity::Promotions => Records::Promotions(
+                rows.iter()
+                    .map(each)
+                    .map(|f| {
+                        let amount = f.opt_decimal("amount")?.filter(|amount| !amount.is_zero());
+                        Ok(PromotionRecord {
+                            promotion: Promotion {
+                                erp_id: f.id()?,
+                                name: f.text("name")?,
+                                start_date: f.opt_date("start_date")?,
+                                end_date: f.opt_date("end_date")?,
+                                price_list_id: f.opt_id("price_list")?,
+                                // Tryton looks at the amount only when the
+                                // promotion has a currency.
+                                amount: f.opt_id("currency")?.and(amount),
+                                untaxed_amount: f.boolean("untaxed_amount")?,
+                                // ... and at the quantity only with a unit.
+                                quantity: f.opt_id("unit")?.and(f.opt_float("quantity")?),
+                                unit_id: f.opt_id("unit")?,
+                                unit_category_id: f.opt_id("unit.category")?,
+                                product_ids: f.ids("products")?,
+                                category_ids: f.ids("categories")?,
+                                formula: f.text("formula")?,
+                            },
+                            active: f.boolean("active")?,
                         })
                     })
                     .collect::<Result<_, ErpError>>()?,
@@ -674,6 +809,13 @@ const UNIT: Lookup = Lookup {
     model: "product.uom",
     name: "symbol",
 };
+/// The category of a unit (units, weight, ...): quantities add up only
+/// within one.
+const UNIT_CATEGORY: Lookup = Lookup {
+    path: "unit",
+    model: "product.uom",
+    name: "category",
+};
 const CURRENCY: Lookup = Lookup {
     path: "currency",
     model: "currency.currency",
@@ -755,7 +897,13 @@ fn model(entity: Entity, module: bool) -> Model {
         },
         Entity::Customers => Model {
             name: "party.party",
-            fields: &["code", "name", "active", "tax_identifier.code"],
+            fields: &[
+                "code",
+                "name",
+                "active",
+                "tax_identifier.code",
+                "sale_price_list",
+            ],
             domain: everything,
             template: false,
             lookups: &[],
@@ -804,8 +952,11 @@ fn model(entity: Entity, module: bool) -> Model {
                     "description",
                     "active",
                     "fieldbook_list_price",
+                    "cost_price",
                     "template.name",
                     "template.default_uom",
+                    "template.sale_uom",
+                    "template.categories_all",
                     "template.salable",
                     "template.active",
                 ]
@@ -815,18 +966,78 @@ fn model(entity: Entity, module: bool) -> Model {
                     "description",
                     "active",
                     "list_price_used",
+                    "cost_price",
                     "template.name",
                     "template.default_uom",
+                    "template.sale_uom",
+                    "template.categories_all",
                     "template.salable",
                     "template.active",
                 ]
             },
             domain: everything,
             template: true,
-            lookups: &[Lookup {
-                path: "template.default_uom",
-                ..UNIT
-            }],
+            lookups: &[
+                Lookup {
+                    path: "template.default_uom",
+                    ..UNIT
+                },
+                Lookup {
+                    path: "template.default_uom",
+                    ..UNIT_CATEGORY
+                },
+            ],
+        },
+        Entity::Categories => Model {
+            name: "product.category",
+            fields: &["name", "parent"],
+            domain: everything,
+            template: false,
+            lookups: &[],
+        },
+        Entity::PriceLists => Model {
+            name: "product.price_list",
+            fields: &["name", "price", "unit", "tax_included", "active"],
+            domain: everything,
+            template: false,
+            lookups: &[],
+        },
+        // Editing a line does not change its list's write_date: lines are
+        // pulled on their own.
+        Entity::PriceListLines => Model {
+            name: "product.price_list.line",
+            fields: &[
+                "price_list",
+                "sequence",
+                "category",
+                "product",
+                "quantity",
+                "formula",
+            ],
+            domain: everything,
+            template: false,
+            lookups: &[],
+        },
+        Entity::Promotions => Model {
+            name: "sale.promotion",
+            fields: &[
+                "name",
+                "start_date",
+                "end_date",
+                "price_list",
+                "amount",
+                "currency",
+                "untaxed_amount",
+                "quantity",
+                "unit",
+                "products",
+                "categories",
+                "formula",
+                "active",
+            ],
+            domain: everything,
+            template: false,
+            lookups: &[UNIT_CATEGORY],
         },
         Entity::Orders => Model {
             name: "sale.sale",
@@ -1086,10 +1297,14 @@ impl Tryton {
                     continue;
                 };
                 let name = names.get(&id).cloned().unwrap_or(Value::Null);
-                let mut filled = Row::new();
-                filled.insert("id".into(), json!(id));
-                filled.insert(lookup.name.into(), name);
-                related.insert(format!("{field}."), Value::Object(filled));
+                // Several lookups of one path fill one related record.
+                let filled = related
+                    .entry(format!("{field}."))
+                    .or_insert_with(|| Value::Object(Row::new()));
+                if let Value::Object(filled) = filled {
+                    filled.insert("id".into(), json!(id));
+                    filled.insert(lookup.name.into(), name);
+                }
             }
         }
         Ok(())
@@ -1234,6 +1449,10 @@ impl Erp for Tryton {
             code: self.company_currency.clone(),
             digits: self.currency_digits,
         }
+    }
+
+    fn default_price_list(&self) -> Option<ErpId> {
+        self.default_price_list
     }
 
     async fn survey(&self, questions: &[Question]) -> Result<Option<Survey>, ErpError> {
@@ -1492,9 +1711,16 @@ impl Tryton {
 
     async fn pull_page(&self, entity: Entity, request: PullRequest) -> Result<Records, ErpError> {
         if !self.serves(entity) {
-            return Ok(Records::Complaints(Vec::new()));
+            return Ok(Records::empty(entity));
         }
         let model = model(entity, self.module);
+        // A customer's price list is a field of `sale_price_list`.
+        let fields: Vec<&str> = model
+            .fields
+            .iter()
+            .copied()
+            .filter(|field| self.price_lists || *field != "sale_price_list")
+            .collect();
         let mut domain = vec![(model.domain)(), json!([["id", ">", request.after_id]])];
         // A delta includes deactivated records, so they leave the cache; a
         // full pull reads live records only.
@@ -1510,7 +1736,7 @@ impl Tryton {
                 model.name,
                 json!(domain),
                 Some(request.limit),
-                model.fields,
+                &fields,
                 context,
             )
             .await?;

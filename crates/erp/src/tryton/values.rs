@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use std::str::FromStr;
 
 use crate::ErpError;
+use fieldbook_core::pricing::{ListBase, ListUnit};
 use fieldbook_core::{RequestState, SaleState};
 
 pub(crate) type Row = Map<String, Value>;
@@ -205,6 +206,25 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// What a `product.price_list`'s formulas call `unit_price`.
+    pub fn list_base(&self, field: &str) -> Result<ListBase, ErpError> {
+        match self.opt_text(field)?.as_deref() {
+            Some("list_price") => Ok(ListBase::ListPrice),
+            Some("cost_price") => Ok(ListBase::CostPrice),
+            None => Ok(ListBase::Nothing),
+            Some(_) => Err(self.bad(field, "a price list's price")),
+        }
+    }
+
+    /// The unit a `product.price_list`'s quantities are in.
+    pub fn list_unit(&self, field: &str) -> Result<ListUnit, ErpError> {
+        match self.text(field)?.as_str() {
+            "product_default" => Ok(ListUnit::Default),
+            "product_sale" => Ok(ListUnit::Sale),
+            _ => Err(self.bad(field, "a price list's unit")),
+        }
+    }
+
     /// A `sale.complaint` state, in Fieldbook's words.
     pub fn request_state(&self, field: &str) -> Result<RequestState, ErpError> {
         match self.text(field)?.as_str() {
@@ -238,6 +258,30 @@ impl<'a> Fields<'a> {
 
     pub fn decimal(&self, field: &str) -> Result<Decimal, ErpError> {
         Ok(self.opt_decimal(field)?.unwrap_or_default())
+    }
+
+    /// A whole number (a sequence), or nothing.
+    pub fn opt_integer(&self, field: &str) -> Result<Option<i64>, ErpError> {
+        match self.get(field) {
+            Value::Null => Ok(None),
+            value => value
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.bad(field, "a whole number")),
+        }
+    }
+
+    /// A Tryton float (a quantity): a finite number, or nothing.
+    pub fn opt_float(&self, field: &str) -> Result<Option<f64>, ErpError> {
+        match self.get(field) {
+            Value::Null => Ok(None),
+            Value::Number(number) => number
+                .as_f64()
+                .filter(|value| value.is_finite())
+                .map(Some)
+                .ok_or_else(|| self.bad(field, "a number")),
+            _ => Err(self.bad(field, "a number")),
+        }
     }
 
     pub fn opt_date(&self, field: &str) -> Result<Option<NaiveDate>, ErpError> {

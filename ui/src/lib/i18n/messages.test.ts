@@ -132,11 +132,13 @@ const ENUMERATIONS: Record<string, readonly string[]> = {
   'sync.entity': [
     'customers', 'addresses', 'contacts', 'products', 'warehouses', 'stock',
     'orders', 'order_lines', 'invoices', 'payments', 'complaints',
+    'categories', 'price_lists', 'price_list_lines', 'promotions',
   ],
   'sync.figure': ['stock', 'credit'],
   'sync.part': [
     'warehouses', 'customers', 'addresses', 'contacts', 'products', 'orders', 'order_lines',
     'invoices', 'payments', 'complaints', 'stock_moves', 'credit_moves', 'stock', 'credit',
+    'categories', 'price_lists', 'price_list_lines', 'promotions',
   ],
   orderState: ['draft', 'quote', 'confirmed', 'processing', 'done', 'cancelled'],
   'requests.states': ['draft', 'waiting', 'approved', 'rejected', 'done', 'cancelled', 'unsent'],
