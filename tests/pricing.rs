@@ -5,12 +5,14 @@
 //! Tryton's own, line by line and sale by sale.
 
 use chrono::Utc;
-use fieldbook_core::pricing::{LineToPrice, PriceBook, SaleToPrice, Unpriceable, price_sale};
+use fieldbook_core::pricing::{
+    LineToPrice, PriceBook, PricedProduct, SaleToPrice, Unpriceable, price_sale,
+};
 use fieldbook_core::{Entity, ErpId};
 use fieldbook_erp::tryton::RawSession;
-use fieldbook_store::CustomerRef;
+use fieldbook_store::{CustomerRef, Store};
 use fieldbook_testkit::{Backend, Dataset, TrytonServer};
-use fieldbook_tests::{call, decimal, on_both_backends, synced};
+use fieldbook_tests::{call, decimal, erp_rows, on_both_backends, synced};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -40,6 +42,15 @@ async fn ids(session: &RawSession, model: &str, domain: Value) -> Vec<ErpId> {
     .iter()
     .map(|id| id.as_i64().unwrap())
     .collect()
+}
+
+/// What pricing reads of every salable product the cache holds.
+async fn cached_products(session: &RawSession, store: &Store) -> Vec<PricedProduct> {
+    ids(session, "product.product", json!([["salable", "=", true]]))
+        .await
+        .into_iter()
+        .filter_map(|id| store.priced_product(id).unwrap())
+        .collect()
 }
 
 /// Tryton's own price of each product for `quantity` on `list` (no list:
@@ -102,20 +113,17 @@ async fn every_price_a_list_gives_is_trytons(backend: Backend) {
     );
     assert!(book.default_list_id.is_some());
     // Each customer's list, as the ERP has it for the company.
-    let parties = call(
-        &admin,
-        "model.party.party.search_read",
-        vec![
-            json!([]),
-            json!(0),
-            json!(null),
-            json!(null),
-            json!(["code", "sale_price_list"]),
-        ],
+    let parties = erp_rows(
+        &server,
+        "party.party",
+        json!([]),
+        &["code", "sale_price_list"],
+        json!({}),
     )
-    .await;
+    .await
+    .unwrap();
     let mut on_a_list = 0;
-    for party in parties.as_array().unwrap() {
+    for party in &parties {
         let id = party["id"].as_i64().unwrap();
         if store.customer(CustomerRef::Id(id)).unwrap().is_none() {
             continue; // not a customer the salesperson sees
@@ -128,11 +136,8 @@ async fn every_price_a_list_gives_is_trytons(backend: Backend) {
 
     // Every list (and none), every cached product, quantities around the
     // tiers: the laptop's price is Tryton's, or both have none.
-    let products: Vec<ErpId> = ids(&sales, "product.product", json!([["salable", "=", true]]))
-        .await
-        .into_iter()
-        .filter(|id| store.priced_product(*id).unwrap().is_some())
-        .collect();
+    let products = cached_products(&sales, &store).await;
+    let product_ids: Vec<ErpId> = products.iter().map(|product| product.erp_id).collect();
     assert!(products.len() > 100);
     let quantities = [
         "0", "0.5", "1", "5", "9.99", "10", "20", "49", "50", "99", "100", "500", "999", "1000",
@@ -146,10 +151,10 @@ async fn every_price_a_list_gives_is_trytons(backend: Backend) {
     for list in lists {
         for quantity in quantities {
             let quantity: Decimal = quantity.parse().unwrap();
-            let tryton = trytons_prices(&sales, &products, list, quantity).await;
-            for &product_id in &products {
-                let product = store.priced_product(product_id).unwrap().unwrap();
-                let laptop = match book.list_price(list, &product, quantity) {
+            let tryton = trytons_prices(&sales, &product_ids, list, quantity).await;
+            for product in &products {
+                let product_id = product.erp_id;
+                let laptop = match book.list_price(list, product, quantity) {
                     Ok((price, _)) => Some(price),
                     Err(Unpriceable::NoPrice { .. }) | Err(Unpriceable::NoListPrice) => None,
                     Err(other) => panic!("product {product_id}, list {list:?}: {other}"),
@@ -186,33 +191,15 @@ async fn whole_sales_with_promotions_are_quoted_at_the_laptops_prices(backend: B
     let today = Utc::now().date_naive();
     let digits = store.currency_digits().unwrap();
     let warehouse = ids(&admin, "stock.location", json!([["code", "=", "WH"]])).await[0];
-    let unit = |product: &fieldbook_core::pricing::PricedProduct| product.unit_id.unwrap();
+    let unit = |product: &PricedProduct| product.unit_id.unwrap();
 
     // Customers on each list and on none; products of every category.
-    let parties = call(
-        &admin,
-        "model.party.party.search_read",
-        vec![
-            json!([]),
-            json!(0),
-            json!(null),
-            json!(null),
-            json!(["sale_price_list"]),
-        ],
-    )
-    .await;
-    let customers: Vec<ErpId> = parties
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|party| party["id"].as_i64().unwrap())
-        .filter(|id| store.customer(CustomerRef::Id(*id)).unwrap().is_some())
-        .collect();
-    let products: Vec<ErpId> = ids(&admin, "product.product", json!([["salable", "=", true]]))
+    let customers: Vec<ErpId> = ids(&admin, "party.party", json!([]))
         .await
         .into_iter()
-        .filter(|id| store.priced_product(*id).unwrap().is_some())
+        .filter(|id| store.customer(CustomerRef::Id(*id)).unwrap().is_some())
         .collect();
+    let products = cached_products(&admin, &store).await;
     let mut draw = Draw(14);
     let quantities = ["1", "3", "10", "12", "50", "120", "300", "600"];
     let mut sales = Vec::new();
@@ -224,10 +211,7 @@ async fn whole_sales_with_promotions_are_quoted_at_the_laptops_prices(backend: B
         };
         let mut lines = Vec::new();
         for _ in 0..1 + draw.below(4) {
-            let product = store
-                .priced_product(products[draw.below(products.len())])
-                .unwrap()
-                .unwrap();
+            let product = products[draw.below(products.len())].clone();
             let quantity: Decimal = quantities[draw.below(quantities.len())].parse().unwrap();
             let typed_price = (draw.below(10) == 0)
                 .then(|| product.list_price.unwrap_or(Decimal::ONE) * Decimal::new(95, 2));

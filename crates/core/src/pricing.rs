@@ -498,17 +498,11 @@ pub fn price_sale(book: &PriceBook, sale: &SaleToPrice) -> PricedSale {
 
     // What the ERP stores before promotions: the amount a minimum-amount
     // promotion compares with.
-    let stored_untaxed: Option<Decimal> = lines
-        .iter()
-        .map(|line| line.amount)
-        .try_fold(Decimal::ZERO, |sum, amount| {
-            amount.map(|a| sum.saturating_add(a))
-        });
-    let stored_taxes: Option<Decimal> = lines
+    let stored_untaxed = sum(lines.iter().map(|line| line.amount));
+    let stored_taxes = sum(lines
         .iter()
         .zip(&sale.lines)
-        .map(|(priced, line)| Some(amount(priced.amount?, line.product.tax_rate?, digits)))
-        .try_fold(Decimal::ZERO, |sum, tax| tax.map(|t| sum.saturating_add(t)));
+        .map(|(priced, line)| Some(amount(priced.amount?, line.product.tax_rate?, digits))));
 
     let mut promotions: Vec<&Promotion> = book
         .promotions
@@ -517,9 +511,14 @@ pub fn price_sale(book: &PriceBook, sale: &SaleToPrice) -> PricedSale {
         .collect();
     promotions.sort_by_key(|promotion| promotion.erp_id);
     for promotion in promotions {
-        match verdict(book, promotion, sale, &lines, stored_untaxed, stored_taxes) {
-            Verdict::DoesNot => {}
-            Verdict::Unknown(reason) => {
+        let formula = promotion_formula(promotion);
+        let verdict = match &formula {
+            Ok(_) => verdict(book, promotion, sale, &lines, stored_untaxed, stored_taxes),
+            Err(reason) => Verdict::Unknown(reason.clone()),
+        };
+        match (verdict, formula) {
+            (Verdict::DoesNot, _) => {}
+            (Verdict::Unknown(reason), _) | (Verdict::Applies, Err(reason)) => {
                 // It may apply: every line it could concern is unknown.
                 for (priced, line) in lines.iter_mut().zip(&sale.lines) {
                     let price = priced.unit_price.unwrap_or(Decimal::ONE);
@@ -533,7 +532,9 @@ pub fn price_sale(book: &PriceBook, sale: &SaleToPrice) -> PricedSale {
                     }
                 }
             }
-            Verdict::Applies => apply(book, promotion, list_id, sale, &mut lines),
+            (Verdict::Applies, Ok(formula)) => {
+                apply(book, promotion, &formula, list_id, sale, &mut lines)
+            }
         }
     }
     for (priced, line) in lines.iter_mut().zip(&sale.lines) {
@@ -544,17 +545,31 @@ pub fn price_sale(book: &PriceBook, sale: &SaleToPrice) -> PricedSale {
             .unit_price
             .map(|price| amount(line.quantity, price, digits));
     }
-    let untaxed = lines
-        .iter()
-        .map(|line| line.amount)
-        .try_fold(Decimal::ZERO, |sum, amount| {
-            amount.map(|a| sum.saturating_add(a))
-        });
+    let untaxed = sum(lines.iter().map(|line| line.amount));
     PricedSale {
         price_list_id: list_id,
         lines,
         untaxed,
     }
+}
+
+/// The sum of figures, when every one is known.
+fn sum(figures: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
+    figures
+        .into_iter()
+        .try_fold(Decimal::ZERO, |total, figure| {
+            Some(total.saturating_add(figure?))
+        })
+}
+
+/// A promotion's formula, or why the laptop cannot use it.
+fn promotion_formula(promotion: &Promotion) -> Result<Formula, String> {
+    let formula = Formula::parse(&promotion.formula).map_err(|error| error.to_string())?;
+    // The ERP fails on a promotion formula naming these.
+    if formula.uses("cost_price") || formula.uses("list_price") {
+        return Err("its formula names a price other than unit_price".into());
+    }
+    Ok(formula)
 }
 
 /// Whether a promotion applies to the sale as it stands (earlier
@@ -568,14 +583,6 @@ fn verdict(
     stored_untaxed: Option<Decimal>,
     stored_taxes: Option<Decimal>,
 ) -> Verdict {
-    match Formula::parse(&promotion.formula) {
-        Err(error) => return Verdict::Unknown(error.to_string()),
-        // The ERP fails on a promotion formula naming these.
-        Ok(formula) if formula.uses("cost_price") || formula.uses("list_price") => {
-            return Verdict::Unknown("its formula names a price other than unit_price".into());
-        }
-        Ok(_) => {}
-    }
     if let Some(least) = promotion.amount {
         let total = match (promotion.untaxed_amount, stored_untaxed, stored_taxes) {
             (_, None, _) => return Verdict::Unknown("a line's price is not known".into()),
@@ -620,14 +627,11 @@ fn verdict(
 fn apply(
     book: &PriceBook,
     promotion: &Promotion,
+    formula: &Formula,
     list_id: Option<ErpId>,
     sale: &SaleToPrice,
     lines: &mut [PricedLine],
 ) {
-    let formula = match Formula::parse(&promotion.formula) {
-        Ok(formula) => formula,
-        Err(_) => return, // refused by `verdict`
-    };
     for (priced, line) in lines.iter_mut().zip(&sale.lines) {
         let Some(current) = priced.unit_price else {
             continue;

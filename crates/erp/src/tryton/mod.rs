@@ -644,6 +644,7 @@ impl Tryton {
                     .map(each)
                     .map(|f| {
                         let amount = f.opt_decimal("amount")?.filter(|amount| !amount.is_zero());
+                        let unit = f.opt_id("unit")?;
                         Ok(PromotionRecord {
                             promotion: Promotion {
                                 erp_id: f.id()?,
@@ -656,8 +657,8 @@ impl Tryton {
                                 amount: f.opt_id("currency")?.and(amount),
                                 untaxed_amount: f.boolean("untaxed_amount")?,
                                 // ... and at the quantity only with a unit.
-                                quantity: f.opt_id("unit")?.and(f.opt_float("quantity")?),
-                                unit_id: f.opt_id("unit")?,
+                                quantity: unit.and(f.opt_float("quantity")?),
+                                unit_id: unit,
                                 unit_category_id: f.opt_id("unit.category")?,
                                 product_ids: f.ids("products")?,
                                 category_ids: f.ids("categories")?,
