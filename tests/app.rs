@@ -140,8 +140,14 @@ async fn a_salesperson_connects_syncs_writes_offline_and_gets_the_erps_number() 
     let form = order_for(customer.erp_id, tea, "3");
     let preview = app.preview_sale(&form, None).unwrap();
     assert!(preview.problem.is_none(), "{:?}", preview.problem);
-    let list_price = product.list_price.unwrap();
-    assert_eq!(preview.estimated_total, list_price * Decimal::from(3));
+    // C-HUAWEI's price list prices it, offline as in the ERP.
+    let line = &preview.lines[0];
+    assert_eq!(line.source.as_ref().unwrap().kind, "list", "{line:?}");
+    assert!(line.unit_price < product.list_price, "{line:?}");
+    assert_eq!(
+        preview.estimated_total,
+        (line.unit_price.unwrap() * Decimal::from(3)).round_dp(2)
+    );
     let check = preview.credit.unwrap();
     assert_eq!(check.this_draft, preview.estimated_total);
     assert_eq!(
@@ -670,4 +676,190 @@ async fn estimates_are_rounded_to_the_decimals_of_the_erps_currency() {
     assert!(preview.problem.is_none(), "{:?}", preview.problem);
     assert_eq!(preview.estimated_total, Decimal::from(38));
     app.save_sale(&cents, None).unwrap();
+}
+
+/// The editor prices a sale from the customer's price list as the ERP
+/// will: a quantity tier, a typed price, a discount, the promotions in
+/// force. A line whose formula the laptop cannot evaluate still saves, and
+/// the ERP prices it as its own client would. The sale reaches the ERP on
+/// the customer's list with each line's base price, and the ERP's prices
+/// and total are the laptop's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editor_prices_as_the_erp_and_the_erp_agrees() {
+    use fieldbook_tests::{call, decimal};
+    use serde_json::json;
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let admin = server.admin().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path().join("data"), Arc::new(MemorySecrets::default()));
+    app.connect(connect_form(&server)).await.unwrap();
+    sync(&app).await.0.unwrap();
+    let id = |text: &str, kind: &str| app.search(text, Some(kind)).unwrap()[0].erp_id;
+    let (huawei, tea, bolt) = (
+        id("C-HUAWEI", "customer"),
+        id("P-TEA", "product"),
+        id("P-BOLT", "product"),
+    );
+
+    // Gold's negotiated price becomes a formula only the ERP can work out
+    // (a fractional power: Python's decimal rounds it its own way).
+    let gold: Vec<serde_json::Value> = serde_json::from_value(
+        call(
+            &admin,
+            "model.party.party.read",
+            vec![json!([huawei]), json!(["sale_price_list"])],
+        )
+        .await,
+    )
+    .unwrap();
+    let gold = gold[0]["sale_price_list"].as_i64().unwrap();
+    let negotiated = call(
+        &admin,
+        "model.product.price_list.line.search_read",
+        vec![
+            json!([["price_list", "=", gold], ["sequence", "=", null]]),
+            json!(0),
+            json!(1),
+            json!(null),
+            json!(["product"]),
+        ],
+    )
+    .await;
+    let (line_id, odd) = (
+        negotiated[0]["id"].as_i64().unwrap(),
+        negotiated[0]["product"].as_i64().unwrap(),
+    );
+    call(
+        &admin,
+        "model.product.price_list.line.write",
+        vec![
+            json!([line_id]),
+            json!({"formula": "list_price * Decimal('0.8') ** Decimal('0.5')"}),
+        ],
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    sync(&app).await.0.unwrap();
+
+    let line =
+        |product_id, quantity: &str, unit_price: Option<&str>, discount: Option<&str>| LineForm {
+            product_id,
+            quantity: quantity.into(),
+            unit_price: unit_price.map(Into::into),
+            discount_percent: discount.map(Into::into),
+        };
+    let mut form = SaleForm {
+        kind: "quote".into(),
+        lines: vec![line(tea, "1", None, None)],
+        ..order_for(huawei, tea, "1")
+    };
+    // One tea is on Gold's tea line; twelve reach its tier from 10.
+    let one = app.preview_sale(&form, None).unwrap();
+    let source = one.lines[0].source.as_ref().unwrap();
+    assert_eq!((source.kind.as_str(), source.from_quantity), ("list", None));
+    form.lines[0].quantity = "12".into();
+    let twelve = app.preview_sale(&form, None).unwrap();
+    let source = twelve.lines[0].source.as_ref().unwrap();
+    assert_eq!(source.from_quantity, Some(Decimal::from(10)), "{source:?}");
+    assert!(
+        twelve.lines[0].price < one.lines[0].price,
+        "{twelve:?} {one:?}"
+    );
+    assert_eq!(twelve.price_list.as_deref(), source.list.as_deref());
+
+    form.lines.extend([
+        line(tea, "2", Some("160"), None),
+        line(bolt, "100", None, Some("10")),
+        line(odd, "2", None, None),
+    ]);
+    let preview = app.preview_sale(&form, None).unwrap();
+    assert!(preview.problem.is_none(), "{:?}", preview.problem);
+    let unknown = preview.lines[3].unknown.as_ref().unwrap();
+    assert_eq!(unknown.code, "pricing.unknown.formula", "{unknown:?}");
+    assert_eq!(preview.lines[3].amount, None);
+    assert_eq!(preview.unpriced_lines, 1);
+    // A promotion lower than a typed price replaces it, and says so.
+    let typed = &preview.lines[1];
+    assert_eq!(typed.source.as_ref().unwrap().kind, "typed");
+    assert_eq!(
+        typed.typed_price_replaced,
+        typed.promotion.is_some(),
+        "{typed:?}"
+    );
+    // A discount on a price only the ERP knows is refused, naming the line.
+    let mut discounted = form.clone();
+    discounted.lines[3].discount_percent = Some("5".into());
+    let error = app.save_sale(&discounted, None).unwrap_err();
+    assert_eq!(error.code, "errors.draft.discount_unknown_price");
+    assert_eq!(error.params["line"], "4");
+
+    let saved = app.save_sale(&form, None).unwrap();
+    let summary = sync(&app).await.0.unwrap();
+    assert_eq!(summary.accepted.len(), 1, "{summary:?}");
+    let entry = app
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find(|row| row.entry == saved.entry)
+        .unwrap();
+    assert_eq!(entry.state, "done", "{entry:?}");
+    let sale_id = entry.erp_id.unwrap();
+    let sale = call(
+        &admin,
+        "model.sale.sale.read",
+        vec![
+            json!([sale_id]),
+            json!(["price_list", "untaxed_amount", "state"]),
+        ],
+    )
+    .await;
+    assert_eq!(sale[0]["price_list"].as_i64(), Some(gold));
+    assert_eq!(sale[0]["state"], "quotation");
+    let lines = call(
+        &admin,
+        "model.sale.line.search_read",
+        vec![
+            json!([["sale", "=", sale_id]]),
+            json!(0),
+            json!(null),
+            json!([["id", "ASC"]]),
+            json!(["product", "quantity", "unit_price", "base_price"]),
+        ],
+    )
+    .await;
+    let lines = lines.as_array().unwrap();
+    assert_eq!(lines.len(), 4);
+    for (index, (erp, laptop)) in lines.iter().zip(&preview.lines).enumerate() {
+        if let Some(price) = laptop.unit_price {
+            assert_eq!(decimal(&erp["unit_price"]), price, "line {}", index + 1);
+        }
+    }
+    // The ERP priced the line the laptop could not, as its client would.
+    let mut context = admin.context().clone();
+    context["price_list"] = json!(gold);
+    context["quantity"] = json!(2.0);
+    let trytons = admin
+        .call(
+            "model.product.product.read",
+            json!([[odd], ["sale_price_uom"], context]),
+        )
+        .await
+        .unwrap();
+    let odd_price = decimal(&lines[3]["unit_price"]);
+    assert_eq!(odd_price, decimal(&trytons[0]["sale_price_uom"]));
+    // Base prices: the list price, except under a discount, where it is
+    // the price the discount is taken from.
+    let list_price = |at: usize| preview.lines[at].list_price.unwrap();
+    assert_eq!(decimal(&lines[0]["base_price"]), list_price(0));
+    assert_eq!(decimal(&lines[1]["base_price"]), list_price(1));
+    assert_eq!(
+        decimal(&lines[2]["base_price"]),
+        preview.lines[2].price.unwrap()
+    );
+    // The total: the laptop's estimate, and the ERP's price of the rest.
+    let rest = (odd_price * Decimal::from(2)).round_dp(2);
+    assert_eq!(
+        decimal(&sale[0]["untaxed_amount"]),
+        preview.estimated_total + rest
+    );
 }

@@ -102,12 +102,13 @@ async fn a_customer_created_offline_and_an_order_for_it_arrive_once(backend: Bac
         requested_date: None,
         reference: None,
         note: Some("first order".into()),
-        lines: vec![DraftLine {
-            product_id: tea.product.value.erp_id,
-            quantity: 1.into(),
-            unit_price: tea.product.value.list_price.unwrap(),
-            discount: rust_decimal::Decimal::ZERO,
-        }],
+        price_list_id: None,
+        lines: vec![DraftLine::typed(
+            tea.product.value.erp_id,
+            1.into(),
+            tea.product.value.list_price.unwrap(),
+            rust_decimal::Decimal::ZERO,
+        )],
     };
     let order = store
         .add_sale("c0ffee00-order", &draft, None, Utc::now())

@@ -65,18 +65,25 @@ fn sale(store: &Store, kind: SaleKind) -> SaleDraft {
         requested_date: NaiveDate::from_ymd_opt(2030, 1, 15),
         reference: Some("PO-2030-7".into()),
         note: Some("请周五前送达 / deliver before Friday".into()),
+        // C-ACME has no list of its own: the company's default.
+        price_list_id: store.default_price_list().unwrap().unwrap().value,
         lines: vec![
+            // A discount: the base price is the price it is taken from.
             DraftLine {
-                product_id: tea.erp_id,
-                quantity: dec!(3),
-                unit_price: tea.list_price.unwrap(),
-                discount: dec!(0.1),
+                base_price: tea.list_price,
+                ..DraftLine::typed(tea.erp_id, dec!(3), tea.list_price.unwrap(), dec!(0.1))
             },
+            // A typed price: the base price is the product's list price.
             DraftLine {
-                product_id: second.erp_id,
-                quantity: dec!(2),
-                unit_price: dec!(12.30),
-                discount: dec!(0),
+                base_price: second.list_price,
+                ..DraftLine::typed(second.erp_id, dec!(2), dec!(12.30), dec!(0))
+            },
+            // A price only the ERP knows: sent without one.
+            DraftLine {
+                unit_price: None,
+                price_typed: false,
+                base_price: tea.list_price,
+                ..DraftLine::typed(tea.erp_id, dec!(1), dec!(0), dec!(0))
             },
         ],
     }

@@ -63,12 +63,13 @@ fn order(store: &Store, code: &str, quantity: i64) -> SaleDraft {
         requested_date: Some(Utc::now().date_naive() + chrono::Days::new(7)),
         reference: Some("PO-2026-118".into()),
         note: Some("请周五前送达 / deliver before Friday".into()),
-        lines: vec![DraftLine {
-            product_id: tea.product.value.erp_id,
-            quantity: quantity.into(),
-            unit_price: tea.product.value.list_price.unwrap(),
-            discount: rust_decimal::Decimal::ZERO,
-        }],
+        price_list_id: None,
+        lines: vec![DraftLine::typed(
+            tea.product.value.erp_id,
+            quantity.into(),
+            tea.product.value.list_price.unwrap(),
+            rust_decimal::Decimal::ZERO,
+        )],
     }
 }
 
@@ -622,7 +623,7 @@ async fn an_order_for_a_product_no_longer_sold_is_refused_with_tryton_words() {
         .unwrap();
     let mut gone = order(&store, "C-ACME", 1);
     gone.lines[0].product_id = other;
-    gone.lines[0].unit_price = rust_decimal::Decimal::from(10);
+    gone.lines[0].unit_price = Some(rust_decimal::Decimal::from(10));
     let refused = store.add_sale("not-sold", &gone, None, Utc::now()).unwrap();
     let fine = store
         .add_sale(

@@ -656,12 +656,12 @@ impl Laptop {
                         (view.product.value.salable, view.product.value.list_price)
                         && !lines.iter().any(|line: &DraftLine| line.product_id == id)
                     {
-                        lines.push(DraftLine {
-                            product_id: id,
-                            quantity: Decimal::from(1 + self.random.next(5)),
-                            unit_price: price,
-                            discount: Decimal::ZERO,
-                        });
+                        lines.push(DraftLine::typed(
+                            id,
+                            Decimal::from(1 + self.random.next(5)),
+                            price,
+                            Decimal::ZERO,
+                        ));
                     }
                 }
                 if lines.is_empty() {
@@ -676,6 +676,7 @@ impl Laptop {
                     requested_date: None,
                     reference: Some(uuid.clone()),
                     note: None,
+                    price_list_id: None,
                     lines,
                 };
                 self.store.add_sale(&uuid, &draft, None, at)?;
@@ -1147,7 +1148,8 @@ async fn unit_costs(
     let products: Vec<(i64, Decimal)> = draft
         .lines
         .iter()
-        .map(|line| (line.product_id, line.unit_price))
+        // The bench's lines are typed at list prices: each has a price.
+        .filter_map(|line| Some((line.product_id, line.unit_price?)))
         .collect();
     // Where the read-back's server time goes: the last one's requests,
     // replayed by a bare client.

@@ -85,14 +85,10 @@ pub async fn run(orders: usize) -> anyhow::Result<String> {
         requested_date: None,
         reference: None,
         note: None,
+        price_list_id: None,
         lines: products
             .iter()
-            .map(|(id, price)| DraftLine {
-                product_id: *id,
-                quantity: 1.into(),
-                unit_price: *price,
-                discount: Default::default(),
-            })
+            .map(|(id, price)| DraftLine::typed(*id, 1.into(), *price, Default::default()))
             .collect(),
     };
     let bare = BareClient::new(&bare_server, &draft, &products).await?;

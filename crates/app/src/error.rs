@@ -4,6 +4,7 @@
 //! has no words for.
 
 use fieldbook_core::DraftError;
+use fieldbook_core::pricing::Unpriceable;
 use fieldbook_core::requests::RequestError;
 use fieldbook_core::{ErpId, SaleKind};
 use fieldbook_erp::ErpError;
@@ -355,8 +356,50 @@ impl From<DraftError> for AppError {
                     .with("field", field)
                     .with("value", value)
             }
-            DraftError::NoPrice { line } => {
-                AppError::new("errors.draft.no_price", message).with("line", line)
+            DraftError::NoPrice { line, reason } => AppError::new("errors.draft.no_price", message)
+                .with("line", line)
+                .with("reason", reason),
+            DraftError::DiscountOnUnknownPrice { line, reason } => {
+                AppError::new("errors.draft.discount_unknown_price", message)
+                    .with("line", line)
+                    .with("reason", reason)
+            }
+        }
+    }
+}
+
+/// Why only the ERP can price a line, for the window's words
+/// (`pricing.unknown.*`).
+impl From<&Unpriceable> for AppError {
+    fn from(why: &Unpriceable) -> AppError {
+        let message = why.to_string();
+        let code = |kind: &str| format!("pricing.unknown.{kind}");
+        match why {
+            Unpriceable::NoPrice { list } => {
+                AppError::new(&code("no_price"), message).with("list", list)
+            }
+            Unpriceable::NoListPrice => AppError::new(&code("no_list_price"), message),
+            Unpriceable::Formula {
+                list,
+                formula,
+                error,
+            } => AppError::new(&code("formula"), message)
+                .with("list", list)
+                .with("formula", formula)
+                .with("detail", error),
+            Unpriceable::TaxIncluded { list } => {
+                AppError::new(&code("tax_included"), message).with("list", list)
+            }
+            Unpriceable::SaleUnit { list } => {
+                AppError::new(&code("sale_unit"), message).with("list", list)
+            }
+            Unpriceable::Promotion { promotion, reason } => {
+                AppError::new(&code("promotion"), message)
+                    .with("promotion", promotion)
+                    .with("detail", reason)
+            }
+            Unpriceable::UnknownList { list_id } => {
+                AppError::new(&code("unknown_list"), message).with("list_id", list_id)
             }
         }
     }

@@ -326,7 +326,7 @@ pub struct LineForm {
     pub product_id: ErpId,
     /// As typed; checked when previewed and saved.
     pub quantity: String,
-    /// The list price when empty.
+    /// Empty: the customer's price list gives it.
     pub unit_price: Option<String>,
     pub discount_percent: Option<String>,
 }
@@ -338,9 +338,19 @@ pub struct LineForm {
 #[ts(export)]
 pub struct SalePreview {
     pub lines: Vec<LinePreview>,
+    /// The sum of the lines the laptop can price, after the promotions the
+    /// ERP will apply: an estimate until the ERP answers.
     #[ts(type = "string")]
     pub estimated_total: Decimal,
+    /// Lines only the ERP can price (each says why): not in the total.
+    pub unpriced_lines: usize,
     pub currency: Option<String>,
+    /// The price list the sale is on (the customer's, else the company's
+    /// default); `None`: list prices.
+    pub price_list: Option<String>,
+    /// The promotions the ERP will apply when it records the sale, each
+    /// with what it takes off in all.
+    pub promotions: Vec<PromotionPreview>,
     pub credit: Option<CreditCheck>,
     pub stock: Vec<StockCheck>,
     pub problem: Option<AppError>,
@@ -355,10 +365,63 @@ pub struct LinePreview {
     pub unit: String,
     #[ts(type = "string | null")]
     pub list_price: Option<Decimal>,
+    /// The price before discount and promotions (typed, or the price
+    /// list's for this quantity); `None` while the line cannot be read or
+    /// when only the ERP can price it.
+    #[ts(type = "string | null")]
+    pub price: Option<Decimal>,
+    /// Where [`LinePreview::price`] comes from.
+    pub source: Option<PriceSourcePreview>,
+    /// The promotion the ERP will apply to the line, if any.
+    pub promotion: Option<LinePromotion>,
+    /// The unit price the ERP will charge, when the laptop knows it.
+    #[ts(type = "string | null")]
+    pub unit_price: Option<Decimal>,
     /// None while the line cannot be computed (a quantity that is not a
-    /// number, ...).
+    /// number, a price only the ERP knows, ...).
     #[ts(type = "string | null")]
     pub amount: Option<Decimal>,
+    /// Why only the ERP can price the line (it saves all the same, and the
+    /// ERP prices it), as a code and params for the window's words.
+    pub unknown: Option<AppError>,
+    /// The salesperson typed a price and a promotion will replace it: the
+    /// ERP applies promotions over typed prices.
+    pub typed_price_replaced: bool,
+}
+
+/// Where a line's price comes from: `kind` is `typed`, `list_price` (no
+/// price list) or `list` (a line of `list`, from `from_quantity` units,
+/// by `formula`).
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PriceSourcePreview {
+    pub kind: String,
+    /// The same in English words, for the command line and logs.
+    pub words: String,
+    pub list: Option<String>,
+    #[ts(type = "string | null")]
+    pub from_quantity: Option<Decimal>,
+    pub formula: Option<String>,
+}
+
+/// A promotion on a line: the price it replaces and the one it gives.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct LinePromotion {
+    pub name: String,
+    #[ts(type = "string")]
+    pub before: Decimal,
+    #[ts(type = "string")]
+    pub unit_price: Decimal,
+}
+
+/// A promotion over the sale: what it takes off, all its lines together.
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PromotionPreview {
+    pub name: String,
+    #[ts(type = "string")]
+    pub takes_off: Decimal,
 }
 
 /// Available credit = limit − used at the last sync − orders not yet

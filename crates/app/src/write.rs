@@ -4,14 +4,19 @@
 //! woken to send it.
 
 use crate::wire::{
-    CreditCheck, DiscardedEntries, EntryChecks, LineForm, LinePreview, RequestForm, SaleForm,
-    SalePreview, Saved, StockCheck,
+    CreditCheck, DiscardedEntries, EntryChecks, LineForm, LinePreview, LinePromotion,
+    PriceSourcePreview, PromotionPreview, RequestForm, SaleForm, SalePreview, Saved, StockCheck,
 };
 use crate::{App, AppError};
-use chrono::Utc;
+use chrono::{Local, Utc};
+use fieldbook_core::pricing::{
+    LineToPrice, PriceSource, PricedLine, PricedSale, SaleToPrice, price_sale,
+};
 use fieldbook_core::promise::Remaining;
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{DraftLine, ErpId, LineInput, SaleDraft, SaleKind, SaleRef};
+use fieldbook_core::{
+    DraftError, DraftLine, ErpId, LineInput, SaleDraft, SaleKind, SaleRef, TypedLine,
+};
 use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryPayload, EntryState, Store, StoreError};
 use rust_decimal::Decimal;
@@ -163,7 +168,11 @@ pub(crate) fn sale_form(draft: &SaleDraft) -> SaleForm {
             .map(|line| LineForm {
                 product_id: line.product_id,
                 quantity: line.quantity.normalize().to_string(),
-                unit_price: Some(line.unit_price.to_string()),
+                // A price from the list is priced again, as of now.
+                unit_price: line
+                    .unit_price
+                    .filter(|_| line.price_typed)
+                    .map(|price| price.to_string()),
                 discount_percent: Some(
                     (line.discount * Decimal::ONE_HUNDRED)
                         .normalize()
@@ -185,6 +194,15 @@ pub(crate) fn sale_form(draft: &SaleDraft) -> SaleForm {
 /// defaults filled (list prices; the customer's first invoice and delivery
 /// addresses; the first warehouse).
 fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
+    priced_draft(store, form, &price_form(store, form)?)
+}
+
+/// [`draft`], with the form's lines priced already.
+fn priced_draft(
+    store: &Store,
+    form: &SaleForm,
+    pricing: &PricedForm,
+) -> Result<SaleDraft, AppError> {
     let kind = match form.kind.as_str() {
         "quote" => SaleKind::Quote,
         "order" => SaleKind::Order,
@@ -198,8 +216,9 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
         .customer(CustomerRef::Id(form.customer_id))?
         .ok_or_else(|| AppError::not_found("customer", form.customer_id))?;
     let mut lines = Vec::new();
-    for (index, line) in form.lines.iter().enumerate() {
-        lines.push(draft_line(store, index + 1, line)?);
+    for (index, line) in pricing.lines.iter().enumerate() {
+        let (typed, priced) = line.as_ref().map_err(Clone::clone)?;
+        lines.push(DraftLine::priced(index + 1, typed, priced)?);
     }
     let draft = SaleDraft {
         kind,
@@ -217,6 +236,7 @@ fn draft(store: &Store, form: &SaleForm) -> Result<SaleDraft, AppError> {
             .clone()
             .filter(|text| !text.trim().is_empty()),
         note: form.note.clone().filter(|text| !text.trim().is_empty()),
+        price_list_id: pricing.sale.price_list_id,
         lines,
     };
     store.check_sale(&draft)?;
@@ -232,46 +252,132 @@ fn warehouse(store: &Store, form: &SaleForm) -> Result<Option<ErpId>, AppError> 
     })
 }
 
-fn draft_line(store: &Store, number: usize, line: &LineForm) -> Result<DraftLine, AppError> {
-    let product = store
-        .product(ProductRef::Id(line.product_id))?
-        .ok_or_else(|| AppError::not_found("product", line.product_id))?;
-    let input = LineInput {
-        quantity: &line.quantity,
-        unit_price: line.unit_price.as_deref(),
-        discount_percent: line.discount_percent.as_deref(),
+/// A form's lines, read and priced together as the ERP will price them
+/// (promotions look at the whole sale): for each line, what was typed and
+/// its price, or why it cannot be read. Lines that cannot be read are left
+/// out of the pricing.
+struct PricedForm {
+    lines: Vec<Result<(TypedLine, PricedLine), DraftError>>,
+    sale: PricedSale,
+    /// What was priced: the lines read.
+    priced_from: SaleToPrice,
+    /// The name of the price list the sale is on, if the cache has it.
+    list_name: Option<String>,
+}
+
+fn price_form(store: &Store, form: &SaleForm) -> Result<PricedForm, AppError> {
+    let mut read = Vec::new();
+    let mut to_price = Vec::new();
+    for (index, line) in form.lines.iter().enumerate() {
+        let product = store
+            .priced_product(line.product_id)?
+            .ok_or_else(|| AppError::not_found("product", line.product_id))?;
+        let input = LineInput {
+            quantity: &line.quantity,
+            unit_price: line.unit_price.as_deref(),
+            discount_percent: line.discount_percent.as_deref(),
+        };
+        let typed = TypedLine::from_input(index + 1, product.erp_id, &input);
+        if let Ok(typed) = &typed {
+            to_price.push(LineToPrice {
+                product,
+                quantity: typed.quantity,
+                typed_price: typed.unit_price,
+                discount: typed.discount,
+            });
+        }
+        read.push(typed);
+    }
+    let book = store.price_book()?;
+    let priced_from = SaleToPrice {
+        customer_list_id: store.customer_price_list(form.customer_id)?,
+        // The ERP dates the sale when it records it: today, as the
+        // salesperson's laptop sees it.
+        date: Local::now().date_naive(),
+        currency_digits: store.currency_digits()?,
+        lines: to_price,
     };
-    let product = &product.product.value;
-    Ok(DraftLine::from_input(
-        number,
-        product.erp_id,
-        product.list_price,
-        &input,
-    )?)
+    let sale = price_sale(&book, &priced_from);
+    let mut priced = sale.lines.iter().cloned();
+    let lines = read
+        .into_iter()
+        .map(|typed| {
+            typed.map(|typed| {
+                let priced = priced.next().expect("one priced line for each line read");
+                (typed, priced)
+            })
+        })
+        .collect();
+    let list_name = sale
+        .price_list_id
+        .and_then(|id| book.lists.get(&id))
+        .map(|list| list.name.clone());
+    Ok(PricedForm {
+        lines,
+        sale,
+        priced_from,
+        list_name,
+    })
 }
 
 fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SalePreview, AppError> {
-    let problem = draft(store, form).err();
+    let pricing = price_form(store, form)?;
+    let problem = priced_draft(store, form, &pricing).err();
     let digits = store.currency_digits()?;
     // Lines are shown even while another line (or field) is wrong.
     let mut lines = Vec::new();
     let mut parsed = Vec::new();
-    for (index, line) in form.lines.iter().enumerate() {
+    for (index, (line, read)) in form.lines.iter().zip(&pricing.lines).enumerate() {
         let product = store
             .product(ProductRef::Id(line.product_id))?
             .ok_or_else(|| AppError::not_found("product", line.product_id))?;
-        let draft_line = draft_line(store, index + 1, line).ok();
+        let product = product.product.value;
+        let priced = read.as_ref().ok().map(|(_, priced)| priced);
+        let draft_line = read
+            .as_ref()
+            .ok()
+            .and_then(|(typed, priced)| DraftLine::priced(index + 1, typed, priced).ok());
         lines.push(LinePreview {
             product_id: line.product_id,
-            code: product.product.value.code.clone(),
-            name: product.product.value.name.clone(),
-            unit: product.product.value.unit.clone(),
-            list_price: product.product.value.list_price,
-            amount: draft_line.as_ref().map(|line| line.amount(digits)),
+            code: product.code.clone(),
+            name: product.name.clone(),
+            unit: product.unit.clone(),
+            list_price: product.list_price,
+            price: priced.and_then(|priced| priced.price.as_ref().ok().map(|(price, _)| *price)),
+            source: priced.and_then(|priced| {
+                priced
+                    .price
+                    .as_ref()
+                    .ok()
+                    .map(|(_, source)| source_preview(source))
+            }),
+            promotion: priced.and_then(|priced| {
+                priced.promotion.as_ref().map(|promotion| LinePromotion {
+                    name: promotion.name.clone(),
+                    before: promotion.before,
+                    unit_price: promotion.unit_price,
+                })
+            }),
+            unit_price: draft_line.as_ref().and_then(DraftLine::charged_price),
+            amount: draft_line.as_ref().and_then(|line| line.amount(digits)),
+            unknown: priced.and_then(PricedLine::unknown).map(AppError::from),
+            typed_price_replaced: priced.is_some_and(|priced| {
+                priced.promotion.is_some() && matches!(priced.price, Ok((_, PriceSource::Typed)))
+            }),
         });
         parsed.extend(draft_line);
     }
-    let estimated_total: Decimal = parsed.iter().map(|line| line.amount(digits)).sum();
+    let estimated_total = DraftLine::total(&parsed, digits);
+    let promotions = pricing
+        .sale
+        .promotion_savings(&pricing.priced_from)
+        .into_iter()
+        .map(|(name, takes_off)| PromotionPreview { name, takes_off })
+        .collect();
+    let unpriced_lines = parsed
+        .iter()
+        .filter(|line| line.charged_price().is_none())
+        .count();
     let old = match editing {
         None => None,
         Some(seq) => match store.outbox_entry(seq)? {
@@ -314,6 +420,9 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
     Ok(SalePreview {
         lines,
         estimated_total,
+        unpriced_lines,
+        price_list: pricing.list_name,
+        promotions,
         currency: credit
             .as_ref()
             .map(|credit| credit.currency.clone())
@@ -327,6 +436,32 @@ fn preview(store: &Store, form: &SaleForm, editing: Option<i64>) -> Result<SaleP
         stock,
         problem,
     })
+}
+
+/// Where a price comes from, for the window.
+fn source_preview(source: &PriceSource) -> PriceSourcePreview {
+    let (kind, list, from_quantity, formula) = match source {
+        PriceSource::Typed => ("typed", None, None, None),
+        PriceSource::ListPrice => ("list_price", None, None, None),
+        PriceSource::List {
+            list,
+            from_quantity,
+            formula,
+            ..
+        } => (
+            "list",
+            Some(list.clone()),
+            from_quantity.and_then(|quantity| Decimal::try_from(quantity).ok()),
+            Some(formula.clone()),
+        ),
+    };
+    PriceSourcePreview {
+        kind: kind.into(),
+        words: source.to_string(),
+        list,
+        from_quantity,
+        formula,
+    }
 }
 
 /// Each product's quantity over some lines.

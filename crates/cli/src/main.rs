@@ -584,8 +584,10 @@ fn sale_saved(app: &App, seq: i64, json: bool) -> anyhow::Result<Exit> {
     let fieldbook_store::EntryPayload::Sale(draft) = &entry.payload else {
         anyhow::bail!("outbox entry {seq} just saved is not a quote or order");
     };
-    let checks = write::Checks::say(&app.entry_checks(seq)?, Utc::now());
-    write::saved(&entry, draft, &checks, digits, json)?;
+    let mut checks = write::Checks::say(&app.entry_checks(seq)?, Utc::now());
+    let preview = app.preview_sale(&app.sale_form(seq)?, Some(seq))?;
+    write::say_pricing(&preview, &mut checks);
+    write::saved(&entry, draft, &preview, &checks, digits, json)?;
     Ok(Exit::Ok)
 }
 

@@ -252,11 +252,94 @@ struct SavedJson<'a> {
     estimated_total: Decimal,
     notes: &'a [String],
     warnings: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pricing: Option<PricingJson<'a>>,
+}
+
+/// How the laptop priced a quote or order, as `--json` gives it.
+#[derive(Serialize)]
+struct PricingJson<'a> {
+    /// The price list the sale is on (`null`: list prices).
+    price_list: Option<&'a str>,
+    /// Lines only the ERP can price (they are not in the estimated total).
+    unpriced_lines: usize,
+    promotions: &'a [wire::PromotionPreview],
+    lines: Vec<PricedLineJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct PricedLineJson<'a> {
+    line: usize,
+    product_id: ErpId,
+    /// Before discount and promotions.
+    price: Option<Decimal>,
+    /// Where the price comes from, in words.
+    source: Option<&'a str>,
+    promotion: Option<&'a str>,
+    /// What the ERP will charge per unit, when known here.
+    unit_price: Option<Decimal>,
+    amount: Option<Decimal>,
+    /// Why only the ERP can price it.
+    unknown: Option<&'a str>,
+}
+
+/// How each line was priced, in words: its price and where it comes from,
+/// the promotions and what they take off, and where a promotion will
+/// replace a typed price (`warnings`).
+pub fn say_pricing(preview: &wire::SalePreview, checks: &mut Checks) {
+    let currency = preview.currency.as_deref().unwrap_or("");
+    let mut notes = vec![match &preview.price_list {
+        Some(list) => format!("priced from the price list {list}"),
+        None => "priced at list prices (no price list)".into(),
+    }];
+    for (index, line) in preview.lines.iter().enumerate() {
+        let name = line.code.as_deref().unwrap_or(&line.name);
+        let number = index + 1;
+        match (&line.price, &line.source, &line.unknown) {
+            (_, _, Some(why)) => notes.push(format!(
+                "line {number} ({name}): price not known offline: {}",
+                why.message
+            )),
+            (Some(price), Some(source), None) => {
+                let mut note = format!("line {number} ({name}): {price} ({})", source.words);
+                if let Some(promotion) = &line.promotion {
+                    note.push_str(&format!(
+                        "; promotion {}: {} each",
+                        promotion.name, promotion.unit_price
+                    ));
+                }
+                notes.push(note);
+            }
+            _ => {}
+        }
+        if let (true, Some(promotion)) = (line.typed_price_replaced, &line.promotion) {
+            checks.warnings.push(format!(
+                "line {number} ({name}): the promotion {} replaces the typed price {} with {} when the ERP records the sale",
+                promotion.name, promotion.before, promotion.unit_price
+            ));
+        }
+    }
+    for promotion in &preview.promotions {
+        notes.push(format!(
+            "promotion {} takes off {}",
+            promotion.name,
+            money(promotion.takes_off, currency)
+        ));
+    }
+    if preview.unpriced_lines > 0 {
+        notes.push(format!(
+            "{} line(s) priced by the ERP are not in the estimated total",
+            preview.unpriced_lines
+        ));
+    }
+    notes.append(&mut checks.notes);
+    checks.notes = notes;
 }
 
 pub fn saved(
     entry: &OutboxEntry,
     draft: &SaleDraft,
+    preview: &wire::SalePreview,
     checks: &Checks,
     currency_digits: u32,
     json: bool,
@@ -271,6 +354,29 @@ pub fn saved(
             estimated_total: total,
             notes: &checks.notes,
             warnings: &checks.warnings,
+            pricing: Some(PricingJson {
+                price_list: preview.price_list.as_deref(),
+                unpriced_lines: preview.unpriced_lines,
+                promotions: &preview.promotions,
+                lines: preview
+                    .lines
+                    .iter()
+                    .enumerate()
+                    .map(|(index, line)| PricedLineJson {
+                        line: index + 1,
+                        product_id: line.product_id,
+                        price: line.price,
+                        source: line.source.as_ref().map(|source| source.words.as_str()),
+                        promotion: line
+                            .promotion
+                            .as_ref()
+                            .map(|promotion| promotion.name.as_str()),
+                        unit_price: line.unit_price,
+                        amount: line.amount,
+                        unknown: line.unknown.as_ref().map(|why| why.message.as_str()),
+                    })
+                    .collect(),
+            }),
         });
     }
     println!(
@@ -303,6 +409,7 @@ pub fn quote_sent(
             estimated_total: change.estimated_total,
             notes: &checks.notes,
             warnings: &checks.warnings,
+            pricing: None,
         });
     }
     println!(
@@ -518,14 +625,24 @@ pub fn entry(
             .product(ProductRef::Id(item.product_id))?
             .map(|view| view.product.value.code.unwrap_or(view.product.value.name))
             .unwrap_or_else(|| format!("product {} (no longer cached)", item.product_id));
+        let digits = store.currency_digits()?;
+        let price = match item.unit_price {
+            Some(price) if item.price_typed => format!("at {price} (typed)"),
+            Some(price) => format!("at {price} (from the price list)"),
+            None => "at the ERP's price (not known offline)".into(),
+        };
+        let amount = item
+            .amount(digits)
+            .map_or_else(|| "set by the ERP".into(), |amount| amount.to_string());
         println!(
-            "  line {}: {product} × {} at {} less {} % = {}",
+            "  line {}: {product} × {} {price} less {} % = {amount}",
             index + 1,
             item.quantity,
-            item.unit_price,
             (item.discount * Decimal::ONE_HUNDRED).normalize(),
-            item.amount(store.currency_digits()?)
         );
+        if let (Some(promotion), Some(price)) = (&item.promotion, item.expected_price) {
+            println!("    promotion {promotion}: {price} each");
+        }
     }
     if let Some(reference) = &draft.reference {
         println!("  customer reference {reference}");

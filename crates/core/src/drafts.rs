@@ -6,6 +6,7 @@
 //! own figures replace them once it has accepted the sale.
 
 use crate::ErpId;
+use crate::pricing::PricedLine;
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,10 @@ pub struct SaleDraft {
     /// The customer's own reference (their purchase order number).
     pub reference: Option<String>,
     pub note: Option<String>,
+    /// The price list the sale is on (the customer's, else the company's
+    /// default) as the laptop priced it: the ERP records it with the sale.
+    #[serde(default)]
+    pub price_list_id: Option<ErpId>,
     pub lines: Vec<DraftLine>,
 }
 
@@ -42,30 +47,90 @@ pub struct SaleDraft {
 pub struct DraftLine {
     pub product_id: ErpId,
     pub quantity: Decimal,
-    /// Price per unit before discount: the cached list price unless the
-    /// salesperson changed it.
-    pub unit_price: Decimal,
+    /// Price per unit before discount: the one the salesperson typed, or
+    /// the customer's price list's when the draft was saved; `None` when it
+    /// cannot be known offline (a formula this laptop cannot evaluate):
+    /// the ERP prices the line.
+    pub unit_price: Option<Decimal>,
+    /// Whether the salesperson typed [`DraftLine::unit_price`]; a price
+    /// from the list is priced again whenever the draft is edited. Entries
+    /// written before prices came from lists kept their price as typed.
+    #[serde(default = "typed_by_default")]
+    pub price_typed: bool,
     /// Fraction taken off the unit price: 0.1 is 10 %.
     #[serde(default)]
     pub discount: Decimal,
+    /// The price the ERP keeps as the line's base (Tryton's `sale_discount`
+    /// measures the discount from it): the product's list price, as the
+    /// ERP's own client fills it in, or the price before the discount when
+    /// the salesperson gave one. `None`: not sent.
+    #[serde(default)]
+    pub base_price: Option<Decimal>,
+    /// The unit price the laptop showed, after the promotion the ERP will
+    /// apply, when it knew it: what the ERP's answer is compared with.
+    #[serde(default)]
+    pub expected_price: Option<Decimal>,
+    /// The promotion the laptop showed for this line, if any.
+    #[serde(default)]
+    pub promotion: Option<String>,
+}
+
+fn typed_by_default() -> bool {
+    true
 }
 
 impl DraftLine {
-    /// The price per unit after discount, to the ERP's price digits.
-    pub fn net_unit_price(&self) -> Decimal {
-        // Saturating, here and below: absurd figures (typed, or from a
-        // damaged entry) give absurd totals, never a panic.
-        (self
-            .unit_price
-            .saturating_mul(Decimal::ONE.saturating_sub(self.discount)))
-        .round_dp_with_strategy(PRICE_DIGITS, RoundingStrategy::MidpointNearestEven)
+    /// A line at a price the salesperson typed, with no base price sent.
+    pub fn typed(
+        product_id: ErpId,
+        quantity: Decimal,
+        unit_price: Decimal,
+        discount: Decimal,
+    ) -> DraftLine {
+        DraftLine {
+            product_id,
+            quantity,
+            unit_price: Some(unit_price),
+            price_typed: true,
+            discount,
+            base_price: None,
+            expected_price: None,
+            promotion: None,
+        }
     }
 
-    /// Quantity times net price, to the currency's digits, as the ERP
-    /// computes a line's amount.
-    pub fn amount(&self, currency_digits: u32) -> Decimal {
-        (self.quantity.saturating_mul(self.net_unit_price()))
-            .round_dp_with_strategy(currency_digits, RoundingStrategy::MidpointNearestEven)
+    /// The price per unit after discount, to the ERP's price digits: what
+    /// is sent as the line's unit price (`None`: the ERP prices it).
+    pub fn net_unit_price(&self) -> Option<Decimal> {
+        // Saturating, here and below: absurd figures (typed, or from a
+        // damaged entry) give absurd totals, never a panic.
+        self.unit_price.map(|price| {
+            (price.saturating_mul(Decimal::ONE.saturating_sub(self.discount)))
+                .round_dp_with_strategy(PRICE_DIGITS, RoundingStrategy::MidpointNearestEven)
+        })
+    }
+
+    /// The price per unit the laptop expects the ERP to charge: after the
+    /// promotion it showed, else the net price.
+    pub fn charged_price(&self) -> Option<Decimal> {
+        self.expected_price.or_else(|| self.net_unit_price())
+    }
+
+    /// The sum of some lines' amounts, those the laptop can price: see
+    /// [`SaleDraft::estimated_total`].
+    pub fn total(lines: &[DraftLine], currency_digits: u32) -> Decimal {
+        let total = lines
+            .iter()
+            .filter_map(|line| line.amount(currency_digits))
+            .fold(Decimal::ZERO, Decimal::saturating_add);
+        crate::pricing::round_amount(total, currency_digits)
+    }
+
+    /// Quantity times the charged price, to the currency's digits, as the
+    /// ERP computes a line's amount (`None`: not known offline).
+    pub fn amount(&self, currency_digits: u32) -> Option<Decimal> {
+        self.charged_price()
+            .map(|price| crate::pricing::amount(self.quantity, price, currency_digits))
     }
 }
 
@@ -120,8 +185,14 @@ pub enum DraftError {
         field: &'static str,
         value: String,
     },
-    #[error("line {line}: the product has no list price: type one")]
-    NoPrice { line: usize },
+    /// Neither the laptop nor the ERP has a price for the line.
+    #[error("line {line}: {reason}")]
+    NoPrice { line: usize, reason: String },
+    /// A discount on a line whose price only the ERP knows.
+    #[error(
+        "line {line}: its price is not known offline ({reason}), so a discount cannot be taken off it: type the price"
+    )]
+    DiscountOnUnknownPrice { line: usize, reason: String },
 }
 
 /// A line as the salesperson typed it, in a form or on a command line:
@@ -134,17 +205,28 @@ pub struct LineInput<'a> {
     pub discount_percent: Option<&'a str>,
 }
 
-impl DraftLine {
-    /// Line `line` (from 1) of a draft from what was typed: each number
-    /// read as written (a decimal point, no thousands separators), the
-    /// product's list price where no price was typed, no discount where
-    /// none was. Whether the figures make sense is [`SaleDraft::validate`]'s.
+/// A line as read from what was typed: the price and the discount the
+/// salesperson gave, if any. Pricing it ([`DraftLine::priced`]) makes the
+/// draft's line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypedLine {
+    pub product_id: ErpId,
+    pub quantity: Decimal,
+    pub unit_price: Option<Decimal>,
+    /// Fraction taken off the price: 0.1 is 10 %.
+    pub discount: Decimal,
+}
+
+impl TypedLine {
+    /// Line `line` (from 1) as typed: each number read as written (a
+    /// decimal point, no thousands separators), no price where none was
+    /// typed (the price list gives it), no discount where none was. Whether
+    /// the figures make sense is [`SaleDraft::validate`]'s.
     pub fn from_input(
         line: usize,
         product_id: ErpId,
-        list_price: Option<Decimal>,
         input: &LineInput,
-    ) -> Result<DraftLine, DraftError> {
+    ) -> Result<TypedLine, DraftError> {
         let number = |field: &'static str, text: &str| {
             text.trim()
                 .parse::<Decimal>()
@@ -157,19 +239,68 @@ impl DraftLine {
         fn given(text: Option<&str>) -> Option<&str> {
             text.map(str::trim).filter(|text| !text.is_empty())
         }
-        let unit_price = match given(input.unit_price) {
-            Some(text) => number("unit_price", text)?,
-            None => list_price.ok_or(DraftError::NoPrice { line })?,
-        };
+        let unit_price = given(input.unit_price)
+            .map(|text| number("unit_price", text))
+            .transpose()?;
         let discount = match given(input.discount_percent) {
             Some(text) => number("discount_percent", text)? / Decimal::ONE_HUNDRED,
             None => Decimal::ZERO,
         };
-        Ok(DraftLine {
+        Ok(TypedLine {
             product_id,
             quantity: number("quantity", input.quantity)?,
             unit_price,
             discount,
+        })
+    }
+}
+
+impl DraftLine {
+    /// Line `line` (from 1) of a draft: what was typed, priced as the ERP
+    /// will price it ([`crate::pricing::price_sale`]'s line for it). A line
+    /// whose price only the ERP can know is kept without one, and the ERP
+    /// prices it; one that has no price anywhere is refused, saying why.
+    pub fn priced(
+        line: usize,
+        typed: &TypedLine,
+        priced: &PricedLine,
+    ) -> Result<DraftLine, DraftError> {
+        let unit_price = match &priced.price {
+            Ok((price, _)) => Some(*price),
+            Err(why) if why.erp_has_no_price() => {
+                return Err(DraftError::NoPrice {
+                    line,
+                    reason: why.to_string(),
+                });
+            }
+            Err(why) if !typed.discount.is_zero() => {
+                return Err(DraftError::DiscountOnUnknownPrice {
+                    line,
+                    reason: why.to_string(),
+                });
+            }
+            Err(_) => None,
+        };
+        // As the ERP's client fills it in: the product's list price; with a
+        // discount, the price it is taken from, so the ERP shows the same
+        // discount the salesperson gave.
+        let base_price = if typed.discount.is_zero() {
+            priced.list_price
+        } else {
+            unit_price
+        };
+        Ok(DraftLine {
+            product_id: typed.product_id,
+            quantity: typed.quantity,
+            unit_price,
+            price_typed: typed.unit_price.is_some(),
+            discount: typed.discount,
+            base_price,
+            expected_price: priced.unit_price,
+            promotion: priced
+                .promotion
+                .as_ref()
+                .map(|promotion| promotion.name.clone()),
         })
     }
 }
@@ -191,22 +322,24 @@ impl SaleDraft {
                     quantity: line.quantity,
                 });
             }
-            if line.unit_price.is_sign_negative() && !line.unit_price.is_zero() {
-                return Err(DraftError::NegativePrice {
-                    line: number,
-                    price: line.unit_price,
-                });
-            }
-            if line.unit_price.normalize().scale() > PRICE_DIGITS {
-                return Err(DraftError::PriceDigits {
-                    line: number,
-                    price: line.unit_price,
-                    digits: PRICE_DIGITS,
-                    rounded: line.unit_price.round_dp_with_strategy(
-                        PRICE_DIGITS,
-                        RoundingStrategy::MidpointNearestEven,
-                    ),
-                });
+            if let Some(price) = line.unit_price {
+                if price.is_sign_negative() && !price.is_zero() {
+                    return Err(DraftError::NegativePrice {
+                        line: number,
+                        price,
+                    });
+                }
+                if price.normalize().scale() > PRICE_DIGITS {
+                    return Err(DraftError::PriceDigits {
+                        line: number,
+                        price,
+                        digits: PRICE_DIGITS,
+                        rounded: price.round_dp_with_strategy(
+                            PRICE_DIGITS,
+                            RoundingStrategy::MidpointNearestEven,
+                        ),
+                    });
+                }
             }
             if line.discount < Decimal::ZERO || line.discount > Decimal::ONE {
                 return Err(DraftError::Discount {
@@ -221,13 +354,20 @@ impl SaleDraft {
         Ok(())
     }
 
-    /// The sum of the lines' amounts: an estimate until the ERP answers
-    /// (taxes are the ERP's to compute).
+    /// The sum of the lines' amounts as the laptop priced them (after the
+    /// promotions it showed): an estimate until the ERP answers (taxes are
+    /// the ERP's to compute). Lines only the ERP can price count nothing
+    /// here: [`SaleDraft::unpriced_lines`] says how many there are.
     pub fn estimated_total(&self, currency_digits: u32) -> Decimal {
+        DraftLine::total(&self.lines, currency_digits)
+    }
+
+    /// How many lines only the ERP can price.
+    pub fn unpriced_lines(&self) -> usize {
         self.lines
             .iter()
-            .map(|line| line.amount(currency_digits))
-            .fold(Decimal::ZERO, Decimal::saturating_add)
+            .filter(|line| line.charged_price().is_none())
+            .count()
     }
 }
 
@@ -237,12 +377,7 @@ mod tests {
     use rust_decimal::dec;
 
     fn line(quantity: Decimal, unit_price: Decimal, discount: Decimal) -> DraftLine {
-        DraftLine {
-            product_id: 1,
-            quantity,
-            unit_price,
-            discount,
-        }
+        DraftLine::typed(1, quantity, unit_price, discount)
     }
 
     fn draft(lines: Vec<DraftLine>) -> SaleDraft {
@@ -255,18 +390,19 @@ mod tests {
             requested_date: None,
             reference: None,
             note: None,
+            price_list_id: None,
             lines,
         }
     }
 
     #[test]
-    fn typed_lines_become_draft_lines_or_say_what_is_wrong() {
+    fn typed_lines_are_read_as_written_or_say_what_is_wrong() {
         let input = |quantity, unit_price, discount_percent| LineInput {
             quantity,
             unit_price,
             discount_percent,
         };
-        let line = |quantity, unit_price, discount| DraftLine {
+        let line = |quantity, unit_price, discount| TypedLine {
             product_id: 7,
             quantity,
             unit_price,
@@ -278,54 +414,175 @@ mod tests {
             value: value.into(),
         };
         let cases = [
-            // typed, list price, what it becomes
-            (
-                input("3", None, None),
-                Some(dec!(168)),
-                Ok(line(dec!(3), dec!(168), dec!(0))),
-            ),
+            // typed, what it becomes
+            (input("3", None, None), Ok(line(dec!(3), None, dec!(0)))),
             (
                 input(" 2.5 ", Some(" "), Some("")),
-                Some(dec!(10)),
-                Ok(line(dec!(2.5), dec!(10), dec!(0))),
+                Ok(line(dec!(2.5), None, dec!(0))),
             ),
             (
                 input("1", Some("12.30"), Some("10")),
-                None,
-                Ok(line(dec!(1), dec!(12.30), dec!(0.1))),
+                Ok(line(dec!(1), Some(dec!(12.30)), dec!(0.1))),
             ),
-            (
-                input("0", None, None),
-                Some(dec!(1)),
-                Ok(line(dec!(0), dec!(1), dec!(0))),
-            ), // validate's to refuse
+            // validate's to refuse
+            (input("0", None, None), Ok(line(dec!(0), None, dec!(0)))),
             (
                 input("lots", None, None),
-                Some(dec!(1)),
                 Err(not_a_number("quantity", "lots")),
             ),
             (
                 input("1", Some("1,5"), None),
-                None,
                 Err(not_a_number("unit_price", "1,5")),
             ),
             (
                 input("1", None, Some("10%")),
-                Some(dec!(1)),
                 Err(not_a_number("discount_percent", "10%")),
             ),
+        ];
+        for (typed, expected) in cases {
+            assert_eq!(TypedLine::from_input(2, 7, &typed), expected, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn a_priced_line_keeps_the_lists_price_the_base_price_and_the_promotion() {
+        use crate::formula::FormulaError;
+        use crate::pricing::{AppliedPromotion, PriceSource, Unpriceable};
+        let typed = |unit_price, discount| TypedLine {
+            product_id: 7,
+            quantity: dec!(10),
+            unit_price,
+            discount,
+        };
+        let gold = || PriceSource::List {
+            list_id: 3,
+            list: "Gold".into(),
+            from_quantity: Some(10.0),
+            formula: "list_price * 0.85".into(),
+        };
+        let priced = |price: Result<(Decimal, PriceSource), Unpriceable>,
+                      net: Option<Decimal>,
+                      promoted: Option<Decimal>| PricedLine {
+            list_price: Some(dec!(168)),
+            price,
+            discount: dec!(0),
+            net_price: net,
+            promotion: promoted.map(|unit_price| AppliedPromotion {
+                promotion_id: 1,
+                name: "Spring tea".into(),
+                before: dec!(142.8),
+                unit_price,
+            }),
+            promotion_unknown: None,
+            unit_price: promoted.or(net),
+            amount: None,
+        };
+        let formula = || Unpriceable::Formula {
+            list: "Gold".into(),
+            formula: "foo".into(),
+            error: FormulaError::UnknownName { name: "foo".into() },
+        };
+        let line =
+            |unit_price, price_typed, discount, base_price, expected_price, promotion| DraftLine {
+                product_id: 7,
+                quantity: dec!(10),
+                unit_price,
+                price_typed,
+                discount,
+                base_price,
+                expected_price,
+                promotion,
+            };
+        let cases = [
             (
-                input("1", None, None),
-                None,
-                Err(DraftError::NoPrice { line: 2 }),
+                "the list's price: the list price is the base",
+                typed(None, dec!(0)),
+                priced(Ok((dec!(142.8), gold())), Some(dec!(142.8)), None),
+                Ok(line(
+                    Some(dec!(142.8)),
+                    false,
+                    dec!(0),
+                    Some(dec!(168)),
+                    Some(dec!(142.8)),
+                    None,
+                )),
+            ),
+            (
+                "a promotion the ERP will apply is what the laptop expects",
+                typed(None, dec!(0)),
+                priced(
+                    Ok((dec!(142.8), gold())),
+                    Some(dec!(142.8)),
+                    Some(dec!(136.08)),
+                ),
+                Ok(line(
+                    Some(dec!(142.8)),
+                    false,
+                    dec!(0),
+                    Some(dec!(168)),
+                    Some(dec!(136.08)),
+                    Some("Spring tea".into()),
+                )),
+            ),
+            (
+                "a discount is taken from the price, which becomes the base",
+                typed(None, dec!(0.05)),
+                priced(Ok((dec!(142.8), gold())), Some(dec!(135.66)), None),
+                Ok(line(
+                    Some(dec!(142.8)),
+                    false,
+                    dec!(0.05),
+                    Some(dec!(142.8)),
+                    Some(dec!(135.66)),
+                    None,
+                )),
+            ),
+            (
+                "a typed price keeps the list price as the base",
+                typed(Some(dec!(150)), dec!(0)),
+                priced(Ok((dec!(150), PriceSource::Typed)), Some(dec!(150)), None),
+                Ok(line(
+                    Some(dec!(150)),
+                    true,
+                    dec!(0),
+                    Some(dec!(168)),
+                    Some(dec!(150)),
+                    None,
+                )),
+            ),
+            (
+                "a price only the ERP knows: no price sent",
+                typed(None, dec!(0)),
+                priced(Err(formula()), None, None),
+                Ok(line(None, false, dec!(0), Some(dec!(168)), None, None)),
+            ),
+            (
+                "no discount on a price only the ERP knows",
+                typed(None, dec!(0.1)),
+                priced(Err(formula()), None, None),
+                Err(DraftError::DiscountOnUnknownPrice {
+                    line: 3,
+                    reason: formula().to_string(),
+                }),
+            ),
+            (
+                "no price anywhere: type one",
+                typed(None, dec!(0)),
+                priced(
+                    Err(Unpriceable::NoPrice {
+                        list: "Projects".into(),
+                    }),
+                    None,
+                    None,
+                ),
+                Err(DraftError::NoPrice {
+                    line: 3,
+                    reason: "the price list Projects has no price for it: type one".into(),
+                }),
             ),
         ];
-        for (typed, list_price, expected) in cases {
-            assert_eq!(
-                DraftLine::from_input(2, 7, list_price, &typed),
-                expected,
-                "{typed:?}"
-            );
+        for (name, typed, priced, expected) in cases {
+            assert_eq!(DraftLine::priced(3, &typed, &priced), expected, "{name}");
         }
     }
 
@@ -341,8 +598,8 @@ mod tests {
         ];
         for (quantity, price, discount, net, amount) in cases {
             let line = line(quantity, price, discount);
-            assert_eq!(line.net_unit_price(), net, "{line:?}");
-            assert_eq!(line.amount(2), amount, "{line:?}");
+            assert_eq!(line.net_unit_price(), Some(net), "{line:?}");
+            assert_eq!(line.amount(2), Some(amount), "{line:?}");
         }
         let order = draft(vec![
             line(dec!(3), dec!(168), dec!(0)),
@@ -477,8 +734,11 @@ pub enum SaleDifference {
     OnlyInErp {
         line: (ErpId, Decimal, Decimal),
     },
+    /// A line of the entry the ERP does not have: `(product, quantity,
+    /// unit price the laptop showed)`, the price `None` when only the ERP
+    /// could price it.
     OnlyInEntry {
-        line: (ErpId, Decimal, Decimal),
+        line: (ErpId, Decimal, Option<Decimal>),
     },
 }
 
@@ -516,12 +776,20 @@ impl SaleDifference {
                     line(erp)
                 )
             }
-            SaleDifference::OnlyInEntry { line: entry } => {
+            SaleDifference::OnlyInEntry {
+                line: (product, quantity, Some(price)),
+            } => {
                 format!(
                     "the entry has a line of {} that the ERP does not",
-                    line(entry)
+                    line(&(*product, *quantity, *price))
                 )
             }
+            SaleDifference::OnlyInEntry {
+                line: (product, quantity, None),
+            } => format!(
+                "the entry has a line of {} × product {product}, priced by the ERP, that the ERP does not",
+                quantity.normalize()
+            ),
         }
     }
 }
@@ -552,38 +820,59 @@ impl SaleDraft {
                 entry: self.shipment_address_id,
             });
         }
-        let key = |(product, quantity, price): &(ErpId, Decimal, Decimal)| {
-            (*product, quantity.normalize(), price.normalize())
+        let key = |product: ErpId, quantity: Decimal, price: Option<Decimal>| {
+            (
+                product,
+                quantity.normalize(),
+                price.map(|price| price.normalize()),
+            )
         };
-        let mut erp_lines: Vec<_> = erp.lines.iter().map(key).collect();
+        let mut erp_lines: Vec<_> = erp
+            .lines
+            .iter()
+            .map(|&(product, quantity, price)| key(product, quantity, Some(price)))
+            .collect();
+        // Each line as the laptop showed it: after the promotion it
+        // expected (the ERP applies promotions when it records a quote).
         let mut entry_lines: Vec<_> = self
             .lines
             .iter()
-            .map(|line| key(&(line.product_id, line.quantity, line.net_unit_price())))
+            .map(|line| key(line.product_id, line.quantity, line.charged_price()))
             .collect();
+        // Equal lines pair off; then a line only the ERP could price pairs
+        // with an ERP line of the same product and quantity at any price.
+        entry_lines.retain(
+            |entry| match erp_lines.iter().position(|erp| erp == entry) {
+                Some(found) => {
+                    erp_lines.remove(found);
+                    false
+                }
+                None => true,
+            },
+        );
+        entry_lines.retain(|entry| {
+            let found = erp_lines
+                .iter()
+                .position(|erp| entry.2.is_none() && (erp.0, erp.1) == (entry.0, entry.1));
+            match found {
+                Some(found) => {
+                    erp_lines.remove(found);
+                    false
+                }
+                None => true,
+            }
+        });
         erp_lines.sort();
         entry_lines.sort();
-        let (mut erp_index, mut entry_index) = (0, 0);
-        while erp_index < erp_lines.len() || entry_index < entry_lines.len() {
-            match (erp_lines.get(erp_index), entry_lines.get(entry_index)) {
-                (Some(erp), Some(entry)) if erp == entry => {
-                    erp_index += 1;
-                    entry_index += 1;
-                }
-                (Some(erp), Some(entry)) if erp < entry => {
-                    differences.push(SaleDifference::OnlyInErp { line: *erp });
-                    erp_index += 1;
-                }
-                (Some(erp), None) => {
-                    differences.push(SaleDifference::OnlyInErp { line: *erp });
-                    erp_index += 1;
-                }
-                (_, Some(entry)) => {
-                    differences.push(SaleDifference::OnlyInEntry { line: *entry });
-                    entry_index += 1;
-                }
-                (None, None) => unreachable!("the loop runs while one side has lines"),
+        for (product, quantity, price) in erp_lines {
+            if let Some(price) = price {
+                differences.push(SaleDifference::OnlyInErp {
+                    line: (product, quantity, price),
+                });
             }
+        }
+        for line in entry_lines {
+            differences.push(SaleDifference::OnlyInEntry { line });
         }
         differences
     }
@@ -604,13 +893,11 @@ mod difference_tests {
             requested_date: None,
             reference: None,
             note: None,
+            price_list_id: None,
             lines: lines
                 .iter()
-                .map(|&(product_id, quantity, unit_price, discount)| DraftLine {
-                    product_id,
-                    quantity,
-                    unit_price,
-                    discount,
+                .map(|&(product_id, quantity, unit_price, discount)| {
+                    DraftLine::typed(product_id, quantity, unit_price, discount)
                 })
                 .collect(),
         }
@@ -642,7 +929,7 @@ mod difference_tests {
                 content(&[(1, dec!(5), dec!(151.2)), (2, dec!(1), dec!(9.9))]),
                 vec![
                     SaleDifference::OnlyInEntry {
-                        line: (1, dec!(3), dec!(151.2)),
+                        line: (1, dec!(3), Some(dec!(151.2))),
                     },
                     SaleDifference::OnlyInErp {
                         line: (1, dec!(5), dec!(151.2)),
@@ -653,7 +940,7 @@ mod difference_tests {
                 "a line missing in the ERP",
                 content(&[(1, dec!(3), dec!(151.2))]),
                 vec![SaleDifference::OnlyInEntry {
-                    line: (2, dec!(1), dec!(9.9)),
+                    line: (2, dec!(1), Some(dec!(9.9))),
                 }],
             ),
             (
@@ -672,7 +959,7 @@ mod difference_tests {
                 content(&[(1, dec!(3), dec!(168)), (2, dec!(1), dec!(9.9))]),
                 vec![
                     SaleDifference::OnlyInEntry {
-                        line: (1, dec!(3), dec!(151.2)),
+                        line: (1, dec!(3), Some(dec!(151.2))),
                     },
                     SaleDifference::OnlyInErp {
                         line: (1, dec!(3), dec!(168)),
@@ -715,14 +1002,20 @@ mod difference_tests {
         }
 
         fn any_line() -> impl Strategy<Value = DraftLine> {
-            (1i64..5, any_decimal(), any_decimal(), any_decimal()).prop_map(
-                |(product_id, quantity, unit_price, discount)| DraftLine {
-                    product_id,
-                    quantity,
-                    unit_price,
-                    discount,
-                },
+            (
+                1i64..5,
+                any_decimal(),
+                prop::option::of(any_decimal()),
+                any_decimal(),
+                prop::option::of(any_decimal()),
             )
+                .prop_map(
+                    |(product_id, quantity, unit_price, discount, expected_price)| DraftLine {
+                        unit_price,
+                        expected_price,
+                        ..DraftLine::typed(product_id, quantity, Decimal::ZERO, discount)
+                    },
+                )
         }
 
         proptest! {
@@ -754,7 +1047,11 @@ mod difference_tests {
                 let made: Vec<_> = lines
                     .iter()
                     .rev()
-                    .map(|line| (line.product_id, line.quantity, line.net_unit_price()))
+                    .map(|line| {
+                        // The ERP prices what the laptop could not.
+                        let price = line.charged_price().unwrap_or(Decimal::ONE);
+                        (line.product_id, line.quantity, price)
+                    })
                     .collect();
                 let draft = SaleDraft { lines, ..draft(&[]) };
                 prop_assert_eq!(draft.differences(&content(&made)), vec![]);

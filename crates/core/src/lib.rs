@@ -25,7 +25,7 @@ mod states;
 pub use age::{Age, age_between};
 pub use drafts::{
     DraftError, DraftLine, LineInput, PRICE_DIGITS, QuoteToOrder, SaleContent, SaleDifference,
-    SaleDraft, SaleKind, SaleRef,
+    SaleDraft, SaleKind, SaleRef, TypedLine,
 };
 pub use entity::{Entity, SyncPart};
 pub use records::*;

@@ -217,6 +217,14 @@ pub enum Unpriceable {
     UnknownList { list_id: ErpId },
 }
 
+impl Unpriceable {
+    /// Whether the ERP has no price for the line either (so one must be
+    /// typed), rather than one this laptop cannot compute.
+    pub fn erp_has_no_price(&self) -> bool {
+        matches!(self, Unpriceable::NoPrice { .. } | Unpriceable::NoListPrice)
+    }
+}
+
 impl fmt::Display for Unpriceable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -308,13 +316,17 @@ fn round_price(value: Decimal) -> Decimal {
     value.round_dp_with_strategy(PRICE_DIGITS, RoundingStrategy::MidpointNearestEven)
 }
 
-fn round_amount(value: Decimal, digits: u32) -> Decimal {
-    value.round_dp_with_strategy(digits, RoundingStrategy::MidpointNearestEven)
+/// An amount to the currency's digits, half-even, written with exactly
+/// that many decimals as the ERP writes it (672.00, not 672).
+pub(crate) fn round_amount(value: Decimal, digits: u32) -> Decimal {
+    let mut amount = value.round_dp_with_strategy(digits, RoundingStrategy::MidpointNearestEven);
+    amount.rescale(digits);
+    amount
 }
 
 /// The ERP's line amount: quantity times unit price, to the currency's
 /// digits (saturating: absurd figures give absurd amounts, not a panic).
-fn amount(quantity: Decimal, unit_price: Decimal, digits: u32) -> Decimal {
+pub(crate) fn amount(quantity: Decimal, unit_price: Decimal, digits: u32) -> Decimal {
     round_amount(quantity.saturating_mul(unit_price), digits)
 }
 
@@ -463,6 +475,32 @@ impl Promotion {
             }
         }
         true
+    }
+}
+
+impl PricedSale {
+    /// What each promotion takes off the sale, all its lines together
+    /// (each line's amount before it less its amount after it), in the
+    /// order the promotions first appear on the lines. `sale` is the sale
+    /// this was priced from.
+    pub fn promotion_savings(&self, sale: &SaleToPrice) -> Vec<(String, Decimal)> {
+        let digits = sale.currency_digits;
+        let mut savings: Vec<(String, Decimal)> = Vec::new();
+        for (priced, line) in self.lines.iter().zip(&sale.lines) {
+            let Some(promotion) = &priced.promotion else {
+                continue;
+            };
+            let saved = amount(line.quantity, promotion.before, digits).saturating_sub(amount(
+                line.quantity,
+                promotion.unit_price,
+                digits,
+            ));
+            match savings.iter_mut().find(|(name, _)| *name == promotion.name) {
+                Some((_, total)) => *total = total.saturating_add(saved),
+                None => savings.push((promotion.name.clone(), saved)),
+            }
+        }
+        savings
     }
 }
 
@@ -1096,6 +1134,19 @@ mod tests {
             ("Spring tea", dec!(142.8000), dec!(136.0800))
         );
         assert_eq!(priced.untaxed, Some(dec!(1632.96)));
+        // What it takes off in all: 12 × 142.80 − 12 × 136.08, with a
+        // second tea line adding its own share; amounts keep the cents.
+        let two_lines = sale(
+            Some(2),
+            vec![to_price(tea(), dec!(12)), to_price(tea(), dec!(1))],
+        );
+        let priced_two = price_sale(&book, &two_lines);
+        assert_eq!(
+            priced_two.promotion_savings(&two_lines),
+            // 1,713.60 − 1,632.96 = 80.64; 151.20 − 136.08 = 15.12.
+            vec![("Spring tea".to_owned(), dec!(95.76))]
+        );
+        assert_eq!(priced_two.untaxed.unwrap().to_string(), "1769.04");
         // Not on Gold: the spring promotion does not apply, nor the expired
         // one; the big-order one needs 20,000 before promotions.
         let priced = price_sale(&book, &sale(Some(3), vec![to_price(tea(), dec!(12))]));

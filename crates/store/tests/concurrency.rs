@@ -77,12 +77,8 @@ fn order(customer_id: i64) -> SaleDraft {
         requested_date: None,
         reference: None,
         note: None,
-        lines: vec![DraftLine {
-            product_id: 1,
-            quantity: dec!(2),
-            unit_price: dec!(168),
-            discount: dec!(0),
-        }],
+        price_list_id: None,
+        lines: vec![DraftLine::typed(1, dec!(2), dec!(168), dec!(0))],
     }
 }
 

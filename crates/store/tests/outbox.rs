@@ -107,12 +107,8 @@ fn order(customer_id: i64, quantity: Decimal) -> SaleDraft {
         requested_date: None,
         reference: Some("PO-778".into()),
         note: Some("请周五前送达".into()),
-        lines: vec![DraftLine {
-            product_id: 1,
-            quantity,
-            unit_price: dec!(168),
-            discount: dec!(0.1),
-        }],
+        price_list_id: None,
+        lines: vec![DraftLine::typed(1, quantity, dec!(168), dec!(0.1))],
     }
 }
 
@@ -149,12 +145,9 @@ fn a_draft_naming_what_the_cache_does_not_hold_is_refused_and_nothing_is_written
     let mut unknown_product = order(4, dec!(1));
     unknown_product.lines[0].product_id = 77;
     let mut not_for_sale = order(4, dec!(1));
-    not_for_sale.lines.push(DraftLine {
-        product_id: 2,
-        quantity: dec!(1),
-        unit_price: dec!(1),
-        discount: Decimal::ZERO,
-    });
+    not_for_sale
+        .lines
+        .push(DraftLine::typed(2, dec!(1), dec!(1), Decimal::ZERO));
     let mut unknown_warehouse = order(4, dec!(1));
     unknown_warehouse.warehouse_id = Some(99);
     let cases = [
@@ -751,7 +744,7 @@ fn unsent_totals_are_rounded_to_the_decimals_of_the_company_currency() {
     // Before any sync brought the currency: two decimals, as most have.
     assert_eq!(store.currency_digits().unwrap(), 2);
     let mut draft = order(4, dec!(1));
-    draft.lines[0].unit_price = dec!(10.6);
+    draft.lines[0].unit_price = Some(dec!(10.6));
     draft.lines[0].discount = Decimal::ZERO;
     store.add_sale("round", &draft, None, at(1)).unwrap();
     assert_eq!(store.unsent_sales_total(4).unwrap(), dec!(10.60));

@@ -890,12 +890,13 @@ fn order(customer_id: ErpId, quantity: i64) -> SaleDraft {
         requested_date: None,
         reference: None,
         note: Some(format!("{quantity} boxes")),
-        lines: vec![DraftLine {
-            product_id: 1,
-            quantity: Decimal::from(quantity),
-            unit_price: Decimal::from(10),
-            discount: Decimal::ZERO,
-        }],
+        price_list_id: None,
+        lines: vec![DraftLine::typed(
+            1,
+            Decimal::from(quantity),
+            Decimal::from(10),
+            Decimal::ZERO,
+        )],
     }
 }
 

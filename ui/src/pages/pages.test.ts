@@ -20,6 +20,7 @@ import {
   home,
   preview,
   productHit,
+  saleForm,
   SYNCED_AT,
   session as sessionFixture,
 } from '../lib/testing/fixtures';
@@ -591,6 +592,91 @@ describe('editor', () => {
     expect(toasts.items.map((toast) => toast.text)).toEqual([
       'Order saved as outbox entry #9; it goes to the ERP at the next sync.',
     ]);
+  });
+
+  test('says where each price comes from, the promotions, and which prices only the ERP knows', async () => {
+    vi.useFakeTimers();
+    const line = preview().lines[0]!;
+    mockBackend({
+      customer: customer(),
+      warehouses: [],
+      outbox_entry: entryRow({
+        entry: 4,
+        sale: saleForm({
+          kind: 'quote',
+          lines: [
+            { product_id: 101, quantity: '12', unit_price: null, discount_percent: null },
+            { product_id: 102, quantity: '1', unit_price: '90', discount_percent: null },
+            { product_id: 103, quantity: '2', unit_price: null, discount_percent: null },
+          ],
+        }),
+      }),
+      preview_sale: preview({
+        price_list: 'Gold 金牌',
+        estimated_total: '1713.60',
+        unpriced_lines: 1,
+        promotions: [{ name: 'Spring tea', takes_off: '171.36' }],
+        lines: [
+          {
+            ...line,
+            price: '142.80',
+            source: {
+              kind: 'list',
+              words: 'Gold 金牌, 10 or more: list_price * 0.85',
+              list: 'Gold 金牌',
+              from_quantity: '10',
+              formula: 'list_price * 0.85',
+            },
+            promotion: { name: 'Spring tea', before: '142.80', unit_price: '128.52' },
+            unit_price: '128.52',
+            amount: '1542.24',
+          },
+          {
+            ...line,
+            product_id: 102,
+            code: 'P-CUP',
+            price: '90',
+            source: { kind: 'typed', words: 'typed', list: null, from_quantity: null, formula: null },
+            promotion: { name: 'Spring tea', before: '90', unit_price: '81.00' },
+            unit_price: '81.00',
+            amount: '81.00',
+            typed_price_replaced: true,
+          },
+          {
+            ...line,
+            product_id: 103,
+            code: 'P-POT',
+            price: null,
+            source: null,
+            unit_price: null,
+            amount: null,
+            unknown: {
+              ...appError('pricing.unknown.formula', 'cannot evaluate offline'),
+              params: { list: 'Gold 金牌', formula: 'list_price ** 0.5', detail: '' },
+            },
+          },
+        ],
+      }),
+    });
+    await render(EditorPage, { customerId: 7, kind: 'quote', entry: 4 });
+    await vi.advanceTimersByTimeAsync(200);
+    await settle();
+    flushSync();
+
+    const sources = byTestId('line-price-source').map(text);
+    expect(sources).toEqual(['Gold 金牌, 10 or more: list_price * 0.85', 'typed']);
+    expect(byTestId('line-promotion').map(text)).toEqual([
+      'Promotion Spring tea: CN¥128.52 each',
+      'Promotion Spring tea: CN¥81.00 each',
+    ]);
+    expect(text(one('line-typed-replaced'))).toContain('replaces the price you typed with CN¥81.00');
+    expect(text(one('line-price-unknown'))).toContain('formula “list_price ** 0.5” cannot be worked out');
+    expect(byTestId('line-amount').map(text)[2]).toBe('priced by the ERP');
+    expect(byTestId('line-price').map((input) => input.getAttribute('placeholder'))[0]).toBe('142.80');
+    expect(text(one('editor-pricing'))).toContain('Gold 金牌');
+    expect(text(one('editor-promotion'))).toBe('Spring tea');
+    expect(text(one('editor-pricing'))).toContain('− CN¥171.36');
+    expect(text(one('editor-unpriced'))).toBe('1 line is priced by the ERP and is not in the total.');
   });
 
   test('warns when the order goes over credit or stock', async () => {

@@ -86,6 +86,9 @@ pub struct Tryton {
     price_lists: bool,
     /// ... and applies promotions when a sale is quoted (`sale_promotion`).
     promotions: bool,
+    /// Whether its sale lines keep a base price to measure discounts from
+    /// (`sale_discount`).
+    discounts: bool,
     /// The company's default price list, read when connecting (as the
     /// currency is).
     default_price_list: Option<ErpId>,
@@ -170,7 +173,8 @@ impl Tryton {
                                 "sale_complaint",
                                 "product_price_list",
                                 "sale_price_list",
-                                "sale_promotion"
+                                "sale_promotion",
+                                "sale_discount"
                             ]
                         ],
                         ["state", "=", "activated"]
@@ -194,6 +198,7 @@ impl Tryton {
         let price_lists =
             activated.contains(&"product_price_list") && activated.contains(&"sale_price_list");
         let promotions = activated.contains(&"sale_promotion");
+        let discounts = activated.contains(&"sale_discount");
         let exact_clock = match module {
             false => false,
             true => {
@@ -250,6 +255,7 @@ impl Tryton {
             complaints,
             price_lists,
             promotions,
+            discounts,
             default_price_list,
             exact_clock,
             names: tokio::sync::Mutex::new(HashMap::new()),

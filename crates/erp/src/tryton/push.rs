@@ -8,6 +8,7 @@ use super::Tryton;
 use super::values::{Fields, decode_decimal, encode_date};
 use crate::{ErpError, SentSale};
 use fieldbook_core::{Created, ErpId, HeldRecord, SaleContent, SaleDraft, SaleKind, SaleRef};
+use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -424,52 +425,81 @@ fn sent_from(sale: ErpId, row: Option<&super::values::Row>) -> Result<SentSale, 
     })
 }
 
-/// The sale's fields (without lines) as the draft gives them.
-fn sale_values(draft: &SaleDraft, payment_term: Value) -> serde_json::Map<String, Value> {
-    let mut values = serde_json::Map::new();
-    values.insert("party".into(), json!(draft.customer_id));
-    values.insert("invoice_address".into(), json!(draft.invoice_address_id));
-    values.insert("shipment_address".into(), json!(draft.shipment_address_id));
-    values.insert("warehouse".into(), json!(draft.warehouse_id));
-    values.insert("payment_term".into(), payment_term);
-    values.insert("reference".into(), json!(draft.reference));
-    values.insert("comment".into(), json!(draft.note));
-    values.insert(
-        "shipping_date".into(),
-        draft.requested_date.map(encode_date).unwrap_or(Value::Null),
-    );
-    values
-}
-
-/// The lines to create, with the unit and description the Tryton client
-/// would fill in from each product.
-fn line_values(
-    draft: &SaleDraft,
-    products: &HashMap<ErpId, (ErpId, String)>,
-) -> Result<Vec<Value>, ErpError> {
-    draft
-        .lines
-        .iter()
-        .map(|line| {
-            let (unit, name) = products
-                .get(&line.product_id)
-                .ok_or_else(|| ErpError::Rejected {
-                    message: format!("product {} no longer exists in the ERP", line.product_id),
-                    description: None,
-                })?;
-            Ok(json!({
-                "type": "line",
-                "product": line.product_id,
-                "quantity": line.quantity.to_f64(),
-                "unit": unit,
-                "unit_price": {"__class__": "Decimal", "decimal": line.net_unit_price().to_string()},
-                "description": name,
-            }))
-        })
-        .collect()
+/// Tryton's `Decimal` on the wire.
+fn decimal(value: Decimal) -> Value {
+    json!({"__class__": "Decimal", "decimal": value.to_string()})
 }
 
 impl Tryton {
+    /// The sale's fields (without lines) as the draft gives them, with the
+    /// price list the laptop priced it from, as Tryton's own client sends
+    /// it (where the ERP has price lists).
+    fn sale_values(
+        &self,
+        draft: &SaleDraft,
+        payment_term: Value,
+    ) -> serde_json::Map<String, Value> {
+        let mut values = serde_json::Map::new();
+        values.insert("party".into(), json!(draft.customer_id));
+        values.insert("invoice_address".into(), json!(draft.invoice_address_id));
+        values.insert("shipment_address".into(), json!(draft.shipment_address_id));
+        values.insert("warehouse".into(), json!(draft.warehouse_id));
+        values.insert("payment_term".into(), payment_term);
+        values.insert("reference".into(), json!(draft.reference));
+        values.insert("comment".into(), json!(draft.note));
+        values.insert(
+            "shipping_date".into(),
+            draft.requested_date.map(encode_date).unwrap_or(Value::Null),
+        );
+        if self.price_lists {
+            values.insert("price_list".into(), json!(draft.price_list_id));
+        }
+        values
+    }
+
+    /// The lines to create, with the unit and description the Tryton
+    /// client would fill in from each product, and each line's price
+    /// before promotions (the ERP applies them when it records the quote,
+    /// keeping this price as the original). A line only the ERP can price
+    /// goes without one: Fieldbook's module prices it as Tryton's client
+    /// would. The base price goes where the ERP keeps one
+    /// (`sale_discount`).
+    fn line_values(
+        &self,
+        draft: &SaleDraft,
+        products: &HashMap<ErpId, (ErpId, String)>,
+    ) -> Result<Vec<Value>, ErpError> {
+        draft
+            .lines
+            .iter()
+            .map(|line| {
+                let (unit, name) =
+                    products
+                        .get(&line.product_id)
+                        .ok_or_else(|| ErpError::Rejected {
+                            message: format!(
+                                "product {} no longer exists in the ERP",
+                                line.product_id
+                            ),
+                            description: None,
+                        })?;
+                let mut values = json!({
+                    "type": "line",
+                    "product": line.product_id,
+                    "quantity": line.quantity.to_f64(),
+                    "unit": unit,
+                    "description": name,
+                });
+                if let Some(price) = line.net_unit_price() {
+                    values["unit_price"] = decimal(price);
+                }
+                if let (true, Some(base)) = (self.discounts, line.base_price) {
+                    values["base_price"] = decimal(base);
+                }
+                Ok(values)
+            })
+            .collect()
+    }
     /// The sale's fields and lines, as creating it from `draft` sends them.
     async fn create_sale(
         &self,
@@ -477,11 +507,11 @@ impl Tryton {
         draft: &SaleDraft,
         inputs: &SaleInputs,
     ) -> Result<ErpId, ErpError> {
-        let mut values = sale_values(draft, inputs.payment_term.clone());
+        let mut values = self.sale_values(draft, inputs.payment_term.clone());
         values.insert("fieldbook_uuid".into(), json!(uuid));
         values.insert(
             "lines".into(),
-            json!([["create", line_values(draft, &inputs.products)?]]),
+            json!([["create", self.line_values(draft, &inputs.products)?]]),
         );
         let created = self
             .rpc
@@ -509,12 +539,12 @@ impl Tryton {
             .and_then(|row| row.get("lines"))
             .cloned()
             .unwrap_or(json!([]));
-        let mut values = sale_values(draft, inputs.payment_term.clone());
+        let mut values = self.sale_values(draft, inputs.payment_term.clone());
         values.insert(
             "lines".into(),
             json!([
                 ["delete", old_lines],
-                ["create", line_values(draft, &inputs.products)?]
+                ["create", self.line_values(draft, &inputs.products)?]
             ]),
         );
         self.rpc

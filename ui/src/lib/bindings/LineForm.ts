@@ -6,6 +6,6 @@ export type LineForm = { product_id: number,
  */
 quantity: string, 
 /**
- * The list price when empty.
+ * Empty: the customer's price list gives it.
  */
 unit_price: string | null, discount_percent: string | null, };

@@ -2,6 +2,7 @@
 import type { AppError } from "./AppError";
 import type { CreditCheck } from "./CreditCheck";
 import type { LinePreview } from "./LinePreview";
+import type { PromotionPreview } from "./PromotionPreview";
 import type { StockCheck } from "./StockCheck";
 
 /**
@@ -9,4 +10,23 @@ import type { StockCheck } from "./StockCheck";
  * salesperson relies on, each with its age. `problem` says what keeps the
  * draft from being saved, if anything.
  */
-export type SalePreview = { lines: Array<LinePreview>, estimated_total: string, currency: string | null, credit: CreditCheck | null, stock: Array<StockCheck>, problem: AppError | null, };
+export type SalePreview = { lines: Array<LinePreview>, 
+/**
+ * The sum of the lines the laptop can price, after the promotions the
+ * ERP will apply: an estimate until the ERP answers.
+ */
+estimated_total: string, 
+/**
+ * Lines only the ERP can price (each says why): not in the total.
+ */
+unpriced_lines: number, currency: string | null, 
+/**
+ * The price list the sale is on (the customer's, else the company's
+ * default); `None`: list prices.
+ */
+price_list: string | null, 
+/**
+ * The promotions the ERP will apply when it records the sale, each
+ * with what it takes off in all.
+ */
+promotions: Array<PromotionPreview>, credit: CreditCheck | null, stock: Array<StockCheck>, problem: AppError | null, };
