@@ -863,3 +863,64 @@ async fn the_editor_prices_as_the_erp_and_the_erp_agrees() {
         preview.estimated_total + rest
     );
 }
+
+/// A promotion the back office starts after the salesperson's last sync:
+/// the ERP accepts the quote at its own price, and the entry says, line by
+/// line and in total, where that differs from what the laptop showed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_the_laptop_did_not_know_is_shown_on_the_entry() {
+    use fieldbook_tests::call;
+    use serde_json::json;
+    let server = TrytonServer::start(Dataset::TEST).unwrap();
+    let admin = server.admin().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path().join("data"), Arc::new(MemorySecrets::default()));
+    app.connect(connect_form(&server)).await.unwrap();
+    sync(&app).await.0.unwrap();
+    let acme = app.search("C-ACME", Some("customer")).unwrap()[0].erp_id;
+    let tea = app.search("P-TEA", Some("product")).unwrap()[0].erp_id;
+    let form = SaleForm {
+        kind: "quote".into(),
+        ..order_for(acme, tea, "2")
+    };
+    let preview = app.preview_sale(&form, None).unwrap();
+    let quoted = preview.lines[0].unit_price.unwrap();
+    assert!(preview.lines[0].promotion.is_none(), "{preview:?}");
+    let saved = app.save_sale(&form, None).unwrap();
+
+    call(
+        &admin,
+        "model.sale.promotion.create",
+        vec![json!([{
+            "name": "Flash sale 闪购",
+            "formula": "unit_price * 0.5",
+            "products": [["add", [tea]]],
+        }])],
+    )
+    .await;
+    let summary = sync(&app).await.0.unwrap();
+    assert_eq!(summary.accepted.len(), 1, "{summary:?}");
+    let entry = app
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find(|row| row.entry == saved.entry)
+        .unwrap();
+    assert_eq!(entry.state, "done");
+    let differences = &entry.price_differences;
+    assert_eq!(differences.len(), 2, "{differences:?}");
+    let line = &differences[0];
+    assert_eq!(
+        (line.kind.as_str(), line.line, line.product.as_deref()),
+        ("line", Some(1), Some("P-TEA"))
+    );
+    assert_eq!(line.laptop, Some(quoted));
+    assert!(line.erp < quoted, "{line:?}");
+    let total = &differences[1];
+    assert_eq!(total.kind, "total");
+    assert_eq!(total.laptop, Some(preview.estimated_total));
+    assert_eq!(total.erp, (line.erp * Decimal::from(2)).round_dp(2));
+    // The next sync knows the promotion: a new quote shows it.
+    let again = app.preview_sale(&form, None).unwrap();
+    assert_eq!(again.lines[0].unit_price, Some(line.erp));
+}

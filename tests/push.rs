@@ -954,13 +954,14 @@ async fn entries_of_every_kind_from_a_schema_4_cache_reach_tryton_once_after_the
     assert_eq!(written.len(), 8);
     drop(store);
 
-    // The same file as schema 4 wrote it: without the columns schemas 5
-    // and 10 add, nor the tables schemas 6, 7, 9 and 10 add.
+    // The same file as schema 4 wrote it: without the columns schemas 5,
+    // 10 and 11 add, nor the tables schemas 6, 7, 9 and 10 add.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "key", "k").unwrap();
         conn.execute_batch(
-            "DROP TABLE pricing_defaults;
+            "ALTER TABLE outbox DROP COLUMN price_differences;
+             DROP TABLE pricing_defaults;
              DROP TABLE promotions;
              DROP TABLE price_list_lines;
              DROP TABLE price_lists;

@@ -2,14 +2,14 @@
 
 use crate::wire::{
     AddressRow, ConflictRow, ContactRow, CreditPanel, CustomerDetail, DiscardedRow, EntryRow, Hit,
-    Home, InvoiceRow, NotReadableRow, OrderRow, PaymentRow, ProductDetail, QuoteRef, RequestRow,
-    SaleForm, StockRow, WarehouseRow,
+    Home, InvoiceRow, NotReadableRow, OrderRow, PaymentRow, PriceDifferenceRow, ProductDetail,
+    QuoteRef, RequestRow, SaleForm, StockRow, WarehouseRow,
 };
 use crate::write::sale_form;
 use crate::{App, AppError, erp_info};
 use chrono::{Local, Utc};
 use fieldbook_core::customers::{Conflict, EditField};
-use fieldbook_core::{Entity, ErpId, SaleRef};
+use fieldbook_core::{Entity, ErpId, PriceDifference, SaleRef};
 use fieldbook_store::{CustomerRef, ProductRef};
 use fieldbook_store::{EntryPayload, EntryState, OutboxEntry, SearchKind, Store};
 use std::collections::HashMap;
@@ -463,6 +463,43 @@ fn conflict_row(conflict: &Conflict) -> ConflictRow {
     }
 }
 
+fn price_difference_row(
+    store: &Store,
+    difference: &PriceDifference,
+) -> Result<PriceDifferenceRow, AppError> {
+    Ok(match difference {
+        PriceDifference::Line {
+            line,
+            product_id,
+            erp,
+            laptop,
+            ..
+        } => PriceDifferenceRow {
+            kind: "line".into(),
+            line: Some(*line),
+            product: Some(product_label(store, *product_id)?),
+            erp: *erp,
+            laptop: *laptop,
+        },
+        PriceDifference::Total { erp, laptop } => PriceDifferenceRow {
+            kind: "total".into(),
+            line: None,
+            product: None,
+            erp: *erp,
+            laptop: Some(*laptop),
+        },
+    })
+}
+
+/// A product as a salesperson names it: its code, else its name, else its
+/// ERP id when it left the cache.
+pub(crate) fn product_label(store: &Store, product_id: ErpId) -> Result<String, AppError> {
+    Ok(store
+        .product(ProductRef::Id(product_id))?
+        .map(|view| view.product.value.code.unwrap_or(view.product.value.name))
+        .unwrap_or_else(|| format!("product {product_id}")))
+}
+
 pub(crate) fn entry_row(
     store: &Store,
     entry: &OutboxEntry,
@@ -524,6 +561,11 @@ pub(crate) fn entry_row(
         estimated_total,
         currency: estimated_total.and(currency),
         conflicts: entry.conflicts.iter().map(conflict_row).collect(),
+        price_differences: entry
+            .price_differences
+            .iter()
+            .map(|difference| price_difference_row(store, difference))
+            .collect::<Result<_, _>>()?,
         quote,
         sent_as_order: match &entry.payload {
             EntryPayload::Sale(draft) if draft.kind == fieldbook_core::SaleKind::Quote => {

@@ -534,6 +534,9 @@ pub struct EntryRow {
     pub currency: Option<String>,
     /// Fields where the ERP's value stayed over the salesperson's.
     pub conflicts: Vec<ConflictRow>,
+    /// For an accepted quote or order: where the ERP's prices are not the
+    /// ones the laptop showed.
+    pub price_differences: Vec<PriceDifferenceRow>,
     /// For a quote-to-order entry: the quote it confirms.
     pub quote: Option<QuoteRef>,
     /// For a quote: the outbox entry that sends it as an order, once the
@@ -545,6 +548,23 @@ pub struct EntryRow {
     pub description: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A price the ERP accepted a sale at that is not the one the laptop
+/// showed: `kind` `line` (line `line`, `product`, the ERP's price per unit
+/// and the laptop's, `null` when only the ERP could price it) or `total`
+/// (the untaxed totals).
+#[derive(Clone, Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PriceDifferenceRow {
+    pub kind: String,
+    pub line: Option<usize>,
+    /// The product's code, else its name.
+    pub product: Option<String>,
+    #[ts(type = "string")]
+    pub erp: Decimal,
+    #[ts(type = "string | null")]
+    pub laptop: Option<Decimal>,
 }
 
 /// A customer change the ERP did not take because the back office had

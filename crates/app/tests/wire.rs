@@ -48,6 +48,7 @@ fn declarations() -> Vec<(String, String)> {
         NotReadableRow,
         OrderRow,
         PaymentRow,
+        PriceDifferenceRow,
         PriceSourcePreview,
         ProductDetail,
         PromotionPreview,

@@ -473,6 +473,9 @@ pub struct EntryJson {
     request: Option<RequestDraft>,
     /// For an accepted customer edit: where the ERP's value stayed.
     conflicts: Vec<String>,
+    /// For an accepted quote or order: where the ERP's prices are not the
+    /// ones this laptop showed.
+    price_differences: Vec<fieldbook_core::PriceDifference>,
 }
 
 fn entry_json(entry: &OutboxEntry, currency_digits: u32) -> EntryJson {
@@ -521,6 +524,7 @@ fn entry_json(entry: &OutboxEntry, currency_digits: u32) -> EntryJson {
         customer_edit,
         request,
         conflicts: entry.conflicts.iter().map(Conflict::describe).collect(),
+        price_differences: entry.price_differences.clone(),
     }
 }
 
@@ -672,6 +676,27 @@ fn print_added(addresses: &[AddressDraft], contacts: &[ContactDraft]) {
     }
 }
 
+/// Where the ERP's prices differ from the laptop's, in words, products by
+/// their codes.
+fn price_differences(store: &Store, entry: &OutboxEntry) -> anyhow::Result<Vec<String>> {
+    let mut labels = std::collections::BTreeMap::new();
+    for difference in &entry.price_differences {
+        if let fieldbook_core::PriceDifference::Line { product_id, .. } = difference {
+            let label = store
+                .product(ProductRef::Id(*product_id))?
+                .map(|view| view.product.value.code.unwrap_or(view.product.value.name))
+                .unwrap_or_else(|| format!("product {product_id}"));
+            labels.insert(*product_id, label);
+        }
+    }
+    let label = |id: ErpId| labels.get(&id).cloned().unwrap_or_default();
+    Ok(entry
+        .price_differences
+        .iter()
+        .map(|difference| difference.describe(&label))
+        .collect())
+}
+
 fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Result<String> {
     let customer_id = entry.customer_id.unwrap_or_default();
     let customer = store
@@ -710,6 +735,12 @@ fn line(store: &Store, entry: &OutboxEntry, now: DateTime<Utc>) -> anyhow::Resul
                 .map(Conflict::describe)
                 .collect::<Vec<_>>()
                 .join("; ")
+        ),
+        EntryState::Done if !entry.price_differences.is_empty() => format!(
+            "accepted as {} (ERP id {}) AT OTHER PRICES than this laptop showed: {}",
+            entry.erp_number.as_deref().unwrap_or("-"),
+            entry.erp_id.unwrap_or_default(),
+            price_differences(store, entry)?.join("; ")
         ),
         EntryState::Done => format!(
             "accepted as {} (ERP id {})",

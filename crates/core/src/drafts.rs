@@ -703,6 +703,9 @@ mod tests {
     }
 }
 
+/// A sale line as the ERP holds it: product, quantity and unit price.
+pub type ErpLine = (ErpId, Decimal, Decimal);
+
 /// What the ERP holds of a sale, in the draft's terms: enough to tell
 /// whether it is the sale the salesperson wrote.
 #[derive(Clone, Debug, PartialEq)]
@@ -875,6 +878,266 @@ impl SaleDraft {
             differences.push(SaleDifference::OnlyInEntry { line });
         }
         differences
+    }
+}
+
+/// Where the ERP's price for an accepted sale is not the one the laptop
+/// showed: a line's unit price (after promotions), or the untaxed total.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PriceDifference {
+    /// Line `line` (from 1) of the entry: `laptop` is the price per unit
+    /// it showed (`None`: it could not know it, and the ERP priced it).
+    Line {
+        line: usize,
+        product_id: ErpId,
+        quantity: Decimal,
+        erp: Decimal,
+        laptop: Option<Decimal>,
+    },
+    /// The untaxed total, when the laptop knew every line's price.
+    Total { erp: Decimal, laptop: Decimal },
+}
+
+impl PriceDifference {
+    /// The difference in plain words, naming products by `product` (their
+    /// code, say).
+    pub fn describe(&self, product: &dyn Fn(ErpId) -> String) -> String {
+        match self {
+            PriceDifference::Line {
+                line,
+                product_id,
+                erp,
+                laptop: Some(laptop),
+                ..
+            } => format!(
+                "line {line}: the ERP priced {} at {}, you quoted {}",
+                product(*product_id),
+                erp.normalize(),
+                laptop.normalize()
+            ),
+            PriceDifference::Line {
+                line,
+                product_id,
+                erp,
+                laptop: None,
+                ..
+            } => format!(
+                "line {line}: the ERP priced {} at {} (not known offline)",
+                product(*product_id),
+                erp.normalize()
+            ),
+            PriceDifference::Total { erp, laptop } => {
+                format!("the ERP's untaxed total is {erp}, the estimate was {laptop}")
+            }
+        }
+    }
+}
+
+impl SaleDraft {
+    /// How the prices the ERP accepted the sale at differ from what the
+    /// laptop showed: each line's unit price after promotions (the ERP's
+    /// lines, `(product, quantity, unit price)`, paired with the entry's by
+    /// product and quantity, whatever their order), and the untaxed total
+    /// (`erp_untaxed`) when the laptop priced every line. Empty: the ERP
+    /// charges what the salesperson was shown.
+    pub fn price_differences(
+        &self,
+        erp_lines: &[ErpLine],
+        erp_untaxed: Decimal,
+        currency_digits: u32,
+    ) -> Vec<PriceDifference> {
+        let mut unpaired: Vec<&ErpLine> = erp_lines.iter().collect();
+        let mut differences = Vec::new();
+        for (index, line) in self.lines.iter().enumerate() {
+            let laptop = line.charged_price();
+            let same = |erp: &&ErpLine| {
+                erp.0 == line.product_id && erp.1.normalize() == line.quantity.normalize()
+            };
+            // The ERP's line at the laptop's price if there is one, else
+            // any of the same product and quantity.
+            let found = unpaired
+                .iter()
+                .position(|erp| {
+                    same(erp) && Some(erp.2.normalize()) == laptop.map(|p| p.normalize())
+                })
+                .or_else(|| unpaired.iter().position(same));
+            let Some(found) = found else {
+                // Not in the ERP's sale at all: the content differs, which
+                // `differences` says.
+                continue;
+            };
+            let erp = unpaired.remove(found).2;
+            if laptop.map(|price| price.normalize()) != Some(erp.normalize()) {
+                differences.push(PriceDifference::Line {
+                    line: index + 1,
+                    product_id: line.product_id,
+                    quantity: line.quantity,
+                    erp,
+                    laptop,
+                });
+            }
+        }
+        if self.unpriced_lines() == 0 {
+            let laptop = self.estimated_total(currency_digits);
+            if laptop.normalize() != erp_untaxed.normalize() {
+                differences.push(PriceDifference::Total {
+                    erp: erp_untaxed,
+                    laptop,
+                });
+            }
+        }
+        differences
+    }
+}
+
+#[cfg(test)]
+mod price_difference_tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn draft(lines: Vec<DraftLine>) -> SaleDraft {
+        SaleDraft {
+            kind: SaleKind::Quote,
+            customer_id: 4,
+            invoice_address_id: None,
+            shipment_address_id: None,
+            warehouse_id: None,
+            requested_date: None,
+            reference: None,
+            note: None,
+            price_list_id: Some(2),
+            lines,
+        }
+    }
+
+    #[test]
+    fn the_erps_prices_are_compared_with_what_the_laptop_showed() {
+        let promoted = DraftLine {
+            expected_price: Some(dec!(136.08)),
+            promotion: Some("Spring tea".into()),
+            ..DraftLine::typed(1, dec!(12), dec!(142.80), dec!(0))
+        };
+        let unknown = DraftLine {
+            unit_price: None,
+            ..DraftLine::typed(3, dec!(2), dec!(0), dec!(0))
+        };
+        let entry = draft(vec![
+            promoted.clone(),
+            DraftLine::typed(2, dec!(1), dec!(9.9), dec!(0.1)),
+        ]);
+        let line = |line, product_id, quantity, erp, laptop| PriceDifference::Line {
+            line,
+            product_id,
+            quantity,
+            erp,
+            laptop,
+        };
+        // 12 × 136.08 + 8.91 = 1,641.87
+        type Case = (
+            &'static str,
+            SaleDraft,
+            Vec<ErpLine>,
+            Decimal,
+            Vec<PriceDifference>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "the same prices, in another order and scale",
+                entry.clone(),
+                vec![(2, dec!(1.0), dec!(8.9100)), (1, dec!(12), dec!(136.0800))],
+                dec!(1641.87),
+                vec![],
+            ),
+            (
+                "a promotion the laptop did not know",
+                entry.clone(),
+                vec![(1, dec!(12), dec!(136.08)), (2, dec!(1), dec!(4.455))],
+                dec!(1637.42),
+                vec![
+                    line(2, 2, dec!(1), dec!(4.455), Some(dec!(8.91))),
+                    PriceDifference::Total {
+                        erp: dec!(1637.42),
+                        laptop: dec!(1641.87),
+                    },
+                ],
+            ),
+            (
+                "a line only the ERP could price: said, no total compared",
+                draft(vec![promoted.clone(), unknown]),
+                vec![(1, dec!(12), dec!(136.08)), (3, dec!(2), dec!(17.5))],
+                dec!(1667.96),
+                vec![line(2, 3, dec!(2), dec!(17.5), None)],
+            ),
+            (
+                "two lines of one product pair with the price that matches",
+                draft(vec![
+                    DraftLine::typed(1, dec!(1), dec!(10), dec!(0)),
+                    DraftLine::typed(1, dec!(1), dec!(12), dec!(0)),
+                ]),
+                vec![(1, dec!(1), dec!(12)), (1, dec!(1), dec!(10))],
+                dec!(22),
+                vec![],
+            ),
+        ];
+        for (name, entry, erp, untaxed, expected) in cases {
+            assert_eq!(
+                entry.price_differences(&erp, untaxed, 2),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn price_differences_are_said_in_plain_words() {
+        let code = |id: ErpId| format!("P-{id}");
+        let cases = [
+            (
+                PriceDifference::Line {
+                    line: 2,
+                    product_id: 7,
+                    quantity: dec!(3),
+                    erp: dec!(8.5000),
+                    laptop: Some(dec!(9.00)),
+                },
+                "line 2: the ERP priced P-7 at 8.5, you quoted 9",
+            ),
+            (
+                PriceDifference::Line {
+                    line: 1,
+                    product_id: 7,
+                    quantity: dec!(3),
+                    erp: dec!(8.5),
+                    laptop: None,
+                },
+                "line 1: the ERP priced P-7 at 8.5 (not known offline)",
+            ),
+            (
+                PriceDifference::Total {
+                    erp: dec!(25.50),
+                    laptop: dec!(27.00),
+                },
+                "the ERP's untaxed total is 25.50, the estimate was 27.00",
+            ),
+        ];
+        for (difference, words) in cases {
+            assert_eq!(difference.describe(&code), words);
+        }
+    }
+
+    #[test]
+    fn an_entry_written_before_prices_came_from_lists_reads_as_typed() {
+        let old = r#"{"kind":"order","customer_id":4,"invoice_address_id":null,"shipment_address_id":null,
+            "warehouse_id":null,"requested_date":null,"reference":null,"note":null,
+            "lines":[{"product_id":1,"quantity":"3","unit_price":"168.00","discount":"0.1"}]}"#;
+        let draft: SaleDraft = serde_json::from_str(old).unwrap();
+        assert_eq!(draft.price_list_id, None);
+        assert_eq!(
+            draft.lines,
+            vec![DraftLine::typed(1, dec!(3), dec!(168.00), dec!(0.1))]
+        );
+        assert_eq!(draft.estimated_total(2), dec!(453.60));
     }
 }
 

@@ -24,8 +24,8 @@ mod states;
 
 pub use age::{Age, age_between};
 pub use drafts::{
-    DraftError, DraftLine, LineInput, PRICE_DIGITS, QuoteToOrder, SaleContent, SaleDifference,
-    SaleDraft, SaleKind, SaleRef, TypedLine,
+    DraftError, DraftLine, ErpLine, LineInput, PRICE_DIGITS, PriceDifference, QuoteToOrder,
+    SaleContent, SaleDifference, SaleDraft, SaleKind, SaleRef, TypedLine,
 };
 pub use entity::{Entity, SyncPart};
 pub use records::*;

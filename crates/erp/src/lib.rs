@@ -48,6 +48,11 @@ pub struct SentSale {
     /// is told in plain words. Empty for a sale made or rewritten from the
     /// entry now.
     pub differences: Vec<fieldbook_core::SaleDifference>,
+    /// The ERP's lines as it holds them now, `(product, quantity, unit
+    /// price)` after the promotions applied at quotation, to compare with
+    /// the prices the laptop showed; `None` when the ERP did not say (an
+    /// older Fieldbook module).
+    pub lines: Option<Vec<fieldbook_core::ErpLine>>,
 }
 
 /// What the ERP made of a customer change: the customer's record and code,

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_fieldbook_states.sql"),
     include_str!("../migrations/0009_currency.sql"),
     include_str!("../migrations/0010_pricing.sql"),
+    include_str!("../migrations/0011_price_differences.sql"),
 ];
 
 /// Migration `index` (from 0), with the Rust it runs after its SQL.
@@ -256,6 +257,7 @@ pub(crate) fn classify(error: rusqlite::Error, path: &Path) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outbox::PAYLOAD_VERSION;
 
     fn key(text: &str) -> CacheKey {
         CacheKey::new(text).unwrap()
@@ -467,6 +469,10 @@ mod tests {
             "0010_pricing.sql",
             "e0e5a43d4a8e7e548be6aae0ad123109f01173631775649c608728d4cca760dd",
         ),
+        (
+            "0011_price_differences.sql",
+            "df18ceac7e1b30ee6adb73b88697aeb07b6cd1f216b0719e2a1c3d3f1f207958",
+        ),
     ];
 
     #[test]
@@ -581,7 +587,7 @@ mod tests {
             (
                 "newer",
                 r#"{"customer_id":1,"description":"from the future"}"#,
-                2,
+                PAYLOAD_VERSION + 1,
             ),
             ("damaged", r#"{"customer_id":"#, 1),
         ] {
@@ -613,13 +619,11 @@ mod tests {
             aside.iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>(),
             ["newer", "damaged"]
         );
-        assert!(
-            aside[0]
-                .reason
-                .contains("newer Fieldbook (payload version 2"),
-            "{:?}",
-            aside[0]
+        let newer = format!(
+            "newer Fieldbook (payload version {}, this one reads up to {PAYLOAD_VERSION})",
+            PAYLOAD_VERSION + 1
         );
+        assert!(aside[0].reason.contains(&newer), "{:?}", aside[0]);
         assert!(aside[1].reason.contains("outbox request"), "{:?}", aside[1]);
         let error = store.outbox_entry(aside[0].seq).unwrap_err();
         assert!(

@@ -48,7 +48,7 @@ use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use fieldbook_core::customers::{Conflict, CustomerDraft, CustomerEdit};
 use fieldbook_core::requests::RequestDraft;
-use fieldbook_core::{ErpId, QuoteToOrder, SaleDraft};
+use fieldbook_core::{ErpId, PriceDifference, QuoteToOrder, SaleDraft};
 use rusqlite::{OptionalExtension, Row, params};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,6 +166,9 @@ pub struct OutboxEntry {
     pub erp_number: Option<String>,
     /// For an accepted customer edit: the fields where the ERP's value won.
     pub conflicts: Vec<Conflict>,
+    /// For an accepted quote or order: where the ERP's prices are not the
+    /// ones the laptop showed.
+    pub price_differences: Vec<PriceDifference>,
     /// The entry may be in the ERP: a request carrying it began and no
     /// answer of the ERP has settled it yet (see [`Store::mark_in_flight`]).
     pub in_flight: bool,
@@ -178,11 +181,14 @@ pub struct OutboxEntry {
 
 pub(crate) const COLUMNS: &str = "seq, uuid, kind, payload, customer_id, depends_on, state, attempts, next_attempt_at, \
                        erp_message, warning_name, warning_text, erp_id, erp_number, created_at, updated_at, conflicts, \
-                       in_flight, first_sent_at, payload_version";
+                       in_flight, first_sent_at, payload_version, price_differences";
 
 /// The shape of the payloads this build writes (`outbox.payload_version`).
 /// Raise it, and read the older shapes, when a payload's shape changes.
-pub const PAYLOAD_VERSION: i64 = 1;
+/// 2: a sale's lines may have no unit price (the ERP prices them) and
+/// carry their base price, whether the price was typed, and the price the
+/// laptop showed; version 1 sales read as typed at their price.
+pub const PAYLOAD_VERSION: i64 = 2;
 
 /// An entry this build cannot read: written by a newer Fieldbook, or
 /// damaged. It is kept aside, never sent, and the other entries go on.
@@ -193,6 +199,16 @@ pub struct QuarantinedEntry {
     pub kind: String,
     /// What could not be read, in plain words.
     pub reason: String,
+}
+
+/// How price differences are stored: JSON, NULL for none.
+fn price_differences(prices: &[PriceDifference]) -> Result<Option<String>, StoreError> {
+    if prices.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(prices)
+        .map(Some)
+        .map_err(|error| StoreError::BadValue(format!("outbox price differences: {error}")))
 }
 
 pub(crate) fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
@@ -237,6 +253,12 @@ pub(crate) fn entry(row: &Row) -> Result<OutboxEntry, StoreError> {
         },
         in_flight: row.get(17)?,
         first_sent_at: optional_time(row.get(18)?)?,
+        price_differences: match row.get::<_, Option<String>>(20)? {
+            None => Vec::new(),
+            Some(text) => serde_json::from_str(&text).map_err(|error| {
+                StoreError::BadValue(format!("outbox price differences: {error}"))
+            })?,
+        },
     })
 }
 
@@ -314,13 +336,14 @@ impl Store {
         seq: i64,
         erp_id: ErpId,
         number: Option<&str>,
+        prices: &[PriceDifference],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.update_entry(
             seq,
             "state = 'done', in_flight = 0, erp_id = ?2, erp_number = ?3, erp_message = NULL, warning_name = NULL,
-             warning_text = NULL, next_attempt_at = NULL, updated_at = ?4",
-            params![seq, erp_id, number, time(at)],
+             warning_text = NULL, next_attempt_at = NULL, updated_at = ?4, price_differences = ?5",
+            params![seq, erp_id, number, time(at), price_differences(prices)?],
         )
     }
 
@@ -334,13 +357,14 @@ impl Store {
         erp_id: ErpId,
         number: Option<&str>,
         differences: &str,
+        prices: &[PriceDifference],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.update_entry(
             seq,
             "state = 'done', in_flight = 0, erp_id = ?2, erp_number = ?3, erp_message = ?4, warning_name = NULL,
-             warning_text = NULL, next_attempt_at = NULL, updated_at = ?5",
-            params![seq, erp_id, number, differences, time(at)],
+             warning_text = NULL, next_attempt_at = NULL, updated_at = ?5, price_differences = ?6",
+            params![seq, erp_id, number, differences, time(at), price_differences(prices)?],
         )
     }
 

@@ -238,7 +238,7 @@ fn each_answer_of_the_erp_is_recorded_and_a_refused_entry_waits_for_the_salesper
     assert_eq!(store.outbox_entry(first).unwrap().unwrap().attempts, 1);
 
     store
-        .record_accepted(first, 901, Some("SO0042"), at(11))
+        .record_accepted(first, 901, Some("SO0042"), &[], at(11))
         .unwrap();
     store
         .record_rejected(
@@ -332,7 +332,7 @@ fn an_entry_waits_for_the_one_it_depends_on() {
         .unwrap();
     assert_eq!(seqs(&store, at(7)), [first]);
     store
-        .record_accepted(first, 900, Some("SO1"), at(8))
+        .record_accepted(first, 900, Some("SO1"), &[], at(8))
         .unwrap();
     assert_eq!(seqs(&store, at(9)), [second]);
 }
@@ -381,7 +381,9 @@ fn a_refused_sale_is_edited_and_queued_again_keeping_its_uuid() {
     }
 
     // Once the ERP has accepted it, it is the ERP's to change.
-    store.record_accepted(seq, 900, Some("SO9"), at(5)).unwrap();
+    store
+        .record_accepted(seq, 900, Some("SO9"), &[], at(5))
+        .unwrap();
     let error = store
         .replace_sale(seq, &order(4, dec!(1)), at(6))
         .unwrap_err();
@@ -433,11 +435,11 @@ fn a_quote_becomes_an_order_after_the_quote_itself_and_only_once() {
     };
     assert_eq!(sendable(&store), [quote_seq]);
     store
-        .record_accepted(quote_seq, 900, Some("SO9"), at(4))
+        .record_accepted(quote_seq, 900, Some("SO9"), &[], at(4))
         .unwrap();
     assert_eq!(sendable(&store), [confirm]);
     store
-        .record_accepted(confirm, 900, Some("SO9"), at(5))
+        .record_accepted(confirm, 900, Some("SO9"), &[], at(5))
         .unwrap();
     assert_eq!(store.unsent_sales_total(4).unwrap(), Decimal::ZERO);
 

@@ -204,6 +204,15 @@ async fn send<E: Erp>(
             .await
             .map(Answer::Request),
     };
+    // Where the ERP accepted a quote or order at other prices than the
+    // laptop showed, the entry says so.
+    let prices = match (&answer, &entry.payload) {
+        (Ok(Answer::Sale(sent)), EntryPayload::Sale(draft)) => match &sent.lines {
+            Some(lines) => draft.price_differences(lines, sent.untaxed, store.currency_digits()?),
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     match answer {
         Ok(Answer::Sale(sent)) if !sent.differences.is_empty() => {
             // The ERP held the sale already, with other content: its sale
@@ -218,13 +227,20 @@ async fn send<E: Erp>(
                     "the ERP already held this sale, with other content, and its sale stands: {}",
                     words.join("; ")
                 ),
+                &prices,
                 now(),
             )?;
             report.accepted.push((entry.seq, sent));
             Ok(true)
         }
         Ok(Answer::Sale(sent)) => {
-            store.record_accepted(entry.seq, sent.erp_id, sent.number.as_deref(), now())?;
+            store.record_accepted(
+                entry.seq,
+                sent.erp_id,
+                sent.number.as_deref(),
+                &prices,
+                now(),
+            )?;
             report.accepted.push((entry.seq, sent));
             Ok(true)
         }

@@ -386,6 +386,7 @@ impl Erp for FakeErp {
                 tax: Decimal::ZERO,
                 total,
                 differences: Vec::new(),
+                lines: None,
             };
             world.sales.insert(uuid.to_owned(), made);
             return Err(ErpError::Rejected {
@@ -404,6 +405,16 @@ impl Erp for FakeErp {
             tax: Decimal::ZERO,
             total,
             differences: Vec::new(),
+            // The fake charges what the laptop showed.
+            lines: Some(
+                draft
+                    .lines
+                    .iter()
+                    .filter_map(|line| {
+                        Some((line.product_id, line.quantity, line.charged_price()?))
+                    })
+                    .collect(),
+            ),
         };
         world.sales.insert(uuid.to_owned(), sent.clone());
         if world.lose_answers > 0 {

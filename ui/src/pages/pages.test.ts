@@ -747,6 +747,36 @@ describe('outbox page', () => {
     expect(router.current).toEqual({ page: 'editor', customerId: 7, kind: 'order', entry: 3 });
   });
 
+  test('says where the ERP accepted a sale at other prices than this computer showed', async () => {
+    mockBackend({
+      discarded: [],
+      outbox: [
+        entryRow({
+          entry: 6,
+          state: 'done',
+          erp_number: 'SO0043',
+          currency: 'CNY',
+          price_differences: [
+            { kind: 'line', line: 1, product: 'P-TEA', erp: '84.0000', laptop: '168.00' },
+            { kind: 'line', line: 2, product: 'P-POT', erp: '17.5000', laptop: null },
+            { kind: 'total', line: null, product: null, erp: '203.00', laptop: '336.00' },
+          ],
+        }),
+      ],
+    });
+    await render(OutboxPage);
+    expect(byTestId('entry-price-difference').map(text)).toEqual([
+      'Line 1: the ERP priced P-TEA at CN¥84.00; you quoted CN¥168.00.',
+      'Line 2: the ERP priced P-POT at CN¥17.50 (not known on this computer).',
+      'Untaxed total: CN¥203.00 in the ERP; the estimate was CN¥336.00.',
+    ]);
+    setLocale('zh-CN');
+    flushSync();
+    expect(text(one('entry-prices'))).toContain('第 1 行：ERP 对 P-TEA 的定价为 ¥84.00，您的报价为 ¥168.00。');
+    setLocale('en');
+    flushSync();
+  });
+
   test('an entry that may already be in the ERP offers no edit or discard until a sync settles it', async () => {
     mockBackend({
       discarded: [],

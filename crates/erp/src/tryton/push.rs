@@ -7,7 +7,9 @@
 use super::Tryton;
 use super::values::{Fields, decode_decimal, encode_date};
 use crate::{ErpError, SentSale};
-use fieldbook_core::{Created, ErpId, HeldRecord, SaleContent, SaleDraft, SaleKind, SaleRef};
+use fieldbook_core::{
+    Created, ErpId, ErpLine, HeldRecord, SaleContent, SaleDraft, SaleKind, SaleRef,
+};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
@@ -61,7 +63,9 @@ impl Tryton {
                     // stands, but if it is not what the entry says (edited
                     // in the ERP since), the salesperson must hear of it.
                     let mut sent = self.sent_sale(sale).await?;
-                    sent.differences = draft.differences(&self.sale_content(sale).await?);
+                    let content = self.sale_content(sale).await?;
+                    sent.differences = draft.differences(&content);
+                    sent.lines = Some(content.lines);
                     return Ok(sent);
                 }
                 match state.as_str() {
@@ -94,7 +98,9 @@ impl Tryton {
                     return match self.settle(uuid, target).await? {
                         Some((sale, state)) if target.contains(&state.as_str()) => {
                             let mut sent = self.sent_sale(sale).await?;
-                            sent.differences = draft.differences(&self.sale_content(sale).await?);
+                            let content = self.sale_content(sale).await?;
+                            sent.differences = draft.differences(&content);
+                            sent.lines = Some(content.lines);
                             Ok(sent)
                         }
                         Some(_) => Err(ErpError::SentMeanwhile),
@@ -422,7 +428,36 @@ fn sent_from(sale: ErpId, row: Option<&super::values::Row>) -> Result<SentSale, 
         tax: amount("tax_amount")?,
         total: amount("total_amount")?,
         differences: Vec::new(),
+        lines: erp_lines(sale, row)?,
     })
+}
+
+/// The lines `fieldbook_process` answers with (`fieldbook_lines`:
+/// `[product, quantity, unit_price]` each), if it did.
+fn erp_lines(sale: ErpId, row: &super::values::Row) -> Result<Option<Vec<ErpLine>>, ErpError> {
+    let Some(lines) = row.get("fieldbook_lines") else {
+        return Ok(None);
+    };
+    let bad = || ErpError::Protocol(format!("sale {sale}: expected its lines, got {lines}"));
+    lines
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .filter(|line| !line.get(0).is_some_and(Value::is_null))
+        .map(|line| {
+            let product = line.get(0).and_then(super::values::positive_id);
+            let quantity = line
+                .get(1)
+                .and_then(Value::as_f64)
+                .and_then(|quantity| Decimal::try_from(quantity).ok());
+            let price = line.get(2).and_then(decode_decimal);
+            match (product, quantity, price) {
+                (Some(product), Some(quantity), Some(price)) => Ok((product, quantity, price)),
+                _ => Err(bad()),
+            }
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
 }
 
 /// Tryton's `Decimal` on the wire.

@@ -153,7 +153,8 @@ class Sale(metaclass=PoolMeta):
         """Takes sales to quotation, and to confirmed when `confirm`, in one
         request and one transaction, through the same buttons (and so the
         same rights and checks) as the client's; returns what a laptop
-        records of each: number, state and totals. Refused at confirmation
+        records of each: number, state, totals and each line's product,
+        quantity and unit price. Refused at confirmation
         (a credit limit), nothing of it is kept: the sale stays a draft."""
         if confirm:
             cls._fieldbook_wait_for_credit_limit_locks(sales)
@@ -164,9 +165,20 @@ class Sale(metaclass=PoolMeta):
             quotations = [s for s in cls.browse(sales) if s.state == 'quotation']
             if quotations:
                 cls.confirm(quotations)
-        return cls.read([s.id for s in sales], [
+        rows = cls.read([s.id for s in sales], [
                 'number', 'state', 'untaxed_amount', 'tax_amount',
                 'total_amount'])
+        # Each line's price as the ERP now holds it (after the promotions
+        # applied at quotation), for the laptop to compare with what it
+        # showed: [product, quantity, unit_price].
+        lines = {s.id: [
+                [l.product.id if l.product else None, l.quantity,
+                    l.unit_price]
+                for l in s.lines if l.type == 'line']
+            for s in cls.browse(sales)}
+        for row in rows:
+            row['fieldbook_lines'] = lines[row['id']]
+        return rows
 
     @classmethod
     def _fieldbook_wait_for_credit_limit_locks(cls, sales):

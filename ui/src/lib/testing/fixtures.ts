@@ -137,6 +137,7 @@ export function entryRow(overrides: Partial<EntryRow> = {}): EntryRow {
     estimated_total: '300.00',
     currency: 'CNY',
     conflicts: [],
+    price_differences: [],
     quote: null,
     sent_as_order: null,
     sale: saleForm(),
