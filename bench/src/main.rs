@@ -174,6 +174,10 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("bench: search ...");
     report.push_str(&measure_search(&store)?);
 
+    // 4b. Pricing a line, here and in Tryton.
+    eprintln!("bench: pricing ...");
+    report.push_str(&measure_pricing(&replay, &store).await?);
+
     writeln!(report, "\n### Memory and disk\n")?;
     writeln!(
         report,
@@ -233,6 +237,129 @@ fn measure_search(store: &Store) -> anyhow::Result<String> {
         ms(*latencies.last().expect("queries")),
         queries.len()
     )?;
+    Ok(report)
+}
+
+/// Pricing one line offline as the editor does (the price book, the
+/// product and the customer's list read from the cache, then
+/// `price_sale`) for 1,000 (customer, product, quantity) drawn from the
+/// cache, against Tryton pricing the same line (`sale_price_uom` on the
+/// sale's list, one request each, as its client asks on a quantity
+/// change); and how many of the laptop's prices differ from Tryton's (the
+/// goal is none), as a section of the report.
+async fn measure_pricing(session: &RawSession, store: &Store) -> anyhow::Result<String> {
+    use fieldbook_core::pricing::{LineToPrice, SaleToPrice, price_sale};
+    use rust_decimal::Decimal;
+    const LINES: usize = 1000;
+    let customers = store.local_ids(Entity::Customers)?;
+    let products = store.local_ids(Entity::Products)?;
+    anyhow::ensure!(
+        !customers.is_empty() && !products.is_empty(),
+        "nothing cached to price"
+    );
+    // Around the seeded tiers (10, 20, 50, 100, 500, 1,000).
+    let quantities = [1, 3, 9, 10, 12, 20, 49, 50, 100, 250, 500, 1000];
+    let digits = store.currency_digits()?;
+    let today = chrono::Local::now().date_naive();
+    let mut draw = 0x5eed_u64;
+    let mut next = |below: usize| {
+        draw = draw
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((draw >> 33) % below as u64) as usize
+    };
+    let (mut laptop, mut tryton) = (Vec::new(), Vec::new());
+    let (mut mismatches, mut unknown, mut examples) = (0, 0, Vec::new());
+    for _ in 0..LINES {
+        let customer = customers[next(customers.len())];
+        let product = products[next(products.len())];
+        let units: u32 = quantities[next(quantities.len())];
+        let quantity = Decimal::from(units);
+
+        let start = Instant::now();
+        let book = store.price_book()?;
+        let priced_product = store
+            .priced_product(product)?
+            .context("a cached product is not cached")?;
+        let sale = SaleToPrice {
+            customer_list_id: store.customer_price_list(customer)?,
+            date: today,
+            currency_digits: digits,
+            lines: vec![LineToPrice {
+                product: priced_product,
+                quantity,
+                typed_price: None,
+                discount: Decimal::ZERO,
+            }],
+        };
+        let priced = price_sale(&book, &sale);
+        laptop.push(start.elapsed());
+
+        let mut context = session.context().clone();
+        context["price_list"] = json!(priced.price_list_id);
+        context["customer"] = json!(customer);
+        context["quantity"] = json!(f64::from(units));
+        let start = Instant::now();
+        let rows = session
+            .call(
+                "model.product.product.read",
+                json!([[product], ["sale_price_uom"], context]),
+            )
+            .await?;
+        tryton.push(start.elapsed());
+        let erps = rows
+            .get(0)
+            .and_then(|row| row.get("sale_price_uom"))
+            .and_then(|price| price.get("decimal"))
+            .and_then(Value::as_str)
+            .map(str::parse::<Decimal>)
+            .transpose()?;
+        match &priced.lines[0].price {
+            Ok((price, _)) if Some(price.normalize()) == erps.map(|p| p.normalize()) => {}
+            Err(why) if why.erp_has_no_price() && erps.is_none() => {}
+            Err(why) if !why.erp_has_no_price() => unknown += 1,
+            other => {
+                mismatches += 1;
+                if examples.len() < 5 {
+                    examples.push(format!(
+                        "customer {customer}, product {product} × {quantity}: laptop {other:?}, Tryton {erps:?}"
+                    ));
+                }
+            }
+        }
+    }
+    laptop.sort();
+    tryton.sort();
+    let p = |latencies: &[Duration], at: usize| ms(latencies[latencies.len() * at / 100]);
+    let mut report = String::new();
+    writeln!(
+        report,
+        "\n### Pricing a line, {LINES} (customer, product, quantity) drawn from the cache\n"
+    )?;
+    writeln!(report, "| | p50 | p99 | max |")?;
+    writeln!(report, "|---|---|---|---|")?;
+    writeln!(
+        report,
+        "| Fieldbook offline (cache reads and `price_sale`, as the editor) | {:.3} ms | {:.3} ms | {:.3} ms |",
+        p(&laptop, 50),
+        p(&laptop, 99),
+        ms(*laptop.last().expect("lines"))
+    )?;
+    writeln!(
+        report,
+        "| Tryton pricing the same line (`sale_price_uom`, one request) | {:.3} ms | {:.3} ms | {:.3} ms |",
+        p(&tryton, 50),
+        p(&tryton, 99),
+        ms(*tryton.last().expect("lines"))
+    )?;
+    writeln!(
+        report,
+        "\nOffline / Tryton at p99: {:.3}. Prices that differ from Tryton's: {mismatches} of {LINES}; unknown offline (the ERP prices them): {unknown}.",
+        p(&laptop, 99) / p(&tryton, 99)
+    )?;
+    for example in examples {
+        writeln!(report, "- {example}")?;
+    }
     Ok(report)
 }
 
