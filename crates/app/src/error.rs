@@ -495,9 +495,11 @@ mod tests {
 
     /// The message the window shows for `code` in a language, if any.
     fn window_words(language: &str, code: &str) -> Option<String> {
+        // Cargo's value at run time: the compiled-in one may name another
+        // clone that built into the same target folder.
         let path = format!(
             "{}/../../ui/src/lib/i18n/{language}.json",
-            env!("CARGO_MANIFEST_DIR")
+            std::env::var("CARGO_MANIFEST_DIR").unwrap()
         );
         let messages: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

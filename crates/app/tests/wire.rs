@@ -73,7 +73,9 @@ fn declarations() -> Vec<(String, String)> {
 /// The names of the types the crate exports to the window
 /// (`#[ts(export)]`), read from its sources.
 fn exported_in_sources() -> BTreeSet<String> {
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // Cargo's value at run time: the compiled-in one may name another clone
+    // that built into the same target folder.
+    let source = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("src");
     let mut names = BTreeSet::new();
     for file in std::fs::read_dir(source).unwrap() {
         let text = std::fs::read_to_string(file.unwrap().path()).unwrap();

@@ -6,7 +6,9 @@ use std::path::Path;
 
 /// Each module of `src/` and the modules it names with `crate::…`.
 fn uses() -> BTreeMap<String, BTreeSet<String>> {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // Cargo's value at run time: the compiled-in one may name another clone
+    // that built into the same target folder.
+    let source = Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("src");
     let mut modules = BTreeMap::new();
     for file in std::fs::read_dir(&source).unwrap() {
         let path = file.unwrap().path();
