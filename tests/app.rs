@@ -34,6 +34,16 @@ async fn sync(
     (result, events.into_inner().unwrap())
 }
 
+/// A window's app connected to `server` as the salesperson, after its
+/// first sync (the folder holds its data).
+async fn synced_app(server: &TrytonServer) -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path().join("data"), Arc::new(MemorySecrets::default()));
+    app.connect(connect_form(server)).await.unwrap();
+    sync(&app).await.0.unwrap();
+    (dir, app)
+}
+
 fn order_for(customer_id: i64, product_id: i64, quantity: &str) -> SaleForm {
     SaleForm {
         kind: "order".into(),
@@ -690,10 +700,7 @@ async fn the_editor_prices_as_the_erp_and_the_erp_agrees() {
     use serde_json::json;
     let server = TrytonServer::start(Dataset::TEST).unwrap();
     let admin = server.admin().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::new(dir.path().join("data"), Arc::new(MemorySecrets::default()));
-    app.connect(connect_form(&server)).await.unwrap();
-    sync(&app).await.0.unwrap();
+    let (_dir, app) = synced_app(&server).await;
     let id = |text: &str, kind: &str| app.search(text, Some(kind)).unwrap()[0].erp_id;
     let (huawei, tea, bolt) = (
         id("C-HUAWEI", "customer"),
@@ -873,10 +880,7 @@ async fn a_price_the_laptop_did_not_know_is_shown_on_the_entry() {
     use serde_json::json;
     let server = TrytonServer::start(Dataset::TEST).unwrap();
     let admin = server.admin().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::new(dir.path().join("data"), Arc::new(MemorySecrets::default()));
-    app.connect(connect_form(&server)).await.unwrap();
-    sync(&app).await.0.unwrap();
+    let (_dir, app) = synced_app(&server).await;
     let acme = app.search("C-ACME", Some("customer")).unwrap()[0].erp_id;
     let tea = app.search("P-TEA", Some("product")).unwrap()[0].erp_id;
     let form = SaleForm {

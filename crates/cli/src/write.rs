@@ -624,12 +624,9 @@ pub fn entry(
             return Ok(());
         }
     };
+    let digits = store.currency_digits()?;
     for (index, item) in draft.lines.iter().enumerate() {
-        let product = store
-            .product(ProductRef::Id(item.product_id))?
-            .map(|view| view.product.value.code.unwrap_or(view.product.value.name))
-            .unwrap_or_else(|| format!("product {} (no longer cached)", item.product_id));
-        let digits = store.currency_digits()?;
+        let product = product_label(store, item.product_id)?;
         let price = match item.unit_price {
             Some(price) if item.price_typed => format!("at {price} (typed)"),
             Some(price) => format!("at {price} (from the price list)"),
@@ -676,17 +673,21 @@ fn print_added(addresses: &[AddressDraft], contacts: &[ContactDraft]) {
     }
 }
 
+/// A product as the salesperson names it: its code, else its name.
+fn product_label(store: &Store, product_id: ErpId) -> anyhow::Result<String> {
+    Ok(store
+        .product(ProductRef::Id(product_id))?
+        .map(|view| view.product.value.code.unwrap_or(view.product.value.name))
+        .unwrap_or_else(|| format!("product {product_id} (no longer cached)")))
+}
+
 /// Where the ERP's prices differ from the laptop's, in words, products by
 /// their codes.
 fn price_differences(store: &Store, entry: &OutboxEntry) -> anyhow::Result<Vec<String>> {
     let mut labels = std::collections::BTreeMap::new();
     for difference in &entry.price_differences {
         if let fieldbook_core::PriceDifference::Line { product_id, .. } = difference {
-            let label = store
-                .product(ProductRef::Id(*product_id))?
-                .map(|view| view.product.value.code.unwrap_or(view.product.value.name))
-                .unwrap_or_else(|| format!("product {product_id}"));
-            labels.insert(*product_id, label);
+            labels.insert(*product_id, product_label(store, *product_id)?);
         }
     }
     let label = |id: ErpId| labels.get(&id).cloned().unwrap_or_default();
