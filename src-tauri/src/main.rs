@@ -7,14 +7,15 @@
 // No console window next to the app on Windows.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-mod keyring_secrets;
+mod display;
 
+use fieldbook_app::local::{Folders, Holder, WriterLock};
 use fieldbook_app::wire::{
     ConnectForm, Connectivity, CustomerDetail, CustomerEditForm, CustomerForm, DiscardedRow,
     EntryRow, ErpInfo, Hit, Home, ProductDetail, QuoteToSend, RequestForm, SaleForm, SalePreview,
     Saved, SavedCustomer, Session, Settings, SyncEvent, SyncSummary, WarehouseRow,
 };
-use fieldbook_app::{App, AppError, Trigger};
+use fieldbook_app::{App, AppError, KeyringSecrets, Trigger};
 use std::sync::Arc;
 use tauri::{Emitter, Manager, State};
 
@@ -248,20 +249,45 @@ fn main() {
             }
         }
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("FIELDBOOK_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
+    // FIELDBOOK_DATA_DIR chooses another folder (tests, a second
+    // profile); the default is the platform's, the one the CLI uses too.
+    let folders = match Folders::locate(std::env::var_os("FIELDBOOK_DATA_DIR").map(Into::into)) {
+        Ok(folders) => folders,
+        Err(error) => {
+            eprintln!("error: Fieldbook's window cannot start: {error}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(problem) = fieldbook_app::logs::start(&folders.logs, "fieldbook-window") {
+        eprintln!("warning: {problem}");
+    }
+    if let Err(reason) = display::check() {
+        tracing::warn!(%reason, "no display");
+        eprintln!("error: Fieldbook's window cannot open: {reason}");
+        std::process::exit(1);
+    }
+    let data_dir = folders.data.clone();
     let result = tauri::Builder::default()
-        .setup(|tauri_app| {
-            // FIELDBOOK_DATA_DIR chooses another folder (tests, a second
-            // profile); the default is the platform's app data folder.
-            let data_dir = match std::env::var_os("FIELDBOOK_DATA_DIR") {
-                Some(dir) => dir.into(),
-                None => tauri_app.path().app_data_dir()?,
-            };
-            let secrets = Arc::new(keyring_secrets::KeyringSecrets::new(&data_dir));
-            let mut app = App::new(data_dir, secrets);
+        // A second start shows the window already open (first, so that
+        // nothing else starts twice).
+        .plugin(tauri_plugin_single_instance::init(|tauri_app, _, _| {
+            if let Some(window) = tauri_app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .setup(move |tauri_app| {
+            // The CLI writes to this cache only while the window is closed:
+            // wait for a command that is writing now to finish.
+            let lock = WriterLock::wait(&data_dir, Holder::Window, |error| {
+                tracing::warn!(%error, "waiting for the cache");
+                eprintln!("Fieldbook's window is waiting: {error}");
+            })?;
+            tauri_app.manage(lock);
+            tracing::info!(data = %data_dir.display(), logs = %folders.logs.display(), "window opening");
+            let secrets = Arc::new(KeyringSecrets::new(&data_dir));
+            let mut app = App::new(data_dir.clone(), secrets);
             // An administrator (or the demo) can preset the ERP the connect
             // page offers; the salesperson still types the password.
             if let (Ok(url), Ok(database), Ok(login)) = (

@@ -45,6 +45,34 @@ async fn a_salesperson_works_offline_in_the_window_and_the_erp_numbers_the_order
         .await;
     window.shot("en-home").await;
 
+    // An administrator's `fieldbook` on this laptop: the same data folder
+    // and the window's key from the keyring, with nothing to type; it
+    // reads while the window is open, and is refused writing.
+    let cli = fieldbook_testkit::target_dir().join("debug/fieldbook");
+    let status = desktop
+        .command(&cli)
+        .args(["status", "--json"])
+        .env_remove("FIELDBOOK_CACHE_KEY")
+        .env_remove("FIELDBOOK_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "fieldbook status beside the window: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["erp"]["login"], config.login.as_str(), "{status}");
+    let sync = desktop
+        .command(&cli)
+        .arg("sync")
+        .env_remove("FIELDBOOK_CACHE_KEY")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&sync.stderr);
+    assert_eq!(sync.status.code(), Some(6), "{said}");
+    assert!(said.contains("in use by Fieldbook's window"), "{said}");
+
     // Search by a Chinese substring, open the customer, read the credit.
     window.click("nav-customers").await;
     window.fill("search-input", "华为").await;

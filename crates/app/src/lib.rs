@@ -16,12 +16,16 @@
 
 mod customers;
 mod error;
+mod keyring;
+pub mod local;
+pub mod logs;
 mod read;
 mod sync;
 pub mod wire;
 mod write;
 
 pub use error::{AppError, ErrorKind};
+pub use keyring::KeyringSecrets;
 pub use sync::{SyncReports, SyncRun, Trigger, run_background};
 
 use chrono::Utc;

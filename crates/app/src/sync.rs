@@ -112,6 +112,7 @@ impl App {
                 summary: summary.clone(),
             }),
             Err(error) => {
+                tracing::warn!(code = %error.code, %error, "sync failed");
                 if error.transient {
                     // The next attempt logs in afresh.
                     *self.erp.lock().await = None;
@@ -247,6 +248,20 @@ impl App {
         .await?;
         let pulled =
             fieldbook_sync::pull(&erp, &mut store, &run.options, &Utc::now, on_progress).await?;
+        // What support asks first: did it send, and what came back.
+        tracing::info!(
+            sales_accepted = pushed.accepted.len(),
+            customers_sent = pushed.customers.len(),
+            requests_sent = pushed.requests.len(),
+            refused = pushed.rejected.len(),
+            warnings = pushed.warnings.len(),
+            not_permitted = pushed.not_permitted.len(),
+            records_pulled = pulled.pulled.values().sum::<u64>(),
+            records_removed = pulled.removed.values().sum::<u64>(),
+            not_readable = pulled.not_readable.len(),
+            erp_requests = erp.calls() - before,
+            "synced"
+        );
         Ok(SyncReports {
             pushed,
             pulled,

@@ -10,9 +10,10 @@ mod write;
 use anyhow::Context;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
+use fieldbook_app::local::{Folders, Holder, WriterLock};
 use fieldbook_app::{
-    App, AppError, CACHE_KEY_SECRET, ErrorKind, MemorySecrets, PASSWORD_SECRET, Secrets, SyncRun,
-    wire,
+    App, AppError, CACHE_KEY_SECRET, ErrorKind, KeyringSecrets, MemorySecrets, PASSWORD_SECRET,
+    Secrets, SyncRun, wire,
 };
 use fieldbook_core::SaleKind;
 use fieldbook_erp::ErpError;
@@ -124,6 +125,12 @@ enum Command {
     Product {
         /// The product's code (or ERP id).
         code: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where this profile's data and log files are, for a support person
+    /// who asks for them.
+    Logs {
         #[arg(long)]
         json: bool,
     },
@@ -336,11 +343,17 @@ enum Exit {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("FIELDBOOK_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let folders = match Folders::locate(cli.data_dir.clone()) {
+        Ok(folders) => folders,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(Exit::Failure as u8);
+        }
+    };
+    if let Err(problem) = fieldbook_app::logs::start(&folders.logs, "fieldbook-cli") {
+        eprintln!("warning: {problem}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -352,7 +365,7 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Failure as u8);
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, folders)) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -413,13 +426,17 @@ fn erp_exit(error: &ErpError) -> Exit {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<Exit> {
-    let data_dir = match cli.data_dir {
-        Some(dir) => dir,
-        None => directories::ProjectDirs::from("com", "Fieldbook", "fieldbook")
-            .context("cannot find a data folder for this user: pass --data-dir")?
-            .data_dir()
-            .to_owned(),
+async fn run(cli: Cli, folders: Folders) -> anyhow::Result<Exit> {
+    let data_dir = folders.data.clone();
+    if cli.data_dir.is_none() {
+        warn_of_an_earlier_folder(&data_dir);
+    }
+    // A command that writes holds the data folder while it runs, and is
+    // refused while the window has the cache open.
+    let _writing = if cli.command.writes() {
+        Some(WriterLock::take(&data_dir, Holder::Cli)?)
+    } else {
+        None
     };
     let allow_insecure_http = cli.allow_insecure_http;
     match cli.command {
@@ -534,6 +551,63 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 output::product(view, Utc::now(), json)
             }))
         }
+        Command::Logs { json } => {
+            output::folders(&folders, json)?;
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+impl Command {
+    /// Whether the command writes to the cache (and so must not run while
+    /// the window has it open).
+    fn writes(&self) -> bool {
+        match self {
+            Command::Init { .. }
+            | Command::Sync { .. }
+            | Command::Request { .. }
+            | Command::Quote { .. }
+            | Command::Order { .. } => !matches!(
+                self,
+                Command::Quote {
+                    action: QuoteAction::Sale(SaleAction::Show { .. })
+                } | Command::Order {
+                    action: SaleAction::Show { .. }
+                }
+            ),
+            Command::Customer { action, .. } => action.is_some(),
+            Command::Outbox { action } => matches!(
+                action,
+                Some(OutboxAction::Retry { .. } | OutboxAction::Discard { .. })
+            ),
+            Command::Status { .. }
+            | Command::Search { .. }
+            | Command::Product { .. }
+            | Command::Logs { .. } => false,
+        }
+    }
+}
+
+/// Builds before the window and the CLI shared a folder kept the CLI's
+/// cache in a folder of its own: say where it is, rather than act as if
+/// there were none.
+fn warn_of_an_earlier_folder(data_dir: &Path) {
+    let Some(earlier) = directories::ProjectDirs::from("com", "Fieldbook", "fieldbook")
+        .map(|dirs| dirs.data_dir().to_owned())
+    else {
+        return;
+    };
+    if earlier != data_dir
+        && earlier.join("cache.db").exists()
+        && !data_dir.join("cache.db").exists()
+    {
+        eprintln!(
+            "warning: a cache made by an earlier fieldbook is in {}; the window and the CLI now share {}: \
+             move the files there (or pass --data-dir {})",
+            earlier.display(),
+            data_dir.display(),
+            earlier.display()
+        );
     }
 }
 
@@ -863,7 +937,7 @@ async fn init(
     login: String,
     allow_insecure_http: bool,
 ) -> anyhow::Result<Exit> {
-    let app = App::new(data_dir.to_owned(), Arc::new(Prompted::default()))
+    let app = App::new(data_dir.to_owned(), Arc::new(Prompted::new(data_dir)))
         .refusing_an_existing_cache()
         .allowing_insecure_http(allow_insecure_http);
     let password = secret("FIELDBOOK_PASSWORD", &format!("ERP password for {login}: "))?;
@@ -899,7 +973,7 @@ async fn sync(
     if page_size == 0 {
         anyhow::bail!("--page-size must be at least 1");
     }
-    let app = App::new(data_dir.to_owned(), Arc::new(Prompted::default()))
+    let app = App::new(data_dir.to_owned(), Arc::new(Prompted::new(data_dir)))
         .allowing_insecure_http(allow_insecure_http);
     app.open()?;
     let show_progress =
@@ -932,37 +1006,70 @@ async fn sync(
 /// The application layer on the cache in `data_dir`, opened with the key
 /// from the environment or a prompt.
 fn app(data_dir: &Path) -> anyhow::Result<App> {
-    let app = App::new(data_dir.to_owned(), Arc::new(Prompted::default()));
+    let app = App::new(data_dir.to_owned(), Arc::new(Prompted::new(data_dir)));
     app.open()?;
     Ok(app)
 }
 
-/// The CLI keeps no secret on disk: each comes from the environment or a
-/// prompt, once per run, and is kept in memory until the run ends.
-#[derive(Default)]
-struct Prompted(MemorySecrets);
+/// The CLI keeps no secret on disk. Each comes, once per run, from the
+/// environment, else the keyring entry the window keeps for this data
+/// folder (an administrator's `fieldbook status` on a salesperson's
+/// laptop), else a prompt; it is kept in memory until the run ends.
+struct Prompted {
+    known: MemorySecrets,
+    keyring: KeyringSecrets,
+}
+
+impl Prompted {
+    fn new(data_dir: &Path) -> Prompted {
+        Prompted {
+            known: MemorySecrets::default(),
+            keyring: KeyringSecrets::new(data_dir),
+        }
+    }
+
+    /// The window's entry, if the keyring can be reached and holds one.
+    fn kept_in_keyring(&self, name: &str) -> Option<String> {
+        match self.keyring.get(name) {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::debug!(%error, "no keyring to look in");
+                None
+            }
+        }
+    }
+}
 
 impl Secrets for Prompted {
     fn get(&self, name: &str) -> Result<Option<String>, AppError> {
-        if let Some(known) = self.0.get(name)? {
+        if let Some(known) = self.known.get(name)? {
             return Ok(Some(known));
         }
-        let asked = match name {
-            CACHE_KEY_SECRET => secret("FIELDBOOK_CACHE_KEY", "Cache passphrase: "),
-            PASSWORD_SECRET => secret("FIELDBOOK_PASSWORD", "ERP password: "),
+        let (variable, prompt) = match name {
+            CACHE_KEY_SECRET => ("FIELDBOOK_CACHE_KEY", "Cache passphrase: "),
+            PASSWORD_SECRET => ("FIELDBOOK_PASSWORD", "ERP password: "),
             _ => return Ok(None),
-        }
-        .map_err(|error| AppError::new("errors.secrets.missing", format!("{error:#}")))?;
-        self.0.set(name, &asked)?;
-        Ok(Some(asked))
+        };
+        let found = match std::env::var(variable) {
+            Ok(value) => value,
+            Err(_) => match self.kept_in_keyring(name) {
+                Some(kept) => kept,
+                None => secret(variable, prompt).map_err(|error| {
+                    AppError::new("errors.secrets.missing", format!("{error:#}"))
+                })?,
+            },
+        };
+        self.known.set(name, &found)?;
+        Ok(Some(found))
     }
 
+    /// Kept for this run only: the CLI writes nothing to the keyring.
     fn set(&self, name: &str, value: &str) -> Result<(), AppError> {
-        self.0.set(name, value)
+        self.known.set(name, value)
     }
 
     fn delete(&self, name: &str) -> Result<(), AppError> {
-        self.0.delete(name)
+        self.known.delete(name)
     }
 
     /// The person chooses the cache's passphrase.

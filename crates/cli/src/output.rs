@@ -910,6 +910,54 @@ pub(crate) fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `fieldbook logs`: where this profile's data and logs are, and the log
+/// files, newest first.
+pub fn folders(folders: &fieldbook_app::local::Folders, json: bool) -> anyhow::Result<()> {
+    let mut files: Vec<(String, u64, DateTime<Utc>)> = std::fs::read_dir(&folders.logs)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| {
+                    let metadata = entry.metadata().ok().filter(|m| m.is_file())?;
+                    let modified = metadata.modified().ok()?;
+                    Some((
+                        entry.file_name().to_string_lossy().into_owned(),
+                        metadata.len(),
+                        DateTime::<Utc>::from(modified),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    if json {
+        return print_json(&serde_json::json!({
+            "data_dir": folders.data,
+            "log_dir": folders.logs,
+            "log_files": files
+                .iter()
+                .map(|(name, bytes, modified)| serde_json::json!({
+                    "path": folders.logs.join(name),
+                    "bytes": bytes,
+                    "modified": modified,
+                }))
+                .collect::<Vec<_>>(),
+        }));
+    }
+    println!("Data folder: {}", folders.data.display());
+    println!("Log folder:  {}", folders.logs.display());
+    if files.is_empty() {
+        println!("No log files yet.");
+    }
+    for (name, bytes, modified) in &files {
+        println!(
+            "  {name}  {bytes} bytes, last written {}",
+            modified.with_timezone(&Local).format("%Y-%m-%d %H:%M")
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

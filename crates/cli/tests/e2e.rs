@@ -53,6 +53,27 @@ impl Cli {
                 args.join(" ")
             );
         }
+        // The log files too, written at trace (`command`).
+        let logs = self.dir.path().join("logs");
+        let files: Vec<_> = std::fs::read_dir(&logs)
+            .unwrap_or_else(|error| panic!("no log folder {}: {error}", logs.display()))
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        assert!(
+            !files.is_empty(),
+            "`fieldbook {}` logged nothing",
+            args.join(" ")
+        );
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let leaked = secrets_in(&text);
+            assert!(
+                leaked.is_empty(),
+                "`fieldbook {}` logged {leaked:?} in {}",
+                args.join(" "),
+                file.display()
+            );
+        }
         output
     }
 

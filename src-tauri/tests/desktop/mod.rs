@@ -235,6 +235,15 @@ impl Desktop {
 }
 
 impl Desktop {
+    /// `program` as started in this desktop's session (its display, bus,
+    /// keyring, home and data folder): an administrator's terminal on the
+    /// salesperson's laptop.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command.envs(self.env.iter().cloned()).stdin(Stdio::null());
+        command
+    }
+
     /// What the desktop's notification service was asked to show, oldest
     /// first: each notification's title and body.
     pub fn notifications(&self) -> anyhow::Result<Vec<(String, String)>> {

@@ -1,11 +1,13 @@
 //! The OS keyring (Secret Service on Linux, Keychain on macOS, Credential
 //! Manager on Windows) as Fieldbook's [`Secrets`].
 
-use fieldbook_app::{AppError, Secrets};
+use crate::{AppError, Secrets};
 use std::path::Path;
 
 /// Secrets under the service "Fieldbook", one account per secret and data
-/// folder, so two profiles on one laptop keep theirs apart.
+/// folder, so two profiles on one laptop keep theirs apart; the window and
+/// the CLI name the same folder the same way
+/// ([`crate::local::Folders::locate`]), so each finds the other's.
 pub struct KeyringSecrets {
     account_suffix: String,
 }
