@@ -1,6 +1,7 @@
-"""Draws Fieldbook's icon (an open book on a teal rounded square) as RGBA
-PNGs at the sizes Tauri bundles, with no dependency beyond Python itself.
-Run it again after changing the drawing: `python3 icons/make_icons.py`."""
+"""Draws Fieldbook's icon (an open book on a teal rounded square) as an RGBA
+PNG, icon.png, with no dependency beyond Python itself. `cargo xtask icons`
+runs it, then Tauri's `tauri icon` to make every other size and format the
+platforms need (.png, .ico, .icns) from it."""
 
 import os
 import struct
@@ -49,6 +50,6 @@ def png(size):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
-for name, size in [("32x32.png", 32), ("128x128.png", 128), ("128x128@2x.png", 256), ("icon.png", 512)]:
+for name, size in [("icon.png", 512)]:
     with open(os.path.join(HERE, name), "wb") as f:
         f.write(png(size))

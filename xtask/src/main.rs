@@ -6,9 +6,12 @@
 //! - `cargo xtask test`: installs what is missing and runs every test,
 //!   including those against the real Tryton.
 //! - `cargo xtask bench`: the benchmarks, figures for BENCHMARKS.md.
+//! - `cargo xtask package`: the .deb and .rpm an IT department installs.
+//! - `cargo xtask icons`: the icons at every size, from icons/make_icons.py.
 
 mod bench;
 mod demo;
+mod package;
 
 use anyhow::{Context, bail};
 use std::process::Command;
@@ -41,6 +44,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     // Production's backend: the tests run Tryton on a private PostgreSQL
     // cluster too (crates/testkit/src/postgres.rs).
     "postgresql",
+    // The package test lists the .rpm's files.
+    "rpm",
 ];
 
 /// tauri-driver, the WebDriver server for Tauri windows, built from
@@ -54,9 +59,11 @@ fn main() {
         Some("demo") => demo::demo(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("soak") => soak(&args[1..]),
+        Some("package") => package::package(&args[1..]),
+        Some("icons") => icons(),
         _ => {
             eprintln!(
-                "usage: cargo xtask demo | test | soak [ROUNDS] | bench [--quick | --push [ORDERS] | --search-in CACHE | --window | --fuzz | --fleet N [--workers W] [--interval S] [--minutes M] [--ramp S] [--office S]]"
+                "usage: cargo xtask demo | test | package [--debug] | icons | soak [ROUNDS] | bench [--quick | --push [ORDERS] | --search-in CACHE | --window | --fuzz | --fleet N [--workers W] [--interval S] [--minutes M] [--ramp S] [--office S]]"
             );
             std::process::exit(2);
         }
@@ -154,6 +161,34 @@ fn run_tests(extra: &[String]) -> anyhow::Result<()> {
             "the soak failed ({soaked}); its output is above and in {}",
             log_path.display()
         );
+    }
+    // The packages, from the debug build just tested: they install and
+    // start (`cargo xtask package` makes the release ones).
+    let packages = package::build(package::Profile::Debug, package::Built::ForTheTests)?;
+    package::check(&packages)
+}
+
+/// `cargo xtask icons`: draws the icon (icons/make_icons.py), then has
+/// Tauri's `tauri icon` make every size and format the platforms need
+/// (.png, .ico, .icns, Windows' tiles) into icons/.
+fn icons() -> anyhow::Result<()> {
+    let root = fieldbook_testkit::workspace_root();
+    run(Command::new("python3").arg(root.join("icons/make_icons.py")))?;
+    let made = tempfile::tempdir()?;
+    run(Command::new(package::ensure_tauri_cli()?)
+        .arg("icon")
+        .arg(root.join("icons/icon.png"))
+        .arg("--output")
+        .arg(made.path()))?;
+    // The desktop's: Android's and iOS's are not Fieldbook's platforms.
+    for entry in std::fs::read_dir(made.path())? {
+        let path = entry?.path();
+        if path.is_file() && path.file_name().is_some_and(|name| name != "icon.png") {
+            std::fs::copy(
+                &path,
+                root.join("icons").join(path.file_name().expect("a name")),
+            )?;
+        }
     }
     Ok(())
 }

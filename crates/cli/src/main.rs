@@ -9,7 +9,7 @@ mod write;
 
 use anyhow::Context;
 use chrono::Utc;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use fieldbook_app::local::{Folders, Holder, WriterLock};
 use fieldbook_app::{
     App, AppError, CACHE_KEY_SECRET, ErrorKind, KeyringSecrets, MemorySecrets, PASSWORD_SECRET,
@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 /// Fieldbook: the ERP's customers, credit, products and stock, offline.
 #[derive(Parser)]
-#[command(name = "fieldbook", version, about)]
+#[command(name = "fieldbook", version, about, after_long_help = ENVIRONMENT_AND_EXIT_CODES)]
 struct Cli {
     /// Where the cache lives [default: the platform's data folder, or
     /// $FIELDBOOK_DATA_DIR].
@@ -51,6 +51,33 @@ struct Cli {
     command: Command,
 }
 
+/// The end of `fieldbook --help` (and of the manual page).
+const ENVIRONMENT_AND_EXIT_CODES: &str = "\
+Environment:
+  FIELDBOOK_DATA_DIR             The data folder, as --data-dir. Default: the platform's,
+                                 the one Fieldbook's window uses (`fieldbook logs` shows it).
+  FIELDBOOK_LOG_DIR              Where the log files go. Default: the platform's log folder,
+                                 or logs/ in a data folder given with --data-dir.
+  FIELDBOOK_LOG                  What is logged, e.g. debug or fieldbook_sync=debug.
+                                 Default: info and above to the files, errors to stderr.
+  FIELDBOOK_PASSWORD             The ERP password. Default: the window's keyring entry for
+                                 this data folder, else a prompt.
+  FIELDBOOK_CACHE_KEY            The cache's passphrase. Default: the window's keyring entry
+                                 for this data folder, else a prompt.
+  FIELDBOOK_ALLOW_INSECURE_HTTP  As --allow-insecure-http (1, true, yes or on).
+  FIELDBOOK_PROGRESS             Show the sync's progress even when stderr is not a terminal.
+
+Exit codes:
+  0  Done.
+  1  Failed for another reason (the message says which).
+  2  Bad input: nothing was changed; fix what the message names and try again.
+  3  Not in the cache: search for it, or sync.
+  4  The ERP cannot be reached, or is busy: try again later.
+  5  The ERP refused: the message gives its words.
+  6  The cache cannot be used: in use by the window, wrong key, damaged, or made by a
+     newer Fieldbook.
+  7  The ERP user lacks a right: what it may do was done; ask the ERP's administrator.";
+
 #[derive(Subcommand)]
 enum Command {
     /// Connect to the ERP (checking address, database, login and password)
@@ -72,19 +99,24 @@ enum Command {
         /// Records per request.
         #[arg(long, default_value_t = SyncOptions::default().page_size)]
         page_size: usize,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// What the cache holds and how old it is.
     Status {
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Search customers and products (name, code, tax id, address, phone, e-mail).
     Search {
+        /// What to look for: part of a name, a code, a phone number, ...
         text: String,
+        /// At most this many results.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -118,6 +150,7 @@ enum Command {
         action: Option<CustomerAction>,
         /// The customer's code (or ERP id).
         code: Option<String>,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -125,14 +158,30 @@ enum Command {
     Product {
         /// The product's code (or ERP id).
         code: String,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Where this profile's data and log files are, for a support person
     /// who asks for them.
     Logs {
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the completions for a shell (the packages install them), e.g.
+    /// `fieldbook completions bash > ~/.local/share/bash-completion/completions/fieldbook`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (fieldbook.1, fieldbook-sync.1, ...) into a
+    /// folder (the packages install them).
+    #[command(hide = true)]
+    Manual {
+        /// The folder to write them in.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -142,7 +191,9 @@ enum SaleAction {
     New(SaleArgs),
     /// One written earlier, by its outbox entry number.
     Show {
+        /// The outbox entry number (`fieldbook outbox list`).
         entry: i64,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -167,13 +218,16 @@ enum CustomerAction {
         /// A phone number; repeat for more.
         #[arg(long = "phone")]
         phones: Vec<String>,
+        /// A mobile number; repeat for more.
         #[arg(long = "mobile")]
         mobiles: Vec<String>,
+        /// An e-mail address; repeat for more.
         #[arg(long = "email")]
         emails: Vec<String>,
         /// Read it from a JSON file instead (shape in the README).
         #[arg(long, conflicts_with_all = ["name", "addresses", "phones", "mobiles", "emails"])]
         from: Option<PathBuf>,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -182,6 +236,7 @@ enum CustomerAction {
     Edit {
         /// The customer's code (or ERP id).
         code: String,
+        /// The customer's new name.
         #[arg(long)]
         name: Option<String>,
         /// A contact's new value, CONTACT_ID=VALUE; repeat for more.
@@ -199,12 +254,16 @@ enum CustomerAction {
         /// A new address, STREET|CITY[|POSTAL_CODE[|COUNTRY]].
         #[arg(long = "add-address")]
         add_addresses: Vec<String>,
+        /// A new phone number; repeat for more.
         #[arg(long = "add-phone")]
         add_phones: Vec<String>,
+        /// A new mobile number; repeat for more.
         #[arg(long = "add-mobile")]
         add_mobiles: Vec<String>,
+        /// A new e-mail address; repeat for more.
         #[arg(long = "add-email")]
         add_emails: Vec<String>,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -227,6 +286,7 @@ enum RequestAction {
         /// The invoice it is about (the ERP's number).
         #[arg(long)]
         invoice: Option<String>,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -240,6 +300,7 @@ enum QuoteAction {
     Send {
         /// The quote's outbox entry number, or the ERP's quotation number.
         quote: String,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -259,6 +320,7 @@ struct EditArgs {
     /// customer must stay the same).
     #[arg(long, conflicts_with_all = ["lines", "invoice_address", "shipment_address", "warehouse", "date", "reference", "note"])]
     from: Option<PathBuf>,
+    /// Print JSON (the shapes in the README) instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -277,6 +339,7 @@ struct SaleArgs {
     /// Read it from a JSON file instead (shape in the README).
     #[arg(long, conflicts_with_all = ["customer", "lines", "invoice_address", "shipment_address", "warehouse", "date", "reference", "note"])]
     from: Option<PathBuf>,
+    /// Print JSON (the shapes in the README) instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -311,20 +374,29 @@ struct SaleFields {
 enum OutboxAction {
     /// Every entry with its state (the default).
     List {
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// One entry, with what was typed.
     Show {
+        /// The outbox entry number.
         entry: i64,
+        /// Print JSON (the shapes in the README) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Send a refused entry again (after acknowledging its warning, or once
     /// the ERP's reason is gone).
-    Retry { entry: i64 },
+    Retry {
+        /// The outbox entry number.
+        entry: i64,
+    },
     /// Drop an entry the ERP has not accepted (and what waits on it).
-    Discard { entry: i64 },
+    Discard {
+        /// The outbox entry number.
+        entry: i64,
+    },
 }
 
 /// Exit codes, documented in the README.
@@ -344,6 +416,33 @@ enum Exit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Made from the definition above: no data folder, no log.
+    match &cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "fieldbook",
+                &mut std::io::stdout(),
+            );
+            return ExitCode::SUCCESS;
+        }
+        Command::Manual { out } => {
+            return match std::fs::create_dir_all(out)
+                .and_then(|()| clap_mangen::generate_to(Cli::command(), out))
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!(
+                        "error: cannot write the manual pages to {}: {error}",
+                        out.display()
+                    );
+                    ExitCode::from(Exit::Failure as u8)
+                }
+            };
+        }
+        _ => {}
+    }
     let folders = match Folders::locate(cli.data_dir.clone()) {
         Ok(folders) => folders,
         Err(error) => {
@@ -555,6 +654,9 @@ async fn run(cli: Cli, folders: Folders) -> anyhow::Result<Exit> {
             output::folders(&folders, json)?;
             Ok(Exit::Ok)
         }
+        Command::Completions { .. } | Command::Manual { .. } => {
+            unreachable!("answered in main, before the data folder is looked for")
+        }
     }
 }
 
@@ -583,7 +685,9 @@ impl Command {
             Command::Status { .. }
             | Command::Search { .. }
             | Command::Product { .. }
-            | Command::Logs { .. } => false,
+            | Command::Logs { .. }
+            | Command::Completions { .. }
+            | Command::Manual { .. } => false,
         }
     }
 }
@@ -1090,4 +1194,52 @@ fn secret(variable: &str, prompt: &str) -> anyhow::Result<String> {
         anyhow::bail!("{variable} is not set and there is no terminal to ask in: set {variable}");
     }
     Ok(rpassword::prompt_password(prompt)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// `--help` (and the manual page) describes every flag and argument of
+    /// every command.
+    #[test]
+    fn every_flag_and_argument_is_described() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (the command)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        let command = Cli::command();
+        command.clone().debug_assert();
+        walk(&command, "fieldbook", &mut missing);
+        assert!(missing.is_empty(), "no help for: {missing:#?}");
+    }
+
+    #[test]
+    fn the_help_names_the_environment_and_the_exit_codes() {
+        let help = Cli::command().render_long_help().to_string();
+        for words in [
+            "FIELDBOOK_DATA_DIR",
+            "FIELDBOOK_LOG_DIR",
+            "FIELDBOOK_CACHE_KEY",
+            "Exit codes:",
+            "6  The cache cannot be used",
+        ] {
+            assert!(help.contains(words), "{words:?} is not in --help:\n{help}");
+        }
+    }
 }

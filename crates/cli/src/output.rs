@@ -122,6 +122,7 @@ pub fn status(status: &Status, now: DateTime<Utc>, json: bool) -> anyhow::Result
         ),
         None => println!("ERP: not set"),
     }
+    let mut rows = Vec::new();
     for entity in &status.entities {
         let refused = status
             .not_readable
@@ -137,12 +138,13 @@ pub fn status(status: &Status, now: DateTime<Utc>, json: bool) -> anyhow::Result
         } else {
             ""
         };
-        println!(
-            "{:<12} {:>8}  {synced}{interrupted}",
-            label(entity.entity),
-            entity.records
-        );
+        rows.push(vec![
+            label(entity.entity).to_owned(),
+            entity.records.to_string(),
+            format!("{synced}{interrupted}"),
+        ]);
     }
+    print_columns("", rows, &[1]);
     if status.stock_refresh_pending + status.credit_refresh_pending > 0 {
         println!(
             "waiting for refresh: stock of {} products, credit of {} customers (`fieldbook sync`)",
@@ -179,14 +181,17 @@ pub fn search(hits: &[SearchHit], json: bool) -> anyhow::Result<()> {
     if hits.is_empty() {
         println!("Nothing found.");
     }
-    for hit in hits {
-        println!(
-            "{:<8} {:<12} {}",
-            hit.kind.name(),
-            hit.code.as_deref().unwrap_or("-"),
-            hit.name
-        );
-    }
+    let rows = hits
+        .iter()
+        .map(|hit| {
+            vec![
+                hit.kind.name().to_owned(),
+                hit.code.as_deref().unwrap_or("-").to_owned(),
+                hit.name.clone(),
+            ]
+        })
+        .collect();
+    print_columns("", rows, &[]);
     Ok(())
 }
 
@@ -417,12 +422,18 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
     }
     if !view.contacts.is_empty() {
         println!("\nContacts");
-        for contact in &view.contacts {
-            println!(
-                "  {:<8} {}  [id {}]",
-                contact.kind, contact.value, contact.erp_id
-            );
-        }
+        let rows = view
+            .contacts
+            .iter()
+            .map(|contact| {
+                vec![
+                    contact.kind.to_string(),
+                    contact.value.clone(),
+                    format!("[id {}]", contact.erp_id),
+                ]
+            })
+            .collect();
+        print_columns("  ", rows, &[]);
     }
     println!();
     match &view.credit {
@@ -451,70 +462,89 @@ pub fn customer(view: &CustomerView, now: DateTime<Utc>, json: bool) -> anyhow::
     }
     if let Some(first) = view.open_invoices.first() {
         println!("\nOpen invoices as of {}", when(first.synced_at, now));
-        for invoice in &view.open_invoices {
-            let i = &invoice.value;
-            let due = i
-                .due_date
-                .map_or("no due date".to_string(), |date| format!("due {date}"));
-            let overdue = if i.is_overdue(today) { "  OVERDUE" } else { "" };
-            println!(
-                "  {:<14} {due:<15} to pay {} of {}{overdue}",
-                i.number.as_deref().unwrap_or("-"),
-                money(i.amount_to_pay, &i.currency),
-                money(i.total, &i.currency)
-            );
-        }
+        let rows = view
+            .open_invoices
+            .iter()
+            .map(|invoice| {
+                let i = &invoice.value;
+                let due = i
+                    .due_date
+                    .map_or("no due date".to_string(), |date| format!("due {date}"));
+                vec![
+                    i.number.as_deref().unwrap_or("-").to_owned(),
+                    due,
+                    format!("to pay {}", money(i.amount_to_pay, &i.currency)),
+                    format!("of {}", money(i.total, &i.currency)),
+                    if i.is_overdue(today) { "OVERDUE" } else { "" }.to_owned(),
+                ]
+            })
+            .collect();
+        print_columns("  ", rows, &[]);
     } else {
         println!("\nNo open invoices.");
     }
     if let Some(first) = view.recent_orders.first() {
         println!("\nRecent orders as of {}", when(first.synced_at, now));
-        for order in &view.recent_orders {
-            let o = &order.value;
-            println!(
-                "  {:<14} {:<10} {:<11} {:>3} lines  {}",
-                o.number.as_deref().unwrap_or("(no number)"),
-                o.order_date
-                    .map_or("-".to_string(), |date| date.to_string()),
-                o.state,
-                o.line_count,
-                money(o.total, &o.currency)
-            );
-        }
+        let rows = view
+            .recent_orders
+            .iter()
+            .map(|order| {
+                let o = &order.value;
+                vec![
+                    o.number.as_deref().unwrap_or("(no number)").to_owned(),
+                    o.order_date
+                        .map_or("-".to_string(), |date| date.to_string()),
+                    o.state.to_string(),
+                    format!("{} lines", o.line_count),
+                    money(o.total, &o.currency),
+                ]
+            })
+            .collect();
+        print_columns("  ", rows, &[3, 4]);
     }
     if let Some(first) = view.recent_payments.first() {
         println!("\nRecent payments as of {}", when(first.synced_at, now));
-        for payment in &view.recent_payments {
-            let p = &payment.value;
-            println!(
-                "  {}  {}  {}",
-                p.date,
-                money(p.amount, &p.currency),
-                p.description.as_deref().unwrap_or("")
-            );
-        }
+        let rows = view
+            .recent_payments
+            .iter()
+            .map(|payment| {
+                let p = &payment.value;
+                vec![
+                    p.date.to_string(),
+                    money(p.amount, &p.currency),
+                    p.description.as_deref().unwrap_or("").to_owned(),
+                ]
+            })
+            .collect();
+        print_columns("  ", rows, &[1]);
     }
     if !view.requests.is_empty() {
         println!("\nAfter-sales requests");
-        for request in &view.requests {
-            let r = &request.value;
-            let state = if r.erp_id < 0 {
-                "written offline, not sent yet".to_string()
-            } else {
-                format!("{} as of {}", r.state, when(request.synced_at, now))
-            };
-            println!(
-                "  {:<10} {:<10} {state}: {}",
-                r.number.as_deref().unwrap_or("-"),
-                r.date.map_or("-".to_string(), |date| date.to_string()),
-                r.description
-                    .as_deref()
-                    .unwrap_or("")
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-            );
-        }
+        let rows = view
+            .requests
+            .iter()
+            .map(|request| {
+                let r = &request.value;
+                let state = if r.erp_id < 0 {
+                    "written offline, not sent yet".to_string()
+                } else {
+                    format!("{} as of {}", r.state, when(request.synced_at, now))
+                };
+                vec![
+                    r.number.as_deref().unwrap_or("-").to_owned(),
+                    r.date.map_or("-".to_string(), |date| date.to_string()),
+                    format!("{state}:"),
+                    r.description
+                        .as_deref()
+                        .unwrap_or("")
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_owned(),
+                ]
+            })
+            .collect();
+        print_columns("  ", rows, &[]);
     }
     Ok(())
 }
@@ -581,17 +611,24 @@ pub fn product(view: &ProductView, now: DateTime<Utc>, json: bool) -> anyhow::Re
         println!("Not for sale.");
     }
     println!("\nStock");
-    for row in &view.stock {
+    let mut rows = vec![vec![
+        String::new(),
+        "on hand".to_owned(),
+        "forecast".to_owned(),
+        String::new(),
+    ]];
+    rows.extend(view.stock.iter().map(|row| {
         let age = row.synced_at.map_or("not fetched yet".to_string(), |time| {
             format!("as of {}", when(time, now))
         });
-        println!(
-            "  {:<24} on hand {:>10}  forecast {:>10}  {age}",
-            row.warehouse,
-            row.level.on_hand.normalize(),
-            row.level.forecast.normalize()
-        );
-    }
+        vec![
+            row.warehouse.clone(),
+            row.level.on_hand.normalize().to_string(),
+            row.level.forecast.normalize().to_string(),
+            age,
+        ]
+    }));
+    print_columns("  ", rows, &[1, 2]);
     Ok(())
 }
 
@@ -905,6 +942,34 @@ pub(crate) fn money(amount: Decimal, currency: &str) -> String {
     format!("{sign}{grouped}.{fraction} {currency}")
 }
 
+/// Prints rows as columns that line up whatever the script: comfy-table
+/// measures each cell's display width (a Chinese character takes two
+/// columns, as a terminal draws it). Columns in `right` are aligned right
+/// (figures); each line starts with `indent` and has no trailing blanks.
+pub(crate) fn print_columns(indent: &str, rows: Vec<Vec<String>>, right: &[usize]) {
+    for line in columns(rows, right) {
+        println!("{indent}{line}");
+    }
+}
+
+fn columns(rows: Vec<Vec<String>>, right: &[usize]) -> Vec<String> {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .add_rows(rows);
+    for (index, column) in table.column_iter_mut().enumerate() {
+        column.set_padding((0, 2));
+        if right.contains(&index) {
+            column.set_cell_alignment(comfy_table::CellAlignment::Right);
+        }
+    }
+    table
+        .lines()
+        .map(|line| line.trim_end().to_owned())
+        .collect()
+}
+
 pub(crate) fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
@@ -956,6 +1021,54 @@ pub fn folders(folders: &fieldbook_app::local::Folders, json: bool) -> anyhow::R
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod columns_tests {
+    use super::columns;
+    use unicode_width::UnicodeWidthStr;
+
+    /// Where each column starts on screen, as a terminal draws the line.
+    fn starts(line: &str, cells: &[&str]) -> Vec<usize> {
+        cells
+            .iter()
+            .map(|cell| line[..line.find(cell).unwrap()].width())
+            .collect()
+    }
+
+    #[test]
+    fn chinese_names_line_up_with_latin_ones() {
+        let rows = [
+            [
+                "customer",
+                "C-HUAWEI",
+                "深圳市华为技术有限公司",
+                "5,000,000.00",
+            ],
+            ["customer", "C-ACME", "Acme Trading", "12.00"],
+            ["product", "P-茶", "西湖龙井 Longjing", "168.00"],
+        ];
+        let lines = columns(
+            rows.iter()
+                .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+                .collect(),
+            &[3],
+        );
+        assert_eq!(lines.len(), 3);
+        let third_column: Vec<usize> = rows
+            .iter()
+            .zip(&lines)
+            .map(|(row, line)| starts(line, &row[..3])[2])
+            .collect();
+        assert!(
+            third_column.iter().all(|at| *at == third_column[0]),
+            "{lines:#?}"
+        );
+        // Figures end at the same column.
+        let ends: Vec<usize> = lines.iter().map(|line| line.width()).collect();
+        assert!(ends.iter().all(|end| *end == ends[0]), "{lines:#?}");
+        assert!(lines.iter().all(|line| line == line.trim_end()));
+    }
 }
 
 #[cfg(test)]

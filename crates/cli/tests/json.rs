@@ -160,6 +160,24 @@ fn json(dir: &Path, args: &[&str]) -> String {
     serde_json::to_string_pretty(&value).unwrap()
 }
 
+/// Runs `fieldbook args` on the cache in `dir`; its stdout, as text.
+fn text(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_fieldbook"))
+        .args(args)
+        .env("FIELDBOOK_DATA_DIR", dir)
+        .env("FIELDBOOK_CACHE_KEY", KEY)
+        .env("TZ", "UTC")
+        .env_remove("FIELDBOOK_LOG")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "fieldbook {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// What changes from run to run: the uuids and the times of entries
 /// written now, and ages ("3 days ago").
 fn settings() -> insta::Settings {
@@ -189,6 +207,22 @@ fn the_json_of_every_command_that_reads_the_cache() {
             "outbox_empty",
             json(dir.path(), &["outbox", "list", "--json"])
         );
+    });
+}
+
+/// The text people read, Chinese names among Latin ones: columns line up
+/// by display width (a Chinese character takes two).
+#[test]
+fn the_text_of_the_reading_commands_lines_up_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    cache(dir.path());
+    let mut settings = settings();
+    settings.add_filter(r"\d+ \w+ ago", "[age] ago");
+    settings.bind(|| {
+        insta::assert_snapshot!("text_status", text(dir.path(), &["status"]));
+        insta::assert_snapshot!("text_search", text(dir.path(), &["search", "c"]));
+        insta::assert_snapshot!("text_customer", text(dir.path(), &["customer", "C-ACME"]));
+        insta::assert_snapshot!("text_product", text(dir.path(), &["product", "P-TEA"]));
     });
 }
 
