@@ -151,6 +151,7 @@ impl App {
                 total,
             }),
             Progress::Removed { .. } => {}
+            Progress::Sending { done, total } => on_event(SyncEvent::Sending { done, total }),
             Progress::Refreshing {
                 figure,
                 done,
@@ -237,13 +238,14 @@ impl App {
         let link = store.erp_link()?.ok_or_else(not_connected)?;
         let erp = self.erp_connection(link).await?;
         let before = erp.calls();
-        let pushed = fieldbook_sync::push(
+        let pushed = fieldbook_sync::push_reporting(
             &*erp,
             &mut store,
             PushOptions {
                 respect_backoff: run.respect_backoff,
             },
             &Utc::now,
+            on_progress,
         )
         .await?;
         let pulled =

@@ -611,6 +611,11 @@ pub struct RequestForm {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SyncEvent {
     Started,
+    /// Outbox entries the ERP has answered so far, out of those going.
+    Sending {
+        done: u64,
+        total: u64,
+    },
     /// Records of an entity pulled so far, out of `total` when known.
     Pulling {
         entity: String,

@@ -5,6 +5,7 @@
 
 mod customers;
 mod output;
+mod progress;
 mod write;
 
 use anyhow::Context;
@@ -1080,12 +1081,15 @@ async fn sync(
     let app = App::new(data_dir.to_owned(), Arc::new(Prompted::new(data_dir)))
         .allowing_insecure_http(allow_insecure_http);
     app.open()?;
-    let show_progress =
-        std::io::stderr().is_terminal() || std::env::var_os("FIELDBOOK_PROGRESS").is_some();
-    let mut on_progress = |event: Progress| {
-        if show_progress {
-            output::progress(&event);
-        }
+    // Bars on a terminal; plain lines elsewhere when asked for.
+    let mut bars = std::io::stderr()
+        .is_terminal()
+        .then(|| progress::Bars::new(indicatif::ProgressDrawTarget::stderr()));
+    let lines = std::env::var_os("FIELDBOOK_PROGRESS").is_some();
+    let mut on_progress = |event: Progress| match bars.as_mut() {
+        Some(bars) => bars.show(&event),
+        None if lines => output::progress(&event),
+        None => {}
     };
     // Every entry that may go is sent now, whatever its back-off: a person
     // asked for this sync.
@@ -1096,7 +1100,11 @@ async fn sync(
             ..SyncOptions::default()
         },
     };
-    let reports = app.sync_reports(&run, &mut on_progress).await?;
+    let reports = app.sync_reports(&run, &mut on_progress).await;
+    if let Some(bars) = &bars {
+        bars.finish();
+    }
+    let reports = reports?;
     output::sync_report(&reports.pushed, &reports.pulled, reports.requests, json)?;
     Ok(
         if reports.pulled.not_readable.is_empty() && reports.pushed.not_permitted.is_empty() {

@@ -655,6 +655,9 @@ pub fn progress(event: &Progress) {
             done,
             total,
         } => eprintln!("{figure:<12?} {done}/{total} refreshed"),
+        Progress::Sending { done, total } => {
+            eprintln!("{:<12} {done}/{total} answered by the ERP", "outbox")
+        }
     }
 }
 
@@ -913,7 +916,7 @@ pub fn sync_report(
     Ok(())
 }
 
-fn label(entity: Entity) -> &'static str {
+pub(crate) fn label(entity: Entity) -> &'static str {
     entity.name()
 }
 

@@ -55,6 +55,10 @@ pub enum Progress {
         done: u64,
         total: u64,
     },
+    /// Outbox entries the ERP has answered in this push so far, out of
+    /// those that may go (more may join once an entry they wait on is
+    /// accepted).
+    Sending { done: u64, total: u64 },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -71,4 +71,4 @@ mod push;
 
 pub use engine::{Progress, SyncError, SyncOptions, SyncReport, pull};
 pub use plan::{Step, advance, checks_deletions, page_effects, plan, removed_ids};
-pub use push::{PushOptions, PushReport, backoff, push};
+pub use push::{PushOptions, PushReport, backoff, push, push_reporting};

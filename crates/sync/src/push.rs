@@ -27,7 +27,7 @@
 //! push, discarded entries a request once carried are looked up
 //! ([`Erp::held`]) and reported while the ERP holds them.
 
-use crate::SyncError;
+use crate::{Progress, SyncError};
 use chrono::{DateTime, Duration, Utc};
 use fieldbook_erp::{Erp, ErpError, SentCustomer, SentRequest, SentSale};
 use fieldbook_store::{
@@ -89,23 +89,46 @@ pub async fn push<E: Erp>(
     options: PushOptions,
     now: &(dyn Fn() -> DateTime<Utc> + Sync),
 ) -> Result<PushReport, SyncError> {
+    push_reporting(erp, store, options, now, &mut |_| {}).await
+}
+
+/// [`push`], telling `on_progress` how many entries the ERP has answered
+/// so far ([`Progress::Sending`]), before the first and after each.
+pub async fn push_reporting<E: Erp>(
+    erp: &E,
+    store: &mut Store,
+    options: PushOptions,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+    on_progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<PushReport, SyncError> {
     let mut report = PushReport::default();
+    let mut done = 0;
+    let mut total = 0;
     loop {
-        let entries = store.sendable(options.respect_backoff.then(now))?;
+        let entries: Vec<_> = store
+            .sendable(options.respect_backoff.then(now))?
+            .into_iter()
+            // Once per push: an entry refused for a right stays pending.
+            .filter(|entry| {
+                !report
+                    .not_permitted
+                    .iter()
+                    .any(|(seq, _)| *seq == entry.seq)
+            })
+            .collect();
+        if entries.is_empty() {
+            break;
+        }
+        total = total.max(done + entries.len() as u64);
+        on_progress(Progress::Sending { done, total });
         let mut progressed = false;
         for entry in entries {
-            // Once per push: an entry refused for a right stays pending.
-            if report
-                .not_permitted
-                .iter()
-                .any(|(seq, _)| *seq == entry.seq)
-            {
-                continue;
-            }
             // Every answer but a passing failure (which ends the push) takes
             // the entry out of the pending state, so no entry is sent twice
             // in one push.
             progressed |= send(erp, store, &entry, now, &mut report).await?;
+            done += 1;
+            on_progress(Progress::Sending { done, total });
         }
         if !progressed {
             break;

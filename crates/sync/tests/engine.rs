@@ -982,6 +982,34 @@ async fn every_entry_reaches_the_erp_once_whatever_is_cut_or_lost() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_reports_each_entry_the_erp_answered_out_of_those_that_may_go() {
+    let erp = FakeErp::new(world(), None);
+    let mut store = cache_with_outbox(&erp, &[(1, 1), (2, 2), (3, 3)]).await;
+    erp.world.lock().unwrap().refuse_customer = Some(2);
+    let mut seen = Vec::new();
+    let report = fieldbook_sync::push_reporting(&*erp, &mut store, NOW, &now, &mut |progress| {
+        seen.push(progress)
+    })
+    .await
+    .unwrap();
+    assert_eq!(report.accepted.len(), 2);
+    let sending = |done, total| fieldbook_sync::Progress::Sending { done, total };
+    // A refusal is an answer too.
+    assert_eq!(
+        seen,
+        [sending(0, 3), sending(1, 3), sending(2, 3), sending(3, 3)]
+    );
+    // Nothing left to send: nothing reported.
+    seen.clear();
+    fieldbook_sync::push_reporting(&*erp, &mut store, NOW, &now, &mut |progress| {
+        seen.push(progress)
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen, []);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_entry_stops_only_itself_and_a_warning_goes_once_acknowledged() {
     let erp = FakeErp::new(world(), None);
     let mut store = cache_with_outbox(&erp, &[(1, 1), (2, 2), (3, 3)]).await;

@@ -26,6 +26,7 @@ import { toasts } from './toasts.svelte';
 
 export type SyncProgress =
   | { phase: 'starting' }
+  | { phase: 'sending'; done: number; total: number }
   | { phase: 'pulling'; entity: string; done: number; total: number | null }
   | { phase: 'refreshing'; figure: string; done: number; total: number };
 
@@ -59,6 +60,10 @@ export class SyncState {
       case 'started':
         this.running = true;
         this.progress = { phase: 'starting' };
+        break;
+      case 'sending':
+        this.running = true;
+        this.progress = { phase: 'sending', done: event.done, total: event.total };
         break;
       case 'pulling':
         this.running = true;

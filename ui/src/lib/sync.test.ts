@@ -26,6 +26,8 @@ describe('SyncState', () => {
     expect(sync.running).toBe(true);
     expect(sync.progress).toEqual({ phase: 'starting' });
 
+    sync.handle({ event: 'sending', done: 1, total: 3 });
+    expect(sync.progress).toEqual({ phase: 'sending', done: 1, total: 3 });
     sync.handle({ event: 'pulling', entity: 'customers', done: 1000, total: 5000 });
     expect(sync.progress).toEqual({ phase: 'pulling', entity: 'customers', done: 1000, total: 5000 });
     sync.handle({ event: 'refreshing', figure: 'stock', done: 3, total: 4 });

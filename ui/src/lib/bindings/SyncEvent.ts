@@ -5,4 +5,4 @@ import type { SyncSummary } from "./SyncSummary";
 /**
  * What a sync tells the window as it goes.
  */
-export type SyncEvent = { "event": "started" } | { "event": "pulling", entity: string, done: number, total: number | null, } | { "event": "refreshing", figure: string, done: number, total: number, } | { "event": "finished", summary: SyncSummary, } | { "event": "failed", error: AppError, };
+export type SyncEvent = { "event": "started" } | { "event": "sending", done: number, total: number, } | { "event": "pulling", entity: string, done: number, total: number | null, } | { "event": "refreshing", figure: string, done: number, total: number, } | { "event": "finished", summary: SyncSummary, } | { "event": "failed", error: AppError, };
