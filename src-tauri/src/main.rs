@@ -211,6 +211,25 @@ fn notification_body(body: &str) -> String {
     }
 }
 
+/// Saves the window's size and place half a second after it last changed.
+/// The plugin saves them only when the app exits normally; a laptop's
+/// battery running out, or a logout that kills the app, would lose them.
+fn keep_window_state(handle: &tauri::AppHandle) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+    static LAST_CHANGE: AtomicU64 = AtomicU64::new(0);
+    let change = LAST_CHANGE.fetch_add(1, Ordering::SeqCst) + 1;
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if LAST_CHANGE.load(Ordering::SeqCst) == change
+            && let Err(error) = handle.save_window_state(StateFlags::all())
+        {
+            tracing::warn!(%error, "cannot keep the window's size and place");
+        }
+    });
+}
+
 fn emit(handle: &tauri::AppHandle, event: SyncEvent) {
     if let Err(error) = handle.emit(SYNC_EVENT, event) {
         tracing::warn!(%error, "cannot tell the window about the sync");
@@ -277,6 +296,16 @@ fn main() {
                 let _ = window.set_focus();
             }
         }))
+        // The window opens where and as large as it was left.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .on_window_event(|window, event| {
+            if matches!(
+                event,
+                tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)
+            ) {
+                keep_window_state(window.app_handle());
+            }
+        })
         .setup(move |tauri_app| {
             // The CLI writes to this cache only while the window is closed:
             // wait for a command that is writing now to finish.

@@ -29,6 +29,12 @@ pub struct Desktop {
 
 impl Desktop {
     pub fn start() -> anyhow::Result<Desktop> {
+        Desktop::start_with(&[])
+    }
+
+    /// A desktop whose session also has `extra` in its environment (a
+    /// dark GTK theme, ...).
+    pub fn start_with(extra: &[(&str, &str)]) -> anyhow::Result<Desktop> {
         let dir = tempfile::tempdir()?;
         let mut desktop = Desktop {
             env: Vec::new(),
@@ -129,6 +135,11 @@ impl Desktop {
             ("LANG".into(), "en_US.UTF-8".into()),
             ("LANGUAGE".into(), "en_US".into()),
         ];
+        desktop.env.extend(
+            extra
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string())),
+        );
 
         // The Secret Service, its login keyring created and unlocked.
         let mut keyring = Command::new("gnome-keyring-daemon");
