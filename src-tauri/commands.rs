@@ -28,4 +28,5 @@ pub const COMMANDS: &[&str] = &[
     "save_settings",
     "sign_out",
     "notify",
+    "about",
 ];

@@ -168,6 +168,14 @@ async fn save_settings(app: AppState<'_>, settings: Settings) -> Result<Settings
 }
 
 #[tauri::command]
+async fn about(
+    app: AppState<'_>,
+    folders: State<'_, Folders>,
+) -> Result<fieldbook_app::wire::About, AppError> {
+    Ok(app.about(&folders))
+}
+
+#[tauri::command]
 async fn sign_out(app: AppState<'_>) -> Result<(), AppError> {
     app.sign_out().await
 }
@@ -314,6 +322,7 @@ fn main() {
                 eprintln!("Fieldbook's window is waiting: {error}");
             })?;
             tauri_app.manage(lock);
+            tauri_app.manage(folders.clone());
             tracing::info!(data = %data_dir.display(), logs = %folders.logs.display(), "window opening");
             let secrets = Arc::new(KeyringSecrets::new(&data_dir));
             let mut app = App::new(data_dir.clone(), secrets);
@@ -363,6 +372,7 @@ fn main() {
             save_settings,
             sign_out,
             notify,
+            about,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -255,6 +255,16 @@ async fn a_salesperson_works_offline_in_the_window_and_the_erp_numbers_the_order
     // shows the connect page, here in Chinese.
     window.click("lang-toggle").await;
     window.click("nav-settings").await;
+    // The About says the version and where the logs are.
+    let version = window
+        .wait_text("about-version", |text| !text.is_empty())
+        .await;
+    assert_eq!(version, format!("Fieldbook {}", env!("CARGO_PKG_VERSION")));
+    let logs = window
+        .wait_text("about-logs", |text| !text.is_empty())
+        .await;
+    assert!(logs.contains("fieldbook/logs"), "{logs}");
+    window.shot("zh-settings-about").await;
     window.click("settings-signout").await;
     window.wait("connect-url").await;
     window.shot("zh-connect").await;

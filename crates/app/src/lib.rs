@@ -396,6 +396,15 @@ impl App {
         Ok(())
     }
 
+    /// Fieldbook's version and this profile's folders.
+    pub fn about(&self, folders: &local::Folders) -> wire::About {
+        wire::About {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            data_dir: folders.data.display().to_string(),
+            log_dir: folders.logs.display().to_string(),
+        }
+    }
+
     pub fn settings(&self) -> Result<Settings, AppError> {
         match std::fs::read_to_string(self.settings_path()) {
             Ok(text) => serde_json::from_str(&text).map_err(|error| {

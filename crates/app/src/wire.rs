@@ -57,6 +57,16 @@ impl std::fmt::Debug for ConnectForm {
     }
 }
 
+/// What the window's About says: the version, and where this profile's
+/// data and logs are, for a support person who asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct About {
+    pub version: String,
+    pub data_dir: String,
+    pub log_dir: String,
+}
+
 /// Settings kept in the data folder (nothing secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

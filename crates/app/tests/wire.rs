@@ -20,6 +20,7 @@ fn declarations() -> Vec<(String, String)> {
         };
     }
     each![
+        About,
         AddressChange,
         AddressForm,
         AddressRow,

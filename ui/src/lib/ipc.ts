@@ -34,6 +34,7 @@ import type { Saved } from './bindings/Saved';
 import type { SavedCustomer } from './bindings/SavedCustomer';
 import type { Session } from './bindings/Session';
 import type { Settings } from './bindings/Settings';
+import type { About } from './bindings/About';
 import type { SyncEvent } from './bindings/SyncEvent';
 import type { SyncSummary } from './bindings/SyncSummary';
 import type { WarehouseRow } from './bindings/WarehouseRow';
@@ -126,6 +127,7 @@ export const ipc = {
   discard: (entry: number) => call<number>('discard', { entry }),
   syncNow: () => call<SyncSummary>('sync_now'),
   settings: () => call<Settings>('settings'),
+  about: () => call<About>('about'),
   saveSettings: (settings: Settings) => call<Settings>('save_settings', { settings }),
   signOut: () => call<null>('sign_out'),
   /** A notification from the desktop itself, outside the window. */

@@ -892,6 +892,7 @@ describe('outbox page', () => {
 describe('settings page', () => {
   test('explains a refused sign-out with the count of unsent entries', async () => {
     mockBackend({
+      about: ABOUT,
       sign_out: () => {
         throw appError('errors.sign_out.unsent', '2 entries', { count: '2' });
       },
@@ -903,7 +904,7 @@ describe('settings page', () => {
   });
 
   test('saves the sync interval in seconds', async () => {
-    const calls = mockBackend({ save_settings: ({ settings }) => settings });
+    const calls = mockBackend({ about: ABOUT, save_settings: ({ settings }) => settings });
     session.settings = { language: 'en', sync_interval_seconds: 300 };
     await render(SettingsPage);
     const input = one('settings-interval') as HTMLInputElement;
@@ -911,6 +912,22 @@ describe('settings page', () => {
     type(input, '0.5');
     input.dispatchEvent(new Event('change', { bubbles: true }));
     await settle();
-    expect(calls[0]!.args).toEqual({ settings: { language: 'en', sync_interval_seconds: 30 } });
+    expect(calls.find((call) => call.command === 'save_settings')!.args).toEqual({
+      settings: { language: 'en', sync_interval_seconds: 30 },
+    });
+  });
+
+  test('says the version and where the logs are', async () => {
+    mockBackend({ about: ABOUT });
+    await render(SettingsPage);
+    await settle();
+    expect(one('about-version').textContent).toBe('Fieldbook 0.1.0');
+    expect(one('about-logs').textContent).toContain('/home/li/.local/share/com.fieldbook.desktop/logs');
   });
 });
+
+const ABOUT = {
+  version: '0.1.0',
+  data_dir: '/home/li/.local/share/com.fieldbook.desktop',
+  log_dir: '/home/li/.local/share/com.fieldbook.desktop/logs',
+};
