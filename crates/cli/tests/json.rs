@@ -141,20 +141,7 @@ fn cache(dir: &Path) {
 /// Runs `fieldbook args` on the cache in `dir`; its stdout, which must be
 /// JSON, pretty-printed.
 fn json(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_fieldbook"))
-        .args(args)
-        .env("FIELDBOOK_DATA_DIR", dir)
-        .env("FIELDBOOK_CACHE_KEY", KEY)
-        .env("TZ", "UTC")
-        .env_remove("FIELDBOOK_LOG")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "fieldbook {args:?}: {}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = text(dir, args);
     let value: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|error| panic!("fieldbook {args:?} printed no JSON ({error}): {stdout}"));
     serde_json::to_string_pretty(&value).unwrap()
